@@ -21,6 +21,7 @@ export default defineConfig({
           name: "integration",
           include: ["test/**/*.int.test.ts"],
           globalSetup: ["test/setup/global-setup.ts"],
+          setupFiles: ["test/setup/isolate-test-file.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

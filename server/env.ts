@@ -1,0 +1,27 @@
+import { z } from "zod";
+
+const MiB = 1024 * 1024;
+
+const ZEnv = z.object({
+  DATABASE_URL: z.string().url().default("postgresql://postgres@127.0.0.1:5432/mlops"),
+  REDIS_URL: z.string().url().default("redis://127.0.0.1:6379"),
+  /** Prefix of every Redis key this process writes, so tests and deployments can share a Redis. */
+  REDIS_KEY_PREFIX: z.string().default("mlops:"),
+  ARTIFACT_DIR: z.string().min(1).default("./data/artifacts"),
+  MAX_ARTIFACT_BYTES: z.coerce.number().int().positive().default(512 * MiB),
+  MAX_FEATURE_SAMPLE_BYTES: z.coerce.number().int().positive().default(64 * MiB),
+  MAX_FEATURE_SAMPLE_ROWS: z.coerce.number().int().positive().default(1_000_000),
+  /** Team used while sign-in is not configured: every request acts in it. */
+  DEFAULT_TEAM_SLUG: z.string().min(1).default("default"),
+});
+export type Env = z.infer<typeof ZEnv>;
+
+/** Parsed on every call, not cached: tests point one process at several databases in turn. */
+export function readEnv(): Env {
+  const parsed = ZEnv.safeParse(process.env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new Error(`invalid environment: ${problems.join("; ")}`);
+  }
+  return parsed.data;
+}

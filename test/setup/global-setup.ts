@@ -1,0 +1,25 @@
+import { Redis } from "ioredis";
+import { applyMigrations } from "@/server/migrations/apply-migrations";
+import { ADMIN_DATABASE_URL, TEMPLATE_DATABASE, createDatabase } from "@/test/support/databases";
+
+// One migrated template per run; each test file then clones it (CREATE DATABASE ... TEMPLATE),
+// which takes milliseconds, so every file gets its own database without re-running migrations.
+export default async function globalSetup(): Promise<void> {
+  await assertRedisAnswers(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
+  const templateUrl = await createDatabase(TEMPLATE_DATABASE).catch((error: Error) => {
+    throw new Error(`PostgreSQL at ${ADMIN_DATABASE_URL} is not usable for tests: ${error.message}`);
+  });
+  await applyMigrations(templateUrl);
+}
+
+async function assertRedisAnswers(redisUrl: string): Promise<void> {
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (error) {
+    throw new Error(`Redis at ${redisUrl} is not answering: ${(error as Error).message}`);
+  } finally {
+    redis.disconnect();
+  }
+}
