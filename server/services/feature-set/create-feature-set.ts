@@ -1,0 +1,21 @@
+import { z } from "zod";
+import { AppError } from "@/server/domain/app-error";
+import { ZResourceName } from "@/server/domain/resource-name";
+import { getDb } from "@/server/db";
+import { isUniqueViolation } from "@/server/services/prisma-errors";
+
+export const ZCreateFeatureSetInput = z.object({
+  name: ZResourceName,
+  description: z.string().max(2000).default(""),
+});
+export type CreateFeatureSetInput = z.input<typeof ZCreateFeatureSetInput>;
+
+export async function createFeatureSet(teamId: string, input: CreateFeatureSetInput) {
+  const { name, description } = ZCreateFeatureSetInput.parse(input);
+  try {
+    return await getDb().featureSet.create({ data: { teamId, name, description } });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new AppError("CONFLICT", `a feature set named '${name}' already exists`);
+    throw error;
+  }
+}

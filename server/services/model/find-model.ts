@@ -1,0 +1,8 @@
+import { AppError } from "@/server/domain/app-error";
+import { getDb } from "@/server/db";
+
+export async function findModelOrThrow(teamId: string, name: string) {
+  const model = await getDb().model.findUnique({ where: { teamId_name: { teamId, name } } });
+  if (!model) throw new AppError("NOT_FOUND", `model '${name}' does not exist`);
+  return model;
+}

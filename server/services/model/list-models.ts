@@ -1,0 +1,32 @@
+import { getDb } from "@/server/db";
+
+export async function listModels(teamId: string, query = "") {
+  const search = query.trim();
+  const models = await getDb().model.findMany({
+    where: {
+      teamId,
+      ...(search && {
+        OR: [
+          { name: { contains: search, mode: "insensitive" as const } },
+          { description: { contains: search, mode: "insensitive" as const } },
+          { task: { contains: search, mode: "insensitive" as const } },
+        ],
+      }),
+    },
+    orderBy: { updatedAt: "desc" },
+    select: {
+      id: true,
+      name: true,
+      description: true,
+      task: true,
+      updatedAt: true,
+      _count: { select: { versions: true } },
+      versions: { orderBy: { number: "desc" }, take: 1, select: { number: true, createdAt: true } },
+    },
+  });
+  return models.map(({ _count, versions, ...model }) => ({
+    ...model,
+    versionCount: _count.versions,
+    latestVersion: versions[0] ?? null,
+  }));
+}

@@ -1,0 +1,87 @@
+import { AppError } from "@/server/domain/app-error";
+import { formatBytes } from "@/server/domain/format";
+import { formatZodIssues } from "@/server/domain/zod-message";
+import { checkFeatureSetFit } from "@/server/domain/feature-set/link-check";
+import { ZVersionMetadata, type VersionMetadataInput } from "@/server/domain/version-metadata";
+import { getDb } from "@/server/db";
+import { readEnv } from "@/server/env";
+import { inspectOnnx } from "@/server/onnx/inspect-onnx";
+import { findFeatureSetVersionOrThrow } from "@/server/services/feature-set/find-feature-set-version";
+import { findModelOrThrow } from "@/server/services/model/find-model";
+import { isUniqueViolation } from "@/server/services/prisma-errors";
+import { putArtifact, sha256Hex } from "@/server/storage/artifact-store";
+
+export interface RegisterModelVersionInput {
+  teamId: string;
+  modelName: string;
+  bytes: Uint8Array;
+  metadata: VersionMetadataInput;
+}
+
+/**
+ * Every check runs before anything is written; then the artifact is stored (atomically, by
+ * sha256) and the row inserted. A failure at any step leaves no row and no partial file.
+ */
+export async function registerModelVersion({ teamId, modelName, bytes, metadata: rawMetadata }: RegisterModelVersionInput) {
+  const maxBytes = readEnv().MAX_ARTIFACT_BYTES;
+  if (bytes.byteLength > maxBytes) {
+    throw new AppError("PAYLOAD_TOO_LARGE", `the file is ${formatBytes(bytes.byteLength)}, over the ${formatBytes(maxBytes)} upload limit`);
+  }
+  const parsedMetadata = ZVersionMetadata.safeParse(rawMetadata);
+  if (!parsedMetadata.success) throw new AppError("BAD_REQUEST", `invalid ${formatZodIssues(parsedMetadata.error, "metadata")}`);
+  const metadata = parsedMetadata.data;
+  const model = await findModelOrThrow(teamId, modelName);
+  const sha256 = sha256Hex(bytes);
+  const db = getDb();
+  const duplicate = await db.modelVersion.findUnique({
+    where: { modelId_artifactSha256: { modelId: model.id, artifactSha256: sha256 } },
+    select: { number: true },
+  });
+  if (duplicate) {
+    throw new AppError("CONFLICT", `this file is already registered as version ${duplicate.number} of '${modelName}' (sha256 ${sha256.slice(0, 12)}…)`);
+  }
+  const inspection = await inspectOnnx(bytes);
+
+  let featureSetVersionId: string | null = null;
+  if (metadata.featureSet) {
+    const featureSetVersion = await findFeatureSetVersionOrThrow(teamId, metadata.featureSet.name, metadata.featureSet.version);
+    const fit = checkFeatureSetFit(inspection.signature, featureSetVersion.features);
+    if (!fit.ok) throw new AppError("BAD_REQUEST", `cannot link feature set '${metadata.featureSet.name}' v${metadata.featureSet.version}: ${fit.message}`);
+    featureSetVersionId = featureSetVersion.id;
+  }
+
+  const artifact = await putArtifact(bytes, sha256);
+  try {
+    return await db.$transaction(async (tx) => {
+      // Row lock on the model serializes concurrent uploads so version numbers stay dense.
+      await tx.$queryRaw`SELECT id FROM "Model" WHERE id = ${model.id} FOR UPDATE`;
+      const latest = await tx.modelVersion.aggregate({ where: { modelId: model.id }, _max: { number: true } });
+      const version = await tx.modelVersion.create({
+        data: {
+          teamId,
+          modelId: model.id,
+          number: (latest._max.number ?? 0) + 1,
+          description: metadata.description,
+          artifactSha256: artifact.sha256,
+          artifactSizeBytes: artifact.sizeBytes,
+          storageKey: artifact.storageKey,
+          signature: inspection.signature,
+          irVersion: inspection.irVersion,
+          opsetImports: inspection.opsetImports.map(({ domain, version }) => ({ domain, version })),
+          producerName: inspection.producerName,
+          producerVersion: inspection.producerVersion,
+          metrics: metadata.metrics,
+          gitCommit: metadata.gitCommit,
+          dataRef: metadata.dataRef,
+          tags: metadata.tags,
+          featureSetVersionId,
+        },
+      });
+      await tx.model.update({ where: { id: model.id }, data: { updatedAt: new Date() } });
+      return version;
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new AppError("CONFLICT", `this file is already registered for '${modelName}'`);
+    throw error;
+  }
+}

@@ -1,0 +1,50 @@
+import { initTRPC, TRPCError } from "@trpc/server";
+import superjson from "superjson";
+import { ZodError } from "zod";
+import { AppError } from "@/server/domain/app-error";
+import { formatZodIssues } from "@/server/domain/zod-message";
+import { readEnv } from "@/server/env";
+import { resolveTeam } from "@/server/services/team/resolve-team";
+import { TRPC_CODE_BY_APP_ERROR } from "@/server/trpc/app-error-to-trpc";
+
+export interface TRPCContext {
+  /** Which team the caller acts in; sign-in will derive it from the session or API key. */
+  teamSlug: string;
+}
+
+export function createTRPCContext({ headers }: { headers: Headers }): TRPCContext {
+  return { teamSlug: headers.get("x-team")?.trim() || readEnv().DEFAULT_TEAM_SLUG };
+}
+
+const t = initTRPC.context<TRPCContext>().create({
+  transformer: superjson,
+  errorFormatter({ shape, error }) {
+    // Input validation errors read as one sentence per field instead of a JSON dump.
+    const zodError = error.cause instanceof ZodError ? error.cause : null;
+    const message = zodError
+      ? formatZodIssues(zodError)
+      : shape.message;
+    return { ...shape, message, data: { ...shape.data, stack: undefined } };
+  },
+});
+
+/** Services throw AppError; this turns it into the matching tRPC code (and HTTP status). */
+const mapAppErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof AppError) {
+    const cause = result.error.cause;
+    throw new TRPCError({ code: TRPC_CODE_BY_APP_ERROR[cause.code], message: cause.message, cause });
+  }
+  return result;
+});
+
+const withTeam = t.middleware(async ({ ctx, next }) => {
+  const team = await resolveTeam(ctx.teamSlug);
+  return next({ ctx: { ...ctx, team } });
+});
+
+export const createTRPCRouter = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export const publicProcedure = t.procedure.use(mapAppErrors);
+/** Acts within the caller's team: every query it makes filters by ctx.team.id. */
+export const teamProcedure = publicProcedure.use(withTeam);

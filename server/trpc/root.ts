@@ -1,0 +1,13 @@
+import { featureSetRouter } from "@/server/trpc/routers/feature-set";
+import { modelRouter } from "@/server/trpc/routers/model";
+import { modelVersionRouter } from "@/server/trpc/routers/model-version";
+import { createCallerFactory, createTRPCRouter } from "@/server/trpc/init";
+
+export const appRouter = createTRPCRouter({
+  model: modelRouter,
+  modelVersion: modelVersionRouter,
+  featureSet: featureSetRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);
