@@ -1,0 +1,25 @@
+import type { Metadata } from "next";
+import type { ReactNode } from "react";
+import { Providers } from "@/app/_trpc/provider";
+import { SideNav } from "@/app/_components/side-nav";
+import "./globals.css";
+
+export const metadata: Metadata = {
+  title: { default: "MLOps console", template: "%s · MLOps console" },
+  description: "Register, serve and watch ONNX models",
+};
+
+export default function RootLayout({ children }: { children: ReactNode }) {
+  return (
+    <html lang="en">
+      <body>
+        <Providers>
+          <div className="flex min-h-screen">
+            <SideNav />
+            <main className="min-w-0 flex-1 px-8 py-6">{children}</main>
+          </div>
+        </Providers>
+      </body>
+    </html>
+  );
+}

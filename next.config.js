@@ -1,0 +1,9 @@
+/** @type {import('next').NextConfig} */
+const nextConfig = {
+  // Native and Node-only packages stay out of the bundle and load from node_modules at run time.
+  serverExternalPackages: ["onnxruntime-node", "bullmq", "ioredis", "pg", "@prisma/adapter-pg"],
+  poweredByHeader: false,
+  typedRoutes: false,
+};
+
+export default nextConfig;
