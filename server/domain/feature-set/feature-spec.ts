@@ -27,6 +27,7 @@ export const ZFeature = z.discriminatedUnion("dtype", [ZNumericFeature, ZCategor
 export type Feature = z.infer<typeof ZFeature>;
 export type NumericFeature = z.infer<typeof ZNumericFeature>;
 export type CategoricalFeature = z.infer<typeof ZCategoricalFeature>;
+export type BoolFeature = z.infer<typeof ZBoolFeature>;
 
 export const ZFeatureList = z
   .array(ZFeature)
