@@ -7,5 +7,5 @@ export function formatBytes(bytes: number): string {
     value /= 1024;
     unit += 1;
   }
-  return `${unit === 0 ? value : value.toFixed(value < 10 ? 2 : 1)} ${BYTE_UNITS[unit]}`;
+  return `${unit === 0 ? value : Number(value.toFixed(value < 10 ? 2 : 1))} ${BYTE_UNITS[unit]}`;
 }

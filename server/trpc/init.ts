@@ -18,23 +18,21 @@ export function createTRPCContext({ headers }: { headers: Headers }): TRPCContex
 
 const t = initTRPC.context<TRPCContext>().create({
   transformer: superjson,
-  errorFormatter({ shape, error }) {
-    // Input validation errors read as one sentence per field instead of a JSON dump.
-    const zodError = error.cause instanceof ZodError ? error.cause : null;
-    const message = zodError
-      ? formatZodIssues(zodError)
-      : shape.message;
-    return { ...shape, message, data: { ...shape.data, stack: undefined } };
+  errorFormatter({ shape }) {
+    return { ...shape, data: { ...shape.data, stack: undefined } };
   },
 });
 
-/** Services throw AppError; this turns it into the matching tRPC code (and HTTP status). */
-const mapAppErrors = t.middleware(async ({ next }) => {
+/**
+ * Services throw AppError; this turns it into the matching tRPC code (and HTTP status). Input
+ * validation errors become one sentence per field instead of a JSON dump of zod issues.
+ */
+const mapErrors = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof AppError) {
-    const cause = result.error.cause;
-    throw new TRPCError({ code: TRPC_CODE_BY_APP_ERROR[cause.code], message: cause.message, cause });
-  }
+  if (result.ok) return result;
+  const cause = result.error.cause;
+  if (cause instanceof AppError) throw new TRPCError({ code: TRPC_CODE_BY_APP_ERROR[cause.code], message: cause.message, cause });
+  if (cause instanceof ZodError) throw new TRPCError({ code: "BAD_REQUEST", message: formatZodIssues(cause), cause });
   return result;
 });
 
@@ -45,6 +43,6 @@ const withTeam = t.middleware(async ({ ctx, next }) => {
 
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure.use(mapAppErrors);
+export const publicProcedure = t.procedure.use(mapErrors);
 /** Acts within the caller's team: every query it makes filters by ctx.team.id. */
 export const teamProcedure = publicProcedure.use(withTeam);

@@ -1,6 +1,8 @@
 import { Redis } from "ioredis";
 import { applyMigrations } from "@/server/migrations/apply-migrations";
+import { makeDemoModels } from "@/scripts/demo/make-demo-models";
 import { ADMIN_DATABASE_URL, TEMPLATE_DATABASE, createDatabase } from "@/test/support/databases";
+import { DEMO_DIR } from "@/test/support/demo-files";
 
 // One migrated template per run; each test file then clones it (CREATE DATABASE ... TEMPLATE),
 // which takes milliseconds, so every file gets its own database without re-running migrations.
@@ -10,6 +12,7 @@ export default async function globalSetup(): Promise<void> {
     throw new Error(`PostgreSQL at ${ADMIN_DATABASE_URL} is not usable for tests: ${error.message}`);
   });
   await applyMigrations(templateUrl);
+  await makeDemoModels(DEMO_DIR);
 }
 
 async function assertRedisAnswers(redisUrl: string): Promise<void> {
