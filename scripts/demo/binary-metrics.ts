@@ -1,4 +1,4 @@
-export interface BinaryMetrics {
+export type BinaryMetrics = {
   auc: number;
   accuracy: number;
   logLoss: number;
@@ -7,7 +7,7 @@ export interface BinaryMetrics {
   threshold: number;
   rows: number;
   positiveRate: number;
-}
+};
 
 /** ROC AUC by ranks (Mann-Whitney U), with tied scores sharing their average rank. */
 export function rocAuc(probabilities: ArrayLike<number>, labels: ArrayLike<number>): number {

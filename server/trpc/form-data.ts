@@ -12,10 +12,10 @@ export function readTextPart(formData: FormData, field: string): string | null {
   return typeof part === "string" ? part : null;
 }
 
-/** A JSON-encoded part; absent means {}. */
+/** A JSON-encoded part; undefined when absent or blank, so the caller picks the default. */
 export function readJsonPart(formData: FormData, field: string): unknown {
   const text = readTextPart(formData, field);
-  if (text === null || text.trim() === "") return {};
+  if (text === null || text.trim() === "") return undefined;
   try {
     return JSON.parse(text);
   } catch (error) {

@@ -5,12 +5,17 @@ import { z } from "zod";
  * range; categorical ones the list of allowed categories. Order matters: it is the column
  * order a model that takes one value per feature expects.
  */
-export const ZNumericFeature = z.object({
-  name: z.string().min(1),
-  dtype: z.enum(["float", "int"]),
-  min: z.number().finite().nullable(),
-  max: z.number().finite().nullable(),
-});
+export const ZNumericFeature = z
+  .object({
+    name: z.string().min(1),
+    dtype: z.enum(["float", "int"]),
+    min: z.number().finite().nullable(),
+    max: z.number().finite().nullable(),
+  })
+  .refine((feature) => feature.min === null || feature.max === null || feature.min <= feature.max, {
+    message: "min must not be greater than max",
+    path: ["max"],
+  });
 
 export const ZCategoricalFeature = z.object({
   name: z.string().min(1),

@@ -47,14 +47,14 @@ function inferFeature(name: string, present: string[]): Feature {
   return { name, dtype: "category", categories: categoriesByFrequency(present) };
 }
 
+/**
+ * A sample shows what values occurred, not what values are allowed: its exact min and max
+ * would reject the next month's data. Only the sign is taken as a rule (amounts, counts and
+ * ages are never negative); tighter ranges are the user's to declare.
+ */
 function numericFeature(name: string, values: number[]): Feature {
-  let min = Infinity;
-  let max = -Infinity;
-  for (const value of values) {
-    if (value < min) min = value;
-    if (value > max) max = value;
-  }
-  return { name, dtype: values.every(Number.isInteger) ? "int" : "float", min, max };
+  const nonNegative = values.every((value) => value >= 0);
+  return { name, dtype: values.every(Number.isInteger) ? "int" : "float", min: nonNegative ? 0 : null, max: null };
 }
 
 /** Most frequent first, ties by name, so the order is stable and the common values lead. */

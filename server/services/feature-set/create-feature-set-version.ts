@@ -13,7 +13,7 @@ import { sha256Hex } from "@/server/storage/artifact-store";
 
 /** Where the features of the new version come from. */
 export const ZFeatureSource = z.discriminatedUnion("kind", [
-  /** Proposed from the sample: numeric columns with their observed range, the rest categorical. */
+  /** Proposed from the sample: types, categories, and min 0 for columns that are never negative. */
   z.object({ kind: z.literal("infer") }),
   /** The latest version's features; the sample is validated against them. */
   z.object({ kind: z.literal("previous") }),

@@ -18,7 +18,7 @@ export const featureSetRouter = createTRPCRouter({
     const featureSetName = readTextPart(input, "featureSetName");
     if (!featureSetName) throw new AppError("BAD_REQUEST", "the upload has no 'featureSetName' part");
     const { bytes } = await readFilePart(input, "file");
-    const source = ZFeatureSource.safeParse(readTextPart(input, "featureSource") ? readJsonPart(input, "featureSource") : { kind: "infer" });
+    const source = ZFeatureSource.safeParse(readJsonPart(input, "featureSource") ?? { kind: "infer" });
     if (!source.success) throw new AppError("BAD_REQUEST", `invalid ${formatZodIssues(source.error, "featureSource")}`);
     return createFeatureSetVersion({ teamId: ctx.team.id, featureSetName, csvBytes: bytes, featureSource: source.data });
   }),

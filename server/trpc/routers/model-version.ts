@@ -15,7 +15,7 @@ export const modelVersionRouter = createTRPCRouter({
     const modelName = readTextPart(input, "modelName");
     if (!modelName) throw new AppError("BAD_REQUEST", "the upload has no 'modelName' part");
     const { bytes } = await readFilePart(input, "file");
-    const metadata = readJsonPart(input, "metadata") as VersionMetadataInput;
+    const metadata = (readJsonPart(input, "metadata") ?? {}) as VersionMetadataInput;
     const version = await registerModelVersion({ teamId: ctx.team.id, modelName, bytes, metadata });
     return { id: version.id, number: version.number, artifactSha256: version.artifactSha256 };
   }),

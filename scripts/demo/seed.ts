@@ -1,0 +1,84 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { getDb } from "@/server/db";
+import { readEnv } from "@/server/env";
+import { sha256Hex } from "@/server/storage/artifact-store";
+import { createFeatureSet } from "@/server/services/feature-set/create-feature-set";
+import { createFeatureSetVersion } from "@/server/services/feature-set/create-feature-set-version";
+import { createModel } from "@/server/services/model/create-model";
+import { registerModelVersion } from "@/server/services/model/register-model-version";
+import { resolveTeam } from "@/server/services/team/resolve-team";
+import { makeDemoModels, type DemoManifest } from "./make-demo-models";
+
+export const DEMO_DIR = path.resolve(import.meta.dirname, "../../data/demo");
+
+const MODEL_DESCRIPTIONS: Record<string, string> = {
+  "card-fraud": "Scores card transactions for fraud; v3 is deliberately regressed for gate and rollback demos.",
+  "heavy-mlp": "A compute-heavy MLP (21M parameters) used by the serving benchmarks.",
+};
+
+/**
+ * Seeds the demo through the same services the API uses. Idempotent: what exists is left as
+ * it is, so running it again (every `npm run demo`) changes nothing.
+ */
+export async function seedDemo(log: (line: string) => void = console.log): Promise<void> {
+  const { manifest } = await makeDemoModels(DEMO_DIR);
+  const team = await resolveTeam(readEnv().DEFAULT_TEAM_SLUG);
+  const featureSetVersion = await seedFeatureSet(team.id, manifest, log);
+  for (const demoModel of manifest.models) {
+    await seedModelVersion(team.id, demoModel, demoModel.task === "binary-classification" ? featureSetVersion : null, log);
+  }
+}
+
+async function seedFeatureSet(teamId: string, manifest: DemoManifest, log: (line: string) => void) {
+  const db = getDb();
+  const name = manifest.featureSet.name;
+  let featureSet = await db.featureSet.findUnique({ where: { teamId_name: { teamId, name } } });
+  featureSet ??= await createFeatureSet(teamId, { name, description: "Transaction features of the card-fraud models, baseline from the training sample." });
+  const existing = await db.featureSetVersion.findFirst({ where: { featureSetId: featureSet.id }, orderBy: { number: "asc" } });
+  if (existing) return { name, version: existing.number };
+  const sample = manifest.datasets.find((dataset) => !dataset.hasLabel)!;
+  const created = await createFeatureSetVersion({
+    teamId,
+    featureSetName: name,
+    csvBytes: await readFile(path.join(DEMO_DIR, sample.file)),
+    featureSource: { kind: "explicit", features: manifest.featureSet.features },
+  });
+  log(`feature set ${name} v${created.number}: ${created.featureCount} features, baseline from ${created.sampleRowCount} rows`);
+  return { name, version: created.number };
+}
+
+async function seedModelVersion(
+  teamId: string,
+  demoModel: DemoManifest["models"][number],
+  featureSet: { name: string; version: number } | null,
+  log: (line: string) => void,
+) {
+  const db = getDb();
+  const model =
+    (await db.model.findUnique({ where: { teamId_name: { teamId, name: demoModel.name } } })) ??
+    (await createModel(teamId, { name: demoModel.name, task: demoModel.task, description: MODEL_DESCRIPTIONS[demoModel.name] ?? "" }));
+  const bytes = await readFile(path.join(DEMO_DIR, demoModel.file));
+  const registered = await db.modelVersion.findUnique({ where: { modelId_artifactSha256: { modelId: model.id, artifactSha256: sha256Hex(bytes) } } });
+  if (registered) return;
+  const version = await registerModelVersion({
+    teamId,
+    modelName: demoModel.name,
+    bytes,
+    metadata: {
+      description: demoModel.description,
+      metrics: demoModel.metrics,
+      gitCommit: demoModel.lineage.gitCommit,
+      dataRef: demoModel.lineage.dataRef,
+      tags: demoModel.lineage.tags,
+      featureSet,
+    },
+  });
+  log(`model ${demoModel.name} v${version.number} from ${demoModel.file}`);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await seedDemo();
+  await getDb().$disconnect();
+}
