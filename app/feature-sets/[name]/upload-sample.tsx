@@ -64,7 +64,7 @@ export function UploadSample({ featureSetName, hasVersions }: { featureSetName: 
             </label>
             <label className="flex items-center gap-2">
               <input type="radio" name="feature-source" value="infer" checked={sourceKind === "infer"} onChange={() => setSourceKind("infer")} />
-              Infer from the sample (types, ranges and categories)
+              Infer from the sample (types, categories, non-negative numbers)
             </label>
           </div>
         </fieldset>

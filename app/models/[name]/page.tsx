@@ -8,7 +8,7 @@ import { QueryState } from "@/app/_components/query-state";
 import { SignatureSummary } from "@/app/_components/signature-table";
 import { RelativeTime } from "@/app/_components/time";
 import { Badge, Card, DataTable, EmptyState, PageHeader } from "@/app/_components/ui";
-import { VersionMetricsChart, formatMetric } from "@/app/_components/metrics-chart";
+import { VersionMetricsChart, formatMetric, orderedMetrics } from "@/app/_components/metrics-chart";
 import { formatBytes } from "@/server/domain/format";
 import { UploadVersion } from "./upload-version";
 
@@ -47,7 +47,7 @@ export default function ModelPage() {
                     <td className="px-3 py-2"><SignatureSummary tensors={version.signature.inputs} /></td>
                     <td className="px-3 py-2"><SignatureSummary tensors={version.signature.outputs} /></td>
                     <td className="px-3 py-2 text-xs">
-                      {Object.entries(version.metrics).slice(0, 4).map(([metric, value]) => (
+                      {orderedMetrics(version.metrics).slice(0, 4).map(([metric, value]) => (
                         <div key={metric} className="whitespace-nowrap"><span className="text-slate-500">{metric}</span> <span className="tabular-nums">{formatMetric(value)}</span></div>
                       ))}
                     </td>

@@ -8,7 +8,7 @@ import { QueryState } from "@/app/_components/query-state";
 import { SignatureTable } from "@/app/_components/signature-table";
 import { RelativeTime } from "@/app/_components/time";
 import { Badge, Card, DefinitionList, ErrorState, PageHeader } from "@/app/_components/ui";
-import { formatMetric } from "@/app/_components/metrics-chart";
+import { formatMetric, orderedMetrics } from "@/app/_components/metrics-chart";
 import { formatBytes } from "@/server/domain/format";
 import { LinkFeatureSet } from "./link-feature-set";
 
@@ -87,7 +87,7 @@ export default function ModelVersionPage() {
             {Object.keys(data.metrics).length === 0 ? (
               <p className="text-sm text-slate-500">No metrics were reported for this version.</p>
             ) : (
-              <DefinitionList items={Object.entries(data.metrics).map(([metric, value]) => ({ term: metric, value: <span className="tabular-nums">{formatMetric(value)}</span> }))} />
+              <DefinitionList items={orderedMetrics(data.metrics).map(([metric, value]) => ({ term: metric, value: <span className="tabular-nums">{formatMetric(value)}</span> }))} />
             )}
           </Card>
           <Card title="Feature set link" description="The model's input width must match the feature count.">
