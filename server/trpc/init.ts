@@ -19,7 +19,9 @@ export function createTRPCContext({ headers }: { headers: Headers }): TRPCContex
 const t = initTRPC.context<TRPCContext>().create({
   transformer: superjson,
   errorFormatter({ shape }) {
-    return { ...shape, data: { ...shape.data, stack: undefined } };
+    // Stacks stay in the server log; clients get the message and the code.
+    const { stack: _stack, ...data } = shape.data;
+    return { ...shape, data };
   },
 });
 
