@@ -1,0 +1,52 @@
+import { z } from "zod";
+import type { ElementType } from "@/server/domain/signature";
+
+/** Tensor datatypes as the Open Inference Protocol (KServe v2) names them. */
+export const ZV2Datatype = z.enum([
+  "BOOL",
+  "UINT8",
+  "UINT16",
+  "UINT32",
+  "UINT64",
+  "INT8",
+  "INT16",
+  "INT32",
+  "INT64",
+  "FP16",
+  "FP32",
+  "FP64",
+  "BYTES",
+]);
+export type V2Datatype = z.infer<typeof ZV2Datatype>;
+
+export const V2_DATATYPE_BY_ELEMENT_TYPE: Record<ElementType, V2Datatype> = {
+  bool: "BOOL",
+  uint8: "UINT8",
+  uint16: "UINT16",
+  uint32: "UINT32",
+  uint64: "UINT64",
+  int8: "INT8",
+  int16: "INT16",
+  int32: "INT32",
+  int64: "INT64",
+  float16: "FP16",
+  float32: "FP32",
+  float64: "FP64",
+  string: "BYTES",
+};
+
+export const ELEMENT_TYPE_BY_V2_DATATYPE = Object.fromEntries(
+  Object.entries(V2_DATATYPE_BY_ELEMENT_TYPE).map(([elementType, datatype]) => [datatype, elementType]),
+) as Record<V2Datatype, ElementType>;
+
+/**
+ * A tensor as it travels between gateway and worker (and in v2 responses): row-major flat data.
+ * 64-bit integers travel as JSON numbers, exact up to 2^53.
+ */
+export const ZWireTensor = z.object({
+  name: z.string(),
+  datatype: ZV2Datatype,
+  shape: z.array(z.number().int().nonnegative()),
+  data: z.union([z.array(z.number()), z.array(z.string()), z.array(z.boolean())]),
+});
+export type WireTensor = z.infer<typeof ZWireTensor>;

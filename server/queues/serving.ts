@@ -1,0 +1,53 @@
+import { z } from "zod";
+import { ZWireTensor } from "@/server/domain/inference/datatypes";
+
+/** One queue for all serving work: any worker host can load any version (sessions are cached LRU). */
+export const SERVING_QUEUE = "serving";
+
+export const ZServingRequest = z.object({
+  requestId: z.string(),
+  inputs: z.array(ZWireTensor),
+  /** Requested outputs; all of the model's outputs when absent. */
+  outputNames: z.array(z.string()).optional(),
+});
+export type ServingRequest = z.infer<typeof ZServingRequest>;
+
+/** A job for a target (one model version today): the gateway batches concurrent requests into it. */
+export const ZServingJob = z.object({
+  deploymentId: z.string(),
+  versionId: z.string(),
+  artifactSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  device: z.enum(["cpu", "cuda"]),
+  requests: z.array(ZServingRequest).min(1),
+  enqueuedAtMs: z.number(),
+});
+export type ServingJob = z.infer<typeof ZServingJob>;
+
+export const ZServingRequestResult = z.discriminatedUnion("ok", [
+  z.object({ requestId: z.string(), ok: z.literal(true), outputs: z.array(ZWireTensor) }),
+  z.object({ requestId: z.string(), ok: z.literal(false), error: z.string() }),
+]);
+export type ServingRequestResult = z.infer<typeof ZServingRequestResult>;
+
+export const ZServingJobResult = z.object({
+  results: z.array(ZServingRequestResult),
+  hostName: z.string(),
+  executionProvider: z.string(),
+  /** Time the model ran for this job, summed over its session runs. */
+  computeUs: z.number().int().nonnegative(),
+  /** Rows of the largest session run this job took part in (after the worker merged jobs). */
+  batchRows: z.number().int().nonnegative(),
+  /** From enqueue to the worker picking the job up. */
+  queueWaitUs: z.number().int().nonnegative(),
+});
+export type ServingJobResult = z.infer<typeof ZServingJobResult>;
+
+/**
+ * Finished jobs are kept briefly: waitUntilFinished needs the result in Redis (removeOnComplete:
+ * true breaks it), and an age bound keeps memory flat. A stalled job (worker killed) is retried.
+ */
+export const SERVING_JOB_OPTIONS = {
+  attempts: 2,
+  removeOnComplete: { age: 60, count: 10_000 },
+  removeOnFail: { age: 600, count: 10_000 },
+} as const;
