@@ -11,6 +11,8 @@ const ZEnv = z.object({
   MAX_ARTIFACT_BYTES: z.coerce.number().int().positive().default(512 * MiB),
   MAX_FEATURE_SAMPLE_BYTES: z.coerce.number().int().positive().default(64 * MiB),
   MAX_FEATURE_SAMPLE_ROWS: z.coerce.number().int().positive().default(1_000_000),
+  /** Where inference clients reach the gateway; shown on deployment pages. */
+  GATEWAY_PUBLIC_URL: z.string().url().default("http://localhost:8080"),
   /** Team used while sign-in is not configured: every request acts in it. */
   DEFAULT_TEAM_SLUG: z.string().min(1).default("default"),
 });

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { usePathname } from "next/navigation";
 
 const NAV_ITEMS = [
+  { href: "/deployments", label: "Deployments" },
   { href: "/models", label: "Models" },
   { href: "/feature-sets", label: "Feature sets" },
 ] as const;

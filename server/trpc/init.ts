@@ -10,10 +10,12 @@ import { TRPC_CODE_BY_APP_ERROR } from "@/server/trpc/app-error-to-trpc";
 export interface TRPCContext {
   /** Which team the caller acts in; sign-in will derive it from the session or API key. */
   teamSlug: string;
+  /** Who acts, for revisions and the audit log ("user:<id>", "apikey:<id>"; "local" until sign-in). */
+  actor: string;
 }
 
 export function createTRPCContext({ headers }: { headers: Headers }): TRPCContext {
-  return { teamSlug: headers.get("x-team")?.trim() || readEnv().DEFAULT_TEAM_SLUG };
+  return { teamSlug: headers.get("x-team")?.trim() || readEnv().DEFAULT_TEAM_SLUG, actor: "local" };
 }
 
 const t = initTRPC.context<TRPCContext>().create({

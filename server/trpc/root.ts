@@ -1,3 +1,4 @@
+import { deploymentRouter } from "@/server/trpc/routers/deployment";
 import { featureSetRouter } from "@/server/trpc/routers/feature-set";
 import { modelRouter } from "@/server/trpc/routers/model";
 import { modelVersionRouter } from "@/server/trpc/routers/model-version";
@@ -7,6 +8,7 @@ export const appRouter = createTRPCRouter({
   model: modelRouter,
   modelVersion: modelVersionRouter,
   featureSet: featureSetRouter,
+  deployment: deploymentRouter,
 });
 
 export type AppRouter = typeof appRouter;

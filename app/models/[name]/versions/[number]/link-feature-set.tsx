@@ -3,9 +3,8 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTRPC } from "@/app/_trpc/client";
+import { SELECT_CLASS } from "@/app/_components/select";
 import { Button, ErrorState } from "@/app/_components/ui";
-
-const SELECT_CLASS = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-2.5 py-1.5 text-sm shadow-sm";
 
 /** Links the version to a feature set version; the server refuses one whose width does not fit. */
 export function LinkFeatureSet({ modelName, number, current }: {

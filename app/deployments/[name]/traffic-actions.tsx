@@ -1,0 +1,109 @@
+"use client";
+
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { useTRPC } from "@/app/_trpc/client";
+import { ConfirmDialog } from "@/app/_components/confirm-dialog";
+import { SELECT_CLASS } from "@/app/_components/select";
+import { Button, ErrorState, TextField } from "@/app/_components/ui";
+import type { RevisionTarget } from "@/server/domain/traffic/revision-target";
+import type { TrafficChange } from "@/server/services/deployment/change-traffic";
+
+interface Props {
+  deploymentName: string;
+  target: RevisionTarget;
+  revisionNumber: number;
+  rollbackTo: number | null;
+  versions: { number: number; description: string }[];
+}
+
+/** Promote, canary, shadow and rollback: each asks for confirmation, then makes a new revision. */
+export function TrafficActions({ deploymentName, target, revisionNumber, rollbackTo, versions }: Props) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [pending, setPending] = useState<{ change: TrafficChange; title: string; body: string } | null>(null);
+  const change = useMutation(
+    trpc.deployment.changeTraffic.mutationOptions({
+      onSuccess: async () => {
+        setPending(null);
+        await queryClient.invalidateQueries({ queryKey: trpc.deployment.pathKey() });
+      },
+    }),
+  );
+  const serving = new Set(target.weights.map((entry) => entry.versionNumber));
+  const shadows = new Set(target.shadows.map((entry) => entry.versionNumber));
+  const newest = versions[0]?.number ?? 1;
+  const [promoteVersion, setPromoteVersion] = useState(newest);
+  const [canaryVersion, setCanaryVersion] = useState(newest);
+  const [canaryPercent, setCanaryPercent] = useState(10);
+  const [shadowVersion, setShadowVersion] = useState(newest);
+
+  const ask = (next: TrafficChange, title: string, body: string) => {
+    change.reset();
+    setPending({ change: next, title, body });
+  };
+  const versionSelect = (id: string, label: string, value: number, onChange: (value: number) => void) => (
+    <div className="w-28">
+      <label htmlFor={id} className="block text-sm font-medium text-slate-700">{label}</label>
+      <select id={id} className={SELECT_CLASS} value={value} onChange={(event) => onChange(Number(event.target.value))}>
+        {versions.map((version) => <option key={version.number} value={version.number}>v{version.number}</option>)}
+      </select>
+    </div>
+  );
+
+  return (
+    <div className="space-y-5">
+      <div className="flex flex-wrap items-end gap-3">
+        {versionSelect("promote-version", "Promote", promoteVersion, setPromoteVersion)}
+        <Button onClick={() => ask({ kind: "promote", versionNumber: promoteVersion }, `Promote v${promoteVersion}?`, `v${promoteVersion} will take 100% of the traffic of ${deploymentName}. Gateways switch within a second.`)}>
+          Promote
+        </Button>
+        <span className="mx-2 h-8 w-px bg-slate-200" aria-hidden />
+        <Button
+          variant="secondary"
+          disabled={rollbackTo === null}
+          title={rollbackTo === null ? "No earlier revision" : undefined}
+          onClick={() => ask({ kind: "rollback" }, "Roll back?", `Traffic returns to what revision ${rollbackTo} served. Revision ${revisionNumber} stays in the history.`)}
+        >
+          Rollback{rollbackTo !== null && ` to #${rollbackTo}`}
+        </Button>
+      </div>
+      <div className="flex flex-wrap items-end gap-3">
+        {versionSelect("canary-version", "Canary", canaryVersion, setCanaryVersion)}
+        <div className="w-28">
+          <TextField id="canary-percent" label="Share (%)" type="number" min={1} max={99} value={canaryPercent} onChange={(event) => setCanaryPercent(Number(event.target.value))} />
+        </div>
+        <Button
+          variant="secondary"
+          onClick={() => ask({ kind: "canary", versionNumber: canaryVersion, weightPercent: canaryPercent }, `Send ${canaryPercent}% to v${canaryVersion}?`, `The other versions keep their proportions in the remaining ${100 - canaryPercent}%.`)}
+        >
+          Start canary
+        </Button>
+        <span className="mx-2 h-8 w-px bg-slate-200" aria-hidden />
+        {versionSelect("shadow-version", "Shadow", shadowVersion, setShadowVersion)}
+        {shadows.has(shadowVersion) ? (
+          <Button variant="secondary" onClick={() => ask({ kind: "removeShadow", versionNumber: shadowVersion }, `Stop shadowing with v${shadowVersion}?`, "It stops receiving copies of requests.")}>Stop shadow</Button>
+        ) : (
+          <Button
+            variant="secondary"
+            disabled={serving.has(shadowVersion)}
+            onClick={() => ask({ kind: "addShadow", versionNumber: shadowVersion }, `Shadow with v${shadowVersion}?`, `v${shadowVersion} gets a copy of every request after the answer is sent; its outputs and latency are compared with the primary's. Clients never see its answers.`)}
+          >
+            Start shadow
+          </Button>
+        )}
+      </div>
+      {change.error && !pending && <ErrorState title="Change refused" message={change.error.message} />}
+      <ConfirmDialog
+        open={pending !== null}
+        title={pending?.title ?? ""}
+        confirmLabel="Confirm"
+        pending={change.isPending}
+        onCancel={() => setPending(null)}
+        onConfirm={() => pending && change.mutate({ name: deploymentName, change: pending.change }, { onError: () => setPending(null) })}
+      >
+        {pending?.body}
+      </ConfirmDialog>
+    </div>
+  );
+}

@@ -1,0 +1,116 @@
+import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
+import { AppError } from "@/server/domain/app-error";
+import { errorBody, modelMetadataResponse } from "@/server/domain/inference/v2-responses";
+import type { CachedDeployment, DeploymentCache } from "@/server/gateway/deployment-cache";
+import { HTTP_STATUS_BY_APP_ERROR } from "@/server/gateway/http-status";
+import { DeadlineExceeded, type InferenceService } from "@/server/gateway/infer";
+import type { JobDispatcher } from "@/server/gateway/job-dispatcher";
+
+export interface GatewayDeps {
+  cache: DeploymentCache;
+  inference: InferenceService;
+  dispatcher: JobDispatcher;
+  /** Postgres and Redis answer. */
+  dependenciesReady: () => Promise<boolean>;
+  maxBodyBytes: number;
+  requestTimeoutMs: number;
+}
+
+interface ModelParams {
+  name: string;
+  version?: string;
+}
+
+/** The Open Inference Protocol (KServe v2) REST API; {name} is the deployment. */
+export function buildGateway(deps: GatewayDeps): FastifyInstance {
+  const app = Fastify({ bodyLimit: deps.maxBodyBytes, logger: false });
+
+  app.setErrorHandler((error, _request, reply) => {
+    if (error instanceof AppError) return reply.code(HTTP_STATUS_BY_APP_ERROR[error.code]).send(errorBody(error.message));
+    if (error instanceof DeadlineExceeded) return reply.code(504).send(errorBody(error.message));
+    const fastifyError = error as { statusCode?: number; code?: string; message: string };
+    if (fastifyError.code === "FST_ERR_CTP_BODY_TOO_LARGE") return reply.code(413).send(errorBody(`the body is over the ${deps.maxBodyBytes} byte limit`));
+    if (fastifyError.statusCode === 400 && error instanceof SyntaxError) return reply.code(400).send(errorBody(`the body is not valid JSON: ${error.message}`));
+    if (fastifyError.statusCode && fastifyError.statusCode < 500) return reply.code(fastifyError.statusCode).send(errorBody(fastifyError.message));
+    if (/Connection is closed|Stream isn't writeable|ECONNREFUSED/.test(fastifyError.message)) {
+      return reply.code(503).send(errorBody(`the serving queue is unavailable: ${fastifyError.message}`));
+    }
+    console.error("gateway error:", error);
+    return reply.code(500).send(errorBody(`internal error: ${fastifyError.message}`));
+  });
+  app.setNotFoundHandler((request, reply) => reply.code(404).send(errorBody(`no route ${request.method} ${request.url}`)));
+
+  app.get("/v2/health/live", async () => ({ live: true }));
+  app.get("/v2/health/ready", async (_request, reply) => {
+    const ready = await deps.dependenciesReady();
+    return reply.code(ready ? 200 : 503).send({ ready });
+  });
+  app.get("/v2", async () => ({ name: "mlops-console-gateway", version: "1", extensions: [] }));
+
+  const metadata = async (params: ModelParams) => {
+    const deployment = await deploymentOrThrow(deps.cache, params.name);
+    const version = params.version ? versionOrThrow(deployment, params.version) : primaryVersion(deployment);
+    const versions = [...deployment.versionsByNumber.keys()].sort((a, b) => a - b).map(String);
+    return modelMetadataResponse({ name: deployment.name, versions, platform: "onnxruntime_onnx", signature: version.signature });
+  };
+  app.get<{ Params: ModelParams }>("/v2/models/:name", (request) => metadata(request.params));
+  app.get<{ Params: ModelParams }>("/v2/models/:name/versions/:version", (request) => metadata(request.params));
+
+  const ready = async (params: ModelParams, reply: FastifyReply) => {
+    const deployment = await deploymentOrThrow(deps.cache, params.name);
+    if (params.version) versionOrThrow(deployment, params.version);
+    const workers = await deps.dispatcher.workerCount();
+    return reply.code(workers > 0 ? 200 : 503).send({ name: deployment.name, ready: workers > 0, ...(workers === 0 && { error: "no serving worker is running" }) });
+  };
+  app.get<{ Params: ModelParams }>("/v2/models/:name/ready", (request, reply) => ready(request.params, reply));
+  app.get<{ Params: ModelParams }>("/v2/models/:name/versions/:version/ready", (request, reply) => ready(request.params, reply));
+
+  const infer = async (params: ModelParams, body: unknown, headers: Record<string, string | string[] | undefined>, reply: FastifyReply) => {
+    const deployment = await deploymentOrThrow(deps.cache, params.name);
+    const answer = await deps.inference.infer({
+      deployment,
+      pinnedVersion: params.version ? versionOrThrow(deployment, params.version) : null,
+      body,
+      stickyKey: header(headers, "x-sticky-key"),
+      timeoutMs: requestTimeout(header(headers, "x-timeout-ms"), deps.requestTimeoutMs),
+    });
+    return reply.code(answer.status).headers(answer.headers).send(answer.body);
+  };
+  app.post<{ Params: ModelParams }>("/v2/models/:name/infer", (request, reply) => infer(request.params, request.body, request.headers, reply));
+  app.post<{ Params: ModelParams }>("/v2/models/:name/versions/:version/infer", (request, reply) => infer(request.params, request.body, request.headers, reply));
+
+  return app;
+}
+
+async function deploymentOrThrow(cache: DeploymentCache, name: string): Promise<CachedDeployment> {
+  const deployment = await cache.get(name);
+  if (!deployment) throw new AppError("NOT_FOUND", `unknown model '${name}': no deployment has that name`);
+  return deployment;
+}
+
+function versionOrThrow(deployment: CachedDeployment, raw: string) {
+  const number = Number(raw.replace(/^v/, ""));
+  const version = Number.isInteger(number) ? deployment.versionsByNumber.get(number) : undefined;
+  if (!version) {
+    const served = [...deployment.versionsByNumber.keys()].sort((a, b) => a - b).map((n) => `v${n}`).join(", ");
+    throw new AppError("NOT_FOUND", `deployment '${deployment.name}' does not serve version '${raw}' (revision ${deployment.revisionNumber} serves ${served})`);
+  }
+  return version;
+}
+
+/** The version with the largest share: what an unpinned metadata request describes. */
+function primaryVersion(deployment: CachedDeployment) {
+  const top = [...deployment.target.weights].sort((a, b) => b.weight - a.weight)[0]!;
+  return deployment.versions.get(top.versionId)!;
+}
+
+function header(headers: Record<string, string | string[] | undefined>, name: string): string | null {
+  const value = headers[name];
+  return typeof value === "string" && value.length > 0 ? value : null;
+}
+
+function requestTimeout(raw: string | null, maxMs: number): number {
+  const asked = raw === null ? NaN : Number(raw);
+  if (raw !== null && !(Number.isInteger(asked) && asked > 0)) throw new AppError("BAD_REQUEST", `x-timeout-ms must be a positive integer of milliseconds, not '${raw}'`);
+  return Number.isNaN(asked) ? maxMs : Math.min(asked, maxMs);
+}

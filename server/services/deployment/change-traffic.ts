@@ -1,0 +1,111 @@
+import { z } from "zod";
+import { AppError } from "@/server/domain/app-error";
+import {
+  addShadowTarget,
+  canaryTarget,
+  describeChange,
+  promoteTarget,
+  removeShadowTarget,
+  setWeightsTarget,
+} from "@/server/domain/traffic/revision-changes";
+import { ZRevisionTarget, type RevisionTarget, type VersionRef } from "@/server/domain/traffic/revision-target";
+import type { Prisma, RevisionStrategy } from "@/generated/prisma/client";
+import { getDb } from "@/server/db";
+import { findDeploymentOrThrow } from "@/server/services/deployment/find-deployment";
+import { publishDeploymentChange } from "@/server/services/deployment/publish-deployment-change";
+
+const ZVersionNumber = z.number().int().positive();
+
+export const ZTrafficChange = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("promote"), versionNumber: ZVersionNumber }),
+  z.object({ kind: z.literal("canary"), versionNumber: ZVersionNumber, weightPercent: z.number().int().min(1).max(99) }),
+  z.object({ kind: z.literal("weights"), weights: z.array(z.object({ versionNumber: ZVersionNumber, weight: z.number().int().min(0).max(100) })).min(1) }),
+  z.object({ kind: z.literal("addShadow"), versionNumber: ZVersionNumber }),
+  z.object({ kind: z.literal("removeShadow"), versionNumber: ZVersionNumber }),
+  z.object({ kind: z.literal("rollback") }),
+]);
+export type TrafficChange = z.infer<typeof ZTrafficChange>;
+
+const STRATEGY_BY_CHANGE: Record<TrafficChange["kind"], RevisionStrategy> = {
+  promote: "promote",
+  canary: "canary",
+  weights: "weights",
+  addShadow: "shadow",
+  removeShadow: "shadow",
+  rollback: "rollback",
+};
+
+/**
+ * Every traffic change is a new immutable revision and a move of the active pointer, made under
+ * a row lock on the deployment so concurrent changes apply one after the other. Gateways hear
+ * about it after the commit.
+ */
+export async function changeTraffic({ teamId, deploymentName, change, actor = "system" }: { teamId: string; deploymentName: string; change: TrafficChange; actor?: string }) {
+  const db = getDb();
+  const revision = await db.$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT id FROM "Deployment" WHERE "teamId" = ${teamId} AND name = ${deploymentName} FOR UPDATE`;
+    const deployment = await findDeploymentOrThrow(teamId, deploymentName, tx);
+    const current = deployment.activeRevision;
+    const next = await nextTarget(tx, deployment.modelId, deploymentName, current, change);
+    if (JSON.stringify(next.target) === JSON.stringify(current.target)) {
+      throw new AppError("BAD_REQUEST", `no change: revision ${current.number} already serves that traffic`);
+    }
+    const description = describeChange(current.target, next.target);
+    const reason = change.kind === "rollback" ? `rollback to revision ${next.fromRevisionNumber}: ${description}` : description;
+    const created = await tx.deploymentRevision.create({
+      data: {
+        teamId,
+        deploymentId: deployment.id,
+        number: current.number + 1,
+        strategy: STRATEGY_BY_CHANGE[change.kind],
+        target: next.target,
+        reason,
+        createdBy: actor,
+        previousRevisionId: current.id,
+      },
+    });
+    await tx.deployment.update({ where: { id: deployment.id }, data: { activeRevisionId: created.id } });
+    await tx.auditEvent.create({
+      data: { teamId, actor, action: `deployment.${change.kind}`, targetType: "deployment", targetId: deployment.id, data: { revision: created.number, reason } },
+    });
+    return { ...created, deploymentId: deployment.id };
+  });
+  await publishDeploymentChange({ deploymentId: revision.deploymentId, name: deploymentName, teamId });
+  return { number: revision.number, strategy: revision.strategy, reason: revision.reason };
+}
+
+async function nextTarget(
+  tx: Prisma.TransactionClient,
+  modelId: string,
+  deploymentName: string,
+  current: { target: RevisionTarget; previousRevisionId: string | null },
+  change: TrafficChange,
+): Promise<{ target: RevisionTarget; fromRevisionNumber?: number }> {
+  const version = async (number: number): Promise<VersionRef> => {
+    const found = await tx.modelVersion.findUnique({ where: { modelId_number: { modelId, number } }, select: { id: true } });
+    if (!found) throw new AppError("NOT_FOUND", `the model of deployment '${deploymentName}' has no version ${number}`);
+    return { versionId: found.id, versionNumber: number };
+  };
+  switch (change.kind) {
+    case "promote":
+      return { target: promoteTarget(current.target, await version(change.versionNumber)) };
+    case "canary":
+      return { target: canaryTarget(current.target, await version(change.versionNumber), change.weightPercent) };
+    case "weights":
+      return {
+        target: setWeightsTarget(
+          current.target,
+          await Promise.all(change.weights.map(async (entry) => ({ version: await version(entry.versionNumber), weight: entry.weight }))),
+        ),
+      };
+    case "addShadow":
+      return { target: addShadowTarget(current.target, await version(change.versionNumber)) };
+    case "removeShadow":
+      return { target: removeShadowTarget(current.target, (await version(change.versionNumber)).versionId) };
+    case "rollback": {
+      if (!current.previousRevisionId) throw new AppError("BAD_REQUEST", `deployment '${deploymentName}' has no earlier revision to roll back to`);
+      const previous = await tx.deploymentRevision.findUniqueOrThrow({ where: { id: current.previousRevisionId } });
+      return { target: ZRevisionTarget.parse(previous.target), fromRevisionNumber: previous.number };
+    }
+  }
+}

@@ -1,0 +1,50 @@
+import { z } from "zod";
+import { AppError } from "@/server/domain/app-error";
+import { ZResourceName } from "@/server/domain/resource-name";
+import type { RevisionTarget } from "@/server/domain/traffic/revision-target";
+import { getDb } from "@/server/db";
+import { findModelOrThrow } from "@/server/services/model/find-model";
+import { isUniqueViolation } from "@/server/services/prisma-errors";
+import { publishDeploymentChange } from "@/server/services/deployment/publish-deployment-change";
+
+export const ZDeploymentSettings = z.object({
+  environment: z.enum(["staging", "production"]).default("staging"),
+  /** Rows per batch the gateway and worker build at most. */
+  maxBatchSize: z.number().int().min(1).max(4096).default(32),
+  /** How long a request may wait for others to share its batch while the model is busy. */
+  maxQueueDelayMs: z.number().int().min(0).max(1000).default(2),
+  replicas: z.number().int().min(1).max(64).default(1),
+  device: z.enum(["cpu", "cuda"]).default("cpu"),
+});
+
+export const ZCreateDeploymentInput = ZDeploymentSettings.extend({
+  name: ZResourceName,
+  modelName: z.string().min(1),
+  versionNumber: z.number().int().positive(),
+});
+export type CreateDeploymentInput = z.input<typeof ZCreateDeploymentInput>;
+
+/** A deployment starts with revision 1 sending all traffic to one version. */
+export async function createDeployment(teamId: string, input: CreateDeploymentInput, actor = "system") {
+  const { name, modelName, versionNumber, ...settings } = ZCreateDeploymentInput.parse(input);
+  const model = await findModelOrThrow(teamId, modelName);
+  const db = getDb();
+  const version = await db.modelVersion.findUnique({ where: { modelId_number: { modelId: model.id, number: versionNumber } } });
+  if (!version) throw new AppError("NOT_FOUND", `model '${modelName}' has no version ${versionNumber}`);
+  const target: RevisionTarget = { kind: "versions", weights: [{ versionId: version.id, versionNumber, weight: 100 }], shadows: [] };
+  try {
+    const deployment = await db.$transaction(async (tx) => {
+      const created = await tx.deployment.create({ data: { teamId, name, modelId: model.id, ...settings } });
+      const revision = await tx.deploymentRevision.create({
+        data: { teamId, deploymentId: created.id, number: 1, strategy: "initial", target, reason: `v${versionNumber} at 100%`, createdBy: actor },
+      });
+      await tx.auditEvent.create({ data: { teamId, actor, action: "deployment.create", targetType: "deployment", targetId: created.id, data: { name, modelName, versionNumber } } });
+      return tx.deployment.update({ where: { id: created.id }, data: { activeRevisionId: revision.id } });
+    });
+    await publishDeploymentChange({ deploymentId: deployment.id, name: deployment.name, teamId });
+    return deployment;
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new AppError("CONFLICT", `a deployment named '${name}' already exists`);
+    throw error;
+  }
+}

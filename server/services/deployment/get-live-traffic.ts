@@ -1,0 +1,58 @@
+import { getRedis } from "@/server/redis";
+import { MINUTE_MS, TRAFFIC_COUNTERS, trafficKey, type TrafficCounter } from "@/server/queues/live-counters";
+import { findDeploymentOrThrow } from "@/server/services/deployment/find-deployment";
+import { getDb } from "@/server/db";
+
+export interface TrafficPoint {
+  minuteStartMs: number;
+  versionNumber: number;
+  requests: number;
+  errors: number;
+  meanLatencyMs: number | null;
+  meanComputeMs: number | null;
+  meanBatchRows: number | null;
+}
+
+/**
+ * Per-minute traffic of the last minutes from the gateway's live counters in Redis: enough for
+ * the deployment page while the monitor worker (which writes rollups) is not there yet.
+ */
+export async function getLiveTraffic(teamId: string, name: string, minutes = 30, nowMs = Date.now()) {
+  const deployment = await findDeploymentOrThrow(teamId, name);
+  const lastMinute = Math.floor(nowMs / MINUTE_MS) * MINUTE_MS;
+  const minuteStarts = Array.from({ length: minutes }, (_, index) => lastMinute - (minutes - 1 - index) * MINUTE_MS);
+  const pipeline = getRedis().pipeline();
+  for (const minuteStartMs of minuteStarts) pipeline.hgetall(trafficKey(deployment.id, minuteStartMs));
+  const hashes = ((await pipeline.exec()) ?? []).map(([error, value]) => (error ? {} : (value as Record<string, string>)));
+
+  const versionNumbers = new Map(
+    (await getDb().modelVersion.findMany({ where: { modelId: deployment.modelId }, select: { id: true, number: true } })).map((version) => [version.id, version.number]),
+  );
+  const points: TrafficPoint[] = [];
+  hashes.forEach((hash, index) => {
+    const byVersion = new Map<string, Partial<Record<TrafficCounter, number>>>();
+    for (const [field, value] of Object.entries(hash)) {
+      const [versionId, counter] = field.split("|") as [string, TrafficCounter];
+      if (!TRAFFIC_COUNTERS.includes(counter)) continue;
+      const counters = byVersion.get(versionId) ?? {};
+      counters[counter] = Number(value);
+      byVersion.set(versionId, counters);
+    }
+    for (const [versionId, counters] of byVersion) {
+      const versionNumber = versionNumbers.get(versionId);
+      if (versionNumber === undefined) continue;
+      const requests = counters.requests ?? 0;
+      const batches = counters.batchCount ?? 0;
+      points.push({
+        minuteStartMs: minuteStarts[index]!,
+        versionNumber,
+        requests,
+        errors: counters.errors ?? 0,
+        meanLatencyMs: requests ? (counters.latencySumUs ?? 0) / requests / 1000 : null,
+        meanComputeMs: batches ? (counters.computeSumUs ?? 0) / batches / 1000 : null,
+        meanBatchRows: batches ? (counters.batchRowsSum ?? 0) / batches : null,
+      });
+    }
+  });
+  return { minuteStarts, points };
+}
