@@ -47,9 +47,6 @@ export async function changeTraffic({ teamId, deploymentName, change, actor = "s
     const deployment = await findDeploymentOrThrow(teamId, deploymentName, tx);
     const current = deployment.activeRevision;
     const next = await nextTarget(tx, deployment.modelId, deploymentName, current, change);
-    if (JSON.stringify(next.target) === JSON.stringify(current.target)) {
-      throw new AppError("BAD_REQUEST", `no change: revision ${current.number} already serves that traffic`);
-    }
     const description = describeChange(current.target, next.target);
     const reason = change.kind === "rollback" ? `rollback to revision ${next.fromRevisionNumber}: ${description}` : description;
     const created = await tx.deploymentRevision.create({
