@@ -38,6 +38,7 @@ export default defineConfig({
       DATABASE_URL: process.env.E2E_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/mlops_e2e",
       ARTIFACT_DIR: "data/e2e/artifacts",
       REDIS_KEY_PREFIX: "e2e:",
+      GATEWAY_PORT: String(PORT + 80),
       NEXT_TELEMETRY_DISABLED: "1",
     },
   },

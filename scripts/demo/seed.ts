@@ -2,10 +2,13 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { getDb } from "@/server/db";
+import { getRedis } from "@/server/redis";
 import { readEnv } from "@/server/env";
 import { sha256Hex } from "@/server/storage/artifact-store";
 import { createFeatureSet } from "@/server/services/feature-set/create-feature-set";
 import { createFeatureSetVersion } from "@/server/services/feature-set/create-feature-set-version";
+import { changeTraffic } from "@/server/services/deployment/change-traffic";
+import { createDeployment } from "@/server/services/deployment/create-deployment";
 import { createModel } from "@/server/services/model/create-model";
 import { registerModelVersion } from "@/server/services/model/register-model-version";
 import { resolveTeam } from "@/server/services/team/resolve-team";
@@ -29,6 +32,18 @@ export async function seedDemo(log: (line: string) => void = console.log): Promi
   for (const demoModel of manifest.models) {
     await seedModelVersion(team.id, demoModel, demoModel.task === "binary-classification" ? featureSetVersion : null, log);
   }
+  await seedDeployment(team.id, log);
+}
+
+export const DEMO_DEPLOYMENT = "card-fraud-prod";
+
+/** Production serves v1 with v2 as a 10% canary: the state a rollout demo starts from. */
+async function seedDeployment(teamId: string, log: (line: string) => void) {
+  const existing = await getDb().deployment.findUnique({ where: { teamId_name: { teamId, name: DEMO_DEPLOYMENT } } });
+  if (existing) return;
+  await createDeployment(teamId, { name: DEMO_DEPLOYMENT, modelName: "card-fraud", versionNumber: 1, environment: "production", maxBatchSize: 64, maxQueueDelayMs: 2 }, "demo");
+  await changeTraffic({ teamId, deploymentName: DEMO_DEPLOYMENT, change: { kind: "canary", versionNumber: 2, weightPercent: 10 }, actor: "demo" });
+  log(`deployment ${DEMO_DEPLOYMENT}: v1 90%, v2 10% canary`);
 }
 
 async function seedFeatureSet(teamId: string, manifest: DemoManifest, log: (line: string) => void) {
@@ -81,4 +96,5 @@ async function seedModelVersion(
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   await seedDemo();
   await getDb().$disconnect();
+  getRedis().disconnect();
 }

@@ -1,18 +1,24 @@
 import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { getDb } from "@/server/db";
 import { readEnv } from "@/server/env";
 import { applyMigrations, ensureDatabaseExists } from "@/server/migrations/apply-migrations";
-import { seedDemo } from "./seed";
+import { getRedis } from "@/server/redis";
+import { DEMO_DEPLOYMENT, seedDemo } from "./seed";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const NEXT_BIN = path.join(ROOT, "node_modules/.bin/next");
+const TSX_BIN = path.join(ROOT, "node_modules/.bin/tsx");
 /** What a production build is made from: when any of it is newer than the build, rebuild. */
 const BUILD_INPUTS = ["app", "server", "generated", "next.config.js", "postcss.config.mjs", "package-lock.json", "tsconfig.json"];
 
-/** `npm run demo`: migrate, seed, build when sources changed, start the console. */
+/**
+ * `npm run demo`: migrate, seed, build when sources changed, then run the console, the gateway,
+ * one serving worker and demo traffic until interrupted (DEMO_TRAFFIC=0 leaves traffic out).
+ */
 export async function startDemo(port = Number(process.env.PORT ?? 3000)): Promise<void> {
   const { DATABASE_URL } = readEnv();
   if (await ensureDatabaseExists(DATABASE_URL)) console.log(`created database ${new URL(DATABASE_URL).pathname.slice(1)}`);
@@ -20,10 +26,67 @@ export async function startDemo(port = Number(process.env.PORT ?? 3000)): Promis
   if (applied.length) console.log(`applied migrations: ${applied.join(", ")}`);
   await seedDemo();
   await getDb().$disconnect();
+  getRedis().disconnect();
 
   if (await isBuildStale()) await run(NEXT_BIN, ["build"]);
-  console.log(`\nMLOps console: http://localhost:${port}\n`);
-  await run(NEXT_BIN, ["start", "--port", String(port)]);
+
+  const gatewayPort = Number(process.env.GATEWAY_PORT ?? 8080);
+  const services: Service[] = [
+    { name: "web", command: NEXT_BIN, args: ["start", "--port", String(port)] },
+    { name: "gateway", command: TSX_BIN, args: ["server/gateway/main.ts"], env: { GATEWAY_PORT: String(gatewayPort), GATEWAY_PUBLIC_URL: `http://localhost:${gatewayPort}` } },
+    { name: "worker", command: TSX_BIN, args: ["workers/main.ts"], env: { ARTIFACT_SOURCE_URL: `http://127.0.0.1:${port}` } },
+  ];
+  if (process.env.DEMO_TRAFFIC !== "0") {
+    services.push({ name: "traffic", command: TSX_BIN, args: ["scripts/demo/traffic.ts"], env: { GATEWAY_PORT: String(gatewayPort), DEMO_DEPLOYMENT } });
+  }
+  console.log(`\nMLOps console: http://localhost:${port}   inference gateway: http://localhost:${gatewayPort}/v2\n`);
+  await runTogether(services);
+}
+
+interface Service {
+  name: string;
+  command: string;
+  args: string[];
+  env?: Record<string, string>;
+}
+
+/** Runs the processes side by side with prefixed output; when one dies, all stop. */
+function runTogether(services: Service[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let stopping = false;
+    const children = services.map((service) => {
+      const child = spawn(service.command, service.args, {
+        cwd: ROOT,
+        env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", ...service.env },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      const prefix = `[${service.name}] `;
+      const forward = (stream: NodeJS.ReadableStream, target: NodeJS.WriteStream) => {
+        createInterface({ input: stream }).on("line", (line) => target.write(`${prefix}${line}\n`));
+      };
+      forward(child.stdout!, process.stdout);
+      forward(child.stderr!, process.stderr);
+      child.on("exit", (code, signal) => {
+        if (stopping) return;
+        stop();
+        if (code === 0 || signal === "SIGTERM" || signal === "SIGINT") resolve();
+        else reject(new Error(`${service.name} exited with ${code ?? signal}`));
+      });
+      return child;
+    });
+    const stop = () => {
+      stopping = true;
+      for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
+    };
+    process.once("SIGINT", () => {
+      stop();
+      resolve();
+    });
+    process.once("SIGTERM", () => {
+      stop();
+      resolve();
+    });
+  });
 }
 
 async function isBuildStale(): Promise<boolean> {
