@@ -43,10 +43,13 @@ WORKDIR /app
 ENV NODE_ENV=production \
     NEXT_TELEMETRY_DISABLED=1 \
     PORT=3000 \
+    GATEWAY_PORT=8080 \
+    GATEWAY_HOST=0.0.0.0 \
     ARTIFACT_DIR=/app/data/artifacts \
     npm_config_script_shell=/bin/bash \
     npm_config_update_notifier=false
-# What `npm run demo` (tsx scripts/demo/start.ts: migrate, seed, next start) reads at run time.
+# What `npm run demo` (tsx scripts/demo/start.ts: migrate, seed, then the console, the gateway, a
+# serving worker and demo traffic) reads at run time.
 # Code stays root-owned; the app user writes only .next (Next's runtime cache) and /app/data.
 COPY --from=build /app/package.json /app/package-lock.json /app/tsconfig.json /app/next.config.js ./
 COPY --from=build /app/node_modules ./node_modules
@@ -54,6 +57,7 @@ COPY --from=build /app/generated ./generated
 COPY --from=build /app/prisma ./prisma
 COPY --from=build /app/server ./server
 COPY --from=build /app/scripts ./scripts
+COPY --from=build /app/workers ./workers
 COPY --from=build --chown=node:node /app/.next ./.next
 # start.ts rebuilds when a build input is newer than .next/BUILD_ID; copied directories may carry a
 # later mtime than the build they went into, so mark the build current (no sources to rebuild from).
@@ -63,7 +67,8 @@ RUN touch .next/BUILD_ID \
 USER node
 # Artifacts (ARTIFACT_DIR) and the demo models written by the seed.
 VOLUME ["/app/data"]
-EXPOSE 3000
+# 3000: console and tRPC API; 8080: inference gateway (Open Inference Protocol v2).
+EXPOSE 3000 8080
 # The slim image has no curl: Node 20's fetch. 127.0.0.1 rather than localhost avoids ::1 lookups.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=180s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/api/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]

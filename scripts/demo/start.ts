@@ -32,8 +32,8 @@ export async function startDemo(port = Number(process.env.PORT ?? 3000)): Promis
 
   const gatewayPort = Number(process.env.GATEWAY_PORT ?? 8080);
   const services: Service[] = [
-    { name: "web", command: NEXT_BIN, args: ["start", "--port", String(port)] },
-    { name: "gateway", command: TSX_BIN, args: ["server/gateway/main.ts"], env: { GATEWAY_PORT: String(gatewayPort), GATEWAY_PUBLIC_URL: `http://localhost:${gatewayPort}` } },
+    { name: "web", command: NEXT_BIN, args: ["start", "--port", String(port)], env: { GATEWAY_PUBLIC_URL: process.env.GATEWAY_PUBLIC_URL ?? `http://localhost:${gatewayPort}` } },
+    { name: "gateway", command: TSX_BIN, args: ["server/gateway/main.ts"], env: { GATEWAY_PORT: String(gatewayPort) } },
     { name: "worker", command: TSX_BIN, args: ["workers/main.ts"], env: { ARTIFACT_SOURCE_URL: `http://127.0.0.1:${port}` } },
   ];
   if (process.env.DEMO_TRAFFIC !== "0") {
