@@ -46,6 +46,8 @@ export interface PlannedRun {
 export interface PlanOptions {
   /** Rows of one merged run at most; a request larger than this runs alone. */
   maxRows?: number;
+  /** false: every request runs alone (used to isolate the request that made a merged run fail). */
+  merge?: boolean;
 }
 
 export const DEFAULT_MAX_MERGED_ROWS = 1024;
@@ -71,7 +73,7 @@ export function requestRows(request: MergeableRequest): number {
 export function planRuns(signature: Signature, requests: readonly MergeableRequest[], options: PlanOptions = {}): PlannedRun[] {
   const maxRows = options.maxRows ?? DEFAULT_MAX_MERGED_ROWS;
   const runs: PlannedRun[] = [];
-  if (!canMergeRows(signature)) {
+  if (options.merge === false || !canMergeRows(signature)) {
     requests.forEach((request, index) => runs.push(loneRun(signature, request, index)));
     return runs;
   }

@@ -43,8 +43,8 @@ describe("planRuns", () => {
       { name: "pairs", datatype: "INT64", shape: [3, 2], data: BigInt64Array.of(1n, 2n, 3n, 4n, 5n, 6n) },
     ];
     const [first, second] = run!.split(outputs);
-    expect(first!.map((t) => [t.name, t.shape, Array.from(t.data)])).toEqual([["sum", [1], [6]], ["pairs", [1, 2], [1n, 2n]]]);
-    expect(second!.map((t) => [t.name, t.shape, Array.from(t.data)])).toEqual([["sum", [2], [15, 24]], ["pairs", [2, 2], [3n, 4n, 5n, 6n]]]);
+    expect(first!.map((t) => [t.name, t.shape, Array.from(t.data as ArrayLike<unknown>)])).toEqual([["sum", [1], [6]], ["pairs", [1, 2], [1n, 2n]]]);
+    expect(second!.map((t) => [t.name, t.shape, Array.from(t.data as ArrayLike<unknown>)])).toEqual([["sum", [2], [15, 24]], ["pairs", [2, 2], [3n, 4n, 5n, 6n]]]);
     // Typed arrays are cut as views of the run's output, not copied.
     expect(second![0]!.data.buffer).toBe(outputs[0]!.data.buffer);
   });

@@ -1,0 +1,79 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import * as ort from "onnxruntime-node";
+import { OnnxGraphBuilder } from "@/scripts/demo/onnx-builder";
+import { announceHost, recordHostHeartbeat, type AnnounceHostInput } from "@/server/services/host/announce-host";
+
+export const HEARTBEAT_INTERVAL_MS = 10_000;
+
+export interface HostAgentOptions {
+  hostName: string;
+  /** The device the operator asked for; "cuda" is announced only if a CUDA session can be created. */
+  device: "cpu" | "cuda";
+  costMicrosPerHour: number;
+  heartbeatMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface HostAgent {
+  hostId: string;
+  device: "cpu" | "cuda";
+  /** Providers that created a session here, best first (the first is the one that runs). */
+  executionProviders: string[];
+  gpuMemoryMb: number | null;
+  stop(): void;
+}
+
+/** Announces this host (Host row upserted by name) and heartbeats lastHeartbeatAt until stopped. */
+export async function startHostAgent(options: HostAgentOptions): Promise<HostAgent> {
+  const log = options.log ?? ((line: string) => console.log(`[host] ${line}`));
+  const executionProviders = await probeExecutionProviders(options.device);
+  const device = executionProviders.includes("cuda") ? "cuda" : "cpu";
+  if (device !== options.device) log(`device ${options.device} asked for, but no CUDA session can be created here: announcing ${device}`);
+  const gpuMemoryMb = device === "cuda" ? await readGpuMemoryMb() : null;
+  const announcement: AnnounceHostInput = { name: options.hostName, device, executionProviders, costMicrosPerHour: options.costMicrosPerHour, gpuMemoryMb };
+  const { id } = await announceHost(announcement);
+
+  let beating = false;
+  const timer = setInterval(() => {
+    if (beating) return;
+    beating = true;
+    recordHostHeartbeat(options.hostName)
+      .then((found) => (found ? undefined : announceHost(announcement)))
+      .catch((error: Error) => log(`heartbeat failed: ${error.message}`))
+      .finally(() => (beating = false));
+  }, options.heartbeatMs ?? HEARTBEAT_INTERVAL_MS);
+  timer.unref();
+
+  return { hostId: id, device, executionProviders, gpuMemoryMb, stop: () => clearInterval(timer) };
+}
+
+/**
+ * Which providers can create a session on this machine, by trying: onnxruntime-node lists CUDA
+ * and TensorRT as backends even where their libraries are missing. CPU always works.
+ */
+export async function probeExecutionProviders(device: "cpu" | "cuda"): Promise<string[]> {
+  if (device === "cpu") return ["cpu"];
+  ort.env.logLevel = "fatal"; // a failed library load is an expected answer here, not an error to print
+  const g = new OnnxGraphBuilder("provider-probe");
+  g.op("Identity", [g.input("x", "float32", [1])], {}, "y");
+  g.output("y", "float32", [1]);
+  const probe = g.toBytes({ producerVersion: "probe" });
+  try {
+    const session = await ort.InferenceSession.create(probe, { executionProviders: ["cuda"] });
+    await session.release();
+    return ["cuda", "cpu"];
+  } catch {
+    return ["cpu"];
+  }
+}
+
+async function readGpuMemoryMb(): Promise<number | null> {
+  try {
+    const { stdout } = await promisify(execFile)("nvidia-smi", ["--query-gpu=memory.total", "--format=csv,noheader,nounits"], { timeout: 5_000 });
+    const mb = Number.parseInt(stdout.split("\n")[0] ?? "", 10);
+    return Number.isFinite(mb) ? mb : null;
+  } catch {
+    return null;
+  }
+}

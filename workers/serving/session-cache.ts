@@ -1,0 +1,129 @@
+import { stat } from "node:fs/promises";
+import type { ServingRequest } from "@/server/queues/serving";
+import type { ArtifactCache } from "./artifact-cache";
+import { SessionRunner, SessionRunnerClosedError, type RunOutcome } from "./session-runner";
+
+const MiB = 1024 * 1024;
+
+/**
+ * Memory a loaded session is assumed to hold, in MB: twice the artifact (onnxruntime keeps the
+ * initializers it read plus their prepacked / optimized copies; the file is read into memory
+ * while loading) plus a constant for the worker thread's own V8 isolate and onnxruntime's thread
+ * pool and arenas (about 30 MB measured for a tiny model). An estimate for placement and
+ * eviction, not a measurement: a model whose activations are large at big batches needs headroom.
+ */
+export const SESSION_OVERHEAD_MB = 32;
+export function estimateSessionFootprintMb(artifactBytes: number): number {
+  return Math.ceil((2 * artifactBytes) / MiB) + SESSION_OVERHEAD_MB;
+}
+
+export interface SessionKey {
+  artifactSha256: string;
+  device: "cpu" | "cuda";
+}
+
+export interface SessionCacheOptions {
+  artifacts: ArtifactCache;
+  memoryBudgetMb: number;
+  maxBatchRows?: number;
+  log?: (line: string) => void;
+}
+
+interface Entry {
+  key: string;
+  runner: Promise<SessionRunner>;
+  loaded: SessionRunner | null;
+  footprintMb: number;
+}
+
+/**
+ * Session runners by (artifact, device), least recently used first out when the estimated
+ * footprints exceed the memory budget. An evicted runner finishes its queued and in-flight
+ * runs before its thread ends. One model larger than the whole budget still loads (alone).
+ */
+export class SessionCache {
+  private readonly entries = new Map<string, Entry>();
+  private closing = false;
+  /** How many runners were evicted for memory since start. */
+  evictions = 0;
+
+  constructor(private readonly options: SessionCacheOptions) {}
+
+  /** The runner for a model, loading it (artifact fetch, thread, session) on first use. */
+  get(key: SessionKey): Promise<SessionRunner> {
+    if (this.closing) return Promise.reject(new Error("the session cache is closed"));
+    const id = `${key.device}:${key.artifactSha256}`;
+    let entry = this.entries.get(id);
+    if (entry && entry.loaded?.closed) {
+      this.entries.delete(id);
+      entry = undefined;
+    }
+    if (entry) {
+      this.entries.delete(id); // re-insert: Map order is the recency order
+      this.entries.set(id, entry);
+      return entry.runner;
+    }
+    const created: Entry = { key: id, runner: Promise.resolve(null as never), loaded: null, footprintMb: 0 };
+    created.runner = this.load(key, created).catch((error: Error) => {
+      if (this.entries.get(id) === created) this.entries.delete(id);
+      throw error;
+    });
+    this.entries.set(id, created);
+    return created.runner;
+  }
+
+  /** get + run, once more on a fresh runner if this one was evicted between the two. */
+  async run(key: SessionKey, requests: ServingRequest[]): Promise<RunOutcome & { executionProvider: string }> {
+    for (let attempt = 0; ; attempt++) {
+      const runner = await this.get(key);
+      try {
+        return { ...(await runner.run(requests)), executionProvider: runner.executionProvider };
+      } catch (error) {
+        if (!(error instanceof SessionRunnerClosedError) || attempt > 0) throw error;
+      }
+    }
+  }
+
+  /** Loaded sessions, least recently used first. */
+  loaded(): { key: string; footprintMb: number; executionProvider: string }[] {
+    return [...this.entries.values()].flatMap((entry) => (entry.loaded ? [{ key: entry.key, footprintMb: entry.footprintMb, executionProvider: entry.loaded.executionProvider }] : []));
+  }
+
+  usedMb(): number {
+    let used = 0;
+    for (const entry of this.entries.values()) used += entry.footprintMb;
+    return used;
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    const entries = [...this.entries.values()];
+    this.entries.clear();
+    await Promise.all(entries.map((entry) => entry.runner.then((runner) => runner.close(), () => undefined)));
+  }
+
+  private async load(key: SessionKey, entry: Entry): Promise<SessionRunner> {
+    const modelPath = await this.options.artifacts.pathFor(key.artifactSha256);
+    entry.footprintMb = estimateSessionFootprintMb((await stat(modelPath)).size);
+    this.evictFor(entry);
+    const runner = await SessionRunner.start({ modelPath, device: key.device, maxBatchRows: this.options.maxBatchRows });
+    if (runner.fallbackReason) this.options.log?.(`model ${key.artifactSha256.slice(0, 12)}: ${runner.fallbackReason}`);
+    runner.onExit(() => {
+      if (this.entries.get(entry.key) === entry) this.entries.delete(entry.key);
+    });
+    entry.loaded = runner;
+    if (this.closing) void runner.close();
+    return runner;
+  }
+
+  private evictFor(incoming: Entry): void {
+    for (const entry of this.entries.values()) {
+      if (this.usedMb() <= this.options.memoryBudgetMb) return;
+      if (entry === incoming || !entry.loaded) continue;
+      this.entries.delete(entry.key);
+      this.evictions++;
+      this.options.log?.(`evicting ${entry.key} (${entry.footprintMb} MB) to fit ${incoming.key} (${incoming.footprintMb} MB) in ${this.options.memoryBudgetMb} MB`);
+      void entry.loaded.close();
+    }
+  }
+}

@@ -1,0 +1,246 @@
+import { Worker } from "node:worker_threads";
+import { DEFAULT_MAX_MERGED_ROWS, planRuns, requestRows, type PlannedRun } from "@/server/domain/inference/batch-merge";
+import type { ServingRequest, ServingRequestResult } from "@/server/queues/serving";
+import type { Signature } from "@/server/domain/signature";
+import type { FromThreadMessage, SessionThreadData, ThreadRun, ThreadRunResult, ToThreadMessage } from "./session-thread";
+import { packWireTensor, transferablesOf, unpackToWire, type PackedTensor } from "./tensor-convert";
+
+export interface SessionRunnerOptions {
+  modelPath: string;
+  device: "cpu" | "cuda";
+  /** Rows of one merged run at most (default 1024). */
+  maxBatchRows?: number;
+  intraOpNumThreads?: number;
+}
+
+export interface RunOutcome {
+  /** One per request, in the order given. */
+  results: ServingRequestResult[];
+  /** Time the model ran for these requests, summed over the session runs they took part in. */
+  computeUs: number;
+  /** Rows of the largest session run these requests took part in. */
+  batchRows: number;
+}
+
+export class SessionRunnerClosedError extends Error {
+  constructor(modelPath: string) {
+    super(`the session for ${modelPath} is closed`);
+    this.name = "SessionRunnerClosedError";
+  }
+}
+
+interface Pending {
+  requests: ServingRequest[];
+  rows: number;
+  resolve: (outcome: RunOutcome) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * One worker thread holding one InferenceSession, and the merging in front of it: while a run is
+ * in flight, new calls queue; when the thread frees up, everything queued (up to maxBatchRows)
+ * goes in one message, with compatible requests concatenated into one session run. An idle
+ * runner sends at once: merging comes from load, never from waiting.
+ */
+export class SessionRunner {
+  private readonly queue: Pending[] = [];
+  private readonly replies = new Map<number, { resolve: (results: ThreadRunResult[]) => void; reject: (error: Error) => void }>();
+  private nextId = 1;
+  private busy = false;
+  private closing = false;
+  private exited: Error | null = null;
+  private readonly exitListeners: (() => void)[] = [];
+  private closedPromise: Promise<void> | null = null;
+  private readonly maxBatchRows: number;
+
+  private constructor(
+    private readonly thread: Worker,
+    private readonly options: SessionRunnerOptions,
+    readonly signature: Signature,
+    readonly executionProvider: string,
+    /** Why the device asked for is not the one running (CUDA unavailable), or null. */
+    readonly fallbackReason: string | null,
+  ) {
+    this.maxBatchRows = options.maxBatchRows ?? DEFAULT_MAX_MERGED_ROWS;
+    thread.on("message", (message: FromThreadMessage) => {
+      if (message.type !== "ran") return;
+      const reply = this.replies.get(message.id);
+      this.replies.delete(message.id);
+      reply?.resolve(message.results);
+    });
+    thread.on("error", (error) => this.fail(new Error(`the session thread for ${options.modelPath} crashed: ${error.message}`)));
+    thread.on("exit", (code) => this.fail(this.closing ? new SessionRunnerClosedError(options.modelPath) : new Error(`the session thread for ${options.modelPath} exited with code ${code}`)));
+  }
+
+  /** Starts the thread and loads the model; rejects with onnxruntime's reason when it cannot. */
+  static async start(options: SessionRunnerOptions): Promise<SessionRunner> {
+    const data: SessionThreadData = { modelPath: options.modelPath, device: options.device, intraOpNumThreads: options.intraOpNumThreads };
+    const thread = spawnSessionThread(data);
+    const ready = await new Promise<Extract<FromThreadMessage, { type: "ready" }>>((resolve, reject) => {
+      const onExit = (code: number) => reject(new Error(`the session thread exited with code ${code} before loading ${options.modelPath}`));
+      thread.once("error", reject);
+      thread.once("exit", onExit);
+      thread.once("message", (message: FromThreadMessage) => {
+        thread.off("error", reject);
+        thread.off("exit", onExit);
+        if (message.type === "ready") resolve(message);
+        else reject(new Error(message.type === "load-failed" ? `onnxruntime could not load the model: ${message.error}` : `unexpected first message ${message.type}`));
+      });
+    }).catch(async (error: Error) => {
+      await thread.terminate();
+      throw error;
+    });
+    return new SessionRunner(thread, options, ready.signature, ready.executionProvider, ready.fallbackReason);
+  }
+
+  get closed(): boolean {
+    return this.exited !== null;
+  }
+
+  /** Called once when the thread is gone (closed, crashed or terminated). */
+  onExit(listener: () => void): void {
+    if (this.exited) listener();
+    else this.exitListeners.push(listener);
+  }
+
+  run(requests: ServingRequest[]): Promise<RunOutcome> {
+    if (this.exited) return Promise.reject(this.exited);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ requests, rows: requests.reduce((rows, request) => rows + requestRows(request), 0), resolve, reject });
+      this.pump();
+    });
+  }
+
+  /** Lets queued and in-flight runs finish, then terminates the thread. */
+  close(): Promise<void> {
+    this.closing = true;
+    this.closedPromise ??= new Promise<void>((resolve) => this.onExit(resolve));
+    this.pump();
+    return this.closedPromise;
+  }
+
+  private pump(): void {
+    if (this.busy || this.exited) return;
+    if (this.queue.length === 0) {
+      // A macrotask later: a caller that got this runner in the same tick can still queue.
+      if (this.closing) setImmediate(() => !this.busy && this.queue.length === 0 && !this.exited && void this.thread.terminate());
+      return;
+    }
+    const batch = [this.queue.shift()!];
+    let rows = batch[0]!.rows;
+    while (this.queue.length > 0 && rows + this.queue[0]!.rows <= this.maxBatchRows) {
+      rows += this.queue[0]!.rows;
+      batch.push(this.queue.shift()!);
+    }
+    this.busy = true;
+    this.execute(batch)
+      .catch((error: Error) => batch.forEach((pending) => pending.reject(error)))
+      .finally(() => {
+        this.busy = false;
+        this.pump();
+      });
+  }
+
+  private async execute(batch: Pending[]): Promise<void> {
+    const requests: ServingRequest[] = [];
+    const owner: number[] = [];
+    batch.forEach((pending, p) => pending.requests.forEach((request) => (requests.push(request), owner.push(p))));
+    const results: ServingRequestResult[] = new Array(requests.length);
+    const computeUs = new Array<number>(batch.length).fill(0);
+    const batchRows = new Array<number>(batch.length).fill(0);
+
+    const settle = (runs: PlannedRun[], replies: (ThreadRunResult | Error)[]): number[] => {
+      const retryAlone: number[] = [];
+      runs.forEach((run, r) => {
+        const reply = replies[r]!;
+        for (const p of new Set(run.requestIndices.map((index) => owner[index]!))) {
+          if (!(reply instanceof Error)) computeUs[p] = computeUs[p]! + reply.computeUs;
+          batchRows[p] = Math.max(batchRows[p]!, run.rows);
+        }
+        let error = reply instanceof Error ? reply.message : reply.ok ? null : reply.error;
+        if (error === null && !(reply instanceof Error) && reply.ok) {
+          try {
+            run.split(reply.outputs).forEach((outputs, k) => {
+              const index = run.requestIndices[k]!;
+              results[index] = { requestId: requests[index]!.requestId, ok: true, outputs: outputs.map(unpackToWire) };
+            });
+          } catch (splitError) {
+            error = (splitError as Error).message;
+          }
+        }
+        if (error === null) return;
+        if (run.merged) retryAlone.push(...run.requestIndices);
+        else results[run.requestIndices[0]!] = { requestId: requests[run.requestIndices[0]!]!.requestId, ok: false, error };
+      });
+      return retryAlone;
+    };
+
+    const runs = planRuns(this.signature, requests, { maxRows: this.maxBatchRows });
+    const retryAlone = settle(runs, await this.send(runs));
+    if (retryAlone.length > 0) {
+      // A merged run failed (one request's data, most likely): run its requests alone so only
+      // the faulty one gets the error.
+      const lone = planRuns(this.signature, retryAlone.map((index) => requests[index]!), { merge: false });
+      for (const run of lone) run.requestIndices = run.requestIndices.map((k) => retryAlone[k]!);
+      settle(lone, await this.send(lone));
+    }
+    const own: ServingRequestResult[][] = batch.map(() => []);
+    results.forEach((result, index) => own[owner[index]!]!.push(result));
+    batch.forEach((pending, p) => pending.resolve({ results: own[p]!, computeUs: computeUs[p]!, batchRows: batchRows[p]! }));
+  }
+
+  /** One message for all runs; a run whose inputs cannot be packed gets its error without a trip to the thread. */
+  private async send(runs: PlannedRun[]): Promise<(ThreadRunResult | Error)[]> {
+    const answers: (ThreadRunResult | Error)[] = new Array(runs.length);
+    const toSend: ThreadRun[] = [];
+    const sentIndex: number[] = [];
+    runs.forEach((run, r) => {
+      try {
+        toSend.push({ inputs: run.inputs.map(packWireTensor), outputNames: run.outputNames });
+        sentIndex.push(r);
+      } catch (error) {
+        answers[r] = error as Error;
+      }
+    });
+    if (toSend.length > 0) {
+      const replies = await this.post(toSend);
+      replies.forEach((reply, k) => (answers[sentIndex[k]!] = reply));
+    }
+    return answers;
+  }
+
+  private post(runs: ThreadRun[]): Promise<ThreadRunResult[]> {
+    if (this.exited) return Promise.reject(this.exited);
+    const id = this.nextId++;
+    const message: ToThreadMessage = { type: "run", id, runs };
+    return new Promise((resolve, reject) => {
+      this.replies.set(id, { resolve, reject });
+      this.thread.postMessage(message, transferablesOf(runs.flatMap((run): PackedTensor[] => run.inputs)));
+    });
+  }
+
+  private fail(error: Error): void {
+    if (this.exited) return;
+    this.exited = error;
+    for (const reply of this.replies.values()) reply.reject(error);
+    this.replies.clear();
+    for (const pending of this.queue.splice(0)) pending.reject(error);
+    if (!this.closing) void this.thread.terminate();
+    for (const listener of this.exitListeners.splice(0)) listener();
+  }
+}
+
+/**
+ * Worker threads do not inherit a TypeScript loader (under tsx, `--import tsx` in execArgv is
+ * ignored for workers on Node 20, and vitest's transform does not reach them), so when this
+ * module runs as TypeScript the thread starts from a small bootstrap that registers tsx's ESM
+ * hooks and then imports session-thread.ts. Compiled JavaScript loads session-thread.js directly.
+ */
+function spawnSessionThread(workerData: SessionThreadData): Worker {
+  const entry = new URL(import.meta.url.endsWith(".ts") ? "./session-thread.ts" : "./session-thread.js", import.meta.url);
+  if (!entry.pathname.endsWith(".ts")) return new Worker(entry, { workerData });
+  const tsxApi = import.meta.resolve("tsx/esm/api");
+  const tsconfig = new URL("../../tsconfig.json", import.meta.url).pathname;
+  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((api) => { api.register({ tsconfig: ${JSON.stringify(tsconfig)} }); return import(${JSON.stringify(entry.href)}); });`;
+  return new Worker(bootstrap, { eval: true, workerData, execArgv: [] });
+}

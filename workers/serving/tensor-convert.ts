@@ -1,0 +1,233 @@
+import * as ort from "onnxruntime-node";
+import type { FlatTensor } from "@/server/domain/inference/batch-merge";
+import type { V2Datatype, WireTensor } from "@/server/domain/inference/datatypes";
+
+/**
+ * Wire tensors (JSON arrays) <-> packed tensors (typed arrays, whose buffers can be transferred
+ * to a session thread without a copy) <-> onnxruntime tensors (built over the packed arrays).
+ * 64-bit integers travel as JSON numbers (exact to 2^53), BOOL as booleans (0/1 accepted),
+ * FP16 as numbers converted to IEEE half bits.
+ */
+
+export type PackedData =
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array
+  | string[];
+export type PackedTensor = FlatTensor<PackedData>;
+
+type OrtType = ort.Tensor.Type;
+
+const ORT_TYPE: Record<V2Datatype, OrtType> = {
+  BOOL: "bool",
+  UINT8: "uint8",
+  UINT16: "uint16",
+  UINT32: "uint32",
+  UINT64: "uint64",
+  INT8: "int8",
+  INT16: "int16",
+  INT32: "int32",
+  INT64: "int64",
+  FP16: "float16",
+  FP32: "float32",
+  FP64: "float64",
+  BYTES: "string",
+};
+const V2_DATATYPE = Object.fromEntries(Object.entries(ORT_TYPE).map(([datatype, type]) => [type, datatype])) as Record<string, V2Datatype>;
+
+const INTEGER_RANGE: Partial<Record<V2Datatype, [number, number]>> = {
+  INT8: [-128, 127],
+  INT16: [-32768, 32767],
+  INT32: [-2147483648, 2147483647],
+  UINT8: [0, 255],
+  UINT16: [0, 65535],
+  UINT32: [0, 4294967295],
+  INT64: [-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  UINT64: [0, Number.MAX_SAFE_INTEGER],
+};
+
+/** WireTensor -> typed arrays. Throws an Error naming the tensor when a value does not fit its datatype. */
+export function packWireTensor(tensor: WireTensor): PackedTensor {
+  const { name, datatype, shape } = tensor;
+  const source = tensor.data as readonly unknown[];
+  const expected = shape.reduce((count, dim) => count * dim, 1);
+  if (source.length !== expected) throw new Error(`input '${name}': shape [${shape.join(", ")}] needs ${expected} values, got ${source.length}`);
+  const bad = (index: number, what: string) => new Error(`input '${name}' (${datatype}): value ${JSON.stringify(source[index])} at index ${index} is not ${what}`);
+  const n = source.length;
+  switch (datatype) {
+    case "BYTES": {
+      for (let i = 0; i < n; i++) if (typeof source[i] !== "string") throw bad(i, "a string");
+      return { name, datatype, shape, data: source as string[] };
+    }
+    case "BOOL": {
+      const data = new Uint8Array(n);
+      for (let i = 0; i < n; i++) {
+        const value = source[i];
+        if (value === true || value === 1) data[i] = 1;
+        else if (value !== false && value !== 0) throw bad(i, "a boolean");
+      }
+      return { name, datatype, shape, data };
+    }
+    case "FP16": {
+      const data = new Uint16Array(n);
+      for (let i = 0; i < n; i++) {
+        const value = source[i];
+        if (typeof value !== "number") throw bad(i, "a number");
+        data[i] = floatToHalfBits(value);
+      }
+      return { name, datatype, shape, data };
+    }
+    case "FP32":
+    case "FP64": {
+      const data = datatype === "FP32" ? new Float32Array(n) : new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const value = source[i];
+        if (typeof value !== "number") throw bad(i, "a number");
+        data[i] = value;
+      }
+      return { name, datatype, shape, data };
+    }
+    case "INT64":
+    case "UINT64": {
+      const data = datatype === "INT64" ? new BigInt64Array(n) : new BigUint64Array(n);
+      const [min, max] = INTEGER_RANGE[datatype]!;
+      for (let i = 0; i < n; i++) {
+        const value = source[i];
+        if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) throw bad(i, `an integer in [${min}, ${max}]`);
+        data[i] = BigInt(value as number);
+      }
+      return { name, datatype, shape, data };
+    }
+    default: {
+      const data = newSmallIntArray(datatype, n);
+      const [min, max] = INTEGER_RANGE[datatype]!;
+      for (let i = 0; i < n; i++) {
+        const value = source[i];
+        if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) throw bad(i, `an integer in [${min}, ${max}]`);
+        data[i] = value as number;
+      }
+      return { name, datatype, shape, data };
+    }
+  }
+}
+
+function newSmallIntArray(datatype: V2Datatype, n: number): Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array {
+  switch (datatype) {
+    case "INT8":
+      return new Int8Array(n);
+    case "INT16":
+      return new Int16Array(n);
+    case "INT32":
+      return new Int32Array(n);
+    case "UINT8":
+      return new Uint8Array(n);
+    case "UINT16":
+      return new Uint16Array(n);
+    case "UINT32":
+      return new Uint32Array(n);
+    default:
+      throw new Error(`datatype ${datatype} is not a small integer type`);
+  }
+}
+
+/** Typed arrays (e.g. cut from a merged run's output) -> WireTensor with JSON-friendly values. */
+export function unpackToWire(tensor: PackedTensor): WireTensor {
+  const { name, datatype, data } = tensor;
+  const shape = [...tensor.shape];
+  const n = data.length;
+  if (datatype === "BYTES") return { name, datatype, shape, data: Array.from(data as string[]) };
+  if (datatype === "BOOL") {
+    const values: boolean[] = new Array(n);
+    for (let i = 0; i < n; i++) values[i] = (data as Uint8Array)[i] !== 0;
+    return { name, datatype, shape, data: values };
+  }
+  const values: number[] = new Array(n);
+  if (datatype === "FP16") {
+    for (let i = 0; i < n; i++) values[i] = halfBitsToFloat((data as Uint16Array)[i]!);
+  } else if (datatype === "INT64" || datatype === "UINT64") {
+    for (let i = 0; i < n; i++) values[i] = Number((data as BigInt64Array)[i]!);
+  } else {
+    for (let i = 0; i < n; i++) values[i] = (data as Float64Array)[i]!;
+  }
+  return { name, datatype, shape, data: values };
+}
+
+/** Packed -> onnxruntime tensor over the same memory (no copy). */
+export function toOrtTensor(tensor: PackedTensor): ort.Tensor {
+  return new ort.Tensor(ORT_TYPE[tensor.datatype], tensor.data as never, tensor.shape);
+}
+
+/**
+ * onnxruntime tensor -> packed. The data is the run's own output, so it is kept as is; a view
+ * over part of a larger buffer is copied so that its buffer can be transferred.
+ */
+export function fromOrtTensor(name: string, tensor: ort.Tensor): PackedTensor {
+  const datatype = V2_DATATYPE[tensor.type];
+  if (!datatype) throw new Error(`output '${name}' has element type '${tensor.type}', which is not supported`);
+  let data = tensor.data as PackedData;
+  if (ArrayBuffer.isView(data) && (data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength)) data = data.slice();
+  return { name, datatype, shape: [...tensor.dims], data };
+}
+
+/** The buffers of typed-array tensors, for a postMessage transfer list (each buffer once). */
+export function transferablesOf(tensors: readonly PackedTensor[]): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>();
+  for (const tensor of tensors) {
+    if (ArrayBuffer.isView(tensor.data) && tensor.data.buffer instanceof ArrayBuffer) buffers.add(tensor.data.buffer);
+  }
+  return [...buffers];
+}
+
+export function wireToOrt(tensor: WireTensor): ort.Tensor {
+  return toOrtTensor(packWireTensor(tensor));
+}
+
+export function ortToWire(name: string, tensor: ort.Tensor): WireTensor {
+  return unpackToWire(fromOrtTensor(name, tensor));
+}
+
+const float32 = new Float32Array(1);
+const float32Bits = new Uint32Array(float32.buffer);
+
+/** IEEE 754 binary16 bits of a number, rounded to nearest even (via float32), with subnormals, infinities and NaN. */
+export function floatToHalfBits(value: number): number {
+  float32[0] = value;
+  const bits = float32Bits[0]!;
+  const sign = (bits >>> 16) & 0x8000;
+  const exponent = (bits >>> 23) & 0xff;
+  let mantissa = bits & 0x7fffff;
+  if (exponent === 0xff) return sign | 0x7c00 | (mantissa !== 0 ? 0x200 : 0);
+  const halfExponent = exponent - 127 + 15;
+  if (halfExponent >= 0x1f) return sign | 0x7c00;
+  if (halfExponent <= 0) {
+    if (halfExponent < -10) return sign;
+    mantissa |= 0x800000;
+    const shift = 14 - halfExponent;
+    let half = mantissa >>> shift;
+    const remainder = mantissa & ((1 << shift) - 1);
+    const halfway = 1 << (shift - 1);
+    if (remainder > halfway || (remainder === halfway && (half & 1) === 1)) half++;
+    return sign | half;
+  }
+  let half = (halfExponent << 10) | (mantissa >>> 13);
+  const remainder = mantissa & 0x1fff;
+  // A carry out of the mantissa bumps the exponent, which is the right rounding (up to infinity).
+  if (remainder > 0x1000 || (remainder === 0x1000 && (half & 1) === 1)) half++;
+  return sign | half;
+}
+
+export function halfBitsToFloat(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >>> 10) & 0x1f;
+  const mantissa = bits & 0x3ff;
+  if (exponent === 0) return sign * mantissa * 2 ** -24;
+  if (exponent === 0x1f) return mantissa !== 0 ? Number.NaN : sign * Number.POSITIVE_INFINITY;
+  return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
+}

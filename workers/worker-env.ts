@@ -1,0 +1,29 @@
+import os from "node:os";
+import { z } from "zod";
+import { readEnv, type Env } from "@/server/env";
+
+/** Variables only the worker process reads, on top of server/env.ts. */
+const ZWorkerEnv = z.object({
+  WORKER_HOST_NAME: z.string().min(1).default(os.hostname()),
+  WORKER_DEVICE: z.enum(["cpu", "cuda"]).default("cpu"),
+  WORKER_CACHE_DIR: z.string().min(1).default("./data/worker-cache"),
+  /** The web app that serves GET /api/artifacts/<sha256>. */
+  ARTIFACT_SOURCE_URL: z.string().url().default("http://127.0.0.1:3000"),
+  WORKER_MEMORY_BUDGET_MB: z.coerce.number().int().positive().default(4096),
+  WORKER_CONCURRENCY: z.coerce.number().int().positive().default(64),
+  WORKER_COST_MICROS_PER_HOUR: z.coerce.number().int().nonnegative().default(0),
+  WORKER_MAX_BATCH_ROWS: z.coerce.number().int().positive().default(1024),
+  /** BullMQ lock of an active job: a killed worker's job is picked up again after it expires. */
+  WORKER_LOCK_DURATION_MS: z.coerce.number().int().positive().default(30_000),
+  WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().positive().default(30_000),
+});
+export type WorkerEnv = Env & z.infer<typeof ZWorkerEnv>;
+
+export function readWorkerEnv(): WorkerEnv {
+  const parsed = ZWorkerEnv.safeParse(process.env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new Error(`invalid environment: ${problems.join("; ")}`);
+  }
+  return { ...readEnv(), ...parsed.data };
+}
