@@ -1,0 +1,44 @@
+import { buildGateway } from "@/server/gateway/app";
+import { DeploymentCache } from "@/server/gateway/deployment-cache";
+import type { GatewayEnv } from "@/server/gateway/gateway-env";
+import { InferenceService } from "@/server/gateway/infer";
+import { createJobDispatcher } from "@/server/gateway/job-dispatcher";
+import { ShadowRecorder } from "@/server/gateway/shadow-recorder";
+import { subscribeToDeploymentChanges } from "@/server/gateway/subscribe-deployment-changes";
+import { TrafficCounters } from "@/server/gateway/traffic-counters";
+import { getRedis } from "@/server/redis";
+import { loadServingDeployment } from "@/server/services/deployment/load-serving-deployment";
+import { checkHealth } from "@/server/services/health/check-health";
+import { resolveTeam } from "@/server/services/team/resolve-team";
+
+/** Wires and starts a gateway; `close` stops taking requests, flushes counters and disconnects. */
+export async function startGateway(env: GatewayEnv) {
+  // Until API keys land, the gateway serves the default team's deployments.
+  const team = await resolveTeam(env.DEFAULT_TEAM_SLUG);
+  const cache = new DeploymentCache((name) => loadServingDeployment(team.id, name));
+  const subscription = await subscribeToDeploymentChanges({ redisUrl: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, cache });
+  const dispatcher = createJobDispatcher({ redisUrl: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX });
+  const counters = new TrafficCounters(getRedis());
+  const shadows = new ShadowRecorder(getRedis());
+  const inference = new InferenceService(dispatcher, counters, shadows, {
+    maxPendingPerDeployment: env.GATEWAY_MAX_PENDING_PER_DEPLOYMENT,
+    jobTimeoutMs: env.GATEWAY_REQUEST_TIMEOUT_MS,
+  });
+  const app = buildGateway({
+    cache,
+    inference,
+    dispatcher,
+    dependenciesReady: async () => (await checkHealth()).ok,
+    maxBodyBytes: env.GATEWAY_MAX_BODY_BYTES,
+    requestTimeoutMs: env.GATEWAY_REQUEST_TIMEOUT_MS,
+  });
+  const address = await app.listen({ port: env.GATEWAY_PORT, host: env.GATEWAY_HOST });
+  return {
+    url: address,
+    async close() {
+      await app.close();
+      await Promise.all([counters.close(), shadows.close()]);
+      await Promise.all([dispatcher.close(), subscription.close()]);
+    },
+  };
+}

@@ -1,0 +1,59 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp } from "node:fs/promises";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { Readable } from "node:stream";
+import type { ReadableStream as NodeReadableStream } from "node:stream/web";
+import { GET as getArtifact } from "@/app/api/artifacts/[sha256]/route";
+
+const REPO = path.resolve(import.meta.dirname, "../..");
+
+/** The web app's own artifact route behind a bare node:http server, as workers fetch it. */
+export async function serveArtifacts(): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = http.createServer(async (request, response) => {
+    const match = /^\/api\/artifacts\/([^/?]+)$/.exec(request.url ?? "");
+    if (!match) return void response.writeHead(404).end();
+    const answer = await getArtifact(new Request(`http://artifacts${request.url}`), { params: Promise.resolve({ sha256: match[1]! }) });
+    response.writeHead(answer.status, Object.fromEntries(answer.headers));
+    if (answer.body) Readable.fromWeb(answer.body as NodeReadableStream).pipe(response);
+    else response.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/**
+ * workers/main.ts as production runs it, in a child process; resolves once it says it is up.
+ * Node with tsx's loader rather than the tsx CLI, whose grandchild a SIGKILL would leave running.
+ */
+export async function startWorkerProcess(options: { hostName: string; artifactSourceUrl: string; env?: Record<string, string> }): Promise<ChildProcess> {
+  const cacheDir = await mkdtemp(path.join(os.tmpdir(), `worker-cache-${options.hostName}-`));
+  const child = spawn(process.execPath, ["--import", "tsx", "workers/main.ts"], {
+    cwd: REPO,
+    env: { ...process.env, WORKER_HOST_NAME: options.hostName, WORKER_CACHE_DIR: cacheDir, ARTIFACT_SOURCE_URL: options.artifactSourceUrl, ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes(`worker ${options.hostName}: device`)) resolve();
+    });
+    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.once("exit", (code) => reject(new Error(`worker ${options.hostName} exited with ${code} before starting:\n${output}`)));
+  });
+  return child;
+}
+
+export function stopProcess(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once("exit", () => resolve());
+    child.kill(signal);
+  });
+}
