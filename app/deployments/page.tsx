@@ -14,6 +14,7 @@ import { SELECT_CLASS } from "@/app/_components/select";
 export default function DeploymentsPage() {
   const trpc = useTRPC();
   const deployments = useQuery(trpc.deployment.list.queryOptions());
+  const hosts = useQuery({ ...trpc.host.list.queryOptions(), refetchInterval: 15_000 });
   const [creating, setCreating] = useState(false);
   return (
     <>
@@ -42,6 +43,28 @@ export default function DeploymentsPage() {
                       {deployment.activeRevision ? <>#{deployment.activeRevision.number}, <RelativeTime date={deployment.activeRevision.createdAt} /></> : "—"}
                     </td>
                     <td className="whitespace-nowrap px-3 py-2 text-slate-600 tabular-nums">≤ {deployment.maxBatchSize} rows, ≤ {deployment.maxQueueDelayMs} ms wait · {deployment.device}</td>
+                  </tr>
+                ))}
+              </DataTable>
+            )
+          }
+        </QueryState>
+      </Card>
+      <Card title="Serving hosts" description="Worker hosts that announced themselves, with the execution provider each runs.">
+        <QueryState query={hosts}>
+          {(rows) =>
+            rows.length === 0 ? (
+              <EmptyState title="No worker host has announced itself">Start one with <code className="font-mono">npx tsx workers/main.ts</code>.</EmptyState>
+            ) : (
+              <DataTable caption="Serving hosts" columns={["Host", "Status", "Device", "Execution providers", "Cost", "Last heartbeat"]}>
+                {rows.map((host) => (
+                  <tr key={host.id}>
+                    <td className="px-3 py-2 font-mono">{host.name}</td>
+                    <td className="px-3 py-2"><Badge tone={host.online ? "green" : "red"}>{host.online ? "online" : "offline"}</Badge></td>
+                    <td className="px-3 py-2">{host.device === "cuda" ? `GPU${host.gpuMemoryMb ? ` (${host.gpuMemoryMb.toLocaleString("en")} MB)` : ""}` : "CPU"}</td>
+                    <td className="px-3 py-2 font-mono text-xs">{host.executionProviders.join(", ")}</td>
+                    <td className="px-3 py-2 tabular-nums">{host.costMicrosPerHour ? `$${(host.costMicrosPerHour / 1e6).toFixed(2)} / hour` : "—"}</td>
+                    <td className="px-3 py-2 text-slate-500"><RelativeTime date={host.lastHeartbeatAt} /></td>
                   </tr>
                 ))}
               </DataTable>

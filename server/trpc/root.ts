@@ -1,4 +1,5 @@
 import { deploymentRouter } from "@/server/trpc/routers/deployment";
+import { hostRouter } from "@/server/trpc/routers/host";
 import { featureSetRouter } from "@/server/trpc/routers/feature-set";
 import { modelRouter } from "@/server/trpc/routers/model";
 import { modelVersionRouter } from "@/server/trpc/routers/model-version";
@@ -9,6 +10,7 @@ export const appRouter = createTRPCRouter({
   modelVersion: modelVersionRouter,
   featureSet: featureSetRouter,
   deployment: deploymentRouter,
+  host: hostRouter,
 });
 
 export type AppRouter = typeof appRouter;

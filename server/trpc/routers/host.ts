@@ -1,0 +1,6 @@
+import { listHosts } from "@/server/services/host/list-hosts";
+import { createTRPCRouter, teamProcedure } from "@/server/trpc/init";
+
+export const hostRouter = createTRPCRouter({
+  list: teamProcedure.query(() => listHosts()),
+});

@@ -1,0 +1,54 @@
+import path from "node:path";
+import { expect, test, type Page } from "@playwright/test";
+
+const SCREENSHOTS = path.resolve(import.meta.dirname, "../../test-results/screens");
+
+async function screenshot(page: Page, name: string) {
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+async function confirm(page: Page, title: RegExp) {
+  const dialog = page.getByRole("dialog", { name: title });
+  await expect(dialog).toBeVisible();
+  await dialog.getByRole("button", { name: "Confirm" }).click();
+  await expect(dialog).toBeHidden();
+}
+
+test("promote and roll back the demo deployment with one click each", async ({ page }) => {
+  await page.goto("/deployments");
+  await expect(page.getByRole("link", { name: "card-fraud-prod" })).toBeVisible();
+  await screenshot(page, "10-deployments");
+
+  await page.getByRole("link", { name: "card-fraud-prod" }).click();
+  const traffic = page.getByTestId("active-traffic");
+  await expect(traffic).toContainText("v1 90% · v2 10%");
+  const activeRow = () => page.getByRole("table", { name: "Revision history" }).getByRole("row").filter({ hasText: "active" });
+  const revisionBefore = Number((await activeRow().getByRole("cell").first().innerText()).match(/#(\d+)/)![1]);
+
+  await page.getByLabel("Promote").selectOption("2");
+  await page.getByRole("button", { name: "Promote", exact: true }).click();
+  // The confirm step can be cancelled with nothing changed.
+  await page.getByRole("dialog", { name: /Promote v2/ }).getByRole("button", { name: "Cancel" }).click();
+  await expect(traffic).toContainText("v1 90% · v2 10%");
+  await page.getByRole("button", { name: "Promote", exact: true }).click();
+  await confirm(page, /Promote v2/);
+  await expect(traffic).toContainText("v2 100%");
+  await expect(activeRow()).toContainText(`#${revisionBefore + 1}`);
+  await expect(activeRow()).toContainText("promote v2 to 100%");
+  await screenshot(page, "11-promoted");
+
+  await page.getByRole("button", { name: /^Rollback/ }).click();
+  await confirm(page, /Roll back/);
+  await expect(traffic).toContainText("v1 90% · v2 10%");
+  await expect(activeRow()).toContainText(`#${revisionBefore + 2}`);
+  await expect(activeRow()).toContainText(`rollback to revision ${revisionBefore}`);
+  await screenshot(page, "12-rolled-back");
+});
+
+test("the demo deployment shows live traffic from the gateway", async ({ page }) => {
+  await page.goto("/deployments/card-fraud-prod");
+  // Demo traffic flows from the start; counters reach Redis once a second and the page polls.
+  await expect(page.getByRole("img", { name: /requests \/ min per version/ })).toBeVisible({ timeout: 40_000 });
+  await expect(page.getByRole("img", { name: /mean latency \(ms\) per version/ })).toBeVisible();
+  await screenshot(page, "13-live-traffic");
+});
