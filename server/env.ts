@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { formatZodIssues } from "@/server/domain/zod-message";
 
 const MiB = 1024 * 1024;
 
@@ -20,10 +21,12 @@ export type Env = z.infer<typeof ZEnv>;
 
 /** Parsed on every call, not cached: tests point one process at several databases in turn. */
 export function readEnv(): Env {
-  const parsed = ZEnv.safeParse(process.env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-    throw new Error(`invalid environment: ${problems.join("; ")}`);
-  }
+  return parseEnvironment(ZEnv);
+}
+
+/** Parses process.env with a process's own schema; the error names every bad variable. */
+export function parseEnvironment<Schema extends z.ZodType>(schema: Schema): z.output<Schema> {
+  const parsed = schema.safeParse(process.env);
+  if (!parsed.success) throw new Error(`invalid environment: ${formatZodIssues(parsed.error, "env")}`);
   return parsed.data;
 }

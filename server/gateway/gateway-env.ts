@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { readEnv } from "@/server/env";
+import { parseEnvironment, readEnv } from "@/server/env";
 
 const ZGatewayEnv = z.object({
   GATEWAY_PORT: z.coerce.number().int().min(1).max(65535).default(8080),
@@ -13,6 +13,6 @@ const ZGatewayEnv = z.object({
 });
 
 export function readGatewayEnv() {
-  return { ...readEnv(), ...ZGatewayEnv.parse(process.env) };
+  return { ...readEnv(), ...parseEnvironment(ZGatewayEnv) };
 }
 export type GatewayEnv = ReturnType<typeof readGatewayEnv>;
