@@ -18,12 +18,9 @@ export class ShadowRecorder {
 
   record(deploymentId: string, shadowVersionId: string, primary: { outputs: WireTensor[]; latencyUs: number }, shadow: { outputs: WireTensor[]; latencyUs: number }): void {
     const key = shadowStatsKey(deploymentId, shadowVersionId);
-    let stats = this.deltas.get(key);
-    if (!stats) {
-      stats = emptyShadowStats();
-      this.deltas.set(key, stats);
-    }
-    addShadowObservation(stats, compareOutputs(primary.outputs, shadow.outputs), primary.latencyUs, shadow.latencyUs);
+    // addShadowObservation is pure: it returns the new sums, which replace the old.
+    const stats = this.deltas.get(key) ?? emptyShadowStats();
+    this.deltas.set(key, addShadowObservation(stats, compareOutputs(primary.outputs, shadow.outputs), primary.latencyUs, shadow.latencyUs));
   }
 
   async flush(): Promise<void> {
