@@ -272,7 +272,7 @@ describe("serving worker (in process)", () => {
 
   it("keeps serving correctly when a tiny memory budget evicts sessions (least recently used first)", async () => {
     const lruPrefix = `${PREFIX}lru:`;
-    const small = await worker(lruPrefix, { memoryBudgetMb: 40 }); // one ~33 MB session fits
+    const small = await worker(lruPrefix, { memoryBudgetMb: 100 }); // one ~65 MB session fits, two do not
     const lru = client(lruPrefix);
     const rows = features(2, 3);
     const expected = { "fraud-v1": await directRun(model["fraud-v1"]!.bytes, rows), "fraud-v2": await directRun(model["fraud-v2"]!.bytes, rows) };
@@ -282,7 +282,7 @@ describe("serving worker (in process)", () => {
     }
     expect(small.sessions.evictions).toBe(3);
     expect(small.sessions.loaded().map((entry) => entry.key)).toEqual([`cpu:${model["fraud-v2"]!.sha256}`]);
-    expect(small.sessions.usedMb()).toBeLessThanOrEqual(40);
+    expect(small.sessions.usedMb()).toBeLessThanOrEqual(100);
   });
 
   it("announces its host with the providers that work and heartbeats it", async () => {
