@@ -25,12 +25,16 @@ interface ModelParams {
 export function buildGateway(deps: GatewayDeps): FastifyInstance {
   const app = Fastify({ bodyLimit: deps.maxBodyBytes, logger: false });
 
-  app.setErrorHandler((error, _request, reply) => {
+  app.setErrorHandler((error, request, reply) => {
     if (error instanceof AppError) return reply.code(HTTP_STATUS_BY_APP_ERROR[error.code]).send(errorBody(error.message));
     if (error instanceof DeadlineExceeded) return reply.code(504).send(errorBody(error.message));
     const fastifyError = error as { statusCode?: number; code?: string; message: string };
     if (fastifyError.code === "FST_ERR_CTP_BODY_TOO_LARGE") return reply.code(413).send(errorBody(`the body is over the ${deps.maxBodyBytes} byte limit`));
-    if (fastifyError.statusCode === 400 && error instanceof SyntaxError) return reply.code(400).send(errorBody(`the body is not valid JSON: ${error.message}`));
+    // Fastify 5's JSON parser drops the SyntaxError's detail and throws this code instead.
+    if (fastifyError.code === "FST_ERR_CTP_INVALID_JSON_BODY") return reply.code(400).send(errorBody("the body is not valid JSON"));
+    if (fastifyError.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
+      return reply.code(415).send(errorBody(`content-type '${request.headers["content-type"] ?? ""}' is not supported; send application/json`));
+    }
     if (fastifyError.statusCode && fastifyError.statusCode < 500) return reply.code(fastifyError.statusCode).send(errorBody(fastifyError.message));
     if (/Connection is closed|Stream isn't writeable|ECONNREFUSED/.test(fastifyError.message)) {
       return reply.code(503).send(errorBody(`the serving queue is unavailable: ${fastifyError.message}`));
