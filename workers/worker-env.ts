@@ -1,6 +1,6 @@
 import os from "node:os";
 import { z } from "zod";
-import { readEnv, type Env } from "@/server/env";
+import { parseEnvironment, readEnv, type Env } from "@/server/env";
 
 /** Variables only the worker process reads, on top of server/env.ts. */
 const ZWorkerEnv = z.object({
@@ -20,10 +20,5 @@ const ZWorkerEnv = z.object({
 export type WorkerEnv = Env & z.infer<typeof ZWorkerEnv>;
 
 export function readWorkerEnv(): WorkerEnv {
-  const parsed = ZWorkerEnv.safeParse(process.env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-    throw new Error(`invalid environment: ${problems.join("; ")}`);
-  }
-  return { ...readEnv(), ...parsed.data };
+  return { ...readEnv(), ...parseEnvironment(ZWorkerEnv) };
 }

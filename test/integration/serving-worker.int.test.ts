@@ -1,48 +1,29 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { Readable } from "node:stream";
 import { Queue, QueueEvents, type JobsOptions } from "bullmq";
 import { Redis } from "ioredis";
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GET as getArtifact } from "@/app/api/artifacts/[sha256]/route";
 import { getDb } from "@/server/db";
 import type { WireTensor } from "@/server/domain/inference/datatypes";
 import { SERVING_JOB_OPTIONS, SERVING_QUEUE, ZServingJobResult, type ServingJob, type ServingJobResult, type ServingRequest } from "@/server/queues/serving";
 import { putArtifact, sha256Hex } from "@/server/storage/artifact-store";
 import { FIXED_BATCH_WEIGHTS, boolInputModel, fixedBatchOneModel, int64InputModel, multiOutputModel, stringInputModel, twoInputModel } from "@/test/fixtures/odd-models";
 import { readDemoFile } from "@/test/support/demo-files";
+import { serveArtifacts, startWorkerProcess } from "@/test/support/serving-stack";
 import { startHostAgent } from "@/workers/host";
 import { startServingWorker, type ServingWorker } from "@/workers/serving/serving-worker";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const PREFIX = process.env.REDIS_KEY_PREFIX!;
-const REPO = path.resolve(import.meta.dirname, "../..");
 
 const model: Record<string, { bytes: Uint8Array; sha256: string }> = {};
 let sourceUrl: string;
-let server: http.Server;
 let tmpDir: string;
 const cleanups: (() => Promise<unknown>)[] = [];
-
-/** The web app's own artifact route behind a bare node:http server. */
-async function serveArtifacts(): Promise<string> {
-  server = http.createServer(async (request, response) => {
-    const match = /^\/api\/artifacts\/([^/?]+)$/.exec(request.url ?? "");
-    if (!match) return void response.writeHead(404).end();
-    const answer = await getArtifact(new Request(`http://artifacts${request.url}`), { params: Promise.resolve({ sha256: match[1]! }) });
-    response.writeHead(answer.status, Object.fromEntries(answer.headers));
-    if (answer.body) Readable.fromWeb(answer.body as import("node:stream/web").ReadableStream).pipe(response);
-    else response.end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
 
 async function store(name: string, bytes: Uint8Array): Promise<void> {
   const { sha256 } = await putArtifact(bytes);
@@ -137,12 +118,13 @@ beforeAll(async () => {
   await putArtifact(model["fraud-v1"]!.bytes, foreignSha);
   model["tampered"] = { bytes: model["fraud-v1"]!.bytes, sha256: foreignSha };
   model["missing"] = { bytes: new Uint8Array(), sha256: sha256Hex(Uint8Array.of(1, 2, 3)) };
-  sourceUrl = await serveArtifacts();
+  const artifactServer = await serveArtifacts();
+  sourceUrl = artifactServer.url;
+  cleanups.push(artifactServer.close);
 }, 120_000);
 
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  await new Promise((resolve) => server?.close(resolve));
   await rm(tmpDir, { recursive: true, force: true });
 });
 
@@ -308,36 +290,14 @@ describe("a worker process killed mid-job", () => {
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   });
 
-  /**
-   * workers/main.ts under tsx as production runs it, resolving once it logs that it is up. Node
-   * with tsx's loader rather than the tsx CLI, which would run the worker in a grandchild that a
-   * SIGKILL of the CLI leaves running.
-   */
-  async function startWorkerProcess(hostName: string, keyPrefix: string, cacheDir: string): Promise<ChildProcess> {
-    const child = spawn(process.execPath, ["--import", "tsx", "workers/main.ts"], {
-      cwd: REPO,
-      env: {
-        ...process.env,
-        REDIS_KEY_PREFIX: keyPrefix,
-        WORKER_HOST_NAME: hostName,
-        WORKER_CACHE_DIR: cacheDir,
-        ARTIFACT_SOURCE_URL: sourceUrl,
-        WORKER_LOCK_DURATION_MS: "1500",
-        WORKER_STALLED_INTERVAL_MS: "1000",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
+  async function startWorkerProcessOn(hostName: string, keyPrefix: string, cacheDir: string): Promise<ChildProcess> {
+    const child = await startWorkerProcess({
+      hostName,
+      artifactSourceUrl: sourceUrl,
+      cacheDir,
+      env: { REDIS_KEY_PREFIX: keyPrefix, WORKER_LOCK_DURATION_MS: "1500", WORKER_STALLED_INTERVAL_MS: "1000" },
     });
     children.push(child);
-    let output = "";
-    await new Promise<void>((resolve, reject) => {
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes(`worker ${hostName}: device`)) resolve();
-      };
-      child.stdout!.on("data", onData);
-      child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-      child.once("exit", (code) => reject(new Error(`worker ${hostName} exited with ${code} before starting:\n${output}`)));
-    });
     return child;
   }
 
@@ -345,7 +305,7 @@ describe("a worker process killed mid-job", () => {
     const killPrefix = `${PREFIX}kill:`;
     const cacheDir = await mkdtemp(path.join(tmpDir, "cache-kill-"));
     const api = client(killPrefix);
-    const first = await startWorkerProcess("worker-a", killPrefix, cacheDir);
+    const first = await startWorkerProcessOn("worker-a", killPrefix, cacheDir);
 
     const rows = Array.from({ length: 64 }, (_, r) => Array.from({ length: 512 }, (_, c) => ((r * 13 + c) % 17) / 17));
     const job = await api.queue.add("serve", api.job("heavy-mlp", [request("heavy", [fp32("input", rows)])]), { ...SERVING_JOB_OPTIONS, jobId: "heavy-killed" });
@@ -356,7 +316,7 @@ describe("a worker process killed mid-job", () => {
     first.kill("SIGKILL");
     await new Promise((resolve) => first.once("exit", resolve));
 
-    await startWorkerProcess("worker-b", killPrefix, cacheDir);
+    await startWorkerProcessOn("worker-b", killPrefix, cacheDir);
     const result = ZServingJobResult.parse(await job.waitUntilFinished(api.events, 50_000));
     expect(result.hostName).toBe("worker-b");
     const logits = okOutputs(result).logits!;

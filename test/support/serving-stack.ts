@@ -31,8 +31,8 @@ export async function serveArtifacts(): Promise<{ url: string; close: () => Prom
  * workers/main.ts as production runs it, in a child process; resolves once it says it is up.
  * Node with tsx's loader rather than the tsx CLI, whose grandchild a SIGKILL would leave running.
  */
-export async function startWorkerProcess(options: { hostName: string; artifactSourceUrl: string; env?: Record<string, string> }): Promise<ChildProcess> {
-  const cacheDir = await mkdtemp(path.join(os.tmpdir(), `worker-cache-${options.hostName}-`));
+export async function startWorkerProcess(options: { hostName: string; artifactSourceUrl: string; cacheDir?: string; env?: Record<string, string> }): Promise<ChildProcess> {
+  const cacheDir = options.cacheDir ?? (await mkdtemp(path.join(os.tmpdir(), `worker-cache-${options.hostName}-`)));
   const child = spawn(process.execPath, ["--import", "tsx", "workers/main.ts"], {
     cwd: REPO,
     env: { ...process.env, WORKER_HOST_NAME: options.hostName, WORKER_CACHE_DIR: cacheDir, ARTIFACT_SOURCE_URL: options.artifactSourceUrl, ...options.env },
