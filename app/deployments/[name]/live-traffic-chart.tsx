@@ -34,7 +34,7 @@ export function LiveTrafficChart({ minuteStarts, points, metric }: { minuteStart
           <Tooltip labelFormatter={(value) => TIME.format(Number(value))} formatter={(value) => (typeof value === "number" ? (metric === "requests" ? `${value} req/min` : `${value.toFixed(2)} ms`) : "—")} />
           <Legend verticalAlign="top" wrapperStyle={{ fontSize: 12 }} />
           {versions.map((version) => (
-            <Line key={version} type="linear" dataKey={`v${version}`} stroke={versionColor(version)} dot={false} strokeWidth={2} connectNulls isAnimationActive={false} />
+            <Line key={version} type="linear" dataKey={`v${version}`} stroke={versionColor(version)} dot={{ r: 2 }} strokeWidth={2} connectNulls isAnimationActive={false} />
           ))}
         </LineChart>
       </ResponsiveContainer>
