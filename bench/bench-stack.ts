@@ -1,0 +1,117 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type { Redis } from "ioredis";
+import { getDb } from "@/server/db";
+import { applyMigrations } from "@/server/migrations/apply-migrations";
+import { trafficField } from "@/server/queues/live-counters";
+import { SERVING_QUEUE } from "@/server/queues/serving";
+import { getRedis } from "@/server/redis";
+import { createDeployment } from "@/server/services/deployment/create-deployment";
+import { createModel } from "@/server/services/model/create-model";
+import { registerModelVersion } from "@/server/services/model/register-model-version";
+import { resolveTeam } from "@/server/services/team/resolve-team";
+import { createDatabase, dropDatabase } from "@/test/support/databases";
+import { serveArtifacts } from "@/test/support/serving-stack";
+import { REPO } from "./processes";
+
+export const BENCH_DATABASE = "mlops_bench";
+
+export interface BenchModel {
+  /** Short name in the table. */
+  label: string;
+  file: string;
+  inputName: string;
+  width: number;
+}
+
+export interface BenchDeployment {
+  model: BenchModel;
+  name: string;
+  deploymentId: string;
+  versionId: string;
+}
+
+/**
+ * The console's side of the bench: its own database (dropped and migrated), artifact directory
+ * and Redis key prefix, set in process.env before anything reads it so this process and the
+ * gateway and worker it starts use them; one model and one deployment per bench model, made
+ * with the same services the API uses; and the web app's artifact route for the worker.
+ */
+export async function setUpConsole(models: BenchModel[], settings: { maxBatchSize: number; maxQueueDelayMs: number }) {
+  const databaseUrl = await createDatabase(BENCH_DATABASE);
+  await applyMigrations(databaseUrl);
+  const artifactDir = await mkdtemp(path.join(os.tmpdir(), "bench-artifacts-"));
+  const env = { DATABASE_URL: databaseUrl, ARTIFACT_DIR: artifactDir, REDIS_KEY_PREFIX: `bench:${process.pid}:`, DEFAULT_TEAM_SLUG: "default" };
+  Object.assign(process.env, env);
+
+  const team = await resolveTeam("default");
+  const deployments: BenchDeployment[] = [];
+  for (const model of models) {
+    await createModel(team.id, { name: model.label, task: "benchmark" });
+    const bytes = await readFile(path.join(REPO, "data/demo", model.file));
+    const version = await registerModelVersion({ teamId: team.id, modelName: model.label, bytes, metadata: { description: `bench copy of ${model.file}` } });
+    const name = `bench-${model.label}`;
+    const deployment = await createDeployment(team.id, { name, modelName: model.label, versionNumber: version.number, ...settings }, "bench");
+    deployments.push({ model, name, deploymentId: deployment.id, versionId: version.id });
+  }
+  const artifacts = await serveArtifacts();
+
+  return {
+    env,
+    deployments,
+    artifactSourceUrl: artifacts.url,
+    async tearDown() {
+      await artifacts.close();
+      await deleteKeys(getRedis(), env.REDIS_KEY_PREFIX);
+      getRedis().disconnect();
+      await getDb().$disconnect();
+      await dropDatabase(BENCH_DATABASE);
+      await rm(artifactDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ServingCounters {
+  requests: number;
+  batchRowsSum: number;
+  batchCount: number;
+  computeSumUs: number;
+  queueWaitSumUs: number;
+  /** Jobs put on the serving queue so far (BullMQ's id counter). */
+  jobs: number;
+}
+
+/**
+ * The gateway's per-minute counters of one deployment (summed over minutes) and the queue's job
+ * id counter. The gateway flushes counters once a second, so a difference of two readings
+ * covers a window shifted by up to a second: fine for averages.
+ */
+export async function readServingCounters(deployment: BenchDeployment): Promise<ServingCounters> {
+  const redis = getRedis();
+  const { REDIS_KEY_PREFIX } = process.env;
+  const keys = (await scanKeys(redis, `${REDIS_KEY_PREFIX}traffic:${deployment.deploymentId}:*`)).map((key) => key.slice(REDIS_KEY_PREFIX!.length));
+  const totals = { requests: 0, batchRowsSum: 0, batchCount: 0, computeSumUs: 0, queueWaitSumUs: 0 };
+  for (const key of keys) {
+    const hash = await redis.hgetall(key);
+    for (const counter of Object.keys(totals) as (keyof typeof totals)[]) totals[counter] += Number(hash[trafficField(deployment.versionId, counter)] ?? 0);
+  }
+  const jobs = Number((await redis.get(`bull:${SERVING_QUEUE}:id`)) ?? 0);
+  return { ...totals, jobs };
+}
+
+async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = "0";
+  do {
+    const [next, found] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+    cursor = next;
+    keys.push(...found);
+  } while (cursor !== "0");
+  return keys;
+}
+
+async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+  const keys = await scanKeys(redis, `${prefix}*`);
+  for (let i = 0; i < keys.length; i += 500) await redis.unlink(...keys.slice(i, i + 500).map((key) => key.slice(prefix.length)));
+}

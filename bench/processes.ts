@@ -1,0 +1,90 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import net from "node:net";
+import path from "node:path";
+
+export const REPO = path.resolve(import.meta.dirname, "..");
+
+export interface BenchProcess {
+  name: string;
+  child: ChildProcess;
+  /** The line that said it was up. */
+  readyLine: string;
+  output: () => string;
+}
+
+/**
+ * `node [nodeArgs] --import tsx <entry>` in the repo (node itself rather than the tsx CLI, so the
+ * pid is the process that does the work: its CPU can be read, a profile flag reaches it, a
+ * signal stops it). Resolves when a stdout line matches `ready`.
+ */
+export async function startNodeProcess(name: string, entry: string, options: { env: Record<string, string>; ready: RegExp; nodeArgs?: string[]; timeoutMs?: number }): Promise<BenchProcess> {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), "--import", "tsx", entry], {
+    cwd: REPO,
+    env: { ...process.env, ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const readyLine = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start within ${options.timeoutMs ?? 60_000} ms:\n${output}`)), options.timeoutMs ?? 60_000);
+    child.stdout!.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      const line = output.split("\n").find((candidate) => options.ready.test(candidate));
+      if (line) {
+        clearTimeout(timer);
+        resolve(line);
+      }
+    });
+    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited with ${code} before starting:\n${output}`));
+    });
+  });
+  return { name, child, readyLine, output: () => output };
+}
+
+/** SIGTERM, then SIGKILL if it has not exited after `graceMs`. */
+export function stopNodeProcess(proc: BenchProcess, graceMs = 10_000): Promise<void> {
+  const { child } = proc;
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+    child.once("exit", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
+}
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** CPU seconds (user + system) a process (all its threads) or one of its threads has used, from /proc. */
+export function processCpuSeconds(pid: number, tid?: number): number {
+  try {
+    const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // Fields 14 and 15 of stat(5), counted from after the command name: utime, stime.
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Busy CPU seconds of the whole machine (all cores), from /proc/stat. */
+export function machineBusyCpuSeconds(): number {
+  const [, ...values] = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/);
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = values.map(Number) as number[];
+  void idle;
+  void iowait;
+  return (user! + nice! + system! + irq! + softirq! + steal!) / CLOCK_TICKS;
+}
+
+const CLOCK_TICKS = 100;

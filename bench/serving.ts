@@ -1,0 +1,314 @@
+import { mkdir, readdir } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import * as ort from "onnxruntime-node";
+import { makeDemoModels } from "@/scripts/demo/make-demo-models";
+import { getRedis } from "@/server/redis";
+import { readServingCounters, setUpConsole, type BenchDeployment, type BenchModel, type ServingCounters } from "./bench-stack";
+import { formatSummary, summarizeProfile } from "./cpu-profile-summary";
+import { postJson, runClosedLoop, type LoadResult } from "./load-generator";
+import { freePort, machineBusyCpuSeconds, processCpuSeconds, REPO, startNodeProcess, stopNodeProcess, type BenchProcess } from "./processes";
+import { sweepRawBatchSizes, type RawBatchResult } from "./raw-onnx";
+
+/**
+ * `npm run bench:serving`: the tiny demo model and the compute-heavy one, at 1, 16 and 64
+ * concurrent clients, against (a) raw session.run at its best batch size, (b) a bare node:http
+ * server with one run per request, and (c) the gateway + BullMQ + serving worker, each in its own
+ * process. Prints markdown tables, the ratios and the issue's targets (PASS/MISS).
+ *
+ * Options: --seconds=6 --warmup=2 (per cell), --only=heavy-mlp:64,fraud-v1:1 (cells to run),
+ * --profile=<dir> (`node --cpu-prof` on the bare servers, gateway and worker; summaries printed).
+ */
+
+const MODELS: BenchModel[] = [
+  { label: "fraud-v1", file: "fraud-v1.onnx", inputName: "features", width: 14 },
+  { label: "heavy-mlp", file: "heavy-mlp.onnx", inputName: "input", width: 512 },
+];
+const CONCURRENCY = [1, 16, 64];
+const DEPLOYMENT_SETTINGS = { maxBatchSize: 64, maxQueueDelayMs: 2 };
+const RAW_MS_PER_BATCH_SIZE = 600;
+/** Cores used by processes outside the bench above which a cell is flagged as disturbed. */
+const NOISY_OTHER_CORES = 0.15;
+
+const { values: args } = parseArgs({
+  options: { seconds: { type: "string", default: "6" }, warmup: { type: "string", default: "2" }, only: { type: "string" }, profile: { type: "string" } },
+});
+const durationMs = Number(args.seconds) * 1000;
+const warmupMs = Number(args.warmup) * 1000;
+const only = args.only ? new Set(args.only.split(",")) : null;
+const profileDir = args.profile ? path.resolve(args.profile) : null;
+const wanted = (model: BenchModel, concurrency: number) => !only || only.has(`${model.label}:${concurrency}`);
+const models = MODELS.filter((model) => CONCURRENCY.some((concurrency) => wanted(model, concurrency)));
+const benchStarted = performance.now();
+
+/** CPU cores each process used during a measured window (CPU seconds / wall seconds). */
+interface CpuShare {
+  client: number;
+  server: Record<string, number>;
+  other: number;
+}
+
+interface CellResult extends LoadResult {
+  cpu: CpuShare;
+  serving?: ServingCounters;
+}
+
+/**
+ * Processes to meter, by name. A name ending in " main" is the main thread (tid = pid) of a
+ * process also metered whole: its event loop, where all of that process's JavaScript runs
+ * except in worker threads; it is not added to the total.
+ */
+function meterCpu(processes: Record<string, number>) {
+  const read = () => ({
+    at: performance.now(),
+    client: process.cpuUsage(),
+    server: Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, processCpuSeconds(pid, name.endsWith(" main") ? pid : undefined)])),
+    machine: machineBusyCpuSeconds(),
+  });
+  let start: ReturnType<typeof read> | null = null;
+  return {
+    start: () => void (start = read()),
+    stop(): CpuShare {
+      const end = read();
+      const wallS = (end.at - start!.at) / 1000;
+      const client = (end.client.user + end.client.system - start!.client.user - start!.client.system) / 1e6 / wallS;
+      const server = Object.fromEntries(Object.keys(processes).map((name) => [name, (end.server[name]! - start!.server[name]!) / wallS]));
+      const ours = client + Object.entries(server).reduce((sum, [name, cores]) => (name.endsWith(" main") ? sum : sum + cores), 0);
+      return { client, server, other: Math.max(0, (end.machine - start!.machine) / wallS - ours) };
+    },
+  };
+}
+
+/** One closed-loop cell with CPU metering (and the gateway's counters) over its measured window. */
+async function measure(url: string, body: Buffer, concurrency: number, processes: Record<string, number>, deployment?: BenchDeployment): Promise<CellResult> {
+  const meter = meterCpu(processes);
+  let countersBefore: Promise<ServingCounters> | undefined;
+  const startTimer = setTimeout(() => {
+    meter.start();
+    if (deployment) countersBefore = readServingCounters(deployment);
+  }, warmupMs);
+  let cpu: CpuShare | undefined;
+  const stopTimer = setTimeout(() => (cpu = meter.stop()), warmupMs + durationMs);
+  const result = await runClosedLoop({ url, body, concurrency, warmupMs, durationMs });
+  clearTimeout(startTimer);
+  clearTimeout(stopTimer);
+  cpu ??= meter.stop();
+  if (!deployment) return { ...result, cpu };
+  // The gateway flushes its counters once a second.
+  await new Promise((resolve) => setTimeout(resolve, 1_200));
+  const [before, after] = [await countersBefore!, await readServingCounters(deployment)];
+  const serving = Object.fromEntries(Object.keys(after).map((key) => [key, after[key as keyof ServingCounters] - before[key as keyof ServingCounters]])) as unknown as ServingCounters;
+  return { ...result, cpu, serving };
+}
+
+function requestBody(model: BenchModel): Buffer {
+  const data = Array.from({ length: model.width }, (_, i) => Math.round(((i * 37) % 101) / 10.1) / 10);
+  return Buffer.from(JSON.stringify({ inputs: [{ name: model.inputName, shape: [1, model.width], datatype: "FP32", data }] }));
+}
+
+/** The first output's values, after checking the answer is a v2 response. */
+async function firstOutput(url: string, body: Buffer, system: string): Promise<number[]> {
+  const { status, json } = await postJson(url, body);
+  const outputs = (json as { outputs?: { data: number[] }[] }).outputs;
+  if (status !== 200 || !outputs?.[0]) throw new Error(`${system} did not answer a v2 response (HTTP ${status}): ${JSON.stringify(json).slice(0, 300)}`);
+  return outputs[0].data;
+}
+
+async function waitUntilServing(url: string, body: Buffer, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const { status, json } = await postJson(url, body).catch((error: Error) => ({ status: 0, json: error.message }));
+    if (status === 200) return;
+    if (Date.now() > until) throw new Error(`${url} is not serving after ${timeoutMs} ms: HTTP ${status} ${JSON.stringify(json).slice(0, 300)}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+function profileArgs(name: string): string[] {
+  // One directory per process: under tsx, the loader's hooks thread writes a profile of its own.
+  return profileDir ? ["--cpu-prof", `--cpu-prof-dir=${path.join(profileDir, name)}`] : [];
+}
+
+/**
+ * Others share this machine: before a cell, wait (up to `maxMs`) for a second in which the
+ * machine was busy for less than NOISY_OTHER_CORES (our idle processes included). Returns the
+ * busy cores seen last; the cell's own 'other' column says how quiet it really stayed.
+ */
+async function waitForQuiet(maxMs = 60_000): Promise<number> {
+  const until = performance.now() + maxMs;
+  for (;;) {
+    const before = machineBusyCpuSeconds();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const busy = machineBusyCpuSeconds() - before;
+    if (busy < NOISY_OTHER_CORES || performance.now() > until) return busy;
+  }
+}
+
+async function redisPid(): Promise<number> {
+  const info = await getRedis().info("server");
+  return Number(/process_id:(\d+)/.exec(info)?.[1] ?? NaN);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const cpuModel = os.cpus()[0]?.model ?? "unknown CPU";
+console.log(`# bench:serving  ${new Date().toISOString()}`);
+console.log(`${os.cpus().length} cores (${cpuModel}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, onnxruntime-node ${ort.env.versions.common}, load average ${os.loadavg().map((load) => load.toFixed(2)).join(" ")}`);
+console.log(`cells: ${durationMs / 1000} s measured after ${warmupMs / 1000} s warm-up; deployments maxBatchSize ${DEPLOYMENT_SETTINGS.maxBatchSize}, maxQueueDelayMs ${DEPLOYMENT_SETTINGS.maxQueueDelayMs}\n`);
+await makeDemoModels(path.join(REPO, "data/demo"));
+if (profileDir) await mkdir(profileDir, { recursive: true });
+
+// (a) raw session.run, before anything else runs.
+const raw = new Map<string, { sweep: RawBatchResult[]; best: RawBatchResult }>();
+for (const model of models) {
+  const sweep = await sweepRawBatchSizes(path.join(REPO, "data/demo", model.file), model.inputName, model.width, RAW_MS_PER_BATCH_SIZE);
+  raw.set(model.label, { sweep, best: sweep.reduce((best, row) => (row.rowsPerSecond > best.rowsPerSecond ? row : best)) });
+}
+console.log("## (a) raw session.run by batch size (rows/s; ms per run)\n");
+console.log(`| batch | ${models.map((model) => model.label).join(" | ")} |\n|---:|${models.map(() => "---:|").join("")}`);
+for (let i = 0; i < raw.get(models[0]!.label)!.sweep.length; i++) {
+  const cells = models.map((model) => raw.get(model.label)!.sweep[i]!).map((row) => `${Math.round(row.rowsPerSecond).toLocaleString("en")} (${row.msPerRun.toFixed(2)} ms)`);
+  console.log(`| ${raw.get(models[0]!.label)!.sweep[i]!.batchSize} | ${cells.join(" | ")} |`);
+}
+console.log();
+
+// (c)'s console side and processes, and (b)'s servers, all up before the cells so that b and c
+// of one cell run back to back (neighbours' load on this machine drifts).
+const stack = await setUpConsole(models, DEPLOYMENT_SETTINGS);
+const gatewayPort = await freePort();
+const workerProcess = await startNodeProcess("worker", "workers/main.ts", {
+  env: { ...stack.env, WORKER_HOST_NAME: "bench-worker", WORKER_CACHE_DIR: path.join(stack.env.ARTIFACT_DIR, "worker-cache"), ARTIFACT_SOURCE_URL: stack.artifactSourceUrl },
+  ready: /worker bench-worker: device/,
+  nodeArgs: profileArgs("worker"),
+});
+const gatewayProcess = await startNodeProcess("gateway", "server/gateway/main.ts", {
+  env: { ...stack.env, GATEWAY_PORT: String(gatewayPort) },
+  ready: /gateway listening on/,
+  nodeArgs: profileArgs("gateway"),
+});
+const bareServers = new Map<string, { proc: BenchProcess; url: string }>();
+for (const model of models) {
+  const proc = await startNodeProcess(`bare-${model.label}`, "bench/bare-server.ts", {
+    env: { BARE_MODEL_PATH: path.join(REPO, "data/demo", model.file), BARE_MODEL_NAME: model.label },
+    ready: /bare server listening on/,
+    nodeArgs: profileArgs(`bare-${model.label}`),
+  });
+  bareServers.set(model.label, { proc, url: `${/http:\/\/\S+/.exec(proc.readyLine)![0]}/v2/models/${model.label}/infer` });
+}
+const redis = await redisPid();
+
+const results = new Map<string, CellResult>();
+const key = (model: BenchModel, concurrency: number, system: "b" | "c") => `${model.label}:${concurrency}:${system}`;
+try {
+  for (const model of models) {
+    const deployment = stack.deployments.find((candidate) => candidate.model === model)!;
+    const gatewayUrl = `http://127.0.0.1:${gatewayPort}/v2/models/${deployment.name}/infer`;
+    const bare = bareServers.get(model.label)!;
+    const body = requestBody(model);
+    await waitUntilServing(gatewayUrl, body, 180_000);
+    const [fromBare, fromGateway] = [await firstOutput(bare.url, body, "the bare server"), await firstOutput(gatewayUrl, body, "the gateway")];
+    const drift = Math.max(...fromBare.map((value, i) => Math.abs(value - fromGateway[i]!)));
+    if (!(drift < 1e-3)) throw new Error(`${model.label}: the gateway and the bare server disagree (largest difference ${drift})`);
+    for (const concurrency of CONCURRENCY.filter((candidate) => wanted(model, candidate))) {
+      await waitForQuiet();
+      results.set(key(model, concurrency, "b"), await measure(bare.url, body, concurrency, { server: bare.proc.child.pid! }));
+      await waitForQuiet();
+      results.set(
+        key(model, concurrency, "c"),
+        await measure(gatewayUrl, body, concurrency, { gateway: gatewayProcess.child.pid!, worker: workerProcess.child.pid!, "worker main": workerProcess.child.pid!, redis }, deployment),
+      );
+      const [b, c] = [results.get(key(model, concurrency, "b"))!, results.get(key(model, concurrency, "c"))!];
+      console.log(`measured ${model.label} x${concurrency}: b ${b.throughput.toFixed(0)} req/s, c ${c.throughput.toFixed(0)} req/s (load average ${os.loadavg()[0]!.toFixed(2)})`);
+    }
+  }
+} finally {
+  await Promise.all([gatewayProcess, workerProcess, ...[...bareServers.values()].map((bare) => bare.proc)].map((proc) => stopNodeProcess(proc)));
+  await stack.tearDown();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const fmt = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : "–");
+const cores = (share: CpuShare) =>
+  [`client ${fmt(share.client, 2)}`, ...Object.entries(share.server).map(([name, value]) => `${name} ${fmt(value, 2)}`), `other ${fmt(share.other, 2)}${share.other > NOISY_OTHER_CORES ? " (noisy)" : ""}`].join(", ");
+
+console.log("\n## Results\n");
+console.log("(a) is the best rows/s of raw session.run over batch sizes 1..256, with its time per run; it has no clients.");
+console.log("CPU is in cores (CPU seconds per second) over the measured window; 'worker main' is the worker's main thread (BullMQ, job parsing, tensor packing), part of 'worker'; 'other' is everything else on the machine.\n");
+console.log("| model | clients | system | req/s | p50 ms | p99 ms | errors | CPU cores used |");
+console.log("|---|---:|---|---:|---:|---:|---:|---|");
+for (const model of models) {
+  const { best } = raw.get(model.label)!;
+  console.log(`| ${model.label} | – | a: raw, batch ${best.batchSize} | ${Math.round(best.rowsPerSecond).toLocaleString("en")} rows/s | ${fmt(best.msPerRun, 2)} per run | | | |`);
+  for (const concurrency of CONCURRENCY) {
+    for (const system of ["b", "c"] as const) {
+      const cell = results.get(key(model, concurrency, system));
+      if (!cell) continue;
+      const label = system === "b" ? "b: bare node:http" : "c: gateway+BullMQ+worker";
+      console.log(`| ${model.label} | ${concurrency} | ${label} | ${Math.round(cell.throughput).toLocaleString("en")} | ${fmt(cell.p50Ms, 2)} | ${fmt(cell.p99Ms, 2)} | ${cell.errors} | ${cores(cell.cpu)} |`);
+      if (cell.firstError) console.log(`|  |  | first error: ${cell.firstError.slice(0, 120)} | | | | | |`);
+    }
+  }
+}
+
+console.log("\n## Inside (c): batching and CPU per request\n");
+console.log("requests/job from BullMQ's job counter; rows/run is the request-weighted mean of the session run each request took part in (gateway counters batchRowsSum / batchCount).\n");
+console.log("| model | clients | requests/job | rows/run | queue wait ms | compute ms/request | CPU ms per request |");
+console.log("|---|---:|---:|---:|---:|---:|---|");
+for (const model of models) {
+  for (const concurrency of CONCURRENCY) {
+    const cell = results.get(key(model, concurrency, "c"));
+    if (!cell?.serving) continue;
+    const { requests, jobs, batchRowsSum, batchCount, queueWaitSumUs, computeSumUs } = cell.serving;
+    const perRequest = Object.entries({ client: cell.cpu.client, ...cell.cpu.server }).map(([name, value]) => `${name} ${fmt((value * 1000) / cell.throughput, 3)}`);
+    console.log(
+      `| ${model.label} | ${concurrency} | ${fmt(requests / jobs, 1)} | ${fmt(batchRowsSum / batchCount, 1)} | ${fmt(queueWaitSumUs / requests / 1000, 2)} | ${fmt(computeSumUs / requests / 1000, 3)} | ${perRequest.join(", ")} |`,
+    );
+  }
+}
+
+console.log("\n## Ratios\n");
+console.log("c/a divides by the best raw rows/s over batch sizes 1..256 (the target's a); the next column divides by raw at a batch as large as the number of clients, the most rows a closed loop can have in flight.\n");
+console.log("| model | clients | c/b req/s | c/a | c / raw at batch = clients | p50(c) − p50(b) ms |");
+console.log("|---|---:|---:|---:|---:|---:|");
+const ratio = (model: BenchModel, concurrency: number) => {
+  const [b, c] = [results.get(key(model, concurrency, "b")), results.get(key(model, concurrency, "c"))];
+  if (!raw.has(model.label)) return null;
+  const { sweep, best } = raw.get(model.label)!;
+  const atClients = sweep.find((row) => row.batchSize === concurrency)?.rowsPerSecond ?? NaN;
+  return b && c ? { cOverB: c.throughput / b.throughput, cOverA: c.throughput / best.rowsPerSecond, cOverRawAtClients: c.throughput / atClients, p50Delta: c.p50Ms - b.p50Ms } : null;
+};
+for (const model of models) {
+  for (const concurrency of CONCURRENCY) {
+    const r = ratio(model, concurrency);
+    if (r) console.log(`| ${model.label} | ${concurrency} | ${fmt(r.cOverB, 2)} | ${fmt(r.cOverA, 3)} | ${fmt(r.cOverRawAtClients, 3)} | ${fmt(r.p50Delta, 2)} |`);
+  }
+}
+
+console.log("\n## Targets\n");
+const byLabel = (label: string) => MODELS.find((model) => model.label === label)!;
+const targets: [string, () => number | undefined, (value: number) => boolean, string][] = [
+  ["heavy-mlp, 64 clients: c/b >= 3", () => ratio(byLabel("heavy-mlp"), 64)?.cOverB, (value) => value >= 3, "x"],
+  ["heavy-mlp, 64 clients: c/a >= 0.6", () => ratio(byLabel("heavy-mlp"), 64)?.cOverA, (value) => value >= 0.6, "x"],
+  ["fraud-v1, 64 clients: c/b >= 0.5", () => ratio(byLabel("fraud-v1"), 64)?.cOverB, (value) => value >= 0.5, "x"],
+  ["fraud-v1, 1 client: p50(c) <= p50(b) + 3 ms", () => ratio(byLabel("fraud-v1"), 1)?.p50Delta, (value) => value <= 3, " ms"],
+  ["heavy-mlp, 1 client: p50(c) <= p50(b) + 3 ms", () => ratio(byLabel("heavy-mlp"), 1)?.p50Delta, (value) => value <= 3, " ms"],
+];
+for (const [name, read, pass, unit] of targets) {
+  const value = read();
+  console.log(`- ${value === undefined ? "SKIP" : pass(value) ? "PASS" : "MISS"}  ${name}${value === undefined ? " (not measured)" : `: ${fmt(value, unit === "x" ? 3 : 2)}${unit}`}`);
+}
+const noisy = [...results].filter(([, cell]) => cell.cpu.other > NOISY_OTHER_CORES).map(([name]) => name);
+if (noisy.length > 0) console.log(`\nWARNING: other processes used more than ${NOISY_OTHER_CORES} cores during ${noisy.join(", ")}: run again on a quiet machine.`);
+
+if (profileDir) {
+  console.log(`\n## CPU profiles (${profileDir})\n`);
+  for (const file of (await readdir(profileDir, { recursive: true })).filter((name) => name.endsWith(".cpuprofile")).sort()) {
+    const summary = await summarizeProfile(path.join(profileDir, file));
+    const idleMs = summary.byArea.find(([area]) => area === "(idle)")?.[1] ?? 0;
+    if (summary.totalMs - idleMs > 1_000) console.log(formatSummary(file, summary, 25), "\n");
+    else console.log(`${file}: under a second not idle (a loader or helper thread), left out\n`);
+  }
+}
+console.log(`\nwhole run: ${((performance.now() - benchStarted) / 1000).toFixed(0)} s`);
