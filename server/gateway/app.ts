@@ -93,8 +93,7 @@ async function deploymentOrThrow(cache: DeploymentCache, name: string): Promise<
 }
 
 function versionOrThrow(deployment: CachedDeployment, raw: string) {
-  const number = Number(raw.replace(/^v/, ""));
-  const version = Number.isInteger(number) ? deployment.versionsByNumber.get(number) : undefined;
+  const version = /^[1-9][0-9]*$/.test(raw) ? deployment.versionsByNumber.get(Number(raw)) : undefined;
   if (!version) {
     const served = [...deployment.versionsByNumber.keys()].sort((a, b) => a - b).map((n) => `v${n}`).join(", ");
     throw new AppError("NOT_FOUND", `deployment '${deployment.name}' does not serve version '${raw}' (revision ${deployment.revisionNumber} serves ${served})`);

@@ -54,12 +54,12 @@ export class InferenceService {
     const request: ServingRequest = { requestId: randomUUID(), inputs: parsed.inputs, outputNames: parsed.outputNames };
     const startedNs = process.hrtime.bigint();
     this.pendingByDeployment.set(deployment.id, pending + 1);
-    let answer: BatchedAnswer;
-    try {
-      answer = await withDeadline(this.batcherFor(deployment, version).submit(request, parsed.batchRows), call.timeoutMs);
-    } finally {
-      this.pendingByDeployment.set(deployment.id, (this.pendingByDeployment.get(deployment.id) ?? 1) - 1);
-    }
+    const submitted = this.batcherFor(deployment, version).submit(request, parsed.batchRows);
+    // A request past its deadline still occupies a worker until its job ends: it counts until then.
+    submitted
+      .catch(() => undefined)
+      .finally(() => this.pendingByDeployment.set(deployment.id, (this.pendingByDeployment.get(deployment.id) ?? 1) - 1));
+    const answer: BatchedAnswer = await withDeadline(submitted, call.timeoutMs);
     const latencyUs = Number(process.hrtime.bigint() - startedNs) / 1_000;
     this.counters.record({ deploymentId: deployment.id, versionId: version.versionId, ok: answer.result.ok, latencyUs, queueWaitUs: answer.job.queueWaitUs, computeUs: answer.job.computeUs, batchRows: answer.job.batchRows });
     const headers = { "x-model-version": String(version.versionNumber), "x-revision": String(deployment.revisionNumber) };

@@ -192,6 +192,8 @@ describe("health and metadata", () => {
       status: 404,
       body: { error: "deployment 'fraud' does not serve version '3' (revision 2 serves v1, v2)" },
     });
+    // Versions are named by their number only: "1.0" or "v1" is not version 1.
+    for (const alias of ["1.0", "v1", "01"]) expect((await get(`/v2/models/fraud/versions/${alias}/ready`)).status).toBe(404);
     expect(errorOf(await get("/v2/models/ghost"))).toEqual({ status: 404, body: { error: "unknown model 'ghost': no deployment has that name" } });
     expect(errorOf(await get("/v2/models/ghost/ready"))).toEqual({ status: 404, body: { error: "unknown model 'ghost': no deployment has that name" } });
     expect(errorOf(await get("/v2/nothing/here"))).toEqual({ status: 404, body: { error: "no route GET /v2/nothing/here" } });
