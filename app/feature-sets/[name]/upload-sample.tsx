@@ -1,13 +1,10 @@
 "use client";
 
-import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { createTRPCClient } from "@trpc/client";
+import { useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
-import type { AppRouter } from "@/server/trpc/root";
 import { useTRPC } from "@/app/_trpc/client";
-import { createLinks } from "@/app/_trpc/links";
-import { createProgressFetch } from "@/app/_trpc/progress-fetch";
+import { useFileUpload } from "@/app/_trpc/use-file-upload";
 import { FileDrop, ProgressBar } from "@/app/_components/file-drop";
 import { Button, Card, ErrorState } from "@/app/_components/ui";
 
@@ -16,44 +13,28 @@ type SourceKind = "infer" | "previous";
 export function UploadSample({ featureSetName, hasVersions }: { featureSetName: string; hasVersions: boolean }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [file, setFile] = useState<File | null>(null);
   const [sourceKind, setSourceKind] = useState<SourceKind>(hasVersions ? "previous" : "infer");
-  const [progress, setProgress] = useState(0);
-  const upload = useMutation({
-    mutationFn: (chosen: File) => {
-      const client = createTRPCClient<AppRouter>({ links: createLinks(createProgressFetch(setProgress)) });
+  const { file, progress, upload, choose, submit } = useFileUpload({
+    send: (client, chosen) => {
       const body = new FormData();
       body.set("featureSetName", featureSetName);
       body.set("file", chosen);
       body.set("featureSource", JSON.stringify({ kind: sourceKind }));
       return client.featureSet.createVersion.mutate(body);
     },
-    onMutate: () => setProgress(0),
-    onSuccess: async () => {
-      setFile(null);
-      await queryClient.invalidateQueries({ queryKey: trpc.featureSet.pathKey() });
-    },
+    onUploaded: () => queryClient.invalidateQueries({ queryKey: trpc.featureSet.pathKey() }),
   });
 
   return (
     <Card title="New version from a CSV sample" description="A header row with one column per feature; the sample becomes the drift baseline.">
-      <form
-        className="space-y-4"
-        onSubmit={(event) => {
-          event.preventDefault();
-          if (file) upload.mutate(file);
-        }}
-      >
+      <form className="space-y-4" onSubmit={submit}>
         <FileDrop
           accept=".csv,text/csv"
           label="Choose a CSV file"
           hint="Rows are checked against the features; a bad value is reported with its row and column."
           file={file}
           disabled={upload.isPending}
-          onFile={(chosen) => {
-            upload.reset();
-            setFile(chosen);
-          }}
+          onFile={choose}
         />
         <fieldset className="text-sm">
           <legend className="font-medium text-slate-700">Features</legend>

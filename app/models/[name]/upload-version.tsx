@@ -1,13 +1,10 @@
 "use client";
 
-import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { createTRPCClient } from "@trpc/client";
+import { useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
-import type { AppRouter } from "@/server/trpc/root";
 import { useTRPC } from "@/app/_trpc/client";
-import { createLinks } from "@/app/_trpc/links";
-import { createProgressFetch } from "@/app/_trpc/progress-fetch";
+import { useFileUpload } from "@/app/_trpc/use-file-upload";
 import { FileDrop, ProgressBar } from "@/app/_components/file-drop";
 import { Button, Card, ErrorState, TextField } from "@/app/_components/ui";
 
@@ -24,23 +21,16 @@ const EMPTY_FORM: UploadForm = { description: "", gitCommit: "", dataRef: "", me
 export function UploadVersion({ modelName }: { modelName: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [file, setFile] = useState<File | null>(null);
   const [form, setForm] = useState<UploadForm>(EMPTY_FORM);
-  const [progress, setProgress] = useState(0);
-
-  const upload = useMutation({
-    mutationFn: async (chosen: File) => {
-      // A client per upload so its fetch can report this upload's progress.
-      const client = createTRPCClient<AppRouter>({ links: createLinks(createProgressFetch(setProgress)) });
+  const { file, progress, upload, choose, submit } = useFileUpload({
+    send: (client, chosen) => {
       const body = new FormData();
       body.set("modelName", modelName);
       body.set("file", chosen);
       body.set("metadata", JSON.stringify(toMetadata(form)));
       return client.modelVersion.upload.mutate(body);
     },
-    onMutate: () => setProgress(0),
-    onSuccess: async () => {
-      setFile(null);
+    onUploaded: async () => {
       setForm(EMPTY_FORM);
       await queryClient.invalidateQueries({ queryKey: trpc.model.pathKey() });
     },
@@ -49,23 +39,14 @@ export function UploadVersion({ modelName }: { modelName: string }) {
 
   return (
     <Card title="Upload a version" description="An ONNX file; its inputs and outputs are read from the file.">
-      <form
-        className="space-y-4"
-        onSubmit={(event) => {
-          event.preventDefault();
-          if (file) upload.mutate(file);
-        }}
-      >
+      <form className="space-y-4" onSubmit={submit}>
         <FileDrop
           accept=".onnx,application/octet-stream"
           label="Choose an ONNX file"
           hint="The file is stored by its sha256 and inspected with onnxruntime."
           file={file}
           disabled={upload.isPending}
-          onFile={(chosen) => {
-            upload.reset();
-            setFile(chosen);
-          }}
+          onFile={choose}
         />
         <details className="rounded-md border border-slate-200 px-4 py-2 text-sm">
           <summary className="cursor-pointer font-medium text-slate-700">Metrics and lineage (optional)</summary>

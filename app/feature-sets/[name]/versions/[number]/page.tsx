@@ -2,23 +2,22 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { useParams } from "next/navigation";
 import { useTRPC } from "@/app/_trpc/client";
+import { NotAVersion, useVersionRoute } from "@/app/_components/version-route";
 import { BaselineHistogram } from "@/app/_components/baseline-histogram";
 import { allowedValues, FeatureListTable } from "@/app/_components/feature-list";
 import { QueryState } from "@/app/_components/query-state";
 import { RelativeTime } from "@/app/_components/time";
-import { Badge, Card, ErrorState, PageHeader } from "@/app/_components/ui";
+import { Badge, Card, PageHeader } from "@/app/_components/ui";
 import type { FeatureBaseline } from "@/server/domain/feature-set/baseline";
 
 const NUMBER = new Intl.NumberFormat("en", { maximumSignificantDigits: 4 });
 
 export default function FeatureSetVersionPage() {
-  const params = useParams<{ name: string; number: string }>();
-  const number = Number(params.number);
+  const { name, number, raw } = useVersionRoute();
   const trpc = useTRPC();
-  const version = useQuery({ ...trpc.featureSet.versionByNumber.queryOptions({ name: params.name, number }), enabled: Number.isInteger(number) && number > 0 });
-  if (!Number.isInteger(number) || number < 1) return <ErrorState title="Version not found" message={`'${params.number}' is not a version number`} />;
+  const version = useQuery({ ...trpc.featureSet.versionByNumber.queryOptions({ name, number: number ?? 1 }), enabled: number !== null });
+  if (number === null) return <NotAVersion raw={raw} />;
 
   return (
     <QueryState query={version} notFoundTitle="Version not found">

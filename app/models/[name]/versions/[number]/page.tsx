@@ -2,23 +2,21 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { useParams } from "next/navigation";
 import { useTRPC } from "@/app/_trpc/client";
+import { NotAVersion, useVersionRoute } from "@/app/_components/version-route";
 import { QueryState } from "@/app/_components/query-state";
 import { SignatureTable } from "@/app/_components/signature-table";
 import { RelativeTime } from "@/app/_components/time";
-import { Badge, Card, DefinitionList, ErrorState, PageHeader } from "@/app/_components/ui";
+import { Badge, Card, DefinitionList, PageHeader } from "@/app/_components/ui";
 import { formatMetric, orderedMetrics } from "@/app/_components/metrics-chart";
 import { formatBytes } from "@/server/domain/format";
 import { LinkFeatureSet } from "./link-feature-set";
 
 export default function ModelVersionPage() {
-  const params = useParams<{ name: string; number: string }>();
-  const number = Number(params.number);
+  const { name, number, raw } = useVersionRoute();
   const trpc = useTRPC();
-  const version = useQuery({ ...trpc.modelVersion.byNumber.queryOptions({ modelName: params.name, number }), enabled: Number.isInteger(number) && number > 0 });
-
-  if (!Number.isInteger(number) || number < 1) return <ErrorState title="Version not found" message={`'${params.number}' is not a version number`} />;
+  const version = useQuery({ ...trpc.modelVersion.byNumber.queryOptions({ modelName: name, number: number ?? 1 }), enabled: number !== null });
+  if (number === null) return <NotAVersion raw={raw} />;
   return (
     <QueryState query={version} notFoundTitle="Version not found">
       {(data) => (
