@@ -1,15 +1,11 @@
-import type { ChildProcess } from "node:child_process";
-import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { V2InferResponse } from "@/server/domain/inference/v2-responses";
 import { readGatewayEnv } from "@/server/gateway/gateway-env";
-import { startGateway } from "@/server/gateway/start-gateway";
 import { deploymentChangedChannel } from "@/server/queues/channels";
-import { SERVING_QUEUE } from "@/server/queues/serving";
 import { getRedis } from "@/server/redis";
 import { readDemoFile } from "@/test/support/demo-files";
-import { serveArtifacts, startWorkerProcess, stopProcess } from "@/test/support/serving-stack";
+import { startServingStack } from "@/test/support/serving-stack";
 import { callerFor, uploadForm } from "@/test/support/trpc-caller";
 
 // The flip test: continuous traffic through the gateway while the deployment is promoted and
@@ -28,9 +24,8 @@ const LOOPS = 16;
  */
 const SWITCH_SLACK_MS = 50;
 
-let gateway: Awaited<ReturnType<typeof startGateway>>;
-let artifacts: Awaited<ReturnType<typeof serveArtifacts>>;
-let worker: ChildProcess;
+let stack: Awaited<ReturnType<typeof startServingStack>>;
+let gateway: Awaited<ReturnType<typeof startServingStack>>["gateway"];
 const { REDIS_URL, REDIS_KEY_PREFIX } = readGatewayEnv();
 const subscriber = new Redis(REDIS_URL);
 /** performance.now() of each deployment-changed announcement this process heard, in order. */
@@ -45,9 +40,8 @@ beforeAll(async () => {
   await subscriber.subscribe(deploymentChangedChannel(REDIS_KEY_PREFIX));
   subscriber.on("message", () => announcedAt.push(performance.now()));
 
-  artifacts = await serveArtifacts();
-  worker = await startWorkerProcess({ hostName: "flip-test-host", artifactSourceUrl: artifacts.url });
-  gateway = await startGateway({ ...readGatewayEnv(), GATEWAY_PORT: 0, GATEWAY_HOST: "127.0.0.1" });
+  stack = await startServingStack({ hostName: "flip-test-host" });
+  gateway = stack.gateway;
   // Load both versions in the worker first, so the flips measure switching, not model loading.
   expect((await infer()).model_version).toBe("1");
   await api.deployment.changeTraffic({ name: DEPLOYMENT, change: { kind: "promote", versionNumber: 2 } });
@@ -57,16 +51,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await gateway?.close();
-  if (worker) await stopProcess(worker);
-  await artifacts?.close();
+  await stack?.stop();
   subscriber.disconnect();
-  // This file's serving jobs go with it.
-  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  const queue = new Queue(SERVING_QUEUE, { connection, prefix: `${REDIS_KEY_PREFIX}bull` });
-  await queue.obliterate({ force: true });
-  await queue.close();
-  connection.disconnect();
   await getRedis().quit();
 });
 

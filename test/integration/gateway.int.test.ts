@@ -1,17 +1,13 @@
-import type { ChildProcess } from "node:child_process";
 import path from "node:path";
-import { Queue } from "bullmq";
-import { Redis } from "ioredis";
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { V2InferResponse } from "@/server/domain/inference/v2-responses";
 import { readGatewayEnv } from "@/server/gateway/gateway-env";
 import { startGateway } from "@/server/gateway/start-gateway";
-import { SERVING_QUEUE } from "@/server/queues/serving";
 import { getRedis } from "@/server/redis";
 import { boolInputModel, fixedBatchOneModel, int64InputModel, multiOutputModel, stringInputModel, twoInputModel } from "@/test/fixtures/odd-models";
 import { DEMO_DIR, readDemoFile } from "@/test/support/demo-files";
-import { serveArtifacts, startWorkerProcess, stopProcess } from "@/test/support/serving-stack";
+import { startServingStack } from "@/test/support/serving-stack";
 import { callerFor, uploadForm } from "@/test/support/trpc-caller";
 
 // The inference data plane end to end: the gateway in this process (as startGateway wires it in
@@ -20,8 +16,7 @@ import { callerFor, uploadForm } from "@/test/support/trpc-caller";
 const api = callerFor();
 type Gateway = Awaited<ReturnType<typeof startGateway>>;
 let gateway: Gateway;
-let artifacts: Awaited<ReturnType<typeof serveArtifacts>>;
-let worker: ChildProcess;
+let stack: Awaited<ReturnType<typeof startServingStack>>;
 const extraGateways: Gateway[] = [];
 const sessions: Record<string, ort.InferenceSession> = {};
 
@@ -61,25 +56,16 @@ beforeAll(async () => {
 
   for (const version of [1, 2]) sessions[version] = await ort.InferenceSession.create(path.join(DEMO_DIR, `fraud-v${version}.onnx`));
 
-  artifacts = await serveArtifacts();
-  worker = await startWorkerProcess({ hostName: "gateway-test-host", artifactSourceUrl: artifacts.url });
-  gateway = await startGateway({ ...readGatewayEnv(), GATEWAY_PORT: 0, GATEWAY_HOST: "127.0.0.1" });
+  stack = await startServingStack({ hostName: "gateway-test-host" });
+  gateway = stack.gateway;
   // The heavy model takes a moment to fetch and load; later tests time its requests, not its loading.
   expect((await infer(gateway.url, "heavy", heavyBody(1), { headers: { "x-timeout-ms": "30000" } })).status).toBe(200);
 });
 
 afterAll(async () => {
-  await Promise.all([gateway, ...extraGateways].filter(Boolean).map((one) => one.close()));
-  if (worker) await stopProcess(worker);
-  await artifacts?.close();
+  await Promise.all(extraGateways.map((one) => one.close()));
+  await stack?.stop();
   await Promise.all(Object.values(sessions).map((session) => session.release()));
-  const { REDIS_URL, REDIS_KEY_PREFIX } = readGatewayEnv();
-  // This file's serving jobs go with it.
-  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  const queue = new Queue(SERVING_QUEUE, { connection, prefix: `${REDIS_KEY_PREFIX}bull` });
-  await queue.obliterate({ force: true });
-  await queue.close();
-  connection.disconnect();
   await getRedis().quit();
 });
 

@@ -6,7 +6,13 @@ import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
 import { GET as getArtifact } from "@/app/api/artifacts/[sha256]/route";
+import { readEnv } from "@/server/env";
+import { readGatewayEnv } from "@/server/gateway/gateway-env";
+import { startGateway } from "@/server/gateway/start-gateway";
+import { SERVING_QUEUE } from "@/server/queues/serving";
 
 const REPO = path.resolve(import.meta.dirname, "../..");
 
@@ -56,4 +62,35 @@ export function stopProcess(child: ChildProcess, signal: NodeJS.Signals = "SIGTE
     child.once("exit", () => resolve());
     child.kill(signal);
   });
+}
+
+/**
+ * The data plane as production runs it: the artifact route, one worker process and a gateway
+ * in this process on a free port, on this test file's database and Redis prefix.
+ * `stop` also removes this file's serving queue from Redis.
+ */
+export async function startServingStack({ hostName }: { hostName: string }) {
+  const artifacts = await serveArtifacts();
+  const worker = await startWorkerProcess({ hostName, artifactSourceUrl: artifacts.url });
+  const gateway = await startGateway({ ...readGatewayEnv(), GATEWAY_PORT: 0, GATEWAY_HOST: "127.0.0.1" });
+  return {
+    gateway,
+    worker,
+    artifacts,
+    async stop() {
+      await gateway.close();
+      await stopProcess(worker);
+      await artifacts.close();
+      await removeServingQueue();
+    },
+  };
+}
+
+async function removeServingQueue(): Promise<void> {
+  const { REDIS_URL, REDIS_KEY_PREFIX } = readEnv();
+  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const queue = new Queue(SERVING_QUEUE, { connection, prefix: `${REDIS_KEY_PREFIX}bull` });
+  await queue.obliterate({ force: true });
+  await queue.close();
+  connection.disconnect();
 }
