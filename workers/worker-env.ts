@@ -13,9 +13,13 @@ const ZWorkerEnv = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().positive().default(64),
   WORKER_COST_MICROS_PER_HOUR: z.coerce.number().int().nonnegative().default(0),
   WORKER_MAX_BATCH_ROWS: z.coerce.number().int().positive().default(1024),
-  /** BullMQ lock of an active job: a killed worker's job is picked up again after it expires. */
-  WORKER_LOCK_DURATION_MS: z.coerce.number().int().positive().default(30_000),
-  WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().positive().default(30_000),
+  /**
+   * BullMQ lock of an active job: a killed worker's job is picked up again after it expires.
+   * Serving jobs last milliseconds, so a short lock lets a job lost with its worker run again
+   * well within the gateway's 30 s request deadline (lock + stalled check ≈ 15 s).
+   */
+  WORKER_LOCK_DURATION_MS: z.coerce.number().int().positive().default(10_000),
+  WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().positive().default(5_000),
 });
 export type WorkerEnv = Env & z.infer<typeof ZWorkerEnv>;
 
