@@ -59,7 +59,15 @@ export class InferenceService {
     submitted
       .catch(() => undefined)
       .finally(() => this.pendingByDeployment.set(deployment.id, (this.pendingByDeployment.get(deployment.id) ?? 1) - 1));
-    const answer: BatchedAnswer = await withDeadline(submitted, call.timeoutMs);
+    let answer: BatchedAnswer;
+    try {
+      answer = await withDeadline(submitted, call.timeoutMs);
+    } catch (error) {
+      // Deadlines and queue failures are errors of this version too, for the counters.
+      const latencyUs = Number(process.hrtime.bigint() - startedNs) / 1_000;
+      this.counters.record({ deploymentId: deployment.id, versionId: version.versionId, ok: false, latencyUs, queueWaitUs: 0, computeUs: 0, batchRows: 0 });
+      throw error;
+    }
     const latencyUs = Number(process.hrtime.bigint() - startedNs) / 1_000;
     this.counters.record({ deploymentId: deployment.id, versionId: version.versionId, ok: answer.result.ok, latencyUs, queueWaitUs: answer.job.queueWaitUs, computeUs: answer.job.computeUs, batchRows: answer.job.batchRows });
     const headers = { "x-model-version": String(version.versionNumber), "x-revision": String(deployment.revisionNumber) };
