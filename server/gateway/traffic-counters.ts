@@ -38,10 +38,13 @@ export class TrafficCounters {
     add("requests", 1);
     if (!observation.ok) add("errors", 1);
     add("latencySumUs", Math.round(observation.latencyUs));
-    add("queueWaitSumUs", Math.round(observation.queueWaitUs));
-    add("computeSumUs", Math.round(observation.computeUs));
-    add("batchRowsSum", observation.batchRows);
-    add("batchCount", 1);
+    // A request that never ran (deadline, queue down) has no batch to average in.
+    if (observation.batchRows > 0) {
+      add("queueWaitSumUs", Math.round(observation.queueWaitUs));
+      add("computeSumUs", Math.round(observation.computeUs));
+      add("batchRowsSum", observation.batchRows);
+      add("batchCount", 1);
+    }
   }
 
   async flush(): Promise<void> {
