@@ -1,0 +1,98 @@
+import { describe, expect, it } from "vitest";
+import { VersionBatcher } from "@/server/gateway/version-batcher";
+import type { ServingJobResult, ServingRequest } from "@/server/queues/serving";
+
+/** A dispatch that records each job and lets the test decide when it returns. */
+function controlledDispatch() {
+  const jobs: { requests: ServingRequest[]; finish: () => void; fail: (error: Error) => void }[] = [];
+  const dispatch = (requests: ServingRequest[]) =>
+    new Promise<ServingJobResult>((resolve, reject) => {
+      jobs.push({
+        requests,
+        finish: () =>
+          resolve({
+            results: requests.map((request) => ({ requestId: request.requestId, ok: true as const, outputs: [] })),
+            hostName: "test",
+            executionProvider: "cpu",
+            computeUs: 10,
+            batchRows: requests.length,
+            queueWaitUs: 1,
+          }),
+        fail: reject,
+      });
+    });
+  return { jobs, dispatch };
+}
+
+const request = (id: string): ServingRequest => ({ requestId: id, inputs: [] });
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe("version batcher", () => {
+  it("sends a lone request at once, without waiting for the queue delay", async () => {
+    const { jobs, dispatch } = controlledDispatch();
+    const batcher = new VersionBatcher(dispatch, () => ({ maxBatchSize: 32, maxQueueDelayMs: 10_000 }));
+    const answer = batcher.submit(request("a"), 1);
+    await tick();
+    expect(jobs.map((job) => job.requests.map((r) => r.requestId))).toEqual([["a"]]);
+    jobs[0]!.finish();
+    expect((await answer).result).toMatchObject({ requestId: "a", ok: true });
+  });
+
+  it("merges requests of the same turn, and gathers the next ones while a job is in flight", async () => {
+    const { jobs, dispatch } = controlledDispatch();
+    const batcher = new VersionBatcher(dispatch, () => ({ maxBatchSize: 32, maxQueueDelayMs: 10_000 }));
+    const first = ["a", "b", "c"].map((id) => batcher.submit(request(id), 1));
+    await tick();
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]!.requests.map((r) => r.requestId)).toEqual(["a", "b", "c"]);
+
+    const second = ["d", "e"].map((id) => batcher.submit(request(id), 1));
+    await tick();
+    expect(jobs).toHaveLength(1); // d and e wait for the job in flight
+    jobs[0]!.finish();
+    await Promise.all(first);
+    await tick();
+    expect(jobs[1]!.requests.map((r) => r.requestId)).toEqual(["d", "e"]);
+    jobs[1]!.finish();
+    await Promise.all(second);
+  });
+
+  it("sends a full batch without waiting, and never more rows than the batch size", async () => {
+    const { jobs, dispatch } = controlledDispatch();
+    const batcher = new VersionBatcher(dispatch, () => ({ maxBatchSize: 4, maxQueueDelayMs: 10_000 }));
+    batcher.submit(request("warm"), 1);
+    await tick();
+    for (const id of ["a", "b", "c", "d", "e", "f"]) void batcher.submit(request(id), 2);
+    expect(jobs.map((job) => job.requests.map((r) => r.requestId))).toEqual([["warm"], ["a", "b"], ["c", "d"], ["e", "f"]]);
+  });
+
+  it("lets one request larger than the batch size go alone", async () => {
+    const { jobs, dispatch } = controlledDispatch();
+    const batcher = new VersionBatcher(dispatch, () => ({ maxBatchSize: 4, maxQueueDelayMs: 5 }));
+    void batcher.submit(request("big"), 100);
+    expect(jobs.map((job) => job.requests.length)).toEqual([1]);
+  });
+
+  it("sends what gathered after the queue delay even while a job is still in flight", async () => {
+    const { jobs, dispatch } = controlledDispatch();
+    const batcher = new VersionBatcher(dispatch, () => ({ maxBatchSize: 32, maxQueueDelayMs: 5 }));
+    void batcher.submit(request("slow"), 1);
+    await tick();
+    void batcher.submit(request("next"), 1);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(jobs.map((job) => job.requests.map((r) => r.requestId))).toEqual([["slow"], ["next"]]);
+  });
+
+  it("fails every request of a job that fails, and keeps serving afterwards", async () => {
+    const { jobs, dispatch } = controlledDispatch();
+    const batcher = new VersionBatcher(dispatch, () => ({ maxBatchSize: 32, maxQueueDelayMs: 5 }));
+    const answers = ["a", "b"].map((id) => batcher.submit(request(id), 1));
+    await tick();
+    jobs[0]!.fail(new Error("Redis is down"));
+    for (const answer of answers) await expect(answer).rejects.toThrow("Redis is down");
+    const later = batcher.submit(request("c"), 1);
+    await tick();
+    jobs[1]!.finish();
+    expect((await later).result.requestId).toBe("c");
+  });
+});
