@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
-import { MINUTE_MS, TRAFFIC_COUNTER_TTL_SECONDS, trafficField, trafficKey, type TrafficCounter } from "@/server/queues/live-counters";
+import { MINUTE_MS, TRAFFIC_COUNTER_TTL_SECONDS, trafficField, trafficKey } from "@/server/queues/live-counters";
+import { HashIncrements } from "@/server/gateway/hash-increments";
 
 export interface InferenceObservation {
   deploymentId: string;
@@ -11,56 +12,30 @@ export interface InferenceObservation {
   batchRows: number;
 }
 
-/**
- * The one place that counts served requests. Counts gather in memory and go to Redis once a
- * second in one pipeline, so the per-request cost is a few map updates.
- */
+/** The one place that counts served requests, per deployment, version and minute. */
 export class TrafficCounters {
-  private sums = new Map<string, Map<string, number>>();
-  private readonly timer: NodeJS.Timeout;
+  private readonly increments: HashIncrements;
 
-  constructor(private readonly redis: Redis, flushIntervalMs = 1_000) {
-    this.timer = setInterval(() => void this.flush().catch((error: Error) => console.error(`traffic counters: ${error.message}`)), flushIntervalMs);
-    this.timer.unref();
+  constructor(redis: Redis, flushIntervalMs = 1_000) {
+    this.increments = new HashIncrements(redis, TRAFFIC_COUNTER_TTL_SECONDS, "traffic counters", flushIntervalMs);
   }
 
   record(observation: InferenceObservation, nowMs = Date.now()): void {
     const key = trafficKey(observation.deploymentId, Math.floor(nowMs / MINUTE_MS) * MINUTE_MS);
-    let fields = this.sums.get(key);
-    if (!fields) {
-      fields = new Map();
-      this.sums.set(key, fields);
-    }
-    const add = (counter: TrafficCounter, value: number) => {
-      const field = trafficField(observation.versionId, counter);
-      fields.set(field, (fields.get(field) ?? 0) + value);
-    };
-    add("requests", 1);
-    if (!observation.ok) add("errors", 1);
-    add("latencySumUs", Math.round(observation.latencyUs));
+    const { versionId } = observation;
+    this.increments.increment(key, trafficField(versionId, "requests"), 1);
+    if (!observation.ok) this.increments.increment(key, trafficField(versionId, "errors"), 1);
+    this.increments.increment(key, trafficField(versionId, "latencySumUs"), Math.round(observation.latencyUs));
     // A request that never ran (deadline, queue down) has no batch to average in.
     if (observation.batchRows > 0) {
-      add("queueWaitSumUs", Math.round(observation.queueWaitUs));
-      add("computeSumUs", Math.round(observation.computeUs));
-      add("batchRowsSum", observation.batchRows);
-      add("batchCount", 1);
+      this.increments.increment(key, trafficField(versionId, "queueWaitSumUs"), Math.round(observation.queueWaitUs));
+      this.increments.increment(key, trafficField(versionId, "computeSumUs"), Math.round(observation.computeUs));
+      this.increments.increment(key, trafficField(versionId, "batchRowsSum"), observation.batchRows);
+      this.increments.increment(key, trafficField(versionId, "batchCount"), 1);
     }
   }
 
-  async flush(): Promise<void> {
-    if (this.sums.size === 0) return;
-    const sums = this.sums;
-    this.sums = new Map();
-    const pipeline = this.redis.pipeline();
-    for (const [key, fields] of sums) {
-      for (const [field, value] of fields) pipeline.hincrby(key, field, value);
-      pipeline.expire(key, TRAFFIC_COUNTER_TTL_SECONDS);
-    }
-    await pipeline.exec();
-  }
-
-  async close(): Promise<void> {
-    clearInterval(this.timer);
-    await this.flush();
+  close(): Promise<void> {
+    return this.increments.close();
   }
 }
