@@ -100,6 +100,14 @@ export async function readServingCounters(deployment: BenchDeployment): Promise<
   return { ...totals, jobs };
 }
 
+/** Redis's own count of calls and microseconds per command since it started (INFO commandstats). */
+export async function readRedisCommandStats(): Promise<Map<string, { calls: number; usec: number }>> {
+  const info = await getRedis().info("commandstats");
+  const stats = new Map<string, { calls: number; usec: number }>();
+  for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) stats.set(match[1]!, { calls: Number(match[2]), usec: Number(match[3]) });
+  return stats;
+}
+
 async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
   const keys: string[] = [];
   let cursor = "0";

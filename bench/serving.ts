@@ -5,10 +5,10 @@ import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-node";
 import { makeDemoModels } from "@/scripts/demo/make-demo-models";
 import { getRedis } from "@/server/redis";
-import { readServingCounters, setUpConsole, type BenchDeployment, type BenchModel, type ServingCounters } from "./bench-stack";
+import { readRedisCommandStats, readServingCounters, setUpConsole, type BenchDeployment, type BenchModel, type ServingCounters } from "./bench-stack";
 import { formatSummary, summarizeProfile } from "./cpu-profile-summary";
 import { postJson, runClosedLoop, type LoadResult } from "./load-generator";
-import { freePort, machineBusyCpuSeconds, processCpuSeconds, REPO, startNodeProcess, stopNodeProcess, type BenchProcess } from "./processes";
+import { freePort, machineBusyCpuSeconds, processContextSwitches, processCpuSeconds, REPO, startNodeProcess, stopNodeProcess, type BenchProcess } from "./processes";
 import { sweepRawBatchSizes, type RawBatchResult } from "./raw-onnx";
 
 /**
@@ -18,7 +18,8 @@ import { sweepRawBatchSizes, type RawBatchResult } from "./raw-onnx";
  * process. Prints markdown tables, the ratios and the issue's targets (PASS/MISS).
  *
  * Options: --seconds=6 --warmup=2 (per cell), --only=heavy-mlp:64,fraud-v1:1 (cells to run),
- * --profile=<dir> (`node --cpu-prof` on the bare servers, gateway and worker; summaries printed).
+ * --profile=<dir> (`node --cpu-prof` on the bare servers, gateway and worker; summaries printed),
+ * --max-batch-size=64 --max-queue-delay-ms=2 (the bench deployments' batching settings).
  */
 
 const MODELS: BenchModel[] = [
@@ -26,14 +27,21 @@ const MODELS: BenchModel[] = [
   { label: "heavy-mlp", file: "heavy-mlp.onnx", inputName: "input", width: 512 },
 ];
 const CONCURRENCY = [1, 16, 64];
-const DEPLOYMENT_SETTINGS = { maxBatchSize: 64, maxQueueDelayMs: 2 };
 const RAW_MS_PER_BATCH_SIZE = 600;
 /** Cores used by processes outside the bench above which a cell is flagged as disturbed. */
 const NOISY_OTHER_CORES = 0.15;
 
 const { values: args } = parseArgs({
-  options: { seconds: { type: "string", default: "6" }, warmup: { type: "string", default: "2" }, only: { type: "string" }, profile: { type: "string" } },
+  options: {
+    seconds: { type: "string", default: "6" },
+    warmup: { type: "string", default: "2" },
+    only: { type: "string" },
+    profile: { type: "string" },
+    "max-batch-size": { type: "string", default: "64" },
+    "max-queue-delay-ms": { type: "string", default: "2" },
+  },
 });
+const DEPLOYMENT_SETTINGS = { maxBatchSize: Number(args["max-batch-size"]), maxQueueDelayMs: Number(args["max-queue-delay-ms"]) };
 const durationMs = Number(args.seconds) * 1000;
 const warmupMs = Number(args.warmup) * 1000;
 const only = args.only ? new Set(args.only.split(",")) : null;
@@ -47,10 +55,18 @@ interface CpuShare {
   client: number;
   server: Record<string, number>;
   other: number;
+  /** Context switches per second of the client and the metered processes, all threads. */
+  switchesPerSecond: number;
 }
 
+/** Per Redis command over a measured window: calls and Redis's own microseconds in it. */
+type CommandUse = Map<string, { calls: number; usec: number }>;
+
 interface CellResult extends LoadResult {
+  redisCommands?: CommandUse;
   cpu: CpuShare;
+  /** The slower of cpuProbeMs() just before and just after the cell. */
+  probeMs: number;
   serving?: ServingCounters;
 }
 
@@ -65,6 +81,7 @@ function meterCpu(processes: Record<string, number>) {
     client: process.cpuUsage(),
     server: Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, processCpuSeconds(pid, name.endsWith(" main") ? pid : undefined)])),
     machine: machineBusyCpuSeconds(),
+    switches: [process.pid, ...new Set(Object.values(processes))].reduce((sum, pid) => sum + processContextSwitches(pid), 0),
   });
   let start: ReturnType<typeof read> | null = null;
   return {
@@ -75,31 +92,45 @@ function meterCpu(processes: Record<string, number>) {
       const client = (end.client.user + end.client.system - start!.client.user - start!.client.system) / 1e6 / wallS;
       const server = Object.fromEntries(Object.keys(processes).map((name) => [name, (end.server[name]! - start!.server[name]!) / wallS]));
       const ours = client + Object.entries(server).reduce((sum, [name, cores]) => (name.endsWith(" main") ? sum : sum + cores), 0);
-      return { client, server, other: Math.max(0, (end.machine - start!.machine) / wallS - ours) };
+      return { client, server, other: Math.max(0, (end.machine - start!.machine) / wallS - ours), switchesPerSecond: (end.switches - start!.switches) / wallS };
     },
   };
 }
 
 /** One closed-loop cell with CPU metering (and the gateway's counters) over its measured window. */
 async function measure(url: string, body: Buffer, concurrency: number, processes: Record<string, number>, deployment?: BenchDeployment): Promise<CellResult> {
+  await waitForQuiet();
+  const probeBeforeMs = cpuProbeMs();
   const meter = meterCpu(processes);
   let countersBefore: Promise<ServingCounters> | undefined;
+  let commandsBefore: Promise<CommandUse> | undefined;
+  let commandsAfter: Promise<CommandUse> | undefined;
   const startTimer = setTimeout(() => {
     meter.start();
-    if (deployment) countersBefore = readServingCounters(deployment);
+    if (deployment) [countersBefore, commandsBefore] = [readServingCounters(deployment), readRedisCommandStats()];
   }, warmupMs);
   let cpu: CpuShare | undefined;
-  const stopTimer = setTimeout(() => (cpu = meter.stop()), warmupMs + durationMs);
+  const stopTimer = setTimeout(() => {
+    cpu = meter.stop();
+    if (deployment) commandsAfter = readRedisCommandStats();
+  }, warmupMs + durationMs);
   const result = await runClosedLoop({ url, body, concurrency, warmupMs, durationMs });
   clearTimeout(startTimer);
   clearTimeout(stopTimer);
   cpu ??= meter.stop();
-  if (!deployment) return { ...result, cpu };
+  const probeMs = Math.max(probeBeforeMs, cpuProbeMs());
+  if (!deployment) return { ...result, cpu, probeMs };
   // The gateway flushes its counters once a second.
   await new Promise((resolve) => setTimeout(resolve, 1_200));
   const [before, after] = [await countersBefore!, await readServingCounters(deployment)];
   const serving = Object.fromEntries(Object.keys(after).map((key) => [key, after[key as keyof ServingCounters] - before[key as keyof ServingCounters]])) as unknown as ServingCounters;
-  return { ...result, cpu, serving };
+  const [commandsStart, commandsEnd] = [await commandsBefore!, await (commandsAfter ?? readRedisCommandStats())];
+  const redisCommands: CommandUse = new Map();
+  for (const [command, end] of commandsEnd) {
+    const start = commandsStart.get(command) ?? { calls: 0, usec: 0 };
+    if (end.calls > start.calls) redisCommands.set(command, { calls: end.calls - start.calls, usec: end.usec - start.usec });
+  }
+  return { ...result, cpu, probeMs, serving, redisCommands };
 }
 
 function requestBody(model: BenchModel): Buffer {
@@ -145,6 +176,27 @@ async function waitForQuiet(maxMs = 60_000): Promise<number> {
   }
 }
 
+/**
+ * Milliseconds for a fixed piece of single-threaded work (best of three). The host of this
+ * machine is shared too: when it is busy, every core is slower without any process here using
+ * more CPU, which the 'other' column cannot see. Cells are flagged against the fastest probe.
+ */
+function cpuProbeMs(): number {
+  let best = Infinity;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const started = performance.now();
+    if (probeWork(4_000_000) === 0.5) console.log("unreachable"); // uses the result
+    best = Math.min(best, performance.now() - started);
+  }
+  return best;
+}
+
+function probeWork(iterations: number): number {
+  let x = 0x9e3779b9;
+  for (let i = 0; i < iterations; i++) x = Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) + i;
+  return x;
+}
+
 async function redisPid(): Promise<number> {
   const info = await getRedis().info("server");
   return Number(/process_id:(\d+)/.exec(info)?.[1] ?? NaN);
@@ -159,20 +211,21 @@ console.log(`cells: ${durationMs / 1000} s measured after ${warmupMs / 1000} s w
 await makeDemoModels(path.join(REPO, "data/demo"));
 if (profileDir) await mkdir(profileDir, { recursive: true });
 
-// (a) raw session.run, before anything else runs.
+// (a) raw session.run, before anything else runs and again after everything stopped: a
+// neighbour's load can only slow a sweep down, so the faster of the two is the CPU's limit.
 const raw = new Map<string, { sweep: RawBatchResult[]; best: RawBatchResult }>();
-for (const model of models) {
-  const sweep = await sweepRawBatchSizes(path.join(REPO, "data/demo", model.file), model.inputName, model.width, RAW_MS_PER_BATCH_SIZE);
-  raw.set(model.label, { sweep, best: sweep.reduce((best, row) => (row.rowsPerSecond > best.rowsPerSecond ? row : best)) });
+async function sweepRaw(): Promise<void> {
+  for (const model of models) {
+    await waitForQuiet();
+    const sweep = await sweepRawBatchSizes(path.join(REPO, "data/demo", model.file), model.inputName, model.width, RAW_MS_PER_BATCH_SIZE);
+    const merged = sweep.map((row, i) => {
+      const earlier = raw.get(model.label)?.sweep[i];
+      return earlier && earlier.rowsPerSecond > row.rowsPerSecond ? earlier : row;
+    });
+    raw.set(model.label, { sweep: merged, best: merged.reduce((best, row) => (row.rowsPerSecond > best.rowsPerSecond ? row : best)) });
+  }
 }
-console.log("## (a) raw session.run by batch size (rows/s; ms per run)\n");
-console.log(`| batch | ${models.map((model) => model.label).join(" | ")} |\n|---:|${models.map(() => "---:|").join("")}`);
-for (let i = 0; i < raw.get(models[0]!.label)!.sweep.length; i++) {
-  const cells = models.map((model) => raw.get(model.label)!.sweep[i]!).map((row) => `${Math.round(row.rowsPerSecond).toLocaleString("en")} (${row.msPerRun.toFixed(2)} ms)`);
-  console.log(`| ${raw.get(models[0]!.label)!.sweep[i]!.batchSize} | ${cells.join(" | ")} |`);
-}
-console.log();
-
+await sweepRaw();
 // (c)'s console side and processes, and (b)'s servers, all up before the cells so that b and c
 // of one cell run back to back (neighbours' load on this machine drifts).
 const stack = await setUpConsole(models, DEPLOYMENT_SETTINGS);
@@ -211,9 +264,7 @@ try {
     const drift = Math.max(...fromBare.map((value, i) => Math.abs(value - fromGateway[i]!)));
     if (!(drift < 1e-3)) throw new Error(`${model.label}: the gateway and the bare server disagree (largest difference ${drift})`);
     for (const concurrency of CONCURRENCY.filter((candidate) => wanted(model, candidate))) {
-      await waitForQuiet();
       results.set(key(model, concurrency, "b"), await measure(bare.url, body, concurrency, { server: bare.proc.child.pid! }));
-      await waitForQuiet();
       results.set(
         key(model, concurrency, "c"),
         await measure(gatewayUrl, body, concurrency, { gateway: gatewayProcess.child.pid!, worker: workerProcess.child.pid!, "worker main": workerProcess.child.pid!, redis }, deployment),
@@ -226,28 +277,40 @@ try {
   await Promise.all([gatewayProcess, workerProcess, ...[...bareServers.values()].map((bare) => bare.proc)].map((proc) => stopNodeProcess(proc)));
   await stack.tearDown();
 }
+await sweepRaw();
+
+console.log("\n## (a) raw session.run by batch size (rows/s; ms per run; the faster of a sweep before and one after the cells)\n");
+console.log(`| batch | ${models.map((model) => model.label).join(" | ")} |\n|---:|${models.map(() => "---:|").join("")}`);
+for (let i = 0; i < raw.get(models[0]!.label)!.sweep.length; i++) {
+  const cells = models.map((model) => raw.get(model.label)!.sweep[i]!).map((row) => `${Math.round(row.rowsPerSecond).toLocaleString("en")} (${row.msPerRun.toFixed(2)} ms)`);
+  console.log(`| ${raw.get(models[0]!.label)!.sweep[i]!.batchSize} | ${cells.join(" | ")} |`);
+}
+console.log();
 
 // ---------------------------------------------------------------------------------------------
 
+const fastestProbeMs = Math.min(...[...results.values()].map((cell) => cell.probeMs));
 const fmt = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : "–");
 const cores = (share: CpuShare) =>
   [`client ${fmt(share.client, 2)}`, ...Object.entries(share.server).map(([name, value]) => `${name} ${fmt(value, 2)}`), `other ${fmt(share.other, 2)}${share.other > NOISY_OTHER_CORES ? " (noisy)" : ""}`].join(", ");
 
 console.log("\n## Results\n");
 console.log("(a) is the best rows/s of raw session.run over batch sizes 1..256, with its time per run; it has no clients.");
+console.log(`CPU speed: a fixed single-threaded loop timed just before and after the cell (the slower), against its fastest time in this run (${fmt(fastestProbeMs, 1)} ms; compare across runs); under 90% the host was slowing this machine down.`);
+console.log("Context switches count every thread of the client and the system's processes (Redis included for c).");
 console.log("CPU is in cores (CPU seconds per second) over the measured window; 'worker main' is the worker's main thread (BullMQ, job parsing, tensor packing), part of 'worker'; 'other' is everything else on the machine.\n");
-console.log("| model | clients | system | req/s | p50 ms | p99 ms | errors | CPU cores used |");
-console.log("|---|---:|---|---:|---:|---:|---:|---|");
+console.log("| model | clients | system | req/s | p50 ms | p99 ms | errors | CPU cores used | context switches/request | CPU speed |");
+console.log("|---|---:|---|---:|---:|---:|---:|---|---:|---:|");
 for (const model of models) {
   const { best } = raw.get(model.label)!;
-  console.log(`| ${model.label} | – | a: raw, batch ${best.batchSize} | ${Math.round(best.rowsPerSecond).toLocaleString("en")} rows/s | ${fmt(best.msPerRun, 2)} per run | | | |`);
+  console.log(`| ${model.label} | – | a: raw, batch ${best.batchSize} | ${Math.round(best.rowsPerSecond).toLocaleString("en")} rows/s | ${fmt(best.msPerRun, 2)} per run | | | | | |`);
   for (const concurrency of CONCURRENCY) {
     for (const system of ["b", "c"] as const) {
       const cell = results.get(key(model, concurrency, system));
       if (!cell) continue;
       const label = system === "b" ? "b: bare node:http" : "c: gateway+BullMQ+worker";
-      console.log(`| ${model.label} | ${concurrency} | ${label} | ${Math.round(cell.throughput).toLocaleString("en")} | ${fmt(cell.p50Ms, 2)} | ${fmt(cell.p99Ms, 2)} | ${cell.errors} | ${cores(cell.cpu)} |`);
-      if (cell.firstError) console.log(`|  |  | first error: ${cell.firstError.slice(0, 120)} | | | | | |`);
+      console.log(`| ${model.label} | ${concurrency} | ${label} | ${Math.round(cell.throughput).toLocaleString("en")} | ${fmt(cell.p50Ms, 2)} | ${fmt(cell.p99Ms, 2)} | ${cell.errors} | ${cores(cell.cpu)} | ${fmt(cell.cpu.switchesPerSecond / cell.throughput, 1)} | ${fmt((100 * fastestProbeMs) / cell.probeMs, 0)}% |`);
+      if (cell.firstError) console.log(`|  |  | first error: ${cell.firstError.slice(0, 120)} | | | | | | | |`);
     }
   }
 }
@@ -263,8 +326,24 @@ for (const model of models) {
     const { requests, jobs, batchRowsSum, batchCount, queueWaitSumUs, computeSumUs } = cell.serving;
     const perRequest = Object.entries({ client: cell.cpu.client, ...cell.cpu.server }).map(([name, value]) => `${name} ${fmt((value * 1000) / cell.throughput, 3)}`);
     console.log(
-      `| ${model.label} | ${concurrency} | ${fmt(requests / jobs, 1)} | ${fmt(batchRowsSum / batchCount, 1)} | ${fmt(queueWaitSumUs / requests / 1000, 2)} | ${fmt(computeSumUs / requests / 1000, 3)} | ${perRequest.join(", ")} |`,
+      `| ${model.label} | ${concurrency} | ${fmt(requests / jobs, 1)} | ${fmt(batchRowsSum / batchCount, 1)} | ${fmt(queueWaitSumUs / batchCount / 1000, 2)} | ${fmt(computeSumUs / batchCount / 1000, 3)} | ${perRequest.join(", ")} |`,
     );
+  }
+}
+
+console.log("\n## Redis commands per job in (c)\n");
+console.log("From Redis's INFO commandstats over the measured window (Redis is shared: other users' commands count too): calls per job, and in brackets Redis's own µs per job; evalsha is BullMQ's Lua scripts.\n");
+console.log("| model | clients | jobs/s | commands per job (µs of Redis per job) |");
+console.log("|---|---:|---:|---|");
+for (const model of models) {
+  for (const concurrency of CONCURRENCY) {
+    const cell = results.get(key(model, concurrency, "c"));
+    if (!cell?.serving || !cell.redisCommands) continue;
+    const jobs = cell.serving.jobs;
+    const top = [...cell.redisCommands].sort((a, b) => b[1].calls - a[1].calls).slice(0, 6);
+    const total = [...cell.redisCommands.values()].reduce((sum, use) => ({ calls: sum.calls + use.calls, usec: sum.usec + use.usec }), { calls: 0, usec: 0 });
+    const listed = top.map(([command, use]) => `${command} ${fmt(use.calls / jobs, 1)} (${fmt(use.usec / jobs, 0)})`).join(", ");
+    console.log(`| ${model.label} | ${concurrency} | ${fmt(jobs / (durationMs / 1000), 0)} | all ${fmt(total.calls / jobs, 1)} (${fmt(total.usec / jobs, 0)}): ${listed} |`);
   }
 }
 
@@ -301,6 +380,8 @@ for (const [name, read, pass, unit] of targets) {
 }
 const noisy = [...results].filter(([, cell]) => cell.cpu.other > NOISY_OTHER_CORES).map(([name]) => name);
 if (noisy.length > 0) console.log(`\nWARNING: other processes used more than ${NOISY_OTHER_CORES} cores during ${noisy.join(", ")}: run again on a quiet machine.`);
+const slowed = [...results].filter(([, cell]) => fastestProbeMs / cell.probeMs < 0.9).map(([name]) => name);
+if (slowed.length > 0) console.log(`\nWARNING: the CPU ran under 90% of its best speed before ${slowed.join(", ")} (a busy host): run again.`);
 
 if (profileDir) {
   console.log(`\n## CPU profiles (${profileDir})\n`);
