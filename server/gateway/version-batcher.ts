@@ -16,7 +16,7 @@ interface Pending {
  * Merges concurrent requests for one model version into jobs (Triton-style dynamic batching,
  * adapted to load): when no job of this version is in flight, whatever arrived in this turn of
  * the event loop leaves at once, so a lone request never waits; while jobs are in flight,
- * requests gather until the batch is full, a job returns, or maxQueueDelayMs passes.
+ * requests gather until the batch is full, the last job returns, or maxQueueDelayMs passes.
  */
 export class VersionBatcher {
   private pending: Pending[] = [];
@@ -80,8 +80,11 @@ export class VersionBatcher {
       .catch((error: Error) => batch.forEach((entry) => entry.reject(error)))
       .finally(() => {
         this.inFlight -= 1;
-        // A returning job is the moment to send what gathered meanwhile.
-        if (this.pending.length > 0) this.flush();
+        // With nothing else in flight, what gathered leaves at once; while other jobs are still
+        // out, it keeps gathering until full or the queue delay passes, so concurrent clients
+        // share jobs instead of settling into cohorts that each pay a job's fixed cost.
+        if (this.inFlight === 0 && this.pending.length > 0) this.flush();
+        else this.schedule();
       });
     this.schedule();
   }

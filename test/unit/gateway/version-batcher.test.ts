@@ -57,6 +57,22 @@ describe("version batcher", () => {
     await Promise.all(second);
   });
 
+  it("keeps gathering when a job returns while another is still out, until the queue delay", async () => {
+    const { jobs, dispatch } = controlledDispatch();
+    const batcher = new VersionBatcher(dispatch, () => ({ maxBatchSize: 32, maxQueueDelayMs: 20 }));
+    void batcher.submit(request("a"), 1);
+    await tick();
+    void batcher.submit(request("b"), 1);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(jobs).toHaveLength(2); // b left on the queue delay while a was out
+    void batcher.submit(request("c"), 1);
+    jobs[0]!.finish();
+    await tick();
+    expect(jobs).toHaveLength(2); // b is still out: c waits for company
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(jobs.map((job) => job.requests.map((r) => r.requestId))).toEqual([["a"], ["b"], ["c"]]);
+  });
+
   it("sends a full batch without waiting, and never more rows than the batch size", async () => {
     const { jobs, dispatch } = controlledDispatch();
     const batcher = new VersionBatcher(dispatch, () => ({ maxBatchSize: 4, maxQueueDelayMs: 10_000 }));
