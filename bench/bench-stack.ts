@@ -1,7 +1,6 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import type { Redis } from "ioredis";
 import { getDb } from "@/server/db";
 import { applyMigrations } from "@/server/migrations/apply-migrations";
 import { trafficField } from "@/server/queues/live-counters";
@@ -12,6 +11,7 @@ import { createModel } from "@/server/services/model/create-model";
 import { registerModelVersion } from "@/server/services/model/register-model-version";
 import { resolveTeam } from "@/server/services/team/resolve-team";
 import { createDatabase, dropDatabase } from "@/test/support/databases";
+import { deleteKeysWithPrefix, scanKeys } from "@/test/support/redis-keys";
 import { serveArtifacts } from "@/test/support/serving-stack";
 import { REPO } from "./processes";
 
@@ -63,7 +63,7 @@ export async function setUpConsole(models: BenchModel[], settings: { maxBatchSiz
     artifactSourceUrl: artifacts.url,
     async tearDown() {
       await artifacts.close();
-      await deleteKeys(getRedis(), env.REDIS_KEY_PREFIX);
+      await deleteKeysWithPrefix(getRedis(), env.REDIS_KEY_PREFIX);
       getRedis().disconnect();
       await getDb().$disconnect();
       await dropDatabase(BENCH_DATABASE);
@@ -106,20 +106,4 @@ export async function readRedisCommandStats(): Promise<Map<string, { calls: numb
   const stats = new Map<string, { calls: number; usec: number }>();
   for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) stats.set(match[1]!, { calls: Number(match[2]), usec: Number(match[3]) });
   return stats;
-}
-
-async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
-  const keys: string[] = [];
-  let cursor = "0";
-  do {
-    const [next, found] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
-    cursor = next;
-    keys.push(...found);
-  } while (cursor !== "0");
-  return keys;
-}
-
-async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  const keys = await scanKeys(redis, `${prefix}*`);
-  for (let i = 0; i < keys.length; i += 500) await redis.unlink(...keys.slice(i, i + 500).map((key) => key.slice(prefix.length)));
 }
