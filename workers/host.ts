@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import * as ort from "onnxruntime-node";
-import { OnnxGraphBuilder } from "@/scripts/demo/onnx-builder";
+import { OnnxGraphBuilder } from "@/server/onnx/onnx-builder";
 import { announceHost, recordHostHeartbeat, type AnnounceHostInput } from "@/server/services/host/announce-host";
 
 export const HEARTBEAT_INTERVAL_MS = 10_000;

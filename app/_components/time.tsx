@@ -1,5 +1,7 @@
 "use client";
 
+import { useState } from "react";
+
 const RELATIVE = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
 const ABSOLUTE = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short" });
 const STEPS: [Intl.RelativeTimeFormatUnit, number][] = [
@@ -13,7 +15,9 @@ const STEPS: [Intl.RelativeTimeFormatUnit, number][] = [
 
 /** "5 minutes ago", with the exact time on hover. */
 export function RelativeTime({ date }: { date: Date }) {
-  let value = (date.getTime() - Date.now()) / 1000;
+  // Read once per mount: render stays pure, and the label is as fresh as the data it labels.
+  const [nowMs] = useState(Date.now);
+  let value = (date.getTime() - nowMs) / 1000;
   let unit: Intl.RelativeTimeFormatUnit = "second";
   for (const [stepUnit, size] of STEPS) {
     unit = stepUnit;

@@ -1,4 +1,4 @@
-import { OnnxGraphBuilder, attr, floatTensor, int64Tensor } from "./onnx-builder";
+import { OnnxGraphBuilder, attr, floatTensor, int64Tensor } from "@/server/onnx/onnx-builder";
 import type { BinaryModel } from "./train";
 
 function identityMatrix(size: number): number[] {

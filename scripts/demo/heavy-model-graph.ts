@@ -1,4 +1,4 @@
-import { OnnxGraphBuilder, floatTensor } from "./onnx-builder";
+import { OnnxGraphBuilder, floatTensor } from "@/server/onnx/onnx-builder";
 import { createPrng } from "./prng";
 
 /** About 21M parameters: a few milliseconds per batch-1 run on one CPU core, enough to load a server. */

@@ -1,4 +1,4 @@
-import { TRPCError } from "@trpc/server";
+import { type TRPCError } from "@trpc/server";
 import type { AppErrorCode } from "@/server/domain/app-error";
 
 type TRPCErrorCode = ConstructorParameters<typeof TRPCError>[0]["code"];

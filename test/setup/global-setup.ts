@@ -21,7 +21,7 @@ async function assertRedisAnswers(redisUrl: string): Promise<void> {
     await redis.connect();
     await redis.ping();
   } catch (error) {
-    throw new Error(`Redis at ${redisUrl} is not answering: ${(error as Error).message}`);
+    throw new Error(`Redis at ${redisUrl} is not answering: ${(error as Error).message}`, { cause: error });
   } finally {
     redis.disconnect();
   }

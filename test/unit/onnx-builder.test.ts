@@ -1,7 +1,7 @@
 import onnxProto from "onnx-proto";
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
-import { OnnxGraphBuilder, attr, floatTensor } from "@/scripts/demo/onnx-builder";
+import { OnnxGraphBuilder, attr, floatTensor } from "@/server/onnx/onnx-builder";
 
 const { ModelProto } = onnxProto.onnx;
 

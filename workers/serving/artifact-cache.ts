@@ -1,3 +1,4 @@
+import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { createHash, randomUUID } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
@@ -75,7 +76,7 @@ export class ArtifactCache {
           callback(null, chunk);
         },
       });
-      await pipeline(Readable.fromWeb(response.body as import("node:stream/web").ReadableStream), hashing, createWriteStream(temporary));
+      await pipeline(Readable.fromWeb(response.body as NodeReadableStream), hashing, createWriteStream(temporary));
       const actual = hash.digest("hex");
       if (actual !== sha256) {
         throw new ArtifactUnavailableError(`artifact ${sha256} from ${url} does not match its sha256: the ${bytes} bytes received hash to ${actual}; discarded`, false);

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { type z } from "zod";
 import { getDb } from "@/server/db";
 import { ZDeploymentSettings } from "@/server/services/deployment/create-deployment";
 import { findDeploymentOrThrow } from "@/server/services/deployment/find-deployment";

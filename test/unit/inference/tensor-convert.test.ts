@@ -1,7 +1,7 @@
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import type { WireTensor } from "@/server/domain/inference/datatypes";
-import { OnnxGraphBuilder, type ElementType } from "@/scripts/demo/onnx-builder";
+import { OnnxGraphBuilder, type ElementType } from "@/server/onnx/onnx-builder";
 import {
   floatToHalfBits,
   fromOrtTensor,
