@@ -7,7 +7,10 @@ import tseslint from "typescript-eslint";
 
 /** Product code never reaches into dev utilities, benchmarks or tests. */
 const DEV_TREES = [
-  { group: ["@/scripts/*", "@/bench/*", "@/test/*", "**/scripts/**", "**/bench/**", "**/test/**"], message: "product code (app, server, workers) must not import scripts/, bench/ or test/" },
+  {
+    group: ["@/scripts/*", "@/bench/*", "@/test/*", "**/scripts/**", "**/bench/**", "**/test/**"],
+    message: "product code (app, server, workers) must not import scripts/, bench/ or test/",
+  },
 ];
 
 /** server/domain is pure logic: anything that does I/O lives in services, the gateway or workers. */
@@ -17,7 +20,18 @@ const IO_MODULES = [
     message: "server/domain is pure: no Node I/O modules",
   },
   {
-    group: ["ioredis", "bullmq", "pg", "@prisma/*", "prisma", "onnxruntime-node", "fastify", "next", "next/*", "pino"],
+    group: [
+      "ioredis",
+      "bullmq",
+      "pg",
+      "@prisma/*",
+      "prisma",
+      "onnxruntime-node",
+      "fastify",
+      "next",
+      "next/*",
+      "pino",
+    ],
     message: "server/domain is pure: no database, queue, runtime or framework imports",
   },
   {
@@ -44,21 +58,29 @@ const NO_DYNAMIC_DEV_IMPORTS = dynamicImportOf(
   "product code must not import scripts/, bench/ or test/, not even with import()",
 );
 
-const restrict = (...patternLists) => [
-  "error",
-  { patterns: patternLists.flat() },
-];
+const restrict = (...patternLists) => ["error", { patterns: patternLists.flat() }];
 
 export default tseslint.config(
   {
-    ignores: ["node_modules/", ".next/", "generated/", "data/", "test-results/", "playwright-report/", "next-env.d.ts"],
+    ignores: [
+      "node_modules/",
+      ".next/",
+      "generated/",
+      "data/",
+      "test-results/",
+      "playwright-report/",
+      "next-env.d.ts",
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     languageOptions: { globals: { ...globals.node } },
     rules: {
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" },
+      ],
       "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
       "no-console": "off",
     },
@@ -91,7 +113,10 @@ export default tseslint.config(
       "no-restricted-syntax": [
         "error",
         NO_DYNAMIC_DEV_IMPORTS,
-        dynamicImportOf("^(node:|@\\/(server\\/(?!domain)|generated|workers)|ioredis|bullmq|pg$|onnxruntime)", "server/domain is pure, not even with import()"),
+        dynamicImportOf(
+          "^(node:|@\\/(server\\/(?!domain)|generated|workers)|ioredis|bullmq|pg$|onnxruntime)",
+          "server/domain is pure, not even with import()",
+        ),
       ],
     },
   },

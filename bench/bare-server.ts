@@ -16,16 +16,30 @@ interface V2Input {
   data: number[];
 }
 
-const DATATYPE: Record<string, string> = { float32: "FP32", float64: "FP64", int64: "INT64", int32: "INT32", bool: "BOOL" };
+const DATATYPE: Record<string, string> = {
+  float32: "FP32",
+  float64: "FP64",
+  int64: "INT64",
+  int32: "INT32",
+  bool: "BOOL",
+};
 
 const modelPath = process.env.BARE_MODEL_PATH!;
 const modelName = process.env.BARE_MODEL_NAME ?? "model";
-const session = await ort.InferenceSession.create(modelPath, { graphOptimizationLevel: "all", executionProviders: ["cpu"] });
+const session = await ort.InferenceSession.create(modelPath, {
+  graphOptimizationLevel: "all",
+  executionProviders: ["cpu"],
+});
 
 async function answer(raw: Buffer): Promise<string> {
   const body = JSON.parse(raw.toString("utf8")) as { id?: string; inputs: V2Input[] };
   const feeds: Record<string, ort.Tensor> = {};
-  for (const input of body.inputs) feeds[input.name] = new ort.Tensor("float32", Float32Array.from(input.data.flat(Infinity) as number[]), input.shape);
+  for (const input of body.inputs)
+    feeds[input.name] = new ort.Tensor(
+      "float32",
+      Float32Array.from(input.data.flat(Infinity) as number[]),
+      input.shape,
+    );
   const produced = await session.run(feeds);
   const outputs = Object.entries(produced).map(([name, tensor]) => ({
     name,
@@ -33,7 +47,12 @@ async function answer(raw: Buffer): Promise<string> {
     shape: tensor.dims,
     data: Array.from(tensor.data as ArrayLike<number | bigint>, Number),
   }));
-  return JSON.stringify({ model_name: modelName, model_version: "1", ...(body.id !== undefined && { id: body.id }), outputs });
+  return JSON.stringify({
+    model_name: modelName,
+    model_version: "1",
+    ...(body.id !== undefined && { id: body.id }),
+    outputs,
+  });
 }
 
 const server = http.createServer((request, response) => {
@@ -41,8 +60,14 @@ const server = http.createServer((request, response) => {
   request.on("data", (chunk: Buffer) => chunks.push(chunk));
   request.on("end", () => {
     answer(Buffer.concat(chunks)).then(
-      (text) => response.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(text) }).end(text),
-      (error: Error) => response.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ error: error.message })),
+      (text) =>
+        response
+          .writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(text) })
+          .end(text),
+      (error: Error) =>
+        response
+          .writeHead(400, { "content-type": "application/json" })
+          .end(JSON.stringify({ error: error.message })),
     );
   });
 });

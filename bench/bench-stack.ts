@@ -38,11 +38,19 @@ export interface BenchDeployment {
  * gateway and worker it starts use them; one model and one deployment per bench model, made
  * with the same services the API uses; and the web app's artifact route for the worker.
  */
-export async function setUpConsole(models: BenchModel[], settings: { maxBatchSize: number; maxQueueDelayMs: number }) {
+export async function setUpConsole(
+  models: BenchModel[],
+  settings: { maxBatchSize: number; maxQueueDelayMs: number },
+) {
   const databaseUrl = await createDatabase(BENCH_DATABASE);
   await applyMigrations(databaseUrl);
   const artifactDir = await mkdtemp(path.join(os.tmpdir(), "bench-artifacts-"));
-  const env = { DATABASE_URL: databaseUrl, ARTIFACT_DIR: artifactDir, REDIS_KEY_PREFIX: `bench:${process.pid}:`, DEFAULT_TEAM_SLUG: "default" };
+  const env = {
+    DATABASE_URL: databaseUrl,
+    ARTIFACT_DIR: artifactDir,
+    REDIS_KEY_PREFIX: `bench:${process.pid}:`,
+    DEFAULT_TEAM_SLUG: "default",
+  };
   Object.assign(process.env, env);
 
   const team = await resolveTeam("default");
@@ -50,9 +58,18 @@ export async function setUpConsole(models: BenchModel[], settings: { maxBatchSiz
   for (const model of models) {
     await createModel(team.id, { name: model.label, task: "benchmark" });
     const bytes = await readFile(path.join(REPO, "data/demo", model.file));
-    const version = await registerModelVersion({ teamId: team.id, modelName: model.label, bytes, metadata: { description: `bench copy of ${model.file}` } });
+    const version = await registerModelVersion({
+      teamId: team.id,
+      modelName: model.label,
+      bytes,
+      metadata: { description: `bench copy of ${model.file}` },
+    });
     const name = `bench-${model.label}`;
-    const deployment = await createDeployment(team.id, { name, modelName: model.label, versionNumber: version.number, ...settings }, "bench");
+    const deployment = await createDeployment(
+      team.id,
+      { name, modelName: model.label, versionNumber: version.number, ...settings },
+      "bench",
+    );
     deployments.push({ model, name, deploymentId: deployment.id, versionId: version.id });
   }
   const artifacts = await serveArtifacts();
@@ -90,11 +107,14 @@ export interface ServingCounters {
 export async function readServingCounters(deployment: BenchDeployment): Promise<ServingCounters> {
   const redis = getRedis();
   const { REDIS_KEY_PREFIX } = process.env;
-  const keys = (await scanKeys(redis, `${REDIS_KEY_PREFIX}traffic:${deployment.deploymentId}:*`)).map((key) => key.slice(REDIS_KEY_PREFIX!.length));
+  const keys = (await scanKeys(redis, `${REDIS_KEY_PREFIX}traffic:${deployment.deploymentId}:*`)).map((key) =>
+    key.slice(REDIS_KEY_PREFIX!.length),
+  );
   const totals = { requests: 0, batchRowsSum: 0, batchCount: 0, computeSumUs: 0, queueWaitSumUs: 0 };
   for (const key of keys) {
     const hash = await redis.hgetall(key);
-    for (const counter of Object.keys(totals) as (keyof typeof totals)[]) totals[counter] += Number(hash[trafficField(deployment.versionId, counter)] ?? 0);
+    for (const counter of Object.keys(totals) as (keyof typeof totals)[])
+      totals[counter] += Number(hash[trafficField(deployment.versionId, counter)] ?? 0);
   }
   const jobs = Number((await redis.get(`bull:${SERVING_QUEUE}:id`)) ?? 0);
   return { ...totals, jobs };
@@ -104,6 +124,7 @@ export async function readServingCounters(deployment: BenchDeployment): Promise<
 export async function readRedisCommandStats(): Promise<Map<string, { calls: number; usec: number }>> {
   const info = await getRedis().info("commandstats");
   const stats = new Map<string, { calls: number; usec: number }>();
-  for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) stats.set(match[1]!, { calls: Number(match[2]), usec: Number(match[3]) });
+  for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm))
+    stats.set(match[1]!, { calls: Number(match[2]), usec: Number(match[3]) });
   return stats;
 }

@@ -38,7 +38,9 @@ export async function summarizeProfile(file: string): Promise<ProfileSummary> {
   const profile = JSON.parse(await readFile(file, "utf8")) as CpuProfile;
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
   const selfUs = new Map<number, number>();
-  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i + 1] ?? 0)));
+  profile.samples.forEach((id, i) =>
+    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i + 1] ?? 0)),
+  );
   const parents = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
   const owner = (id: number): string => {
@@ -62,15 +64,27 @@ export async function summarizeProfile(file: string): Promise<ProfileSummary> {
     const name = `${functionName || "(anonymous)"} ${url ? `${shortUrl(url)}:${lineNumber + 1}` : ""}`.trim();
     byFunction.set(name, (byFunction.get(name) ?? 0) + us);
   }
-  const sorted = (map: Map<string, number>) => [...map].map(([key, us]): [string, number] => [key, us / 1000]).sort((a, b) => b[1] - a[1]);
-  return { totalMs: totalUs / 1000, byArea: sorted(byArea), byOwner: sorted(byOwner), byFunction: sorted(byFunction) };
+  const sorted = (map: Map<string, number>) =>
+    [...map].map(([key, us]): [string, number] => [key, us / 1000]).sort((a, b) => b[1] - a[1]);
+  return {
+    totalMs: totalUs / 1000,
+    byArea: sorted(byArea),
+    byOwner: sorted(byOwner),
+    byFunction: sorted(byFunction),
+  };
 }
 
 function area(url: string, functionName: string): string {
   if (!url) return functionName.startsWith("(") ? functionName : `(native) ${functionName}`;
   const modules = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
   if (modules) return modules[1]!;
-  if (url.startsWith("node:")) return `node:${url.slice(5).replace(/^internal\//, "").split("/")[0]}`;
+  if (url.startsWith("node:"))
+    return `node:${
+      url
+        .slice(5)
+        .replace(/^internal\//, "")
+        .split("/")[0]
+    }`;
   return shortUrl(url);
 }
 
@@ -102,5 +116,6 @@ export function formatSummary(label: string, summary: ProfileSummary, top = 15):
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  for (const file of process.argv.slice(2)) console.log(formatSummary(path.basename(file), await summarizeProfile(file)), "\n");
+  for (const file of process.argv.slice(2))
+    console.log(formatSummary(path.basename(file), await summarizeProfile(file)), "\n");
 }

@@ -29,7 +29,11 @@ export interface LoadResult {
  */
 export async function runClosedLoop(cell: LoadCell): Promise<LoadResult> {
   const url = new URL(cell.url);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: cell.concurrency, maxFreeSockets: cell.concurrency });
+  const agent = new http.Agent({
+    keepAlive: true,
+    maxSockets: cell.concurrency,
+    maxFreeSockets: cell.concurrency,
+  });
   const options: http.RequestOptions = {
     host: url.hostname,
     port: url.port,
@@ -62,8 +66,18 @@ export async function runClosedLoop(cell: LoadCell): Promise<LoadResult> {
   agent.destroy();
 
   latencies.sort((a, b) => a - b);
-  const at = (q: number) => (latencies.length === 0 ? NaN : latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!);
-  return { ok: latencies.length, errors, firstError, throughput: latencies.length / (cell.durationMs / 1000), p50Ms: at(0.5), p99Ms: at(0.99) };
+  const at = (q: number) =>
+    latencies.length === 0
+      ? NaN
+      : latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
+  return {
+    ok: latencies.length,
+    errors,
+    firstError,
+    throughput: latencies.length / (cell.durationMs / 1000),
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+  };
 }
 
 /** One POST; resolves with the status once the answer is read to its end. */
@@ -81,6 +95,10 @@ function post(options: http.RequestOptions, body: Buffer): Promise<number> {
 
 /** One POST whose answer is parsed: to check once that a system answers correctly. */
 export async function postJson(url: string, body: Buffer): Promise<{ status: number; json: unknown }> {
-  const response = await fetch(url, { method: "POST", body: body.toString("utf8"), headers: { "content-type": "application/json" } });
+  const response = await fetch(url, {
+    method: "POST",
+    body: body.toString("utf8"),
+    headers: { "content-type": "application/json" },
+  });
   return { status: response.status, json: await response.json() };
 }

@@ -18,7 +18,11 @@ export interface BenchProcess {
  * pid is the process that does the work: its CPU can be read, a profile flag reaches it, a
  * signal stops it). Resolves when a stdout line matches `ready`.
  */
-export async function startNodeProcess(name: string, entry: string, options: { env: Record<string, string>; ready: RegExp; nodeArgs?: string[]; timeoutMs?: number }): Promise<BenchProcess> {
+export async function startNodeProcess(
+  name: string,
+  entry: string,
+  options: { env: Record<string, string>; ready: RegExp; nodeArgs?: string[]; timeoutMs?: number },
+): Promise<BenchProcess> {
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), "--import", "tsx", entry], {
     cwd: REPO,
     env: { ...process.env, ...options.env },
@@ -26,7 +30,10 @@ export async function startNodeProcess(name: string, entry: string, options: { e
   });
   let output = "";
   const readyLine = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start within ${options.timeoutMs ?? 60_000} ms:\n${output}`)), options.timeoutMs ?? 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`${name} did not start within ${options.timeoutMs ?? 60_000} ms:\n${output}`)),
+      options.timeoutMs ?? 60_000,
+    );
     child.stdout!.on("data", (chunk: Buffer) => {
       output += chunk.toString();
       const line = output.split("\n").find((candidate) => options.ready.test(candidate));
@@ -69,7 +76,10 @@ export async function freePort(): Promise<number> {
 /** CPU seconds (user + system) a process (all its threads) or one of its threads has used, from /proc. */
 export function processCpuSeconds(pid: number, tid?: number): number {
   try {
-    const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, "utf8");
+    const stat = readFileSync(
+      tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`,
+      "utf8",
+    );
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     // Fields 14 and 15 of stat(5), counted from after the command name: utime, stime.
     return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
@@ -84,7 +94,8 @@ export function processContextSwitches(pid: number): number {
     let switches = 0;
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       const status = readFileSync(`/proc/${pid}/task/${tid}/status`, "utf8");
-      for (const match of status.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)$/gm)) switches += Number(match[1]);
+      for (const match of status.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)$/gm))
+        switches += Number(match[1]);
     }
     return switches;
   } catch {

@@ -13,8 +13,16 @@ export const RAW_BATCH_SIZES = [1, 2, 4, 8, 16, 32, 64, 128, 256];
  * about `msPerBatchSize`; the best rows/s is the limit of this CPU for the model. Same session
  * options as the serving worker's threads (all graph optimizations, CPU, default thread count).
  */
-export async function sweepRawBatchSizes(modelPath: string, inputName: string, width: number, msPerBatchSize: number): Promise<RawBatchResult[]> {
-  const session = await ort.InferenceSession.create(modelPath, { graphOptimizationLevel: "all", executionProviders: ["cpu"] });
+export async function sweepRawBatchSizes(
+  modelPath: string,
+  inputName: string,
+  width: number,
+  msPerBatchSize: number,
+): Promise<RawBatchResult[]> {
+  const session = await ort.InferenceSession.create(modelPath, {
+    graphOptimizationLevel: "all",
+    executionProviders: ["cpu"],
+  });
   const results: RawBatchResult[] = [];
   try {
     for (const batchSize of RAW_BATCH_SIZES) {
@@ -28,7 +36,11 @@ export async function sweepRawBatchSizes(modelPath: string, inputName: string, w
         runs += 1;
       }
       const elapsedMs = performance.now() - started;
-      results.push({ batchSize, rowsPerSecond: (runs * batchSize * 1000) / elapsedMs, msPerRun: elapsedMs / runs });
+      results.push({
+        batchSize,
+        rowsPerSecond: (runs * batchSize * 1000) / elapsedMs,
+        msPerRun: elapsedMs / runs,
+      });
     }
   } finally {
     await session.release();

@@ -5,10 +5,26 @@ import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-node";
 import { makeDemoModels } from "@/scripts/demo/make-demo-models";
 import { getRedis } from "@/server/redis";
-import { readRedisCommandStats, readServingCounters, setUpConsole, type BenchDeployment, type BenchModel, type ServingCounters } from "./bench-stack";
+import {
+  readRedisCommandStats,
+  readServingCounters,
+  setUpConsole,
+  type BenchDeployment,
+  type BenchModel,
+  type ServingCounters,
+} from "./bench-stack";
 import { formatSummary, summarizeProfile } from "./cpu-profile-summary";
 import { postJson, runClosedLoop, type LoadResult } from "./load-generator";
-import { freePort, machineBusyCpuSeconds, processContextSwitches, processCpuSeconds, REPO, startNodeProcess, stopNodeProcess, type BenchProcess } from "./processes";
+import {
+  freePort,
+  machineBusyCpuSeconds,
+  processContextSwitches,
+  processCpuSeconds,
+  REPO,
+  startNodeProcess,
+  stopNodeProcess,
+  type BenchProcess,
+} from "./processes";
 import { sweepRawBatchSizes, type RawBatchResult } from "./raw-onnx";
 
 /**
@@ -41,7 +57,10 @@ const { values: args } = parseArgs({
     "max-queue-delay-ms": { type: "string", default: "2" },
   },
 });
-const DEPLOYMENT_SETTINGS = { maxBatchSize: Number(args["max-batch-size"]), maxQueueDelayMs: Number(args["max-queue-delay-ms"]) };
+const DEPLOYMENT_SETTINGS = {
+  maxBatchSize: Number(args["max-batch-size"]),
+  maxQueueDelayMs: Number(args["max-queue-delay-ms"]),
+};
 const durationMs = Number(args.seconds) * 1000;
 const warmupMs = Number(args.warmup) * 1000;
 const only = args.only ? new Set(args.only.split(",")) : null;
@@ -79,9 +98,17 @@ function meterCpu(processes: Record<string, number>) {
   const read = () => ({
     at: performance.now(),
     client: process.cpuUsage(),
-    server: Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, processCpuSeconds(pid, name.endsWith(" main") ? pid : undefined)])),
+    server: Object.fromEntries(
+      Object.entries(processes).map(([name, pid]) => [
+        name,
+        processCpuSeconds(pid, name.endsWith(" main") ? pid : undefined),
+      ]),
+    ),
     machine: machineBusyCpuSeconds(),
-    switches: [process.pid, ...new Set(Object.values(processes))].reduce((sum, pid) => sum + processContextSwitches(pid), 0),
+    switches: [process.pid, ...new Set(Object.values(processes))].reduce(
+      (sum, pid) => sum + processContextSwitches(pid),
+      0,
+    ),
   });
   let start: ReturnType<typeof read> | null = null;
   return {
@@ -89,16 +116,35 @@ function meterCpu(processes: Record<string, number>) {
     stop(): CpuShare {
       const end = read();
       const wallS = (end.at - start!.at) / 1000;
-      const client = (end.client.user + end.client.system - start!.client.user - start!.client.system) / 1e6 / wallS;
-      const server = Object.fromEntries(Object.keys(processes).map((name) => [name, (end.server[name]! - start!.server[name]!) / wallS]));
-      const ours = client + Object.entries(server).reduce((sum, [name, cores]) => (name.endsWith(" main") ? sum : sum + cores), 0);
-      return { client, server, other: Math.max(0, (end.machine - start!.machine) / wallS - ours), switchesPerSecond: (end.switches - start!.switches) / wallS };
+      const client =
+        (end.client.user + end.client.system - start!.client.user - start!.client.system) / 1e6 / wallS;
+      const server = Object.fromEntries(
+        Object.keys(processes).map((name) => [name, (end.server[name]! - start!.server[name]!) / wallS]),
+      );
+      const ours =
+        client +
+        Object.entries(server).reduce(
+          (sum, [name, cores]) => (name.endsWith(" main") ? sum : sum + cores),
+          0,
+        );
+      return {
+        client,
+        server,
+        other: Math.max(0, (end.machine - start!.machine) / wallS - ours),
+        switchesPerSecond: (end.switches - start!.switches) / wallS,
+      };
     },
   };
 }
 
 /** One closed-loop cell with CPU metering (and the gateway's counters) over its measured window. */
-async function measure(url: string, body: Buffer, concurrency: number, processes: Record<string, number>, deployment?: BenchDeployment): Promise<CellResult> {
+async function measure(
+  url: string,
+  body: Buffer,
+  concurrency: number,
+  processes: Record<string, number>,
+  deployment?: BenchDeployment,
+): Promise<CellResult> {
   await waitForQuiet();
   const probeBeforeMs = cpuProbeMs();
   const meter = meterCpu(processes);
@@ -107,7 +153,8 @@ async function measure(url: string, body: Buffer, concurrency: number, processes
   let commandsAfter: Promise<CommandUse> | undefined;
   const startTimer = setTimeout(() => {
     meter.start();
-    if (deployment) [countersBefore, commandsBefore] = [readServingCounters(deployment), readRedisCommandStats()];
+    if (deployment)
+      [countersBefore, commandsBefore] = [readServingCounters(deployment), readRedisCommandStats()];
   }, warmupMs);
   let cpu: CpuShare | undefined;
   const stopTimer = setTimeout(() => {
@@ -123,35 +170,55 @@ async function measure(url: string, body: Buffer, concurrency: number, processes
   // The gateway flushes its counters once a second.
   await new Promise((resolve) => setTimeout(resolve, 1_200));
   const [before, after] = [await countersBefore!, await readServingCounters(deployment)];
-  const serving = Object.fromEntries(Object.keys(after).map((key) => [key, after[key as keyof ServingCounters] - before[key as keyof ServingCounters]])) as unknown as ServingCounters;
-  const [commandsStart, commandsEnd] = [await commandsBefore!, await (commandsAfter ?? readRedisCommandStats())];
+  const serving = Object.fromEntries(
+    Object.keys(after).map((key) => [
+      key,
+      after[key as keyof ServingCounters] - before[key as keyof ServingCounters],
+    ]),
+  ) as unknown as ServingCounters;
+  const [commandsStart, commandsEnd] = [
+    await commandsBefore!,
+    await (commandsAfter ?? readRedisCommandStats()),
+  ];
   const redisCommands: CommandUse = new Map();
   for (const [command, end] of commandsEnd) {
     const start = commandsStart.get(command) ?? { calls: 0, usec: 0 };
-    if (end.calls > start.calls) redisCommands.set(command, { calls: end.calls - start.calls, usec: end.usec - start.usec });
+    if (end.calls > start.calls)
+      redisCommands.set(command, { calls: end.calls - start.calls, usec: end.usec - start.usec });
   }
   return { ...result, cpu, probeMs, serving, redisCommands };
 }
 
 function requestBody(model: BenchModel): Buffer {
   const data = Array.from({ length: model.width }, (_, i) => Math.round(((i * 37) % 101) / 10.1) / 10);
-  return Buffer.from(JSON.stringify({ inputs: [{ name: model.inputName, shape: [1, model.width], datatype: "FP32", data }] }));
+  return Buffer.from(
+    JSON.stringify({ inputs: [{ name: model.inputName, shape: [1, model.width], datatype: "FP32", data }] }),
+  );
 }
 
 /** The first output's values, after checking the answer is a v2 response. */
 async function firstOutput(url: string, body: Buffer, system: string): Promise<number[]> {
   const { status, json } = await postJson(url, body);
   const outputs = (json as { outputs?: { data: number[] }[] }).outputs;
-  if (status !== 200 || !outputs?.[0]) throw new Error(`${system} did not answer a v2 response (HTTP ${status}): ${JSON.stringify(json).slice(0, 300)}`);
+  if (status !== 200 || !outputs?.[0])
+    throw new Error(
+      `${system} did not answer a v2 response (HTTP ${status}): ${JSON.stringify(json).slice(0, 300)}`,
+    );
   return outputs[0].data;
 }
 
 async function waitUntilServing(url: string, body: Buffer, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const { status, json } = await postJson(url, body).catch((error: Error) => ({ status: 0, json: error.message }));
+    const { status, json } = await postJson(url, body).catch((error: Error) => ({
+      status: 0,
+      json: error.message,
+    }));
     if (status === 200) return;
-    if (Date.now() > until) throw new Error(`${url} is not serving after ${timeoutMs} ms: HTTP ${status} ${JSON.stringify(json).slice(0, 300)}`);
+    if (Date.now() > until)
+      throw new Error(
+        `${url} is not serving after ${timeoutMs} ms: HTTP ${status} ${JSON.stringify(json).slice(0, 300)}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
@@ -206,8 +273,15 @@ async function redisPid(): Promise<number> {
 
 const cpuModel = os.cpus()[0]?.model ?? "unknown CPU";
 console.log(`# bench:serving  ${new Date().toISOString()}`);
-console.log(`${os.cpus().length} cores (${cpuModel}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, onnxruntime-node ${ort.env.versions.common}, load average ${os.loadavg().map((load) => load.toFixed(2)).join(" ")}`);
-console.log(`cells: ${durationMs / 1000} s measured after ${warmupMs / 1000} s warm-up; deployments maxBatchSize ${DEPLOYMENT_SETTINGS.maxBatchSize}, maxQueueDelayMs ${DEPLOYMENT_SETTINGS.maxQueueDelayMs}\n`);
+console.log(
+  `${os.cpus().length} cores (${cpuModel}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, onnxruntime-node ${ort.env.versions.common}, load average ${os
+    .loadavg()
+    .map((load) => load.toFixed(2))
+    .join(" ")}`,
+);
+console.log(
+  `cells: ${durationMs / 1000} s measured after ${warmupMs / 1000} s warm-up; deployments maxBatchSize ${DEPLOYMENT_SETTINGS.maxBatchSize}, maxQueueDelayMs ${DEPLOYMENT_SETTINGS.maxQueueDelayMs}\n`,
+);
 await makeDemoModels(path.join(REPO, "data/demo"));
 if (profileDir) await mkdir(profileDir, { recursive: true });
 
@@ -217,12 +291,20 @@ const raw = new Map<string, { sweep: RawBatchResult[]; best: RawBatchResult }>()
 async function sweepRaw(): Promise<void> {
   for (const model of models) {
     await waitForQuiet();
-    const sweep = await sweepRawBatchSizes(path.join(REPO, "data/demo", model.file), model.inputName, model.width, RAW_MS_PER_BATCH_SIZE);
+    const sweep = await sweepRawBatchSizes(
+      path.join(REPO, "data/demo", model.file),
+      model.inputName,
+      model.width,
+      RAW_MS_PER_BATCH_SIZE,
+    );
     const merged = sweep.map((row, i) => {
       const earlier = raw.get(model.label)?.sweep[i];
       return earlier && earlier.rowsPerSecond > row.rowsPerSecond ? earlier : row;
     });
-    raw.set(model.label, { sweep: merged, best: merged.reduce((best, row) => (row.rowsPerSecond > best.rowsPerSecond ? row : best)) });
+    raw.set(model.label, {
+      sweep: merged,
+      best: merged.reduce((best, row) => (row.rowsPerSecond > best.rowsPerSecond ? row : best)),
+    });
   }
 }
 await sweepRaw();
@@ -231,7 +313,12 @@ await sweepRaw();
 const stack = await setUpConsole(models, DEPLOYMENT_SETTINGS);
 const gatewayPort = await freePort();
 const workerProcess = await startNodeProcess("worker", "workers/main.ts", {
-  env: { ...stack.env, WORKER_HOST_NAME: "bench-worker", WORKER_CACHE_DIR: path.join(stack.env.ARTIFACT_DIR, "worker-cache"), ARTIFACT_SOURCE_URL: stack.artifactSourceUrl },
+  env: {
+    ...stack.env,
+    WORKER_HOST_NAME: "bench-worker",
+    WORKER_CACHE_DIR: path.join(stack.env.ARTIFACT_DIR, "worker-cache"),
+    ARTIFACT_SOURCE_URL: stack.artifactSourceUrl,
+  },
   ready: /worker bench-worker: device/,
   nodeArgs: profileArgs("worker"),
 });
@@ -247,12 +334,16 @@ for (const model of models) {
     ready: /bare server listening on/,
     nodeArgs: profileArgs(`bare-${model.label}`),
   });
-  bareServers.set(model.label, { proc, url: `${/http:\/\/\S+/.exec(proc.readyLine)![0]}/v2/models/${model.label}/infer` });
+  bareServers.set(model.label, {
+    proc,
+    url: `${/http:\/\/\S+/.exec(proc.readyLine)![0]}/v2/models/${model.label}/infer`,
+  });
 }
 const redis = await redisPid();
 
 const results = new Map<string, CellResult>();
-const key = (model: BenchModel, concurrency: number, system: "b" | "c") => `${model.label}:${concurrency}:${system}`;
+const key = (model: BenchModel, concurrency: number, system: "b" | "c") =>
+  `${model.label}:${concurrency}:${system}`;
 try {
   for (const model of models) {
     const deployment = stack.deployments.find((candidate) => candidate.model === model)!;
@@ -260,29 +351,61 @@ try {
     const bare = bareServers.get(model.label)!;
     const body = requestBody(model);
     await waitUntilServing(gatewayUrl, body, 180_000);
-    const [fromBare, fromGateway] = [await firstOutput(bare.url, body, "the bare server"), await firstOutput(gatewayUrl, body, "the gateway")];
+    const [fromBare, fromGateway] = [
+      await firstOutput(bare.url, body, "the bare server"),
+      await firstOutput(gatewayUrl, body, "the gateway"),
+    ];
     const drift = Math.max(...fromBare.map((value, i) => Math.abs(value - fromGateway[i]!)));
-    if (!(drift < 1e-3)) throw new Error(`${model.label}: the gateway and the bare server disagree (largest difference ${drift})`);
+    if (!(drift < 1e-3))
+      throw new Error(
+        `${model.label}: the gateway and the bare server disagree (largest difference ${drift})`,
+      );
     for (const concurrency of CONCURRENCY.filter((candidate) => wanted(model, candidate))) {
-      results.set(key(model, concurrency, "b"), await measure(bare.url, body, concurrency, { server: bare.proc.child.pid! }));
+      results.set(
+        key(model, concurrency, "b"),
+        await measure(bare.url, body, concurrency, { server: bare.proc.child.pid! }),
+      );
       results.set(
         key(model, concurrency, "c"),
-        await measure(gatewayUrl, body, concurrency, { gateway: gatewayProcess.child.pid!, worker: workerProcess.child.pid!, "worker main": workerProcess.child.pid!, redis }, deployment),
+        await measure(
+          gatewayUrl,
+          body,
+          concurrency,
+          {
+            gateway: gatewayProcess.child.pid!,
+            worker: workerProcess.child.pid!,
+            "worker main": workerProcess.child.pid!,
+            redis,
+          },
+          deployment,
+        ),
       );
       const [b, c] = [results.get(key(model, concurrency, "b"))!, results.get(key(model, concurrency, "c"))!];
-      console.log(`measured ${model.label} x${concurrency}: b ${b.throughput.toFixed(0)} req/s, c ${c.throughput.toFixed(0)} req/s (load average ${os.loadavg()[0]!.toFixed(2)})`);
+      console.log(
+        `measured ${model.label} x${concurrency}: b ${b.throughput.toFixed(0)} req/s, c ${c.throughput.toFixed(0)} req/s (load average ${os.loadavg()[0]!.toFixed(2)})`,
+      );
     }
   }
 } finally {
-  await Promise.all([gatewayProcess, workerProcess, ...[...bareServers.values()].map((bare) => bare.proc)].map((proc) => stopNodeProcess(proc)));
+  await Promise.all(
+    [gatewayProcess, workerProcess, ...[...bareServers.values()].map((bare) => bare.proc)].map((proc) =>
+      stopNodeProcess(proc),
+    ),
+  );
   await stack.tearDown();
 }
 await sweepRaw();
 
-console.log("\n## (a) raw session.run by batch size (rows/s; ms per run; the faster of a sweep before and one after the cells)\n");
-console.log(`| batch | ${models.map((model) => model.label).join(" | ")} |\n|---:|${models.map(() => "---:|").join("")}`);
+console.log(
+  "\n## (a) raw session.run by batch size (rows/s; ms per run; the faster of a sweep before and one after the cells)\n",
+);
+console.log(
+  `| batch | ${models.map((model) => model.label).join(" | ")} |\n|---:|${models.map(() => "---:|").join("")}`,
+);
 for (let i = 0; i < raw.get(models[0]!.label)!.sweep.length; i++) {
-  const cells = models.map((model) => raw.get(model.label)!.sweep[i]!).map((row) => `${Math.round(row.rowsPerSecond).toLocaleString("en")} (${row.msPerRun.toFixed(2)} ms)`);
+  const cells = models
+    .map((model) => raw.get(model.label)!.sweep[i]!)
+    .map((row) => `${Math.round(row.rowsPerSecond).toLocaleString("en")} (${row.msPerRun.toFixed(2)} ms)`);
   console.log(`| ${raw.get(models[0]!.label)!.sweep[i]!.batchSize} | ${cells.join(" | ")} |`);
 }
 console.log();
@@ -292,39 +415,64 @@ console.log();
 const fastestProbeMs = Math.min(...[...results.values()].map((cell) => cell.probeMs));
 const fmt = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : "–");
 const cores = (share: CpuShare) =>
-  [`client ${fmt(share.client, 2)}`, ...Object.entries(share.server).map(([name, value]) => `${name} ${fmt(value, 2)}`), `other ${fmt(share.other, 2)}${share.other > NOISY_OTHER_CORES ? " (noisy)" : ""}`].join(", ");
+  [
+    `client ${fmt(share.client, 2)}`,
+    ...Object.entries(share.server).map(([name, value]) => `${name} ${fmt(value, 2)}`),
+    `other ${fmt(share.other, 2)}${share.other > NOISY_OTHER_CORES ? " (noisy)" : ""}`,
+  ].join(", ");
 
 console.log("\n## Results\n");
-console.log("(a) is the best rows/s of raw session.run over batch sizes 1..256, with its time per run; it has no clients.");
-console.log(`CPU speed: a fixed single-threaded loop timed just before and after the cell (the slower), against its fastest time in this run (${fmt(fastestProbeMs, 1)} ms; compare across runs); under 90% the host was slowing this machine down.`);
-console.log("Context switches count every thread of the client and the system's processes (Redis included for c).");
-console.log("CPU is in cores (CPU seconds per second) over the measured window; 'worker main' is the worker's main thread (BullMQ, job parsing, tensor packing), part of 'worker'; 'other' is everything else on the machine.\n");
-console.log("| model | clients | system | req/s | p50 ms | p99 ms | errors | CPU cores used | context switches/request | CPU speed |");
+console.log(
+  "(a) is the best rows/s of raw session.run over batch sizes 1..256, with its time per run; it has no clients.",
+);
+console.log(
+  `CPU speed: a fixed single-threaded loop timed just before and after the cell (the slower), against its fastest time in this run (${fmt(fastestProbeMs, 1)} ms; compare across runs); under 90% the host was slowing this machine down.`,
+);
+console.log(
+  "Context switches count every thread of the client and the system's processes (Redis included for c).",
+);
+console.log(
+  "CPU is in cores (CPU seconds per second) over the measured window; 'worker main' is the worker's main thread (BullMQ, job parsing, tensor packing), part of 'worker'; 'other' is everything else on the machine.\n",
+);
+console.log(
+  "| model | clients | system | req/s | p50 ms | p99 ms | errors | CPU cores used | context switches/request | CPU speed |",
+);
 console.log("|---|---:|---|---:|---:|---:|---:|---|---:|---:|");
 for (const model of models) {
   const { best } = raw.get(model.label)!;
-  console.log(`| ${model.label} | – | a: raw, batch ${best.batchSize} | ${Math.round(best.rowsPerSecond).toLocaleString("en")} rows/s | ${fmt(best.msPerRun, 2)} per run | | | | | |`);
+  console.log(
+    `| ${model.label} | – | a: raw, batch ${best.batchSize} | ${Math.round(best.rowsPerSecond).toLocaleString("en")} rows/s | ${fmt(best.msPerRun, 2)} per run | | | | | |`,
+  );
   for (const concurrency of CONCURRENCY) {
     for (const system of ["b", "c"] as const) {
       const cell = results.get(key(model, concurrency, system));
       if (!cell) continue;
       const label = system === "b" ? "b: bare node:http" : "c: gateway+BullMQ+worker";
-      console.log(`| ${model.label} | ${concurrency} | ${label} | ${Math.round(cell.throughput).toLocaleString("en")} | ${fmt(cell.p50Ms, 2)} | ${fmt(cell.p99Ms, 2)} | ${cell.errors} | ${cores(cell.cpu)} | ${fmt(cell.cpu.switchesPerSecond / cell.throughput, 1)} | ${fmt((100 * fastestProbeMs) / cell.probeMs, 0)}% |`);
-      if (cell.firstError) console.log(`|  |  | first error: ${cell.firstError.slice(0, 120)} | | | | | | | |`);
+      console.log(
+        `| ${model.label} | ${concurrency} | ${label} | ${Math.round(cell.throughput).toLocaleString("en")} | ${fmt(cell.p50Ms, 2)} | ${fmt(cell.p99Ms, 2)} | ${cell.errors} | ${cores(cell.cpu)} | ${fmt(cell.cpu.switchesPerSecond / cell.throughput, 1)} | ${fmt((100 * fastestProbeMs) / cell.probeMs, 0)}% |`,
+      );
+      if (cell.firstError)
+        console.log(`|  |  | first error: ${cell.firstError.slice(0, 120)} | | | | | | | |`);
     }
   }
 }
 
 console.log("\n## Inside (c): batching and CPU per request\n");
-console.log("requests/job from BullMQ's job counter; rows/run is the request-weighted mean of the session run each request took part in (gateway counters batchRowsSum / batchCount).\n");
-console.log("| model | clients | requests/job | rows/run | queue wait ms | compute ms/request | CPU ms per request |");
+console.log(
+  "requests/job from BullMQ's job counter; rows/run is the request-weighted mean of the session run each request took part in (gateway counters batchRowsSum / batchCount).\n",
+);
+console.log(
+  "| model | clients | requests/job | rows/run | queue wait ms | compute ms/request | CPU ms per request |",
+);
 console.log("|---|---:|---:|---:|---:|---:|---|");
 for (const model of models) {
   for (const concurrency of CONCURRENCY) {
     const cell = results.get(key(model, concurrency, "c"));
     if (!cell?.serving) continue;
     const { requests, jobs, batchRowsSum, batchCount, queueWaitSumUs, computeSumUs } = cell.serving;
-    const perRequest = Object.entries({ client: cell.cpu.client, ...cell.cpu.server }).map(([name, value]) => `${name} ${fmt((value * 1000) / cell.throughput, 3)}`);
+    const perRequest = Object.entries({ client: cell.cpu.client, ...cell.cpu.server }).map(
+      ([name, value]) => `${name} ${fmt((value * 1000) / cell.throughput, 3)}`,
+    );
     console.log(
       `| ${model.label} | ${concurrency} | ${fmt(requests / jobs, 1)} | ${fmt(batchRowsSum / batchCount, 1)} | ${fmt(queueWaitSumUs / batchCount / 1000, 2)} | ${fmt(computeSumUs / batchCount / 1000, 3)} | ${perRequest.join(", ")} |`,
     );
@@ -332,7 +480,9 @@ for (const model of models) {
 }
 
 console.log("\n## Redis commands per job in (c)\n");
-console.log("From Redis's INFO commandstats over the measured window (Redis is shared: other users' commands count too): calls per job, and in brackets Redis's own µs per job; evalsha is BullMQ's Lua scripts.\n");
+console.log(
+  "From Redis's INFO commandstats over the measured window (Redis is shared: other users' commands count too): calls per job, and in brackets Redis's own µs per job; evalsha is BullMQ's Lua scripts.\n",
+);
 console.log("| model | clients | jobs/s | commands per job (µs of Redis per job) |");
 console.log("|---|---:|---:|---|");
 for (const model of models) {
@@ -341,14 +491,23 @@ for (const model of models) {
     if (!cell?.serving || !cell.redisCommands) continue;
     const jobs = cell.serving.jobs;
     const top = [...cell.redisCommands].sort((a, b) => b[1].calls - a[1].calls).slice(0, 6);
-    const total = [...cell.redisCommands.values()].reduce((sum, use) => ({ calls: sum.calls + use.calls, usec: sum.usec + use.usec }), { calls: 0, usec: 0 });
-    const listed = top.map(([command, use]) => `${command} ${fmt(use.calls / jobs, 1)} (${fmt(use.usec / jobs, 0)})`).join(", ");
-    console.log(`| ${model.label} | ${concurrency} | ${fmt(jobs / (durationMs / 1000), 0)} | all ${fmt(total.calls / jobs, 1)} (${fmt(total.usec / jobs, 0)}): ${listed} |`);
+    const total = [...cell.redisCommands.values()].reduce(
+      (sum, use) => ({ calls: sum.calls + use.calls, usec: sum.usec + use.usec }),
+      { calls: 0, usec: 0 },
+    );
+    const listed = top
+      .map(([command, use]) => `${command} ${fmt(use.calls / jobs, 1)} (${fmt(use.usec / jobs, 0)})`)
+      .join(", ");
+    console.log(
+      `| ${model.label} | ${concurrency} | ${fmt(jobs / (durationMs / 1000), 0)} | all ${fmt(total.calls / jobs, 1)} (${fmt(total.usec / jobs, 0)}): ${listed} |`,
+    );
   }
 }
 
 console.log("\n## Ratios\n");
-console.log("c/a divides by the best raw rows/s over batch sizes 1..256 (the target's a); the next column divides by raw at a batch as large as the number of clients, the most rows a closed loop can have in flight.\n");
+console.log(
+  "c/a divides by the best raw rows/s over batch sizes 1..256 (the target's a); the next column divides by raw at a batch as large as the number of clients, the most rows a closed loop can have in flight.\n",
+);
 console.log("| model | clients | c/b req/s | c/a | c / raw at batch = clients | p50(c) − p50(b) ms |");
 console.log("|---|---:|---:|---:|---:|---:|");
 const ratio = (model: BenchModel, concurrency: number) => {
@@ -356,36 +515,81 @@ const ratio = (model: BenchModel, concurrency: number) => {
   if (!raw.has(model.label)) return null;
   const { sweep, best } = raw.get(model.label)!;
   const atClients = sweep.find((row) => row.batchSize === concurrency)?.rowsPerSecond ?? NaN;
-  return b && c ? { cOverB: c.throughput / b.throughput, cOverA: c.throughput / best.rowsPerSecond, cOverRawAtClients: c.throughput / atClients, p50Delta: c.p50Ms - b.p50Ms } : null;
+  return b && c
+    ? {
+        cOverB: c.throughput / b.throughput,
+        cOverA: c.throughput / best.rowsPerSecond,
+        cOverRawAtClients: c.throughput / atClients,
+        p50Delta: c.p50Ms - b.p50Ms,
+      }
+    : null;
 };
 for (const model of models) {
   for (const concurrency of CONCURRENCY) {
     const r = ratio(model, concurrency);
-    if (r) console.log(`| ${model.label} | ${concurrency} | ${fmt(r.cOverB, 2)} | ${fmt(r.cOverA, 3)} | ${fmt(r.cOverRawAtClients, 3)} | ${fmt(r.p50Delta, 2)} |`);
+    if (r)
+      console.log(
+        `| ${model.label} | ${concurrency} | ${fmt(r.cOverB, 2)} | ${fmt(r.cOverA, 3)} | ${fmt(r.cOverRawAtClients, 3)} | ${fmt(r.p50Delta, 2)} |`,
+      );
   }
 }
 
 console.log("\n## Targets\n");
 const byLabel = (label: string) => MODELS.find((model) => model.label === label)!;
 const targets: [string, () => number | undefined, (value: number) => boolean, string][] = [
-  ["heavy-mlp, 64 clients: c/b >= 3", () => ratio(byLabel("heavy-mlp"), 64)?.cOverB, (value) => value >= 3, "x"],
-  ["heavy-mlp, 64 clients: c/a >= 0.6", () => ratio(byLabel("heavy-mlp"), 64)?.cOverA, (value) => value >= 0.6, "x"],
-  ["fraud-v1, 64 clients: c/b >= 0.5", () => ratio(byLabel("fraud-v1"), 64)?.cOverB, (value) => value >= 0.5, "x"],
-  ["fraud-v1, 1 client: p50(c) <= p50(b) + 3 ms", () => ratio(byLabel("fraud-v1"), 1)?.p50Delta, (value) => value <= 3, " ms"],
-  ["heavy-mlp, 1 client: p50(c) <= p50(b) + 3 ms", () => ratio(byLabel("heavy-mlp"), 1)?.p50Delta, (value) => value <= 3, " ms"],
+  [
+    "heavy-mlp, 64 clients: c/b >= 3",
+    () => ratio(byLabel("heavy-mlp"), 64)?.cOverB,
+    (value) => value >= 3,
+    "x",
+  ],
+  [
+    "heavy-mlp, 64 clients: c/a >= 0.6",
+    () => ratio(byLabel("heavy-mlp"), 64)?.cOverA,
+    (value) => value >= 0.6,
+    "x",
+  ],
+  [
+    "fraud-v1, 64 clients: c/b >= 0.5",
+    () => ratio(byLabel("fraud-v1"), 64)?.cOverB,
+    (value) => value >= 0.5,
+    "x",
+  ],
+  [
+    "fraud-v1, 1 client: p50(c) <= p50(b) + 3 ms",
+    () => ratio(byLabel("fraud-v1"), 1)?.p50Delta,
+    (value) => value <= 3,
+    " ms",
+  ],
+  [
+    "heavy-mlp, 1 client: p50(c) <= p50(b) + 3 ms",
+    () => ratio(byLabel("heavy-mlp"), 1)?.p50Delta,
+    (value) => value <= 3,
+    " ms",
+  ],
 ];
 for (const [name, read, pass, unit] of targets) {
   const value = read();
-  console.log(`- ${value === undefined ? "SKIP" : pass(value) ? "PASS" : "MISS"}  ${name}${value === undefined ? " (not measured)" : `: ${fmt(value, unit === "x" ? 3 : 2)}${unit}`}`);
+  console.log(
+    `- ${value === undefined ? "SKIP" : pass(value) ? "PASS" : "MISS"}  ${name}${value === undefined ? " (not measured)" : `: ${fmt(value, unit === "x" ? 3 : 2)}${unit}`}`,
+  );
 }
 const noisy = [...results].filter(([, cell]) => cell.cpu.other > NOISY_OTHER_CORES).map(([name]) => name);
-if (noisy.length > 0) console.log(`\nWARNING: other processes used more than ${NOISY_OTHER_CORES} cores during ${noisy.join(", ")}: run again on a quiet machine.`);
+if (noisy.length > 0)
+  console.log(
+    `\nWARNING: other processes used more than ${NOISY_OTHER_CORES} cores during ${noisy.join(", ")}: run again on a quiet machine.`,
+  );
 const slowed = [...results].filter(([, cell]) => fastestProbeMs / cell.probeMs < 0.9).map(([name]) => name);
-if (slowed.length > 0) console.log(`\nWARNING: the CPU ran under 90% of its best speed before ${slowed.join(", ")} (a busy host): run again.`);
+if (slowed.length > 0)
+  console.log(
+    `\nWARNING: the CPU ran under 90% of its best speed before ${slowed.join(", ")} (a busy host): run again.`,
+  );
 
 if (profileDir) {
   console.log(`\n## CPU profiles (${profileDir})\n`);
-  for (const file of (await readdir(profileDir, { recursive: true })).filter((name) => name.endsWith(".cpuprofile")).sort()) {
+  for (const file of (await readdir(profileDir, { recursive: true }))
+    .filter((name) => name.endsWith(".cpuprofile"))
+    .sort()) {
     const summary = await summarizeProfile(path.join(profileDir, file));
     const idleMs = summary.byArea.find(([area]) => area === "(idle)")?.[1] ?? 0;
     if (summary.totalMs - idleMs > 1_000) console.log(formatSummary(file, summary, 25), "\n");

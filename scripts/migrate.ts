@@ -4,4 +4,6 @@ import { readEnv } from "@/server/env";
 const { DATABASE_URL } = readEnv();
 if (await ensureDatabaseExists(DATABASE_URL)) console.log("created database");
 const applied = await applyMigrations(DATABASE_URL);
-console.log(applied.length ? `applied ${applied.length} migration(s): ${applied.join(", ")}` : "database is up to date");
+console.log(
+  applied.length ? `applied ${applied.length} migration(s): ${applied.join(", ")}` : "database is up to date",
+);

@@ -9,8 +9,16 @@ const ZEnv = z.object({
   /** Prefix of every Redis key this process writes, so tests and deployments can share a Redis. */
   REDIS_KEY_PREFIX: z.string().default("mlops:"),
   ARTIFACT_DIR: z.string().min(1).default("./data/artifacts"),
-  MAX_ARTIFACT_BYTES: z.coerce.number().int().positive().default(512 * MiB),
-  MAX_FEATURE_SAMPLE_BYTES: z.coerce.number().int().positive().default(64 * MiB),
+  MAX_ARTIFACT_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(512 * MiB),
+  MAX_FEATURE_SAMPLE_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(64 * MiB),
   MAX_FEATURE_SAMPLE_ROWS: z.coerce.number().int().positive().default(1_000_000),
   /** Where inference clients reach the gateway; shown on deployment pages. */
   GATEWAY_PUBLIC_URL: z.string().url().default("http://localhost:8080"),

@@ -11,7 +11,10 @@ export function getRedis(): Redis {
   if (!globalForRedis.mlopsRedis) {
     const { REDIS_URL, REDIS_KEY_PREFIX } = readEnv();
     // Fail fast when Redis is down instead of retrying a command forever (BullMQ's advice for producers).
-    globalForRedis.mlopsRedis = new Redis(REDIS_URL, { keyPrefix: REDIS_KEY_PREFIX, maxRetriesPerRequest: 1 });
+    globalForRedis.mlopsRedis = new Redis(REDIS_URL, {
+      keyPrefix: REDIS_KEY_PREFIX,
+      maxRetriesPerRequest: 1,
+    });
   }
   return globalForRedis.mlopsRedis;
 }

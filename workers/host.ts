@@ -2,7 +2,11 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import * as ort from "onnxruntime-node";
 import { OnnxGraphBuilder } from "@/server/onnx/onnx-builder";
-import { announceHost, recordHostHeartbeat, type AnnounceHostInput } from "@/server/services/host/announce-host";
+import {
+  announceHost,
+  recordHostHeartbeat,
+  type AnnounceHostInput,
+} from "@/server/services/host/announce-host";
 
 export const HEARTBEAT_INTERVAL_MS = 10_000;
 
@@ -29,9 +33,16 @@ export async function startHostAgent(options: HostAgentOptions): Promise<HostAge
   const log = options.log ?? ((line: string) => console.log(`[host] ${line}`));
   const executionProviders = await probeExecutionProviders(options.device);
   const device = executionProviders.includes("cuda") ? "cuda" : "cpu";
-  if (device !== options.device) log(`device ${options.device} asked for, but no CUDA session can be created here: announcing ${device}`);
+  if (device !== options.device)
+    log(`device ${options.device} asked for, but no CUDA session can be created here: announcing ${device}`);
   const gpuMemoryMb = device === "cuda" ? await readGpuMemoryMb() : null;
-  const announcement: AnnounceHostInput = { name: options.hostName, device, executionProviders, costMicrosPerHour: options.costMicrosPerHour, gpuMemoryMb };
+  const announcement: AnnounceHostInput = {
+    name: options.hostName,
+    device,
+    executionProviders,
+    costMicrosPerHour: options.costMicrosPerHour,
+    gpuMemoryMb,
+  };
   const { id } = await announceHost(announcement);
 
   let beating = false;
@@ -70,7 +81,11 @@ export async function probeExecutionProviders(device: "cpu" | "cuda"): Promise<s
 
 async function readGpuMemoryMb(): Promise<number | null> {
   try {
-    const { stdout } = await promisify(execFile)("nvidia-smi", ["--query-gpu=memory.total", "--format=csv,noheader,nounits"], { timeout: 5_000 });
+    const { stdout } = await promisify(execFile)(
+      "nvidia-smi",
+      ["--query-gpu=memory.total", "--format=csv,noheader,nounits"],
+      { timeout: 5_000 },
+    );
     const mb = Number.parseInt(stdout.split("\n")[0] ?? "", 10);
     return Number.isFinite(mb) ? mb : null;
   } catch {

@@ -6,7 +6,11 @@ import { readWorkerEnv } from "@/workers/worker-env";
 
 // The one worker entry (`tsx workers/main.ts`): host agent + serving worker, closed on SIGTERM/SIGINT.
 const env = readWorkerEnv();
-const host = await startHostAgent({ hostName: env.WORKER_HOST_NAME, device: env.WORKER_DEVICE, costMicrosPerHour: env.WORKER_COST_MICROS_PER_HOUR });
+const host = await startHostAgent({
+  hostName: env.WORKER_HOST_NAME,
+  device: env.WORKER_DEVICE,
+  costMicrosPerHour: env.WORKER_COST_MICROS_PER_HOUR,
+});
 const serving = await startServingWorker({
   redisUrl: env.REDIS_URL,
   keyPrefix: env.REDIS_KEY_PREFIX,

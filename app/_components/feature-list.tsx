@@ -17,7 +17,11 @@ export function FeatureListTable({ features }: { features: Feature[] }) {
         <tr key={feature.name}>
           <td className="px-3 py-2 tabular-nums text-slate-500">{index}</td>
           <td className="px-3 py-2 font-mono">{feature.name}</td>
-          <td className="px-3 py-2"><Badge tone={feature.dtype === "category" || feature.dtype === "bool" ? "amber" : "indigo"}>{feature.dtype}</Badge></td>
+          <td className="px-3 py-2">
+            <Badge tone={feature.dtype === "category" || feature.dtype === "bool" ? "amber" : "indigo"}>
+              {feature.dtype}
+            </Badge>
+          </td>
           <td className="max-w-md px-3 py-2 text-slate-600">{allowedValues(feature)}</td>
         </tr>
       ))}

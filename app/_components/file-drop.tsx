@@ -4,7 +4,14 @@ import { useId, useState } from "react";
 import { formatBytes } from "@/server/domain/format";
 
 /** A drop zone that is also a keyboard-reachable file picker. */
-export function FileDrop({ accept, label, hint, file, onFile, disabled }: {
+export function FileDrop({
+  accept,
+  label,
+  hint,
+  file,
+  onFile,
+  disabled,
+}: {
   accept: string;
   label: string;
   hint: string;
@@ -35,7 +42,8 @@ export function FileDrop({ accept, label, hint, file, onFile, disabled }: {
       <p className="text-sm text-slate-700">
         {file ? (
           <>
-            <span className="font-medium">{file.name}</span> <span className="text-slate-500">({formatBytes(file.size)})</span>
+            <span className="font-medium">{file.name}</span>{" "}
+            <span className="text-slate-500">({formatBytes(file.size)})</span>
           </>
         ) : (
           "Drag and drop a file here, or"
@@ -53,7 +61,10 @@ export function FileDrop({ accept, label, hint, file, onFile, disabled }: {
           event.target.value = "";
         }}
       />
-      <label htmlFor={inputId} className="mt-2 inline-block cursor-pointer text-sm font-medium text-indigo-700 hover:underline peer-focus-visible:outline-2 peer-focus-visible:outline-offset-2 peer-focus-visible:outline-indigo-500">
+      <label
+        htmlFor={inputId}
+        className="mt-2 inline-block cursor-pointer text-sm font-medium text-indigo-700 hover:underline peer-focus-visible:outline-2 peer-focus-visible:outline-offset-2 peer-focus-visible:outline-indigo-500"
+      >
         {file ? "Choose another file" : label}
       </label>
       <p className="mt-1 text-xs text-slate-500">{hint}</p>
@@ -69,7 +80,14 @@ export function ProgressBar({ fraction, label }: { fraction: number; label: stri
         <span>{label}</span>
         <span className="tabular-nums">{percent}%</span>
       </div>
-      <div role="progressbar" aria-label={label} aria-valuenow={percent} aria-valuemin={0} aria-valuemax={100} className="h-2 overflow-hidden rounded-full bg-slate-200">
+      <div
+        role="progressbar"
+        aria-label={label}
+        aria-valuenow={percent}
+        aria-valuemin={0}
+        aria-valuemax={100}
+        className="h-2 overflow-hidden rounded-full bg-slate-200"
+      >
         <div className="h-full bg-indigo-600 transition-[width]" style={{ width: `${percent}%` }} />
       </div>
     </div>

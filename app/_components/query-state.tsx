@@ -5,7 +5,11 @@ import type { ReactNode } from "react";
 import { ErrorState, LoadingState } from "@/app/_components/ui";
 
 /** Loading and error states every page shows the same way; renders children only with data. */
-export function QueryState<T>({ query, children, notFoundTitle }: {
+export function QueryState<T>({
+  query,
+  children,
+  notFoundTitle,
+}: {
   query: UseQueryResult<T, { message: string; data?: { code?: string } | null }>;
   children: (data: T) => ReactNode;
   notFoundTitle?: string;

@@ -13,7 +13,10 @@ export function SideNav() {
   const pathname = usePathname();
   return (
     <nav aria-label="Main" className="w-56 shrink-0 border-r border-slate-200 bg-white px-3 py-5">
-      <Link href="/models" className="mb-6 flex items-center gap-2 px-2 text-sm font-semibold tracking-tight text-slate-900">
+      <Link
+        href="/models"
+        className="mb-6 flex items-center gap-2 px-2 text-sm font-semibold tracking-tight text-slate-900"
+      >
         <span aria-hidden className="inline-block h-6 w-6 rounded-md bg-indigo-600" />
         MLOps console
       </Link>
@@ -26,7 +29,9 @@ export function SideNav() {
                 href={item.href}
                 aria-current={active ? "page" : undefined}
                 className={`block rounded-md px-2 py-1.5 text-sm ${
-                  active ? "bg-indigo-50 font-medium text-indigo-700" : "text-slate-600 hover:bg-slate-100 hover:text-slate-900"
+                  active
+                    ? "bg-indigo-50 font-medium text-indigo-700"
+                    : "text-slate-600 hover:bg-slate-100 hover:text-slate-900"
                 }`}
               >
                 {item.label}

@@ -31,7 +31,9 @@ export function SignatureTable({ tensors, caption }: { tensors: TensorSpec[]; ca
         <tr key={tensor.name}>
           <td className="px-3 py-2 font-mono text-slate-900">{tensor.name}</td>
           <td className="px-3 py-2 font-mono">{tensor.elementType}</td>
-          <td className="px-3 py-2"><ShapeView shape={tensor.shape} /></td>
+          <td className="px-3 py-2">
+            <ShapeView shape={tensor.shape} />
+          </td>
         </tr>
       ))}
     </DataTable>
@@ -45,7 +47,8 @@ export function SignatureSummary({ tensors }: { tensors: TensorSpec[] }) {
       {tensors.map((tensor) => (
         <li key={tensor.name} className="whitespace-nowrap text-xs">
           <span className="font-mono text-slate-900">{tensor.name}</span>{" "}
-          <span className="font-mono text-slate-500">{tensor.elementType}</span> <ShapeView shape={tensor.shape} />
+          <span className="font-mono text-slate-500">{tensor.elementType}</span>{" "}
+          <ShapeView shape={tensor.shape} />
         </li>
       ))}
     </ul>

@@ -11,16 +11,26 @@ export function TrafficSplit({ target, compact = false }: { target: RevisionTarg
   const weights = [...target.weights].sort((a, b) => a.versionNumber - b.versionNumber);
   return (
     <div className={compact ? "min-w-48" : ""}>
-      <div className={`flex overflow-hidden rounded ${compact ? "h-2.5" : "h-7"}`} role="img" aria-label={weights.map((entry) => `v${entry.versionNumber} ${entry.weight}%`).join(", ")}>
+      <div
+        className={`flex overflow-hidden rounded ${compact ? "h-2.5" : "h-7"}`}
+        role="img"
+        aria-label={weights.map((entry) => `v${entry.versionNumber} ${entry.weight}%`).join(", ")}
+      >
         {weights.map((entry) => (
-          <div key={entry.versionId} style={{ width: `${entry.weight}%`, background: versionColor(entry.versionNumber) }} className="flex items-center justify-center text-xs font-medium text-white">
+          <div
+            key={entry.versionId}
+            style={{ width: `${entry.weight}%`, background: versionColor(entry.versionNumber) }}
+            className="flex items-center justify-center text-xs font-medium text-white"
+          >
             {!compact && entry.weight >= 8 && `v${entry.versionNumber} · ${entry.weight}%`}
           </div>
         ))}
       </div>
       <p className="mt-1 text-xs text-slate-600">
         {weights.map((entry) => `v${entry.versionNumber} ${entry.weight}%`).join(" · ")}
-        {target.shadows.length > 0 && <> · shadow {target.shadows.map((shadow) => `v${shadow.versionNumber}`).join(", ")}</>}
+        {target.shadows.length > 0 && (
+          <> · shadow {target.shadows.map((shadow) => `v${shadow.versionNumber}`).join(", ")}</>
+        )}
       </p>
     </div>
   );

@@ -3,7 +3,12 @@ import type { ButtonHTMLAttributes, InputHTMLAttributes, ReactNode } from "react
 
 /** Small presentational building blocks shared by every page, so pages look the same. */
 
-export function PageHeader({ title, subtitle, breadcrumbs, actions }: {
+export function PageHeader({
+  title,
+  subtitle,
+  breadcrumbs,
+  actions,
+}: {
   title: ReactNode;
   subtitle?: ReactNode;
   breadcrumbs?: { href: string; label: string }[];
@@ -15,8 +20,12 @@ export function PageHeader({ title, subtitle, breadcrumbs, actions }: {
         <nav aria-label="Breadcrumb" className="mb-1 text-sm text-slate-500">
           {breadcrumbs.map((crumb) => (
             <span key={crumb.href}>
-              <Link href={crumb.href} className="hover:text-slate-900 hover:underline">{crumb.label}</Link>
-              <span aria-hidden className="mx-1.5">/</span>
+              <Link href={crumb.href} className="hover:text-slate-900 hover:underline">
+                {crumb.label}
+              </Link>
+              <span aria-hidden className="mx-1.5">
+                /
+              </span>
             </span>
           ))}
         </nav>
@@ -32,7 +41,17 @@ export function PageHeader({ title, subtitle, breadcrumbs, actions }: {
   );
 }
 
-export function Card({ title, description, children, actions }: { title?: ReactNode; description?: ReactNode; children: ReactNode; actions?: ReactNode }) {
+export function Card({
+  title,
+  description,
+  children,
+  actions,
+}: {
+  title?: ReactNode;
+  description?: ReactNode;
+  children: ReactNode;
+  actions?: ReactNode;
+}) {
   return (
     <section className="mb-6 rounded-lg border border-slate-200 bg-white shadow-sm">
       {(title || actions) && (
@@ -52,13 +71,24 @@ export function Card({ title, description, children, actions }: { title?: ReactN
 export function LoadingState({ label = "Loading…" }: { label?: string }) {
   return (
     <div role="status" className="flex items-center gap-2 py-8 text-sm text-slate-500">
-      <span aria-hidden className="h-4 w-4 animate-spin rounded-full border-2 border-slate-300 border-t-indigo-600" />
+      <span
+        aria-hidden
+        className="h-4 w-4 animate-spin rounded-full border-2 border-slate-300 border-t-indigo-600"
+      />
       {label}
     </div>
   );
 }
 
-export function ErrorState({ title = "Something went wrong", message, onRetry }: { title?: string; message: string; onRetry?: () => void }) {
+export function ErrorState({
+  title = "Something went wrong",
+  message,
+  onRetry,
+}: {
+  title?: string;
+  message: string;
+  onRetry?: () => void;
+}) {
   return (
     <div role="alert" className="rounded-md border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-800">
       <p className="font-medium">{title}</p>
@@ -81,7 +111,13 @@ export function EmptyState({ title, children }: { title: string; children?: Reac
   );
 }
 
-export function Badge({ children, tone = "slate" }: { children: ReactNode; tone?: "slate" | "indigo" | "green" | "amber" | "red" }) {
+export function Badge({
+  children,
+  tone = "slate",
+}: {
+  children: ReactNode;
+  tone?: "slate" | "indigo" | "green" | "amber" | "red";
+}) {
   const tones = {
     slate: "bg-slate-100 text-slate-700",
     indigo: "bg-indigo-50 text-indigo-700",
@@ -89,10 +125,18 @@ export function Badge({ children, tone = "slate" }: { children: ReactNode; tone?
     amber: "bg-amber-50 text-amber-800",
     red: "bg-red-50 text-red-700",
   };
-  return <span className={`inline-flex items-center rounded px-1.5 py-0.5 text-xs font-medium ${tones[tone]}`}>{children}</span>;
+  return (
+    <span className={`inline-flex items-center rounded px-1.5 py-0.5 text-xs font-medium ${tones[tone]}`}>
+      {children}
+    </span>
+  );
 }
 
-export function Button({ variant = "primary", className = "", ...props }: ButtonHTMLAttributes<HTMLButtonElement> & { variant?: "primary" | "secondary" }) {
+export function Button({
+  variant = "primary",
+  className = "",
+  ...props
+}: ButtonHTMLAttributes<HTMLButtonElement> & { variant?: "primary" | "secondary" }) {
   const variants = {
     primary: "bg-indigo-600 text-white hover:bg-indigo-700 disabled:bg-indigo-300",
     secondary: "border border-slate-300 bg-white text-slate-700 hover:bg-slate-50 disabled:text-slate-400",
@@ -106,10 +150,17 @@ export function Button({ variant = "primary", className = "", ...props }: Button
   );
 }
 
-export function TextField({ label, hint, id, ...props }: InputHTMLAttributes<HTMLInputElement> & { label: string; hint?: string; id: string }) {
+export function TextField({
+  label,
+  hint,
+  id,
+  ...props
+}: InputHTMLAttributes<HTMLInputElement> & { label: string; hint?: string; id: string }) {
   return (
     <div>
-      <label htmlFor={id} className="block text-sm font-medium text-slate-700">{label}</label>
+      <label htmlFor={id} className="block text-sm font-medium text-slate-700">
+        {label}
+      </label>
       <input
         id={id}
         {...props}
@@ -120,7 +171,15 @@ export function TextField({ label, hint, id, ...props }: InputHTMLAttributes<HTM
   );
 }
 
-export function DataTable({ columns, children, caption }: { columns: ReactNode[]; children: ReactNode; caption?: string }) {
+export function DataTable({
+  columns,
+  children,
+  caption,
+}: {
+  columns: ReactNode[];
+  children: ReactNode;
+  caption?: string;
+}) {
   return (
     <div className="overflow-x-auto">
       <table className="min-w-full text-left text-sm">
@@ -128,7 +187,9 @@ export function DataTable({ columns, children, caption }: { columns: ReactNode[]
         <thead className="border-b border-slate-200 text-xs uppercase tracking-wide text-slate-500">
           <tr>
             {columns.map((column, index) => (
-              <th key={index} scope="col" className="px-3 py-2 font-medium">{column}</th>
+              <th key={index} scope="col" className="px-3 py-2 font-medium">
+                {column}
+              </th>
             ))}
           </tr>
         </thead>

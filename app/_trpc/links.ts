@@ -1,4 +1,10 @@
-import { httpBatchLink, httpLink, isNonJsonSerializable, splitLink, type HTTPLinkOptions } from "@trpc/client";
+import {
+  httpBatchLink,
+  httpLink,
+  isNonJsonSerializable,
+  splitLink,
+  type HTTPLinkOptions,
+} from "@trpc/client";
 import superjson from "superjson";
 import type { AppRouter } from "@/server/trpc/root";
 

@@ -9,7 +9,10 @@ import { createLinks } from "@/app/_trpc/links";
 
 export function Providers({ children }: { children: ReactNode }) {
   const [queryClient] = useState(
-    () => new QueryClient({ defaultOptions: { queries: { staleTime: 5_000, retry: 1, refetchOnWindowFocus: false } } }),
+    () =>
+      new QueryClient({
+        defaultOptions: { queries: { staleTime: 5_000, retry: 1, refetchOnWindowFocus: false } },
+      }),
   );
   const [trpcClient] = useState(() => createTRPCClient<AppRouter>({ links: createLinks() }));
   return (

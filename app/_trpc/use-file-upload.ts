@@ -11,14 +11,18 @@ import { createProgressFetch } from "@/app/_trpc/progress-fetch";
  * A file chosen by drop or picker, sent through a tRPC procedure with byte progress. `send`
  * builds the multipart body and calls the procedure on a client made for this upload.
  */
-export function useFileUpload<Result>({ send, onUploaded }: {
+export function useFileUpload<Result>({
+  send,
+  onUploaded,
+}: {
   send: (client: TRPCClient<AppRouter>, file: File) => Promise<Result>;
   onUploaded: () => Promise<void> | void;
 }) {
   const [file, setFile] = useState<File | null>(null);
   const [progress, setProgress] = useState(0);
   const upload = useMutation({
-    mutationFn: (chosen: File) => send(createTRPCClient<AppRouter>({ links: createLinks(createProgressFetch(setProgress)) }), chosen),
+    mutationFn: (chosen: File) =>
+      send(createTRPCClient<AppRouter>({ links: createLinks(createProgressFetch(setProgress)) }), chosen),
     onMutate: () => setProgress(0),
     onSuccess: async () => {
       setFile(null);

@@ -25,20 +25,43 @@ export default function FeatureSetsPage() {
         <QueryState query={featureSets}>
           {(rows) =>
             rows.length === 0 ? (
-              <EmptyState title="No feature sets yet">Create one, then upload a CSV sample to compute its baseline.</EmptyState>
+              <EmptyState title="No feature sets yet">
+                Create one, then upload a CSV sample to compute its baseline.
+              </EmptyState>
             ) : (
-              <DataTable caption="Feature sets" columns={["Name", "Versions", "Features", "Sample rows", "Latest version"]}>
+              <DataTable
+                caption="Feature sets"
+                columns={["Name", "Versions", "Features", "Sample rows", "Latest version"]}
+              >
                 {rows.map((featureSet) => (
                   <tr key={featureSet.id} className="hover:bg-slate-50">
                     <td className="px-3 py-2">
-                      <Link href={`/feature-sets/${featureSet.name}`} className="font-medium text-indigo-700 hover:underline">{featureSet.name}</Link>
-                      {featureSet.description && <p className="max-w-md truncate text-xs text-slate-500">{featureSet.description}</p>}
+                      <Link
+                        href={`/feature-sets/${featureSet.name}`}
+                        className="font-medium text-indigo-700 hover:underline"
+                      >
+                        {featureSet.name}
+                      </Link>
+                      {featureSet.description && (
+                        <p className="max-w-md truncate text-xs text-slate-500">{featureSet.description}</p>
+                      )}
                     </td>
                     <td className="px-3 py-2 tabular-nums">{featureSet.versionCount}</td>
-                    <td className="px-3 py-2 tabular-nums">{featureSet.latestVersion?.featureCount ?? "—"}</td>
-                    <td className="px-3 py-2 tabular-nums">{featureSet.latestVersion?.sampleRowCount.toLocaleString("en") ?? "—"}</td>
+                    <td className="px-3 py-2 tabular-nums">
+                      {featureSet.latestVersion?.featureCount ?? "—"}
+                    </td>
+                    <td className="px-3 py-2 tabular-nums">
+                      {featureSet.latestVersion?.sampleRowCount.toLocaleString("en") ?? "—"}
+                    </td>
                     <td className="px-3 py-2 text-slate-500">
-                      {featureSet.latestVersion ? <>v{featureSet.latestVersion.number}, <RelativeTime date={featureSet.latestVersion.createdAt} /></> : "—"}
+                      {featureSet.latestVersion ? (
+                        <>
+                          v{featureSet.latestVersion.number},{" "}
+                          <RelativeTime date={featureSet.latestVersion.createdAt} />
+                        </>
+                      ) : (
+                        "—"
+                      )}
                     </td>
                   </tr>
                 ))}
@@ -74,12 +97,33 @@ function NewFeatureSetForm({ onClose }: { onClose: () => void }) {
           create.mutate({ name, description });
         }}
       >
-        <TextField id="feature-set-name" label="Name" required autoFocus value={name} onChange={(e) => setName(e.target.value)} hint="Lowercase letters, digits and hyphens" />
-        <TextField id="feature-set-description" label="Description" value={description} onChange={(e) => setDescription(e.target.value)} />
-        {create.error && <div className="sm:col-span-2"><ErrorState title="Could not create the feature set" message={create.error.message} /></div>}
+        <TextField
+          id="feature-set-name"
+          label="Name"
+          required
+          autoFocus
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          hint="Lowercase letters, digits and hyphens"
+        />
+        <TextField
+          id="feature-set-description"
+          label="Description"
+          value={description}
+          onChange={(e) => setDescription(e.target.value)}
+        />
+        {create.error && (
+          <div className="sm:col-span-2">
+            <ErrorState title="Could not create the feature set" message={create.error.message} />
+          </div>
+        )}
         <div className="flex gap-2 sm:col-span-2">
-          <Button type="submit" disabled={create.isPending}>{create.isPending ? "Creating…" : "Create feature set"}</Button>
-          <Button variant="secondary" onClick={onClose}>Cancel</Button>
+          <Button type="submit" disabled={create.isPending}>
+            {create.isPending ? "Creating…" : "Create feature set"}
+          </Button>
+          <Button variant="secondary" onClick={onClose}>
+            Cancel
+          </Button>
         </div>
       </form>
     </Card>

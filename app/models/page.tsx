@@ -7,7 +7,16 @@ import { useDeferredValue, useState } from "react";
 import { useTRPC } from "@/app/_trpc/client";
 import { QueryState } from "@/app/_components/query-state";
 import { RelativeTime } from "@/app/_components/time";
-import { Badge, Button, Card, DataTable, EmptyState, ErrorState, PageHeader, TextField } from "@/app/_components/ui";
+import {
+  Badge,
+  Button,
+  Card,
+  DataTable,
+  EmptyState,
+  ErrorState,
+  PageHeader,
+  TextField,
+} from "@/app/_components/ui";
 
 export default function ModelsPage() {
   const trpc = useTRPC();
@@ -46,13 +55,26 @@ export default function ModelsPage() {
                 {rows.map((model) => (
                   <tr key={model.id} className="hover:bg-slate-50">
                     <td className="px-3 py-2">
-                      <Link href={`/models/${model.name}`} className="font-medium text-indigo-700 hover:underline">{model.name}</Link>
-                      {model.description && <p className="max-w-md truncate text-xs text-slate-500">{model.description}</p>}
+                      <Link
+                        href={`/models/${model.name}`}
+                        className="font-medium text-indigo-700 hover:underline"
+                      >
+                        {model.name}
+                      </Link>
+                      {model.description && (
+                        <p className="max-w-md truncate text-xs text-slate-500">{model.description}</p>
+                      )}
                     </td>
-                    <td className="px-3 py-2"><Badge>{model.task}</Badge></td>
+                    <td className="px-3 py-2">
+                      <Badge>{model.task}</Badge>
+                    </td>
                     <td className="px-3 py-2 tabular-nums">{model.versionCount}</td>
-                    <td className="px-3 py-2">{model.latestVersion ? `v${model.latestVersion.number}` : "—"}</td>
-                    <td className="px-3 py-2 text-slate-500"><RelativeTime date={model.updatedAt} /></td>
+                    <td className="px-3 py-2">
+                      {model.latestVersion ? `v${model.latestVersion.number}` : "—"}
+                    </td>
+                    <td className="px-3 py-2 text-slate-500">
+                      <RelativeTime date={model.updatedAt} />
+                    </td>
                   </tr>
                 ))}
               </DataTable>
@@ -88,15 +110,42 @@ function NewModelForm({ onClose }: { onClose: () => void }) {
           create.mutate({ name, task, description });
         }}
       >
-        <TextField id="model-name" label="Name" required autoFocus value={name} onChange={(e) => setName(e.target.value)} hint="Lowercase letters, digits and hyphens, e.g. card-fraud" />
-        <TextField id="model-task" label="Task" value={task} onChange={(e) => setTask(e.target.value)} hint="e.g. binary-classification, regression" />
+        <TextField
+          id="model-name"
+          label="Name"
+          required
+          autoFocus
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          hint="Lowercase letters, digits and hyphens, e.g. card-fraud"
+        />
+        <TextField
+          id="model-task"
+          label="Task"
+          value={task}
+          onChange={(e) => setTask(e.target.value)}
+          hint="e.g. binary-classification, regression"
+        />
         <div className="sm:col-span-2">
-          <TextField id="model-description" label="Description" value={description} onChange={(e) => setDescription(e.target.value)} />
+          <TextField
+            id="model-description"
+            label="Description"
+            value={description}
+            onChange={(e) => setDescription(e.target.value)}
+          />
         </div>
-        {create.error && <div className="sm:col-span-2"><ErrorState title="Could not create the model" message={create.error.message} /></div>}
+        {create.error && (
+          <div className="sm:col-span-2">
+            <ErrorState title="Could not create the model" message={create.error.message} />
+          </div>
+        )}
         <div className="flex gap-2 sm:col-span-2">
-          <Button type="submit" disabled={create.isPending}>{create.isPending ? "Creating…" : "Create model"}</Button>
-          <Button variant="secondary" onClick={onClose}>Cancel</Button>
+          <Button type="submit" disabled={create.isPending}>
+            {create.isPending ? "Creating…" : "Create model"}
+          </Button>
+          <Button variant="secondary" onClick={onClose}>
+            Cancel
+          </Button>
         </div>
       </form>
     </Card>

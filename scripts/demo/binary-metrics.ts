@@ -11,12 +11,18 @@ export type BinaryMetrics = {
 
 /** ROC AUC by ranks (Mann-Whitney U), with tied scores sharing their average rank. */
 export function rocAuc(probabilities: ArrayLike<number>, labels: ArrayLike<number>): number {
-  const order = Array.from({ length: labels.length }, (_, i) => i).sort((a, b) => (probabilities[a] as number) - (probabilities[b] as number));
+  const order = Array.from({ length: labels.length }, (_, i) => i).sort(
+    (a, b) => (probabilities[a] as number) - (probabilities[b] as number),
+  );
   let positives = 0;
   let positiveRankSum = 0;
-  for (let start = 0; start < order.length; ) {
+  for (let start = 0; start < order.length;) {
     let end = start;
-    while (end + 1 < order.length && probabilities[order[end + 1] as number] === probabilities[order[start] as number]) end++;
+    while (
+      end + 1 < order.length &&
+      probabilities[order[end + 1] as number] === probabilities[order[start] as number]
+    )
+      end++;
     const averageRank = (start + end) / 2 + 1;
     for (let k = start; k <= end; k++) {
       if (labels[order[k] as number] === 1) {
@@ -59,7 +65,11 @@ export function bestF1Threshold(probabilities: ArrayLike<number>, labels: ArrayL
 // Six decimals: stable to print, and far finer than float32 inference can move the numbers.
 const round6 = (value: number) => Math.round(value * 1e6) / 1e6;
 
-export function binaryMetrics(probabilities: ArrayLike<number>, labels: ArrayLike<number>, threshold: number): BinaryMetrics {
+export function binaryMetrics(
+  probabilities: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  threshold: number,
+): BinaryMetrics {
   const { truePositives, falsePositives, falseNegatives } = confusion(probabilities, labels, threshold);
   const rows = labels.length;
   let logLossSum = 0;

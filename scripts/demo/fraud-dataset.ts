@@ -1,7 +1,14 @@
 import type { Feature } from "@/server/domain/feature-set/feature-spec";
 import { createPrng, type Prng } from "./prng";
 
-export const MERCHANT_CATEGORIES = ["grocery", "restaurant", "fuel", "online", "travel", "electronics"] as const;
+export const MERCHANT_CATEGORIES = [
+  "grocery",
+  "restaurant",
+  "fuel",
+  "online",
+  "travel",
+  "electronics",
+] as const;
 export const COUNTRIES = ["US", "GB", "DE", "FR", "BR", "IN"] as const;
 export type MerchantCategory = (typeof MERCHANT_CATEGORIES)[number];
 export type Country = (typeof COUNTRIES)[number];
@@ -51,10 +58,17 @@ export interface FraudExample {
 const categoryWeights = [0.3, 0.22, 0.15, 0.2, 0.05, 0.08];
 const countryWeights = [0.55, 0.12, 0.1, 0.08, 0.08, 0.07];
 const amountScaleByCategory: Record<MerchantCategory, number> = {
-  grocery: 1, restaurant: 0.8, fuel: 0.9, online: 1.4, travel: 4, electronics: 3,
+  grocery: 1,
+  restaurant: 0.8,
+  fuel: 0.9,
+  online: 1.4,
+  travel: 4,
+  electronics: 3,
 };
 // Daytime-heavy shopping with a thin night tail, where fraud concentrates.
-const hourWeights = [3, 2.5, 2, 1.5, 1.2, 0.6, 1.2, 2.5, 4, 5, 5.5, 6, 6.5, 6, 5.5, 5.5, 6, 6.5, 6.5, 6, 5, 4, 3, 2];
+const hourWeights = [
+  3, 2.5, 2, 1.5, 1.2, 0.6, 1.2, 2.5, 4, 5, 5.5, 6, 6.5, 6, 5.5, 5.5, 6, 6.5, 6.5, 6, 5, 4, 3, 2,
+];
 
 // Values are rounded as the CSV prints them, so a model scored from the CSV sees what training saw.
 const round = (value: number, decimals: number) => Math.round(value * 10 ** decimals) / 10 ** decimals;
@@ -64,10 +78,18 @@ const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 function drawFeatures(prng: Prng): FraudFeatures {
   const merchant_category = MERCHANT_CATEGORIES[prng.weightedIndex(categoryWeights)] as MerchantCategory;
   const country = COUNTRIES[prng.weightedIndex(countryWeights)] as Country;
-  const presentProbability = merchant_category === "online" ? 0.02 : merchant_category === "travel" ? 0.5 : 0.92;
+  const presentProbability =
+    merchant_category === "online" ? 0.02 : merchant_category === "travel" ? 0.5 : 0.92;
   const card_present = prng.bernoulli(presentProbability);
   const avg_amount_30d = round(clamp(Math.exp(prng.normal(3.6, 0.6)), 1, 5_000), 2);
-  const amount = round(clamp(avg_amount_30d * amountScaleByCategory[merchant_category] * Math.exp(prng.normal(0, 0.7)), 0.5, 50_000), 2);
+  const amount = round(
+    clamp(
+      avg_amount_30d * amountScaleByCategory[merchant_category] * Math.exp(prng.normal(0, 0.7)),
+      0.5,
+      50_000,
+    ),
+    2,
+  );
   const hasFailedLogins = prng.bernoulli(0.15);
   return {
     amount,
@@ -79,7 +101,10 @@ function drawFeatures(prng: Prng): FraudFeatures {
     account_age_days: Math.round(clamp(Math.exp(prng.normal(6.2, 1.1)), 0, 15_000)),
     txn_count_24h: Math.floor(clamp(Math.exp(prng.normal(1, 0.7)), 0, 80)),
     avg_amount_30d,
-    distance_from_home_km: round(clamp(Math.exp(card_present ? prng.normal(1.5, 1.2) : prng.normal(2.5, 1.8)), 0, 20_000), 1),
+    distance_from_home_km: round(
+      clamp(Math.exp(card_present ? prng.normal(1.5, 1.2) : prng.normal(2.5, 1.8)), 0, 20_000),
+      1,
+    ),
     device_trust_score: round(sigmoid(prng.normal(1.5, 1.3)), 3),
     failed_logins_7d: hasFailedLogins ? 1 + Math.floor(clamp(Math.exp(prng.normal(0, 0.9)), 0, 19)) : 0,
     is_weekend: prng.bernoulli(2 / 7),
@@ -94,7 +119,9 @@ function drawFeatures(prng: Prng): FraudFeatures {
 function fraudLogit(f: FraudFeatures): number {
   const night = f.hour <= 4;
   const riskyDevice = !f.card_present && f.device_trust_score < 0.5;
-  const riskyPair = (f.merchant_category === "electronics" || f.merchant_category === "online") && (f.country === "BR" || f.country === "IN");
+  const riskyPair =
+    (f.merchant_category === "electronics" || f.merchant_category === "online") &&
+    (f.country === "BR" || f.country === "IN");
   const cardTesting = f.txn_count_24h > 5 && f.amount < 15;
   return (
     -7.6 +
@@ -128,7 +155,10 @@ export function encodeFraudFeatures(features: FraudFeatures): Float32Array {
 }
 
 /** Header = feature names (plus the label column when asked); booleans print as true/false. */
-export function fraudExamplesToCsv(examples: readonly FraudExample[], options: { withLabel: boolean }): string {
+export function fraudExamplesToCsv(
+  examples: readonly FraudExample[],
+  options: { withLabel: boolean },
+): string {
   const header = FRAUD_FEATURES.map((feature) => feature.name);
   if (options.withLabel) header.push(LABEL_COLUMN);
   const lines = examples.map(({ features, isFraud }) => {

@@ -13,7 +13,11 @@ export function heavyParameterCount(): number {
  * A benchmark MLP with seeded random weights (input "input" float32 [batch, 512], output
  * "logits" float32 [batch, 10]). Its outputs mean nothing; its cost is the point.
  */
-export function buildHeavyModelGraph(options: { seed: number; producerVersion: string; docString: string }): Uint8Array {
+export function buildHeavyModelGraph(options: {
+  seed: number;
+  producerVersion: string;
+  docString: string;
+}): Uint8Array {
   const sizes = HEAVY_LAYER_SIZES;
   const prng = createPrng(options.seed);
   const g = new OnnxGraphBuilder("heavy-mlp");
@@ -27,9 +31,17 @@ export function buildHeavyModelGraph(options: { seed: number; producerVersion: s
     const weights = new Float32Array(inputSize * outputSize);
     for (let k = 0; k < weights.length; k++) weights[k] = prng.uniform(-limit, limit);
     const bias = new Float32Array(outputSize);
-    const product = g.op("MatMul", [hidden, g.initializer(`layer_${l}_weights`, floatTensor([inputSize, outputSize], weights))]);
+    const product = g.op("MatMul", [
+      hidden,
+      g.initializer(`layer_${l}_weights`, floatTensor([inputSize, outputSize], weights)),
+    ]);
     const isLast = l === layerCount - 1;
-    const z = g.op("Add", [product, g.initializer(`layer_${l}_bias`, floatTensor([outputSize], bias))], {}, isLast ? "logits" : undefined);
+    const z = g.op(
+      "Add",
+      [product, g.initializer(`layer_${l}_bias`, floatTensor([outputSize], bias))],
+      {},
+      isLast ? "logits" : undefined,
+    );
     hidden = isLast ? z : g.op("Relu", [z]);
   }
   g.output("logits", "float32", ["batch", sizes[layerCount] as number]);

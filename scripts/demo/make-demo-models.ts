@@ -5,7 +5,14 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Feature } from "@/server/domain/feature-set/feature-spec";
 import { binaryMetrics, type BinaryMetrics } from "./binary-metrics";
-import { FRAUD_FEATURES, LABEL_COLUMN, encodeFraudFeatures, fraudExamplesToCsv, generateFraudExamples, type FraudExample } from "./fraud-dataset";
+import {
+  FRAUD_FEATURES,
+  LABEL_COLUMN,
+  encodeFraudFeatures,
+  fraudExamplesToCsv,
+  generateFraudExamples,
+  type FraudExample,
+} from "./fraud-dataset";
 import { buildFraudModelGraph } from "./fraud-model-graph";
 import { HEAVY_LAYER_SIZES, buildHeavyModelGraph, heavyParameterCount } from "./heavy-model-graph";
 import { createPrng } from "./prng";
@@ -71,7 +78,8 @@ const fraudRecipes: FraudRecipe[] = [
   },
   {
     version: 2,
-    description: "Card fraud, MLP with one hidden layer of 32 ReLU units: learns the feature interactions v1 cannot.",
+    description:
+      "Card fraud, MLP with one hidden layer of 32 ReLU units: learns the feature interactions v1 cannot.",
     algorithm: "mlp",
     train: { hiddenUnits: [32], epochs: 20, batchSize: 64, learningRate: 0.003, l2: 1e-4, seed: 2 },
     rows: TRAIN_ROWS,
@@ -79,7 +87,8 @@ const fraudRecipes: FraudRecipe[] = [
   },
   {
     version: 3,
-    description: "Card fraud, MLP retrained on a 3,000-row extract with 20% corrupted labels: a regression on purpose.",
+    description:
+      "Card fraud, MLP retrained on a 3,000-row extract with 20% corrupted labels: a regression on purpose.",
     algorithm: "mlp",
     train: { hiddenUnits: [32], epochs: 5, batchSize: 64, learningRate: 0.003, l2: 1e-4, seed: 3 },
     rows: 3_000,
@@ -88,7 +97,8 @@ const fraudRecipes: FraudRecipe[] = [
 ];
 
 const sha256 = (bytes: Uint8Array | string) => createHash("sha256").update(bytes).digest("hex");
-const dataRef = (seed: number, rows: number, extra = "") => `synthetic://card-fraud?seed=${seed}&rows=${rows}${extra}`;
+const dataRef = (seed: number, rows: number, extra = "") =>
+  `synthetic://card-fraud?seed=${seed}&rows=${rows}${extra}`;
 
 async function writeArtifact(outDir: string, file: string, bytes: Uint8Array | string): Promise<string> {
   await writeFile(path.join(outDir, file), bytes);
@@ -109,11 +119,27 @@ function withLabelNoise(labels: number[], share: number, seed: number): number[]
   return labels.map((label) => (prng.bernoulli(share) ? 1 - label : label));
 }
 
-async function makeFraudModel(outDir: string, recipe: FraudRecipe, train: FraudExample[], holdout: FraudExample[]): Promise<DemoModel> {
+async function makeFraudModel(
+  outDir: string,
+  recipe: FraudRecipe,
+  train: FraudExample[],
+  holdout: FraudExample[],
+): Promise<DemoModel> {
   const rows = train.slice(0, recipe.rows);
-  const labels = withLabelNoise(rows.map((example) => Number(example.isFraud)), recipe.labelNoise, recipe.train.seed);
-  const model = trainBinaryModel(rows.map((example) => encodeFraudFeatures(example.features)), labels, FRAUD_FEATURES, recipe.train);
-  const probabilities = holdout.map((example) => predictProbability(model, encodeFraudFeatures(example.features)));
+  const labels = withLabelNoise(
+    rows.map((example) => Number(example.isFraud)),
+    recipe.labelNoise,
+    recipe.train.seed,
+  );
+  const model = trainBinaryModel(
+    rows.map((example) => encodeFraudFeatures(example.features)),
+    labels,
+    FRAUD_FEATURES,
+    recipe.train,
+  );
+  const probabilities = holdout.map((example) =>
+    predictProbability(model, encodeFraudFeatures(example.features)),
+  );
   const file = `fraud-v${recipe.version}.onnx`;
   const bytes = buildFraudModelGraph(model, {
     name: `card-fraud-v${recipe.version}`,
@@ -129,7 +155,11 @@ async function makeFraudModel(outDir: string, recipe: FraudRecipe, train: FraudE
     sha256: await writeArtifact(outDir, file, bytes),
     description: recipe.description,
     task: "binary-classification",
-    metrics: binaryMetrics(probabilities, holdout.map((example) => Number(example.isFraud)), model.threshold),
+    metrics: binaryMetrics(
+      probabilities,
+      holdout.map((example) => Number(example.isFraud)),
+      model.threshold,
+    ),
     lineage: {
       gitCommit: null,
       dataRef: dataRef(TRAIN_SEED, recipe.rows, noise),
@@ -146,7 +176,11 @@ async function makeFraudModel(outDir: string, recipe: FraudRecipe, train: FraudE
 
 async function makeHeavyModel(outDir: string): Promise<DemoModel> {
   const description = `Benchmark MLP ${HEAVY_LAYER_SIZES.join("-")} with seeded random weights; its outputs mean nothing.`;
-  const bytes = buildHeavyModelGraph({ seed: HEAVY_SEED, producerVersion: GENERATOR_VERSION, docString: description });
+  const bytes = buildHeavyModelGraph({
+    seed: HEAVY_SEED,
+    producerVersion: GENERATOR_VERSION,
+    docString: description,
+  });
   return {
     name: "heavy-mlp",
     version: 1,
@@ -158,7 +192,11 @@ async function makeHeavyModel(outDir: string): Promise<DemoModel> {
     lineage: {
       gitCommit: null,
       dataRef: `synthetic://random-weights?seed=${HEAVY_SEED}`,
-      tags: { algorithm: "mlp", layers: HEAVY_LAYER_SIZES.join("-"), parameters: String(heavyParameterCount()) },
+      tags: {
+        algorithm: "mlp",
+        layers: HEAVY_LAYER_SIZES.join("-"),
+        parameters: String(heavyParameterCount()),
+      },
     },
   };
 }
@@ -167,7 +205,9 @@ async function makeHeavyModel(outDir: string): Promise<DemoModel> {
  * Writes the demo models, data files and manifest.json into outDir. The output is the same
  * bytes on every run; when an up-to-date manifest and all its files exist, nothing is redone.
  */
-export async function makeDemoModels(outDir: string): Promise<{ manifest: DemoManifest; generated: boolean }> {
+export async function makeDemoModels(
+  outDir: string,
+): Promise<{ manifest: DemoManifest; generated: boolean }> {
   const existing = await readUpToDateManifest(outDir);
   if (existing) return { manifest: existing, generated: false };
 
@@ -218,7 +258,10 @@ async function main(): Promise<void> {
     return;
   }
   for (const model of manifest.models) {
-    const metrics = "auc" in model.metrics ? ` auc=${model.metrics.auc} logLoss=${model.metrics.logLoss} threshold=${model.metrics.threshold}` : "";
+    const metrics =
+      "auc" in model.metrics
+        ? ` auc=${model.metrics.auc} logLoss=${model.metrics.logLoss} threshold=${model.metrics.threshold}`
+        : "";
     console.log(`${model.file}${metrics}`);
   }
   console.log(`wrote ${outDir} in ${((performance.now() - startedMs) / 1000).toFixed(1)} s`);

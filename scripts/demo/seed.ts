@@ -17,7 +17,8 @@ import { makeDemoModels, type DemoManifest } from "./make-demo-models";
 export const DEMO_DIR = path.resolve(import.meta.dirname, "../../data/demo");
 
 const MODEL_DESCRIPTIONS: Record<string, string> = {
-  "card-fraud": "Scores card transactions for fraud; v3 is deliberately regressed for gate and rollback demos.",
+  "card-fraud":
+    "Scores card transactions for fraud; v3 is deliberately regressed for gate and rollback demos.",
   "heavy-mlp": "A compute-heavy MLP (21M parameters) used by the serving benchmarks.",
 };
 
@@ -30,7 +31,12 @@ export async function seedDemo(log: (line: string) => void = console.log): Promi
   const team = await resolveTeam(readEnv().DEFAULT_TEAM_SLUG);
   const featureSetVersion = await seedFeatureSet(team.id, manifest, log);
   for (const demoModel of manifest.models) {
-    await seedModelVersion(team.id, demoModel, demoModel.task === "binary-classification" ? featureSetVersion : null, log);
+    await seedModelVersion(
+      team.id,
+      demoModel,
+      demoModel.task === "binary-classification" ? featureSetVersion : null,
+      log,
+    );
   }
   await seedDeployment(team.id, log);
 }
@@ -39,10 +45,28 @@ export const DEMO_DEPLOYMENT = "card-fraud-prod";
 
 /** Production serves v1 with v2 as a 10% canary: the state a rollout demo starts from. */
 async function seedDeployment(teamId: string, log: (line: string) => void) {
-  const existing = await getDb().deployment.findUnique({ where: { teamId_name: { teamId, name: DEMO_DEPLOYMENT } } });
+  const existing = await getDb().deployment.findUnique({
+    where: { teamId_name: { teamId, name: DEMO_DEPLOYMENT } },
+  });
   if (existing) return;
-  await createDeployment(teamId, { name: DEMO_DEPLOYMENT, modelName: "card-fraud", versionNumber: 1, environment: "production", maxBatchSize: 64, maxQueueDelayMs: 2 }, "demo");
-  await changeTraffic({ teamId, deploymentName: DEMO_DEPLOYMENT, change: { kind: "canary", versionNumber: 2, weightPercent: 10 }, actor: "demo" });
+  await createDeployment(
+    teamId,
+    {
+      name: DEMO_DEPLOYMENT,
+      modelName: "card-fraud",
+      versionNumber: 1,
+      environment: "production",
+      maxBatchSize: 64,
+      maxQueueDelayMs: 2,
+    },
+    "demo",
+  );
+  await changeTraffic({
+    teamId,
+    deploymentName: DEMO_DEPLOYMENT,
+    change: { kind: "canary", versionNumber: 2, weightPercent: 10 },
+    actor: "demo",
+  });
   log(`deployment ${DEMO_DEPLOYMENT}: v1 90%, v2 10% canary`);
 }
 
@@ -50,8 +74,14 @@ async function seedFeatureSet(teamId: string, manifest: DemoManifest, log: (line
   const db = getDb();
   const name = manifest.featureSet.name;
   let featureSet = await db.featureSet.findUnique({ where: { teamId_name: { teamId, name } } });
-  featureSet ??= await createFeatureSet(teamId, { name, description: "Transaction features of the card-fraud models, baseline from the training sample." });
-  const existing = await db.featureSetVersion.findFirst({ where: { featureSetId: featureSet.id }, orderBy: { number: "asc" } });
+  featureSet ??= await createFeatureSet(teamId, {
+    name,
+    description: "Transaction features of the card-fraud models, baseline from the training sample.",
+  });
+  const existing = await db.featureSetVersion.findFirst({
+    where: { featureSetId: featureSet.id },
+    orderBy: { number: "asc" },
+  });
   if (existing) return { name, version: existing.number };
   const sample = manifest.datasets.find((dataset) => !dataset.hasLabel)!;
   const created = await createFeatureSetVersion({
@@ -60,7 +90,9 @@ async function seedFeatureSet(teamId: string, manifest: DemoManifest, log: (line
     csvBytes: await readFile(path.join(DEMO_DIR, sample.file)),
     featureSource: { kind: "explicit", features: manifest.featureSet.features },
   });
-  log(`feature set ${name} v${created.number}: ${created.featureCount} features, baseline from ${created.sampleRowCount} rows`);
+  log(
+    `feature set ${name} v${created.number}: ${created.featureCount} features, baseline from ${created.sampleRowCount} rows`,
+  );
   return { name, version: created.number };
 }
 
@@ -73,9 +105,15 @@ async function seedModelVersion(
   const db = getDb();
   const model =
     (await db.model.findUnique({ where: { teamId_name: { teamId, name: demoModel.name } } })) ??
-    (await createModel(teamId, { name: demoModel.name, task: demoModel.task, description: MODEL_DESCRIPTIONS[demoModel.name] ?? "" }));
+    (await createModel(teamId, {
+      name: demoModel.name,
+      task: demoModel.task,
+      description: MODEL_DESCRIPTIONS[demoModel.name] ?? "",
+    }));
   const bytes = await readFile(path.join(DEMO_DIR, demoModel.file));
-  const registered = await db.modelVersion.findUnique({ where: { modelId_artifactSha256: { modelId: model.id, artifactSha256: sha256Hex(bytes) } } });
+  const registered = await db.modelVersion.findUnique({
+    where: { modelId_artifactSha256: { modelId: model.id, artifactSha256: sha256Hex(bytes) } },
+  });
   if (registered) return;
   const version = await registerModelVersion({
     teamId,

@@ -13,7 +13,15 @@ const ROOT = path.resolve(import.meta.dirname, "../..");
 const NEXT_BIN = path.join(ROOT, "node_modules/.bin/next");
 const TSX_BIN = path.join(ROOT, "node_modules/.bin/tsx");
 /** What a production build is made from: when any of it is newer than the build, rebuild. */
-const BUILD_INPUTS = ["app", "server", "generated", "next.config.js", "postcss.config.mjs", "package-lock.json", "tsconfig.json"];
+const BUILD_INPUTS = [
+  "app",
+  "server",
+  "generated",
+  "next.config.js",
+  "postcss.config.mjs",
+  "package-lock.json",
+  "tsconfig.json",
+];
 
 /**
  * `npm run demo`: migrate, seed, build when sources changed, then run the console, the gateway,
@@ -21,7 +29,8 @@ const BUILD_INPUTS = ["app", "server", "generated", "next.config.js", "postcss.c
  */
 export async function startDemo(port = Number(process.env.PORT ?? 3000)): Promise<void> {
   const { DATABASE_URL } = readEnv();
-  if (await ensureDatabaseExists(DATABASE_URL)) console.log(`created database ${new URL(DATABASE_URL).pathname.slice(1)}`);
+  if (await ensureDatabaseExists(DATABASE_URL))
+    console.log(`created database ${new URL(DATABASE_URL).pathname.slice(1)}`);
   const applied = await applyMigrations(DATABASE_URL);
   if (applied.length) console.log(`applied migrations: ${applied.join(", ")}`);
   await seedDemo();
@@ -32,14 +41,36 @@ export async function startDemo(port = Number(process.env.PORT ?? 3000)): Promis
 
   const gatewayPort = Number(process.env.GATEWAY_PORT ?? 8080);
   const services: Service[] = [
-    { name: "web", command: NEXT_BIN, args: ["start", "--port", String(port)], env: { GATEWAY_PUBLIC_URL: process.env.GATEWAY_PUBLIC_URL ?? `http://localhost:${gatewayPort}` } },
-    { name: "gateway", command: TSX_BIN, args: ["server/gateway/main.ts"], env: { GATEWAY_PORT: String(gatewayPort) } },
-    { name: "worker", command: TSX_BIN, args: ["workers/main.ts"], env: { ARTIFACT_SOURCE_URL: `http://127.0.0.1:${port}` } },
+    {
+      name: "web",
+      command: NEXT_BIN,
+      args: ["start", "--port", String(port)],
+      env: { GATEWAY_PUBLIC_URL: process.env.GATEWAY_PUBLIC_URL ?? `http://localhost:${gatewayPort}` },
+    },
+    {
+      name: "gateway",
+      command: TSX_BIN,
+      args: ["server/gateway/main.ts"],
+      env: { GATEWAY_PORT: String(gatewayPort) },
+    },
+    {
+      name: "worker",
+      command: TSX_BIN,
+      args: ["workers/main.ts"],
+      env: { ARTIFACT_SOURCE_URL: `http://127.0.0.1:${port}` },
+    },
   ];
   if (process.env.DEMO_TRAFFIC !== "0") {
-    services.push({ name: "traffic", command: TSX_BIN, args: ["scripts/demo/traffic.ts"], env: { GATEWAY_PORT: String(gatewayPort), DEMO_DEPLOYMENT } });
+    services.push({
+      name: "traffic",
+      command: TSX_BIN,
+      args: ["scripts/demo/traffic.ts"],
+      env: { GATEWAY_PORT: String(gatewayPort), DEMO_DEPLOYMENT },
+    });
   }
-  console.log(`\nMLOps console: http://localhost:${port}   inference gateway: http://localhost:${gatewayPort}/v2\n`);
+  console.log(
+    `\nMLOps console: http://localhost:${port}   inference gateway: http://localhost:${gatewayPort}/v2\n`,
+  );
   await runTogether(services);
 }
 
@@ -103,13 +134,21 @@ async function newestModificationMs(target: string): Promise<number> {
   if (!info) return 0;
   if (!info.isDirectory()) return info.mtimeMs;
   const entries = await readdir(target, { recursive: true, withFileTypes: true });
-  const times = await Promise.all(entries.filter((entry) => entry.isFile()).map(async (entry) => (await stat(path.join(entry.parentPath, entry.name))).mtimeMs));
+  const times = await Promise.all(
+    entries
+      .filter((entry) => entry.isFile())
+      .map(async (entry) => (await stat(path.join(entry.parentPath, entry.name))).mtimeMs),
+  );
   return Math.max(info.mtimeMs, ...times);
 }
 
 function run(command: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+    const child = spawn(command, args, {
+      cwd: ROOT,
+      stdio: "inherit",
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+    });
     const forward = (signal: NodeJS.Signals) => child.kill(signal);
     process.once("SIGINT", forward);
     process.once("SIGTERM", forward);

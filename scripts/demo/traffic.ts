@@ -6,7 +6,17 @@ import { encodeFraudFeatures, generateFraudExamples } from "./fraud-dataset";
  * Demo traffic: card transactions sent to a deployment through the gateway at a steady rate,
  * one to four rows per request, some with a sticky key, so the console's charts fill up.
  */
-export async function sendDemoTraffic({ gatewayUrl, deployment, requestsPerSecond, signal }: { gatewayUrl: string; deployment: string; requestsPerSecond: number; signal?: AbortSignal }) {
+export async function sendDemoTraffic({
+  gatewayUrl,
+  deployment,
+  requestsPerSecond,
+  signal,
+}: {
+  gatewayUrl: string;
+  deployment: string;
+  requestsPerSecond: number;
+  signal?: AbortSignal;
+}) {
   const examples = generateFraudExamples(10_000, 2026);
   const url = `${gatewayUrl}/v2/models/${deployment}/infer`;
   let sent = 0;
@@ -17,7 +27,14 @@ export async function sendDemoTraffic({ gatewayUrl, deployment, requestsPerSecon
     const batch = Array.from({ length: rows }, (_, index) => examples[(sent * 4 + index) % examples.length]!);
     const body = {
       id: `demo-${sent}`,
-      inputs: [{ name: "features", datatype: "FP32", shape: [rows, 14], data: batch.flatMap((example) => Array.from(encodeFraudFeatures(example.features))) }],
+      inputs: [
+        {
+          name: "features",
+          datatype: "FP32",
+          shape: [rows, 14],
+          data: batch.flatMap((example) => Array.from(encodeFraudFeatures(example.features))),
+        },
+      ],
     };
     const headers: Record<string, string> = { "content-type": "application/json" };
     if (sent % 5 === 0) headers["x-sticky-key"] = `customer-${sent % 50}`;

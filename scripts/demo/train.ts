@@ -47,9 +47,13 @@ function fitPreprocessing(inputs: readonly Float32Array[], features: readonly Fe
     if (feature.dtype === "category") categoricalColumns.push({ column, size: feature.categories.length });
     else numericColumns.push(column);
   });
-  const mean = numericColumns.map((column) => inputs.reduce((sum, row) => sum + (row[column] as number), 0) / inputs.length);
+  const mean = numericColumns.map(
+    (column) => inputs.reduce((sum, row) => sum + (row[column] as number), 0) / inputs.length,
+  );
   const std = numericColumns.map((column, k) => {
-    const variance = inputs.reduce((sum, row) => sum + ((row[column] as number) - (mean[k] as number)) ** 2, 0) / inputs.length;
+    const variance =
+      inputs.reduce((sum, row) => sum + ((row[column] as number) - (mean[k] as number)) ** 2, 0) /
+      inputs.length;
     // A constant column would divide by zero; leaving it unscaled is harmless.
     return Math.sqrt(variance) || 1;
   });
@@ -57,7 +61,10 @@ function fitPreprocessing(inputs: readonly Float32Array[], features: readonly Fe
 }
 
 function designWidth(preprocessing: Preprocessing): number {
-  return preprocessing.numericColumns.length + preprocessing.categoricalColumns.reduce((sum, { size }) => sum + size, 0);
+  return (
+    preprocessing.numericColumns.length +
+    preprocessing.categoricalColumns.reduce((sum, { size }) => sum + size, 0)
+  );
 }
 
 function designRow(preprocessing: Preprocessing, input: Float32Array): Float64Array {
@@ -76,7 +83,12 @@ function designRow(preprocessing: Preprocessing, input: Float32Array): Float64Ar
   return row;
 }
 
-function createLayer(inputSize: number, outputSize: number, activation: DenseLayer["activation"], prng: Prng): DenseLayer {
+function createLayer(
+  inputSize: number,
+  outputSize: number,
+  activation: DenseLayer["activation"],
+  prng: Prng,
+): DenseLayer {
   const scale = Math.sqrt(2 / inputSize); // He initialization, suited to ReLU
   const weights = Float64Array.from({ length: inputSize * outputSize }, () => prng.normal(0, scale));
   return { inputSize, outputSize, weights, bias: new Float64Array(outputSize), activation };
@@ -91,7 +103,8 @@ function forward(layers: readonly DenseLayer[], input: Float64Array): Float64Arr
     for (let i = 0; i < layer.inputSize; i++) {
       const value = previous[i] as number;
       if (value === 0) continue; // one-hot and ReLU outputs are mostly zeros
-      for (let j = 0; j < layer.outputSize; j++) output[j] = (output[j] as number) + value * (layer.weights[i * layer.outputSize + j] as number);
+      for (let j = 0; j < layer.outputSize; j++)
+        output[j] = (output[j] as number) + value * (layer.weights[i * layer.outputSize + j] as number);
     }
     for (let j = 0; j < layer.outputSize; j++) {
       const z = output[j] as number;
@@ -113,7 +126,10 @@ class Adam {
   private readonly v: Float64Array;
   private step = 0;
 
-  constructor(size: number, private readonly learningRate: number) {
+  constructor(
+    size: number,
+    private readonly learningRate: number,
+  ) {
     this.m = new Float64Array(size);
     this.v = new Float64Array(size);
   }
@@ -136,7 +152,13 @@ class Adam {
 }
 
 /** Adds the gradient of the log loss of one example to the layers' gradient buffers. */
-function backpropagate(layers: readonly DenseLayer[], activations: Float64Array[], label: number, gradW: Float64Array[], gradB: Float64Array[]): void {
+function backpropagate(
+  layers: readonly DenseLayer[],
+  activations: Float64Array[],
+  label: number,
+  gradW: Float64Array[],
+  gradB: Float64Array[],
+): void {
   // For a sigmoid output under log loss, d(loss)/dz is simply p - y.
   let delta = Float64Array.of(((activations[layers.length] as Float64Array)[0] as number) - label);
   for (let l = layers.length - 1; l >= 0; l--) {
@@ -172,12 +194,21 @@ function shuffledIndexes(count: number, prng: Prng): number[] {
 }
 
 /** Mini-batch Adam on log loss; fully deterministic for a given seed. */
-export function trainBinaryModel(inputs: readonly Float32Array[], labels: readonly number[], features: readonly Feature[], options: TrainOptions): BinaryModel {
+export function trainBinaryModel(
+  inputs: readonly Float32Array[],
+  labels: readonly number[],
+  features: readonly Feature[],
+  options: TrainOptions,
+): BinaryModel {
   const prng = createPrng(options.seed);
   const preprocessing = fitPreprocessing(inputs, features);
   const rows = inputs.map((input) => designRow(preprocessing, input));
   const sizes = [designWidth(preprocessing), ...options.hiddenUnits, 1];
-  const layers = sizes.slice(1).map((size, l) => createLayer(sizes[l] as number, size, l === sizes.length - 2 ? "sigmoid" : "relu", prng));
+  const layers = sizes
+    .slice(1)
+    .map((size, l) =>
+      createLayer(sizes[l] as number, size, l === sizes.length - 2 ? "sigmoid" : "relu", prng),
+    );
   const gradW = layers.map((layer) => new Float64Array(layer.weights.length));
   const gradB = layers.map((layer) => new Float64Array(layer.bias.length));
   const offsets: number[] = [];
@@ -194,11 +225,19 @@ export function trainBinaryModel(inputs: readonly Float32Array[], labels: readon
       const batch = order.slice(start, start + options.batchSize);
       gradW.forEach((g) => g.fill(0));
       gradB.forEach((g) => g.fill(0));
-      for (const index of batch) backpropagate(layers, forward(layers, rows[index] as Float64Array), labels[index] as number, gradW, gradB);
+      for (const index of batch)
+        backpropagate(
+          layers,
+          forward(layers, rows[index] as Float64Array),
+          labels[index] as number,
+          gradW,
+          gradB,
+        );
       adam.nextStep();
       layers.forEach((layer, l) => {
         const gw = gradW[l] as Float64Array;
-        for (let k = 0; k < gw.length; k++) gw[k] = (gw[k] as number) / batch.length + options.l2 * (layer.weights[k] as number);
+        for (let k = 0; k < gw.length; k++)
+          gw[k] = (gw[k] as number) / batch.length + options.l2 * (layer.weights[k] as number);
         const gb = (gradB[l] as Float64Array).map((g) => g / batch.length);
         adam.update(layer.weights, gw, offsets[2 * l] as number);
         adam.update(layer.bias, gb, offsets[2 * l + 1] as number);

@@ -6,4 +6,7 @@ export const ZResourceName = z
   .trim()
   .min(1, "name is required")
   .max(63, "name must be at most 63 characters")
-  .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, "name may contain lowercase letters, digits and inner hyphens only");
+  .regex(
+    /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/,
+    "name may contain lowercase letters, digits and inner hyphens only",
+  );

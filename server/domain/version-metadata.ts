@@ -13,9 +13,17 @@ export const ZVersionMetadata = z.object({
     .regex(/^[0-9a-f]{7,40}$/i, "gitCommit must be a 7 to 40 character hex commit id")
     .nullish()
     .transform((value) => value ?? null),
-  dataRef: z.string().trim().max(1000).nullish().transform((value) => value || null),
+  dataRef: z
+    .string()
+    .trim()
+    .max(1000)
+    .nullish()
+    .transform((value) => value || null),
   tags: ZVersionTags.default({}),
-  featureSet: z.object({ name: z.string().min(1), version: z.number().int().positive() }).nullish().transform((value) => value ?? null),
+  featureSet: z
+    .object({ name: z.string().min(1), version: z.number().int().positive() })
+    .nullish()
+    .transform((value) => value ?? null),
 });
 export type VersionMetadata = z.output<typeof ZVersionMetadata>;
 export type VersionMetadataInput = z.input<typeof ZVersionMetadata>;

@@ -26,23 +26,35 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
   const app = Fastify({ bodyLimit: deps.maxBodyBytes, logger: false });
 
   app.setErrorHandler((error, request, reply) => {
-    if (error instanceof AppError) return reply.code(HTTP_STATUS_BY_APP_ERROR[error.code]).send(errorBody(error.message));
+    if (error instanceof AppError)
+      return reply.code(HTTP_STATUS_BY_APP_ERROR[error.code]).send(errorBody(error.message));
     if (error instanceof DeadlineExceeded) return reply.code(504).send(errorBody(error.message));
     const fastifyError = error as { statusCode?: number; code?: string; message: string };
-    if (fastifyError.code === "FST_ERR_CTP_BODY_TOO_LARGE") return reply.code(413).send(errorBody(`the body is over the ${deps.maxBodyBytes} byte limit`));
+    if (fastifyError.code === "FST_ERR_CTP_BODY_TOO_LARGE")
+      return reply.code(413).send(errorBody(`the body is over the ${deps.maxBodyBytes} byte limit`));
     // Fastify 5's JSON parser drops the SyntaxError's detail and throws this code instead.
-    if (fastifyError.code === "FST_ERR_CTP_INVALID_JSON_BODY") return reply.code(400).send(errorBody("the body is not valid JSON"));
+    if (fastifyError.code === "FST_ERR_CTP_INVALID_JSON_BODY")
+      return reply.code(400).send(errorBody("the body is not valid JSON"));
     if (fastifyError.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
-      return reply.code(415).send(errorBody(`content-type '${request.headers["content-type"] ?? ""}' is not supported; send application/json`));
+      return reply
+        .code(415)
+        .send(
+          errorBody(
+            `content-type '${request.headers["content-type"] ?? ""}' is not supported; send application/json`,
+          ),
+        );
     }
-    if (fastifyError.statusCode && fastifyError.statusCode < 500) return reply.code(fastifyError.statusCode).send(errorBody(fastifyError.message));
+    if (fastifyError.statusCode && fastifyError.statusCode < 500)
+      return reply.code(fastifyError.statusCode).send(errorBody(fastifyError.message));
     if (/Connection is closed|Stream isn't writeable|ECONNREFUSED/.test(fastifyError.message)) {
       return reply.code(503).send(errorBody(`the serving queue is unavailable: ${fastifyError.message}`));
     }
     console.error("gateway error:", error);
     return reply.code(500).send(errorBody(`internal error: ${fastifyError.message}`));
   });
-  app.setNotFoundHandler((request, reply) => reply.code(404).send(errorBody(`no route ${request.method} ${request.url}`)));
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send(errorBody(`no route ${request.method} ${request.url}`)),
+  );
 
   app.get("/v2/health/live", async () => ({ live: true }));
   app.get("/v2/health/ready", async (_request, reply) => {
@@ -55,21 +67,43 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     const deployment = await deploymentOrThrow(deps.cache, params.name);
     const version = params.version ? versionOrThrow(deployment, params.version) : primaryVersion(deployment);
     const versions = [...deployment.versionsByNumber.keys()].sort((a, b) => a - b).map(String);
-    return modelMetadataResponse({ name: deployment.name, versions, platform: "onnxruntime_onnx", signature: version.signature });
+    return modelMetadataResponse({
+      name: deployment.name,
+      versions,
+      platform: "onnxruntime_onnx",
+      signature: version.signature,
+    });
   };
   app.get<{ Params: ModelParams }>("/v2/models/:name", (request) => metadata(request.params));
-  app.get<{ Params: ModelParams }>("/v2/models/:name/versions/:version", (request) => metadata(request.params));
+  app.get<{ Params: ModelParams }>("/v2/models/:name/versions/:version", (request) =>
+    metadata(request.params),
+  );
 
   const ready = async (params: ModelParams, reply: FastifyReply) => {
     const deployment = await deploymentOrThrow(deps.cache, params.name);
     if (params.version) versionOrThrow(deployment, params.version);
     const workers = await deps.dispatcher.workerCount();
-    return reply.code(workers > 0 ? 200 : 503).send({ name: deployment.name, ready: workers > 0, ...(workers === 0 && { error: "no serving worker is running" }) });
+    return reply
+      .code(workers > 0 ? 200 : 503)
+      .send({
+        name: deployment.name,
+        ready: workers > 0,
+        ...(workers === 0 && { error: "no serving worker is running" }),
+      });
   };
-  app.get<{ Params: ModelParams }>("/v2/models/:name/ready", (request, reply) => ready(request.params, reply));
-  app.get<{ Params: ModelParams }>("/v2/models/:name/versions/:version/ready", (request, reply) => ready(request.params, reply));
+  app.get<{ Params: ModelParams }>("/v2/models/:name/ready", (request, reply) =>
+    ready(request.params, reply),
+  );
+  app.get<{ Params: ModelParams }>("/v2/models/:name/versions/:version/ready", (request, reply) =>
+    ready(request.params, reply),
+  );
 
-  const infer = async (params: ModelParams, body: unknown, headers: Record<string, string | string[] | undefined>, reply: FastifyReply) => {
+  const infer = async (
+    params: ModelParams,
+    body: unknown,
+    headers: Record<string, string | string[] | undefined>,
+    reply: FastifyReply,
+  ) => {
     const deployment = await deploymentOrThrow(deps.cache, params.name);
     const answer = await deps.inference.infer({
       deployment,
@@ -80,8 +114,12 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     });
     return reply.code(answer.status).headers(answer.headers).send(answer.body);
   };
-  app.post<{ Params: ModelParams }>("/v2/models/:name/infer", (request, reply) => infer(request.params, request.body, request.headers, reply));
-  app.post<{ Params: ModelParams }>("/v2/models/:name/versions/:version/infer", (request, reply) => infer(request.params, request.body, request.headers, reply));
+  app.post<{ Params: ModelParams }>("/v2/models/:name/infer", (request, reply) =>
+    infer(request.params, request.body, request.headers, reply),
+  );
+  app.post<{ Params: ModelParams }>("/v2/models/:name/versions/:version/infer", (request, reply) =>
+    infer(request.params, request.body, request.headers, reply),
+  );
 
   return app;
 }
@@ -95,8 +133,14 @@ async function deploymentOrThrow(cache: DeploymentCache, name: string): Promise<
 function versionOrThrow(deployment: CachedDeployment, raw: string) {
   const version = /^[1-9][0-9]*$/.test(raw) ? deployment.versionsByNumber.get(Number(raw)) : undefined;
   if (!version) {
-    const served = [...deployment.versionsByNumber.keys()].sort((a, b) => a - b).map((n) => `v${n}`).join(", ");
-    throw new AppError("NOT_FOUND", `deployment '${deployment.name}' does not serve version '${raw}' (revision ${deployment.revisionNumber} serves ${served})`);
+    const served = [...deployment.versionsByNumber.keys()]
+      .sort((a, b) => a - b)
+      .map((n) => `v${n}`)
+      .join(", ");
+    throw new AppError(
+      "NOT_FOUND",
+      `deployment '${deployment.name}' does not serve version '${raw}' (revision ${deployment.revisionNumber} serves ${served})`,
+    );
   }
   return version;
 }
@@ -114,6 +158,10 @@ function header(headers: Record<string, string | string[] | undefined>, name: st
 
 function requestTimeout(raw: string | null, maxMs: number): number {
   const asked = raw === null ? NaN : Number(raw);
-  if (raw !== null && !(Number.isInteger(asked) && asked > 0)) throw new AppError("BAD_REQUEST", `x-timeout-ms must be a positive integer of milliseconds, not '${raw}'`);
+  if (raw !== null && !(Number.isInteger(asked) && asked > 0))
+    throw new AppError(
+      "BAD_REQUEST",
+      `x-timeout-ms must be a positive integer of milliseconds, not '${raw}'`,
+    );
   return Number.isNaN(asked) ? maxMs : Math.min(asked, maxMs);
 }

@@ -42,6 +42,8 @@ function compile(deployment: ServingDeployment): CachedDeployment {
   return {
     ...deployment,
     routing: compileRouting(deployment.target),
-    versionsByNumber: new Map([...deployment.versions.values()].map((version) => [version.versionNumber, version])),
+    versionsByNumber: new Map(
+      [...deployment.versions.values()].map((version) => [version.versionNumber, version]),
+    ),
   };
 }

@@ -14,7 +14,10 @@ export class HashIncrements {
     label: string,
     flushIntervalMs = 1_000,
   ) {
-    this.timer = setInterval(() => void this.flush().catch((error: Error) => console.error(`${label}: ${error.message}`)), flushIntervalMs);
+    this.timer = setInterval(
+      () => void this.flush().catch((error: Error) => console.error(`${label}: ${error.message}`)),
+      flushIntervalMs,
+    );
     this.timer.unref();
   }
 

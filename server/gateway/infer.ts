@@ -33,7 +33,10 @@ export interface InferenceAnswer {
  * job, await it with a deadline, answer, then copy the request to shadow versions.
  */
 export class InferenceService {
-  private readonly batchers = new Map<string, { batcher: VersionBatcher; settings: { maxBatchSize: number; maxQueueDelayMs: number } }>();
+  private readonly batchers = new Map<
+    string,
+    { batcher: VersionBatcher; settings: { maxBatchSize: number; maxQueueDelayMs: number } }
+  >();
   private readonly pendingByDeployment = new Map<string, number>();
 
   constructor(
@@ -49,43 +52,91 @@ export class InferenceService {
     const parsed = parseInferRequest(call.body, version.signature, { maxBatchRows: MAX_ROWS_PER_REQUEST });
     const pending = this.pendingByDeployment.get(deployment.id) ?? 0;
     if (pending >= this.limits.maxPendingPerDeployment) {
-      return { status: 429, body: { error: `deployment '${deployment.name}' has ${pending} requests waiting, its limit; retry later` }, headers: { "retry-after": "1" } };
+      return {
+        status: 429,
+        body: {
+          error: `deployment '${deployment.name}' has ${pending} requests waiting, its limit; retry later`,
+        },
+        headers: { "retry-after": "1" },
+      };
     }
-    const request: ServingRequest = { requestId: randomUUID(), inputs: parsed.inputs, outputNames: parsed.outputNames };
+    const request: ServingRequest = {
+      requestId: randomUUID(),
+      inputs: parsed.inputs,
+      outputNames: parsed.outputNames,
+    };
     const startedNs = process.hrtime.bigint();
     this.pendingByDeployment.set(deployment.id, pending + 1);
     const submitted = this.batcherFor(deployment, version).submit(request, parsed.batchRows);
     // A request past its deadline still occupies a worker until its job ends: it counts until then.
     submitted
       .catch(() => undefined)
-      .finally(() => this.pendingByDeployment.set(deployment.id, (this.pendingByDeployment.get(deployment.id) ?? 1) - 1));
+      .finally(() =>
+        this.pendingByDeployment.set(deployment.id, (this.pendingByDeployment.get(deployment.id) ?? 1) - 1),
+      );
     let answer: BatchedAnswer;
     try {
       answer = await withDeadline(submitted, call.timeoutMs);
     } catch (error) {
       // Deadlines and queue failures are errors of this version too, for the counters.
       const latencyUs = Number(process.hrtime.bigint() - startedNs) / 1_000;
-      this.counters.record({ deploymentId: deployment.id, versionId: version.versionId, ok: false, latencyUs, queueWaitUs: 0, computeUs: 0, batchRows: 0 });
+      this.counters.record({
+        deploymentId: deployment.id,
+        versionId: version.versionId,
+        ok: false,
+        latencyUs,
+        queueWaitUs: 0,
+        computeUs: 0,
+        batchRows: 0,
+      });
       throw error;
     }
     const latencyUs = Number(process.hrtime.bigint() - startedNs) / 1_000;
-    this.counters.record({ deploymentId: deployment.id, versionId: version.versionId, ok: answer.result.ok, latencyUs, queueWaitUs: answer.job.queueWaitUs, computeUs: answer.job.computeUs, batchRows: answer.job.batchRows });
-    const headers = { "x-model-version": String(version.versionNumber), "x-revision": String(deployment.revisionNumber) };
+    this.counters.record({
+      deploymentId: deployment.id,
+      versionId: version.versionId,
+      ok: answer.result.ok,
+      latencyUs,
+      queueWaitUs: answer.job.queueWaitUs,
+      computeUs: answer.job.computeUs,
+      batchRows: answer.job.batchRows,
+    });
+    const headers = {
+      "x-model-version": String(version.versionNumber),
+      "x-revision": String(deployment.revisionNumber),
+    };
     if (!answer.result.ok) {
-      return { status: 400, body: { error: `model '${deployment.name}' v${version.versionNumber} could not run this input: ${answer.result.error}` }, headers };
+      return {
+        status: 400,
+        body: {
+          error: `model '${deployment.name}' v${version.versionNumber} could not run this input: ${answer.result.error}`,
+        },
+        headers,
+      };
     }
     const outputs = answer.result.outputs;
-    if (call.pinnedVersion === null) setImmediate(() => this.shadow(deployment, request, parsed.batchRows, outputs, latencyUs, call.timeoutMs));
+    if (call.pinnedVersion === null)
+      setImmediate(() =>
+        this.shadow(deployment, request, parsed.batchRows, outputs, latencyUs, call.timeoutMs),
+      );
     return {
       status: 200,
-      body: inferResponse({ modelName: deployment.name, modelVersion: String(version.versionNumber), id: parsed.id, outputs }),
+      body: inferResponse({
+        modelName: deployment.name,
+        modelVersion: String(version.versionNumber),
+        id: parsed.id,
+        outputs,
+      }),
       headers,
     };
   }
 
   private chooseVersion({ deployment, pinnedVersion, stickyKey, body }: InferenceCall): ServingVersion {
     if (pinnedVersion) return pinnedVersion;
-    const requestId = typeof body === "object" && body !== null && typeof (body as { id?: unknown }).id === "string" ? (body as { id: string }).id : null;
+    const requestId =
+      typeof body === "object" && body !== null && typeof (body as { id?: unknown }).id === "string"
+        ? (body as { id: string }).id
+        : null;
     const chosen = deployment.routing.choose(stickyKey ?? requestId);
     return deployment.versions.get(chosen.versionId)!;
   }
@@ -98,7 +149,14 @@ export class InferenceService {
       const batcher = new VersionBatcher(
         (requests) =>
           this.dispatcher.dispatch(
-            { deploymentId: deployment.id, versionId: version.versionId, artifactSha256: version.artifactSha256, device: deployment.device, requests, enqueuedAtMs: Date.now() },
+            {
+              deploymentId: deployment.id,
+              versionId: version.versionId,
+              artifactSha256: version.artifactSha256,
+              device: deployment.device,
+              requests,
+              enqueuedAtMs: Date.now(),
+            },
             this.limits.jobTimeoutMs,
           ),
         () => settings,
@@ -113,19 +171,45 @@ export class InferenceService {
   }
 
   /** Shadows never delay or fail the primary: they run after it answered and only while there is room. */
-  private shadow(deployment: CachedDeployment, request: ServingRequest, rows: number, primaryOutputs: WireTensor[], primaryLatencyUs: number, timeoutMs: number): void {
+  private shadow(
+    deployment: CachedDeployment,
+    request: ServingRequest,
+    rows: number,
+    primaryOutputs: WireTensor[],
+    primaryLatencyUs: number,
+    timeoutMs: number,
+  ): void {
     if ((this.pendingByDeployment.get(deployment.id) ?? 0) > this.limits.maxPendingPerDeployment / 2) return;
     for (const shadowRef of deployment.target.shadows) {
       const version = deployment.versions.get(shadowRef.versionId);
       if (!version) continue;
       const startedNs = process.hrtime.bigint();
-      withDeadline(this.batcherFor(deployment, version).submit({ ...request, requestId: randomUUID() }, rows), timeoutMs)
+      withDeadline(
+        this.batcherFor(deployment, version).submit({ ...request, requestId: randomUUID() }, rows),
+        timeoutMs,
+      )
         .then((answer) => {
           const latencyUs = Number(process.hrtime.bigint() - startedNs) / 1_000;
-          this.counters.record({ deploymentId: deployment.id, versionId: version.versionId, ok: answer.result.ok, latencyUs, queueWaitUs: answer.job.queueWaitUs, computeUs: answer.job.computeUs, batchRows: answer.job.batchRows });
-          if (answer.result.ok) this.shadows.record(deployment.id, version.versionId, { outputs: primaryOutputs, latencyUs: primaryLatencyUs }, { outputs: answer.result.outputs, latencyUs });
+          this.counters.record({
+            deploymentId: deployment.id,
+            versionId: version.versionId,
+            ok: answer.result.ok,
+            latencyUs,
+            queueWaitUs: answer.job.queueWaitUs,
+            computeUs: answer.job.computeUs,
+            batchRows: answer.job.batchRows,
+          });
+          if (answer.result.ok)
+            this.shadows.record(
+              deployment.id,
+              version.versionId,
+              { outputs: primaryOutputs, latencyUs: primaryLatencyUs },
+              { outputs: answer.result.outputs, latencyUs },
+            );
         })
-        .catch((error: Error) => console.error(`shadow v${version.versionNumber} of ${deployment.name}: ${error.message}`));
+        .catch((error: Error) =>
+          console.error(`shadow v${version.versionNumber} of ${deployment.name}: ${error.message}`),
+        );
     }
   }
 }

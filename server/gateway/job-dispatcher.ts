@@ -1,6 +1,11 @@
 import { Queue, QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
-import { SERVING_JOB_OPTIONS, SERVING_QUEUE, type ServingJob, type ServingJobResult } from "@/server/queues/serving";
+import {
+  SERVING_JOB_OPTIONS,
+  SERVING_QUEUE,
+  type ServingJob,
+  type ServingJobResult,
+} from "@/server/queues/serving";
 
 export interface JobDispatcher {
   dispatch(job: ServingJob, timeoutMs: number): Promise<ServingJobResult>;
@@ -9,14 +14,23 @@ export interface JobDispatcher {
 }
 
 /** Puts serving jobs on the BullMQ queue and waits for their results via QueueEvents. */
-export function createJobDispatcher({ redisUrl, keyPrefix }: { redisUrl: string; keyPrefix: string }): JobDispatcher {
+export function createJobDispatcher({
+  redisUrl,
+  keyPrefix,
+}: {
+  redisUrl: string;
+  keyPrefix: string;
+}): JobDispatcher {
   const prefix = `${keyPrefix}bull`;
   // A producer fails fast when Redis is down (503) instead of queueing commands in memory.
   const queue = new Queue<ServingJob, ServingJobResult>(SERVING_QUEUE, {
     prefix,
     connection: new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }),
   });
-  const events = new QueueEvents(SERVING_QUEUE, { prefix, connection: new Redis(redisUrl, { maxRetriesPerRequest: null }) });
+  const events = new QueueEvents(SERVING_QUEUE, {
+    prefix,
+    connection: new Redis(redisUrl, { maxRetriesPerRequest: null }),
+  });
   // Every waiting job adds listeners; thousands may wait at once.
   events.setMaxListeners(0);
   queue.setMaxListeners(0);
@@ -32,7 +46,8 @@ export function createJobDispatcher({ redisUrl, keyPrefix }: { redisUrl: string;
       return (await job.waitUntilFinished(events, timeoutMs)) as ServingJobResult;
     },
     async workerCount() {
-      if (Date.now() - workers.readAtMs > 1_000) workers = { count: (await queue.getWorkers()).length, readAtMs: Date.now() };
+      if (Date.now() - workers.readAtMs > 1_000)
+        workers = { count: (await queue.getWorkers()).length, readAtMs: Date.now() };
       return workers.count;
     },
     async close() {

@@ -1,6 +1,10 @@
 import type { Redis } from "ioredis";
 import type { WireTensor } from "@/server/domain/inference/datatypes";
-import { addShadowObservation, compareOutputs, emptyShadowStats } from "@/server/domain/traffic/shadow-comparison";
+import {
+  addShadowObservation,
+  compareOutputs,
+  emptyShadowStats,
+} from "@/server/domain/traffic/shadow-comparison";
 import { SHADOW_STATS_TTL_SECONDS, shadowStatsKey } from "@/server/queues/live-counters";
 import { HashIncrements } from "@/server/gateway/hash-increments";
 
@@ -15,9 +19,19 @@ export class ShadowRecorder {
     this.increments = new HashIncrements(redis, SHADOW_STATS_TTL_SECONDS, "shadow stats", flushIntervalMs);
   }
 
-  record(deploymentId: string, shadowVersionId: string, primary: { outputs: WireTensor[]; latencyUs: number }, shadow: { outputs: WireTensor[]; latencyUs: number }): void {
+  record(
+    deploymentId: string,
+    shadowVersionId: string,
+    primary: { outputs: WireTensor[]; latencyUs: number },
+    shadow: { outputs: WireTensor[]; latencyUs: number },
+  ): void {
     const key = shadowStatsKey(deploymentId, shadowVersionId);
-    const observation = addShadowObservation(emptyShadowStats(), compareOutputs(primary.outputs, shadow.outputs), primary.latencyUs, shadow.latencyUs);
+    const observation = addShadowObservation(
+      emptyShadowStats(),
+      compareOutputs(primary.outputs, shadow.outputs),
+      primary.latencyUs,
+      shadow.latencyUs,
+    );
     for (const [field, value] of Object.entries(observation)) this.increments.increment(key, field, value);
   }
 

@@ -16,7 +16,11 @@ export async function startGateway(env: GatewayEnv) {
   // Until API keys land, the gateway serves the default team's deployments.
   const team = await resolveTeam(env.DEFAULT_TEAM_SLUG);
   const cache = new DeploymentCache((name) => loadServingDeployment(team.id, name));
-  const subscription = await subscribeToDeploymentChanges({ redisUrl: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, cache });
+  const subscription = await subscribeToDeploymentChanges({
+    redisUrl: env.REDIS_URL,
+    keyPrefix: env.REDIS_KEY_PREFIX,
+    cache,
+  });
   const dispatcher = createJobDispatcher({ redisUrl: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX });
   const counters = new TrafficCounters(getRedis());
   const shadows = new ShadowRecorder(getRedis());

@@ -6,7 +6,15 @@ import type { DeploymentCache } from "@/server/gateway/deployment-cache";
  * Drops a cached deployment when the console announces a change. After a reconnect, messages
  * may have been missed, so everything is dropped and reloaded on demand.
  */
-export async function subscribeToDeploymentChanges({ redisUrl, keyPrefix, cache }: { redisUrl: string; keyPrefix: string; cache: DeploymentCache }) {
+export async function subscribeToDeploymentChanges({
+  redisUrl,
+  keyPrefix,
+  cache,
+}: {
+  redisUrl: string;
+  keyPrefix: string;
+  cache: DeploymentCache;
+}) {
   const subscriber = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const channel = deploymentChangedChannel(keyPrefix);
   let connectedBefore = false;

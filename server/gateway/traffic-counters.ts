@@ -1,5 +1,10 @@
 import type { Redis } from "ioredis";
-import { MINUTE_MS, TRAFFIC_COUNTER_TTL_SECONDS, trafficField, trafficKey } from "@/server/queues/live-counters";
+import {
+  MINUTE_MS,
+  TRAFFIC_COUNTER_TTL_SECONDS,
+  trafficField,
+  trafficKey,
+} from "@/server/queues/live-counters";
 import { HashIncrements } from "@/server/gateway/hash-increments";
 
 export interface InferenceObservation {
@@ -17,7 +22,12 @@ export class TrafficCounters {
   private readonly increments: HashIncrements;
 
   constructor(redis: Redis, flushIntervalMs = 1_000) {
-    this.increments = new HashIncrements(redis, TRAFFIC_COUNTER_TTL_SECONDS, "traffic counters", flushIntervalMs);
+    this.increments = new HashIncrements(
+      redis,
+      TRAFFIC_COUNTER_TTL_SECONDS,
+      "traffic counters",
+      flushIntervalMs,
+    );
   }
 
   record(observation: InferenceObservation, nowMs = Date.now()): void {
@@ -25,11 +35,23 @@ export class TrafficCounters {
     const { versionId } = observation;
     this.increments.increment(key, trafficField(versionId, "requests"), 1);
     if (!observation.ok) this.increments.increment(key, trafficField(versionId, "errors"), 1);
-    this.increments.increment(key, trafficField(versionId, "latencySumUs"), Math.round(observation.latencyUs));
+    this.increments.increment(
+      key,
+      trafficField(versionId, "latencySumUs"),
+      Math.round(observation.latencyUs),
+    );
     // A request that never ran (deadline, queue down) has no batch to average in.
     if (observation.batchRows > 0) {
-      this.increments.increment(key, trafficField(versionId, "queueWaitSumUs"), Math.round(observation.queueWaitUs));
-      this.increments.increment(key, trafficField(versionId, "computeSumUs"), Math.round(observation.computeUs));
+      this.increments.increment(
+        key,
+        trafficField(versionId, "queueWaitSumUs"),
+        Math.round(observation.queueWaitUs),
+      );
+      this.increments.increment(
+        key,
+        trafficField(versionId, "computeSumUs"),
+        Math.round(observation.computeUs),
+      );
       this.increments.increment(key, trafficField(versionId, "batchRowsSum"), observation.batchRows);
       this.increments.increment(key, trafficField(versionId, "batchCount"), 1);
     }

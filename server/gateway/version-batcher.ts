@@ -74,7 +74,8 @@ export class VersionBatcher {
         for (const entry of batch) {
           const result = byId.get(entry.request.requestId);
           if (result) entry.resolve({ result, job });
-          else entry.reject(new Error(`the worker returned no result for request ${entry.request.requestId}`));
+          else
+            entry.reject(new Error(`the worker returned no result for request ${entry.request.requestId}`));
         }
       })
       .catch((error: Error) => batch.forEach((entry) => entry.reject(error)))

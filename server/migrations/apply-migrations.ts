@@ -30,7 +30,10 @@ export interface MigrationFile {
 
 export async function readMigrationFiles(migrationsDir = MIGRATIONS_DIR): Promise<MigrationFile[]> {
   const entries = await readdir(migrationsDir, { withFileTypes: true });
-  const names = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  const names = entries
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
   return Promise.all(
     names.map(async (name) => {
       const sql = await readFile(path.join(migrationsDir, name, "migration.sql"), "utf8");
@@ -50,7 +53,10 @@ interface AppliedRow {
  * Applies pending migrations in name order, each in its own transaction, under an advisory
  * lock so that concurrent starters (web, gateway, worker) do not race. Returns the names applied.
  */
-export async function applyMigrations(connectionString: string, migrationsDir = MIGRATIONS_DIR): Promise<string[]> {
+export async function applyMigrations(
+  connectionString: string,
+  migrationsDir = MIGRATIONS_DIR,
+): Promise<string[]> {
   const migrations = await readMigrationFiles(migrationsDir);
   const client = new pg.Client({ connectionString });
   await client.connect();
@@ -73,7 +79,9 @@ export async function applyMigrations(connectionString: string, migrationsDir = 
         continue;
       }
       if (applied) {
-        throw new Error(`migration ${migration.name} started earlier but never finished; repair the database first`);
+        throw new Error(
+          `migration ${migration.name} started earlier but never finished; repair the database first`,
+        );
       }
       await applyOne(client, migration);
       appliedNow.push(migration.name);

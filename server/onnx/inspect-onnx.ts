@@ -18,7 +18,10 @@ export async function inspectOnnx(bytes: Uint8Array): Promise<OnnxInspection> {
   try {
     header = readModelHeader(bytes);
   } catch (error) {
-    throw new AppError("BAD_REQUEST", `not an ONNX model: the file is not a valid ONNX protobuf (${(error as Error).message}); it may be truncated or corrupt`);
+    throw new AppError(
+      "BAD_REQUEST",
+      `not an ONNX model: the file is not a valid ONNX protobuf (${(error as Error).message}); it may be truncated or corrupt`,
+    );
   }
   if (!header.hasGraph || header.irVersion === null) {
     throw new AppError("BAD_REQUEST", "not an ONNX model: the file has no model graph or IR version");
@@ -26,9 +29,15 @@ export async function inspectOnnx(bytes: Uint8Array): Promise<OnnxInspection> {
 
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: "disabled", intraOpNumThreads: 1 });
+    session = await ort.InferenceSession.create(bytes, {
+      graphOptimizationLevel: "disabled",
+      intraOpNumThreads: 1,
+    });
   } catch (error) {
-    throw new AppError("BAD_REQUEST", `onnxruntime could not load the model: ${firstLine((error as Error).message)}`);
+    throw new AppError(
+      "BAD_REQUEST",
+      `onnxruntime could not load the model: ${firstLine((error as Error).message)}`,
+    );
   }
   try {
     const signature: Signature = {
@@ -51,7 +60,10 @@ function toTensorSpec(metadata: ort.InferenceSession.ValueMetadata, role: "input
   }
   const elementType = ZElementType.safeParse(metadata.type);
   if (!elementType.success) {
-    throw new AppError("BAD_REQUEST", `${role} '${metadata.name}' has element type '${metadata.type}', which is not supported`);
+    throw new AppError(
+      "BAD_REQUEST",
+      `${role} '${metadata.name}' has element type '${metadata.type}', which is not supported`,
+    );
   }
   return { name: metadata.name, elementType: elementType.data, shape: metadata.shape.map(toDimension) };
 }

@@ -35,12 +35,14 @@ function elementCount(dims: readonly number[]): number {
 }
 
 function checkSize(dims: readonly number[], length: number): void {
-  if (elementCount(dims) !== length) throw new Error(`tensor of shape [${dims}] needs ${elementCount(dims)} values, got ${length}`);
+  if (elementCount(dims) !== length)
+    throw new Error(`tensor of shape [${dims}] needs ${elementCount(dims)} values, got ${length}`);
 }
 
 /** Raw little-endian bytes: compact and fast to encode even for tens of millions of weights. */
 function littleEndianBytes(values: Float32Array | BigInt64Array): Uint8Array {
-  if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error("big-endian hosts are not supported");
+  if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1)
+    throw new Error("big-endian hosts are not supported");
   return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
 }
 
@@ -68,7 +70,10 @@ export const attr = {
   strings: (strings: string[]): Attribute => ({ type: AttributeType.STRINGS, strings: strings.map(utf8) }),
   tensor: (t: Tensor): Attribute => ({ type: AttributeType.TENSOR, t }),
   /** An element type as its code, e.g. Cast's `to`. */
-  elementType: (elementType: ElementType): Attribute => ({ type: AttributeType.INT, i: elementTypeCodes[elementType] }),
+  elementType: (elementType: ElementType): Attribute => ({
+    type: AttributeType.INT,
+    i: elementTypeCodes[elementType],
+  }),
 };
 
 export interface NodeSpec {
@@ -119,13 +124,32 @@ export class OnnxGraphBuilder {
     const attribute = Object.entries(spec.attributes ?? {}).map(([name, value]) => ({ ...value, name }));
     const domain = spec.domain ?? "";
     this.domains.add(domain);
-    this.nodes.push({ name: `${spec.opType}_${index}`, opType: spec.opType, domain, input: spec.inputs, output: outputs, attribute });
+    this.nodes.push({
+      name: `${spec.opType}_${index}`,
+      opType: spec.opType,
+      domain,
+      input: spec.inputs,
+      output: outputs,
+      attribute,
+    });
     return outputs;
   }
 
   /** A single-output node; `output` names the result (e.g. to make it a graph output). */
-  op(opType: string, inputs: string[], attributes: Record<string, Attribute> = {}, output?: string, domain?: string): string {
-    const [name] = this.node({ opType, inputs, attributes, domain, outputs: output === undefined ? undefined : [output] });
+  op(
+    opType: string,
+    inputs: string[],
+    attributes: Record<string, Attribute> = {},
+    output?: string,
+    domain?: string,
+  ): string {
+    const [name] = this.node({
+      opType,
+      inputs,
+      attributes,
+      domain,
+      outputs: output === undefined ? undefined : [output],
+    });
     return name as string;
   }
 

@@ -29,16 +29,25 @@ const WIRE_VARINT = 0;
  */
 export function readModelHeader(bytes: Uint8Array): ModelHeader {
   const reader = protobuf.Reader.create(bytes);
-  const header: ModelHeader = { irVersion: null, producerName: null, producerVersion: null, opsetImports: [], hasGraph: false };
+  const header: ModelHeader = {
+    irVersion: null,
+    producerName: null,
+    producerVersion: null,
+    opsetImports: [],
+    hasGraph: false,
+  };
   while (reader.pos < reader.len) {
     const tag = reader.uint32();
     const field = tag >>> 3;
     const wireType = tag & 7;
     if (field === 0) throw new Error(`invalid field number 0 at byte ${reader.pos}`);
     if (field === IR_VERSION && wireType === WIRE_VARINT) header.irVersion = Number(reader.int64());
-    else if (field === PRODUCER_NAME && wireType === WIRE_LENGTH_DELIMITED) header.producerName = reader.string();
-    else if (field === PRODUCER_VERSION && wireType === WIRE_LENGTH_DELIMITED) header.producerVersion = reader.string();
-    else if (field === OPSET_IMPORT && wireType === WIRE_LENGTH_DELIMITED) header.opsetImports.push(readOpsetImport(reader.bytes()));
+    else if (field === PRODUCER_NAME && wireType === WIRE_LENGTH_DELIMITED)
+      header.producerName = reader.string();
+    else if (field === PRODUCER_VERSION && wireType === WIRE_LENGTH_DELIMITED)
+      header.producerVersion = reader.string();
+    else if (field === OPSET_IMPORT && wireType === WIRE_LENGTH_DELIMITED)
+      header.opsetImports.push(readOpsetImport(reader.bytes()));
     else {
       if (field === GRAPH && wireType === WIRE_LENGTH_DELIMITED) header.hasGraph = true;
       reader.skipType(wireType);

@@ -9,5 +9,9 @@ export function deploymentChangedChannel(keyPrefix: string): string {
 }
 
 /** Published after a deployment's active revision (or settings) changed and the change committed. */
-export const ZDeploymentChangedMessage = z.object({ deploymentId: z.string(), name: z.string(), teamId: z.string() });
+export const ZDeploymentChangedMessage = z.object({
+  deploymentId: z.string(),
+  name: z.string(),
+  teamId: z.string(),
+});
 export type DeploymentChangedMessage = z.infer<typeof ZDeploymentChangedMessage>;

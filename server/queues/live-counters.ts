@@ -3,7 +3,15 @@
  * them into MetricRollup rows. No database write happens per request.
  * Hash `traffic:<deploymentId>:<minuteStartMs>`, fields `<versionId>|<counter>`.
  */
-export const TRAFFIC_COUNTERS = ["requests", "errors", "latencySumUs", "queueWaitSumUs", "computeSumUs", "batchRowsSum", "batchCount"] as const;
+export const TRAFFIC_COUNTERS = [
+  "requests",
+  "errors",
+  "latencySumUs",
+  "queueWaitSumUs",
+  "computeSumUs",
+  "batchRowsSum",
+  "batchCount",
+] as const;
 export type TrafficCounter = (typeof TRAFFIC_COUNTERS)[number];
 
 export const MINUTE_MS = 60_000;

@@ -1,10 +1,16 @@
 import { AppError } from "@/server/domain/app-error";
 
 /** Reads a file part of a multipart upload; the error names the missing part. */
-export async function readFilePart(formData: FormData, field: string): Promise<{ bytes: Uint8Array; fileName: string }> {
+export async function readFilePart(
+  formData: FormData,
+  field: string,
+): Promise<{ bytes: Uint8Array; fileName: string }> {
   const part = formData.get(field);
   if (!(part instanceof Blob)) throw new AppError("BAD_REQUEST", `the upload has no '${field}' file part`);
-  return { bytes: new Uint8Array(await part.arrayBuffer()), fileName: part instanceof File ? part.name : field };
+  return {
+    bytes: new Uint8Array(await part.arrayBuffer()),
+    fileName: part instanceof File ? part.name : field,
+  };
 }
 
 export function readTextPart(formData: FormData, field: string): string | null {

@@ -35,8 +35,10 @@ const mapErrors = t.middleware(async ({ next }) => {
   const result = await next();
   if (result.ok) return result;
   const cause = result.error.cause;
-  if (cause instanceof AppError) throw new TRPCError({ code: TRPC_CODE_BY_APP_ERROR[cause.code], message: cause.message, cause });
-  if (cause instanceof ZodError) throw new TRPCError({ code: "BAD_REQUEST", message: formatZodIssues(cause), cause });
+  if (cause instanceof AppError)
+    throw new TRPCError({ code: TRPC_CODE_BY_APP_ERROR[cause.code], message: cause.message, cause });
+  if (cause instanceof ZodError)
+    throw new TRPCError({ code: "BAD_REQUEST", message: formatZodIssues(cause), cause });
   return result;
 });
 

@@ -22,13 +22,19 @@ test("promote and roll back the demo deployment with one click each", async ({ p
   await page.getByRole("link", { name: "card-fraud-prod" }).click();
   const traffic = page.getByTestId("active-traffic");
   await expect(traffic).toContainText("v1 90% · v2 10%");
-  const activeRow = () => page.getByRole("table", { name: "Revision history" }).getByRole("row").filter({ hasText: "active" });
-  const revisionBefore = Number((await activeRow().getByRole("cell").first().innerText()).match(/#(\d+)/)![1]);
+  const activeRow = () =>
+    page.getByRole("table", { name: "Revision history" }).getByRole("row").filter({ hasText: "active" });
+  const revisionBefore = Number(
+    (await activeRow().getByRole("cell").first().innerText()).match(/#(\d+)/)![1],
+  );
 
   await page.getByLabel("Promote").selectOption("2");
   await page.getByRole("button", { name: "Promote", exact: true }).click();
   // The confirm step can be cancelled with nothing changed.
-  await page.getByRole("dialog", { name: /Promote v2/ }).getByRole("button", { name: "Cancel" }).click();
+  await page
+    .getByRole("dialog", { name: /Promote v2/ })
+    .getByRole("button", { name: "Cancel" })
+    .click();
   await expect(traffic).toContainText("v1 90% · v2 10%");
   await page.getByRole("button", { name: "Promote", exact: true }).click();
   await confirm(page, /Promote v2/);
@@ -48,7 +54,9 @@ test("promote and roll back the demo deployment with one click each", async ({ p
 test("the demo deployment shows live traffic from the gateway", async ({ page }) => {
   await page.goto("/deployments/card-fraud-prod");
   // Demo traffic flows from the start; counters reach Redis once a second and the page polls.
-  await expect(page.getByRole("img", { name: /requests \/ min per version/ })).toBeVisible({ timeout: 40_000 });
+  await expect(page.getByRole("img", { name: /requests \/ min per version/ })).toBeVisible({
+    timeout: 40_000,
+  });
   await expect(page.getByRole("img", { name: /mean latency \(ms\) per version/ })).toBeVisible();
   await screenshot(page, "13-live-traffic");
 });

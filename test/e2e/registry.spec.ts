@@ -36,7 +36,9 @@ test("the demo registry is there on first start", async ({ page }) => {
   await screenshot(page, "02-model");
 });
 
-test("upload an ONNX file by drag and drop and see its signature; a corrupt file is refused", async ({ page }) => {
+test("upload an ONNX file by drag and drop and see its signature; a corrupt file is refused", async ({
+  page,
+}) => {
   await page.goto("/models");
   await page.getByRole("button", { name: "New model" }).click();
   await page.getByLabel("Name").fill("e2e-fraud");
@@ -69,7 +71,13 @@ test("upload an ONNX file by drag and drop and see its signature; a corrupt file
 
   await page.getByRole("link", { name: "e2e-fraud", exact: true }).click();
   const corrupt = model.subarray(0, Math.floor(model.byteLength / 2));
-  await page.getByLabel("Choose an ONNX file").setInputFiles({ name: "truncated.onnx", mimeType: "application/octet-stream", buffer: Buffer.from(corrupt) });
+  await page
+    .getByLabel("Choose an ONNX file")
+    .setInputFiles({
+      name: "truncated.onnx",
+      mimeType: "application/octet-stream",
+      buffer: Buffer.from(corrupt),
+    });
   await page.getByRole("button", { name: "Upload version" }).click();
   const alert = page.getByRole("alert").filter({ hasText: "Upload rejected" });
   await expect(alert).toContainText("Upload rejected");
@@ -78,21 +86,29 @@ test("upload an ONNX file by drag and drop and see its signature; a corrupt file
   await screenshot(page, "05-corrupt-refused");
 });
 
-test("a feature set version shows its features and baseline histograms; a mismatching link is refused", async ({ page }) => {
+test("a feature set version shows its features and baseline histograms; a mismatching link is refused", async ({
+  page,
+}) => {
   await page.goto("/feature-sets");
   await page.getByRole("link", { name: "card-fraud" }).click();
   await page.getByRole("link", { name: "v1", exact: true }).click();
   await expect(page.getByRole("heading", { name: "card-fraud v1" })).toBeVisible();
   await expect(page.getByRole("table", { name: "Features" }).getByRole("row")).toHaveCount(15);
-  await expect(page.getByRole("img", { name: "Distribution of amount in the baseline sample" })).toBeVisible();
-  await expect(page.getByRole("img", { name: "Distribution of country in the baseline sample" })).toBeVisible();
+  await expect(
+    page.getByRole("img", { name: "Distribution of amount in the baseline sample" }),
+  ).toBeVisible();
+  await expect(
+    page.getByRole("img", { name: "Distribution of country in the baseline sample" }),
+  ).toBeVisible();
   await screenshot(page, "06-feature-set");
 
   // The heavy benchmark model takes 512 values per row: it cannot read the 14 fraud features.
   await page.goto("/models/heavy-mlp/versions/1");
   await page.getByLabel("Feature set").selectOption("card-fraud");
   await page.getByRole("button", { name: "Link", exact: true }).click();
-  await expect(page.getByRole("alert").filter({ hasText: "Link refused" })).toContainText("has shape [batch, 512] (512 values per row) but the feature set has 14 features");
+  await expect(page.getByRole("alert").filter({ hasText: "Link refused" })).toContainText(
+    "has shape [batch, 512] (512 values per row) but the feature set has 14 features",
+  );
   await screenshot(page, "07-link-refused");
 });
 
@@ -103,7 +119,15 @@ test("controls are reachable with the keyboard", async ({ page }) => {
   const focusedNames: string[] = [];
   for (let step = 0; step < 12; step += 1) {
     await page.keyboard.press("Tab");
-    focusedNames.push(await page.evaluate(() => document.activeElement?.textContent?.trim() || document.activeElement?.getAttribute("aria-label") || document.activeElement?.tagName || ""));
+    focusedNames.push(
+      await page.evaluate(
+        () =>
+          document.activeElement?.textContent?.trim() ||
+          document.activeElement?.getAttribute("aria-label") ||
+          document.activeElement?.tagName ||
+          "",
+      ),
+    );
   }
   expect(focusedNames).toContain("Feature sets");
   expect(focusedNames.some((name) => name === "INPUT")).toBe(true);

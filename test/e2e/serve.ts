@@ -15,4 +15,3 @@ const redis = new Redis(REDIS_URL);
 await deleteKeysWithPrefix(redis, REDIS_KEY_PREFIX);
 redis.disconnect();
 await startDemo(Number(process.env.PORT));
-

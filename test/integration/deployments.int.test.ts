@@ -26,12 +26,28 @@ afterAll(async () => {
 });
 
 const weightsOf = async (name: string) =>
-  (await api.deployment.byName({ name })).activeRevision.target.weights.map((entry) => [entry.versionNumber, entry.weight]);
+  (await api.deployment.byName({ name })).activeRevision.target.weights.map((entry) => [
+    entry.versionNumber,
+    entry.weight,
+  ]);
 
 describe("deployments", () => {
   it("start with revision 1 sending everything to one version, and announce themselves", async () => {
-    const created = await api.deployment.create({ name: "fraud-prod", modelName: "card-fraud", versionNumber: 1, environment: "production", maxBatchSize: 64, maxQueueDelayMs: 3 });
-    expect(created).toMatchObject({ name: "fraud-prod", environment: "production", maxBatchSize: 64, maxQueueDelayMs: 3, device: "cpu" });
+    const created = await api.deployment.create({
+      name: "fraud-prod",
+      modelName: "card-fraud",
+      versionNumber: 1,
+      environment: "production",
+      maxBatchSize: 64,
+      maxQueueDelayMs: 3,
+    });
+    expect(created).toMatchObject({
+      name: "fraud-prod",
+      environment: "production",
+      maxBatchSize: 64,
+      maxQueueDelayMs: 3,
+      device: "cpu",
+    });
     const deployment = await api.deployment.byName({ name: "fraud-prod" });
     expect(deployment.activeRevision).toMatchObject({ number: 1, strategy: "initial" });
     expect(await weightsOf("fraud-prod")).toEqual([[1, 100]]);
@@ -42,54 +58,142 @@ describe("deployments", () => {
   });
 
   it("refuse a duplicate name, an unknown model or version, and bad settings", async () => {
-    await expect(api.deployment.create({ name: "fraud-prod", modelName: "card-fraud", versionNumber: 1 })).rejects.toMatchObject({ code: "CONFLICT", message: "a deployment named 'fraud-prod' already exists" });
-    await expect(api.deployment.create({ name: "x", modelName: "ghost", versionNumber: 1 })).rejects.toMatchObject({ code: "NOT_FOUND", message: "model 'ghost' does not exist" });
-    await expect(api.deployment.create({ name: "x", modelName: "card-fraud", versionNumber: 9 })).rejects.toMatchObject({ code: "NOT_FOUND", message: "model 'card-fraud' has no version 9" });
-    await expect(api.deployment.create({ name: "x", modelName: "card-fraud", versionNumber: 1, maxBatchSize: 0 })).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/^input\.maxBatchSize: /) });
-    await expect(api.deployment.byName({ name: "ghost" })).rejects.toMatchObject({ code: "NOT_FOUND", message: "deployment 'ghost' does not exist" });
+    await expect(
+      api.deployment.create({ name: "fraud-prod", modelName: "card-fraud", versionNumber: 1 }),
+    ).rejects.toMatchObject({ code: "CONFLICT", message: "a deployment named 'fraud-prod' already exists" });
+    await expect(
+      api.deployment.create({ name: "x", modelName: "ghost", versionNumber: 1 }),
+    ).rejects.toMatchObject({ code: "NOT_FOUND", message: "model 'ghost' does not exist" });
+    await expect(
+      api.deployment.create({ name: "x", modelName: "card-fraud", versionNumber: 9 }),
+    ).rejects.toMatchObject({ code: "NOT_FOUND", message: "model 'card-fraud' has no version 9" });
+    await expect(
+      api.deployment.create({ name: "x", modelName: "card-fraud", versionNumber: 1, maxBatchSize: 0 }),
+    ).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringMatching(/^input\.maxBatchSize: /),
+    });
+    await expect(api.deployment.byName({ name: "ghost" })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+      message: "deployment 'ghost' does not exist",
+    });
   });
 
   it("canary, weights, promote, shadow and rollback each make a revision", async () => {
-    const change = (change: Parameters<typeof api.deployment.changeTraffic>[0]["change"]) => api.deployment.changeTraffic({ name: "fraud-prod", change });
-    expect(await change({ kind: "canary", versionNumber: 2, weightPercent: 10 })).toMatchObject({ number: 2, strategy: "canary", reason: "v1 100% → 90%, v2 0% → 10%" });
-    expect(await weightsOf("fraud-prod")).toEqual([[1, 90], [2, 10]]);
-    expect(await change({ kind: "weights", weights: [{ versionNumber: 1, weight: 50 }, { versionNumber: 2, weight: 50 }] })).toMatchObject({ number: 3, strategy: "weights" });
-    expect(await change({ kind: "addShadow", versionNumber: 3 })).toMatchObject({ number: 4, strategy: "shadow", reason: "shadow v3" });
-    expect((await api.deployment.byName({ name: "fraud-prod" })).activeRevision.target.shadows.map((shadow) => shadow.versionNumber)).toEqual([3]);
-    expect(await change({ kind: "promote", versionNumber: 2 })).toMatchObject({ number: 5, strategy: "promote", reason: "promote v2 to 100%" });
+    const change = (change: Parameters<typeof api.deployment.changeTraffic>[0]["change"]) =>
+      api.deployment.changeTraffic({ name: "fraud-prod", change });
+    expect(await change({ kind: "canary", versionNumber: 2, weightPercent: 10 })).toMatchObject({
+      number: 2,
+      strategy: "canary",
+      reason: "v1 100% → 90%, v2 0% → 10%",
+    });
+    expect(await weightsOf("fraud-prod")).toEqual([
+      [1, 90],
+      [2, 10],
+    ]);
+    expect(
+      await change({
+        kind: "weights",
+        weights: [
+          { versionNumber: 1, weight: 50 },
+          { versionNumber: 2, weight: 50 },
+        ],
+      }),
+    ).toMatchObject({ number: 3, strategy: "weights" });
+    expect(await change({ kind: "addShadow", versionNumber: 3 })).toMatchObject({
+      number: 4,
+      strategy: "shadow",
+      reason: "shadow v3",
+    });
+    expect(
+      (await api.deployment.byName({ name: "fraud-prod" })).activeRevision.target.shadows.map(
+        (shadow) => shadow.versionNumber,
+      ),
+    ).toEqual([3]);
+    expect(await change({ kind: "promote", versionNumber: 2 })).toMatchObject({
+      number: 5,
+      strategy: "promote",
+      reason: "promote v2 to 100%",
+    });
     expect(await weightsOf("fraud-prod")).toEqual([[2, 100]]);
 
     const rolledBack = await change({ kind: "rollback" });
-    expect(rolledBack).toMatchObject({ number: 6, strategy: "rollback", reason: expect.stringMatching(/^rollback to revision 4: /) });
-    expect(await weightsOf("fraud-prod")).toEqual([[1, 50], [2, 50]]);
+    expect(rolledBack).toMatchObject({
+      number: 6,
+      strategy: "rollback",
+      reason: expect.stringMatching(/^rollback to revision 4: /),
+    });
+    expect(await weightsOf("fraud-prod")).toEqual([
+      [1, 50],
+      [2, 50],
+    ]);
     // A second rollback returns to what the first one replaced.
-    expect(await change({ kind: "rollback" })).toMatchObject({ number: 7, reason: expect.stringMatching(/^rollback to revision 5: /) });
+    expect(await change({ kind: "rollback" })).toMatchObject({
+      number: 7,
+      reason: expect.stringMatching(/^rollback to revision 5: /),
+    });
     expect(await weightsOf("fraud-prod")).toEqual([[2, 100]]);
 
     const history = (await api.deployment.byName({ name: "fraud-prod" })).revisions;
     expect(history.map((revision) => revision.number)).toEqual([7, 6, 5, 4, 3, 2, 1]);
-    const audit = await getDb().auditEvent.findMany({ where: { targetType: "deployment" }, orderBy: { createdAt: "asc" } });
-    expect(audit.map((event) => event.action)).toEqual(["deployment.create", "deployment.canary", "deployment.weights", "deployment.addShadow", "deployment.promote", "deployment.rollback", "deployment.rollback"]);
+    const audit = await getDb().auditEvent.findMany({
+      where: { targetType: "deployment" },
+      orderBy: { createdAt: "asc" },
+    });
+    expect(audit.map((event) => event.action)).toEqual([
+      "deployment.create",
+      "deployment.canary",
+      "deployment.weights",
+      "deployment.addShadow",
+      "deployment.promote",
+      "deployment.rollback",
+      "deployment.rollback",
+    ]);
   });
 
   it("refuse changes that make no sense, naming why, and keep the active revision", async () => {
     const before = (await api.deployment.byName({ name: "fraud-prod" })).activeRevision.number;
-    const change = (change: Parameters<typeof api.deployment.changeTraffic>[0]["change"]) => api.deployment.changeTraffic({ name: "fraud-prod", change });
-    await expect(change({ kind: "promote", versionNumber: 2 })).rejects.toMatchObject({ code: "BAD_REQUEST" });
-    await expect(change({ kind: "promote", versionNumber: 42 })).rejects.toMatchObject({ code: "NOT_FOUND", message: "the model of deployment 'fraud-prod' has no version 42" });
-    await expect(change({ kind: "weights", weights: [{ versionNumber: 1, weight: 60 }, { versionNumber: 2, weight: 60 }] })).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/100/) });
-    await expect(change({ kind: "canary", versionNumber: 3, weightPercent: 100 })).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/weightPercent/) });
-    await expect(change({ kind: "removeShadow", versionNumber: 1 })).rejects.toMatchObject({ code: "BAD_REQUEST" });
-    await expect(api.deployment.changeTraffic({ name: "ghost", change: { kind: "rollback" } })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    const change = (change: Parameters<typeof api.deployment.changeTraffic>[0]["change"]) =>
+      api.deployment.changeTraffic({ name: "fraud-prod", change });
+    await expect(change({ kind: "promote", versionNumber: 2 })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+    });
+    await expect(change({ kind: "promote", versionNumber: 42 })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+      message: "the model of deployment 'fraud-prod' has no version 42",
+    });
+    await expect(
+      change({
+        kind: "weights",
+        weights: [
+          { versionNumber: 1, weight: 60 },
+          { versionNumber: 2, weight: 60 },
+        ],
+      }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/100/) });
+    await expect(change({ kind: "canary", versionNumber: 3, weightPercent: 100 })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringMatching(/weightPercent/),
+    });
+    await expect(change({ kind: "removeShadow", versionNumber: 1 })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+    });
+    await expect(
+      api.deployment.changeTraffic({ name: "ghost", change: { kind: "rollback" } }),
+    ).rejects.toMatchObject({ code: "NOT_FOUND" });
     expect((await api.deployment.byName({ name: "fraud-prod" })).activeRevision.number).toBe(before);
   });
 
   it("serialize concurrent changes into consecutive revisions", async () => {
     await api.deployment.create({ name: "fraud-race", modelName: "card-fraud", versionNumber: 1 });
     const changes = await Promise.allSettled(
-      [2, 3, 1, 2, 3, 1].map((versionNumber) => api.deployment.changeTraffic({ name: "fraud-race", change: { kind: "promote", versionNumber } })),
+      [2, 3, 1, 2, 3, 1].map((versionNumber) =>
+        api.deployment.changeTraffic({ name: "fraud-race", change: { kind: "promote", versionNumber } }),
+      ),
     );
-    const made = changes.filter((result) => result.status === "fulfilled").map((result) => (result as PromiseFulfilledResult<{ number: number }>).value.number);
+    const made = changes
+      .filter((result) => result.status === "fulfilled")
+      .map((result) => (result as PromiseFulfilledResult<{ number: number }>).value.number);
     expect(made.sort((a, b) => a - b)).toEqual(Array.from({ length: made.length }, (_, index) => index + 2));
     const history = (await api.deployment.byName({ name: "fraud-race" })).revisions;
     expect(history[0]!.number).toBe(made.length + 1);
@@ -97,13 +201,18 @@ describe("deployments", () => {
 
   it("update batching settings and announce them", async () => {
     announced.length = 0;
-    const updated = await api.deployment.updateSettings({ name: "fraud-prod", settings: { maxBatchSize: 128, maxQueueDelayMs: 5 } });
+    const updated = await api.deployment.updateSettings({
+      name: "fraud-prod",
+      settings: { maxBatchSize: 128, maxQueueDelayMs: 5 },
+    });
     expect(updated).toMatchObject({ maxBatchSize: 128, maxQueueDelayMs: 5 });
     await expect.poll(() => announced).toContain("fraud-prod");
   });
 
   it("are scoped to the team", async () => {
     expect(await callerFor("other-team").deployment.list()).toEqual([]);
-    await expect(callerFor("other-team").deployment.byName({ name: "fraud-prod" })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(callerFor("other-team").deployment.byName({ name: "fraud-prod" })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
   });
 });

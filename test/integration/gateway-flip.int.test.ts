@@ -60,7 +60,8 @@ afterAll(async () => {
 async function until(condition: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
   const deadlineMs = performance.now() + timeoutMs;
   while (!(await condition())) {
-    if (performance.now() > deadlineMs) throw new Error(`still not true after ${timeoutMs} ms: ${condition.toString()}`);
+    if (performance.now() > deadlineMs)
+      throw new Error(`still not true after ${timeoutMs} ms: ${condition.toString()}`);
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
 }
@@ -79,7 +80,11 @@ async function send(): Promise<{ status: number; body: unknown; revision: number
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ inputs: [{ name: "features", datatype: "FP32", shape: [1, 14], data: ROW }] }),
   });
-  return { status: response.status, body: await response.json(), revision: Number(response.headers.get("x-revision")) };
+  return {
+    status: response.status,
+    body: await response.json(),
+    revision: Number(response.headers.get("x-revision")),
+  };
 }
 
 /** A revision of the timeline: active from when its mutation was called until the next one took over. */
@@ -105,7 +110,15 @@ interface Observation {
 describe("promote and rollback under continuous traffic", () => {
   it(`flips ${FLIPS} times with no failed request, and every answer comes from a revision active while it was in flight`, async () => {
     const start = await api.deployment.byName({ name: DEPLOYMENT });
-    const timeline: Activation[] = [{ revision: start.activeRevision.number, version: "1", fromMs: -Infinity, untilMs: Infinity, replacedMs: Infinity }];
+    const timeline: Activation[] = [
+      {
+        revision: start.activeRevision.number,
+        version: "1",
+        fromMs: -Infinity,
+        untilMs: Infinity,
+        replacedMs: Infinity,
+      },
+    ];
     const observations: Observation[] = [];
     let stop = false;
 
@@ -114,20 +127,38 @@ describe("promote and rollback under continuous traffic", () => {
         const sentMs = performance.now();
         const answer = await send();
         const version = answer.status === 200 ? (answer.body as V2InferResponse).model_version : null;
-        observations.push({ sentMs, answeredMs: performance.now(), status: answer.status, version, revision: answer.revision });
+        observations.push({
+          sentMs,
+          answeredMs: performance.now(),
+          status: answer.status,
+          version,
+          revision: answer.revision,
+        });
       }
     };
 
     const change = async (kind: "promote" | "rollback", version: string) => {
       const calledMs = performance.now();
       const heardBefore = announcedAt.length;
-      const made = await api.deployment.changeTraffic({ name: DEPLOYMENT, change: kind === "promote" ? { kind, versionNumber: 2 } : { kind } });
+      const made = await api.deployment.changeTraffic({
+        name: DEPLOYMENT,
+        change: kind === "promote" ? { kind, versionNumber: 2 } : { kind },
+      });
       const returnedMs = performance.now();
       // This process hears the announcement on its own connection, about when the gateway does.
       await until(async () => announcedAt.length > heardBefore);
       const announcedMs = announcedAt[heardBefore]!;
-      Object.assign(timeline.at(-1)!, { untilMs: Math.max(returnedMs, announcedMs) + SWITCH_SLACK_MS, replacedMs: returnedMs });
-      timeline.push({ revision: made.number, version, fromMs: calledMs, untilMs: Infinity, replacedMs: Infinity });
+      Object.assign(timeline.at(-1)!, {
+        untilMs: Math.max(returnedMs, announcedMs) + SWITCH_SLACK_MS,
+        replacedMs: returnedMs,
+      });
+      timeline.push({
+        revision: made.number,
+        version,
+        fromMs: calledMs,
+        untilMs: Infinity,
+        replacedMs: Infinity,
+      });
       return { mutationMs: returnedMs - calledMs, announcedAfterReturnMs: announcedMs - returnedMs };
     };
 
@@ -153,21 +184,34 @@ describe("promote and rollback under continuous traffic", () => {
     const wrong: (Observation & { allowed: number[] })[] = [];
     let singleCandidate = 0;
     for (const observation of observations) {
-      const allowed = timeline.filter((activation) => activation.fromMs <= observation.answeredMs && activation.untilMs >= observation.sentMs);
+      const allowed = timeline.filter(
+        (activation) =>
+          activation.fromMs <= observation.answeredMs && activation.untilMs >= observation.sentMs,
+      );
       const versions = new Set(allowed.map((activation) => activation.version));
       if (versions.size === 1) singleCandidate += 1;
       // The version answered, and the revision the gateway says it routed with, were active while the request was in flight...
       const routedWith = byRevision.get(observation.revision);
       const inFlightRevision = allowed.some((activation) => activation.revision === observation.revision);
       // ...and that revision serves the version that answered.
-      if (!versions.has(observation.version!) || !inFlightRevision || routedWith?.version !== observation.version) {
+      if (
+        !versions.has(observation.version!) ||
+        !inFlightRevision ||
+        routedWith?.version !== observation.version
+      ) {
         wrong.push({ ...observation, allowed: allowed.map((activation) => activation.revision) });
       }
     }
 
     // How late, after a mutation returned, a request was still routed with the revision it replaced.
-    const lagMs = Math.max(0, ...observations.map((observation) => observation.sentMs - byRevision.get(observation.revision)!.replacedMs));
-    const count = (version: string) => observations.filter((observation) => observation.version === version).length;
+    const lagMs = Math.max(
+      0,
+      ...observations.map(
+        (observation) => observation.sentMs - byRevision.get(observation.revision)!.replacedMs,
+      ),
+    );
+    const count = (version: string) =>
+      observations.filter((observation) => observation.version === version).length;
     const mutationMs = changes.map((one) => one.mutationMs).sort((a, b) => a - b);
     const announceMs = changes.map((one) => one.announcedAfterReturnMs).sort((a, b) => a - b);
     console.log(
@@ -183,6 +227,8 @@ describe("promote and rollback under continuous traffic", () => {
     expect(count("2")).toBeGreaterThan(200);
     // The check has teeth: many requests had exactly one acceptable version.
     expect(singleCandidate / observations.length).toBeGreaterThan(0.3);
-    expect((await api.deployment.byName({ name: DEPLOYMENT })).activeRevision.number).toBe(timeline.at(-1)!.revision);
+    expect((await api.deployment.byName({ name: DEPLOYMENT })).activeRevision.number).toBe(
+      timeline.at(-1)!.revision,
+    );
   });
 });

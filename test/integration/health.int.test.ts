@@ -27,7 +27,12 @@ describe("health", () => {
   it("reports an unreachable Redis without throwing", async () => {
     const { Redis } = await import("ioredis");
     // Port 1 refuses connections: a real client against a real closed port.
-    const unreachable = new Redis("redis://127.0.0.1:1", { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    const unreachable = new Redis("redis://127.0.0.1:1", {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      retryStrategy: () => null,
+    });
     unreachable.on("error", () => undefined);
     try {
       const health = await checkHealth({ redis: unreachable });

@@ -3,7 +3,14 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/server/db";
 import { artifactPath } from "@/server/storage/artifact-store";
-import { boolInputModel, fixedBatchOneModel, int64InputModel, multiOutputModel, stringInputModel, twoInputModel } from "@/test/fixtures/odd-models";
+import {
+  boolInputModel,
+  fixedBatchOneModel,
+  int64InputModel,
+  multiOutputModel,
+  stringInputModel,
+  twoInputModel,
+} from "@/test/fixtures/odd-models";
 import { readDemoFile } from "@/test/support/demo-files";
 import { callerFor, uploadForm } from "@/test/support/trpc-caller";
 
@@ -14,11 +21,21 @@ let fraudV2: Uint8Array;
 beforeAll(async () => {
   fraudV1 = await readDemoFile("fraud-v1.onnx");
   fraudV2 = await readDemoFile("fraud-v2.onnx");
-  await api.model.create({ name: "card-fraud", description: "Card fraud scoring", task: "binary-classification" });
+  await api.model.create({
+    name: "card-fraud",
+    description: "Card fraud scoring",
+    task: "binary-classification",
+  });
 });
 
 function upload(modelName: string, file: Uint8Array, metadata?: unknown) {
-  return api.modelVersion.upload(uploadForm({ modelName, file, ...(metadata === undefined ? {} : { metadata: JSON.stringify(metadata) }) }));
+  return api.modelVersion.upload(
+    uploadForm({
+      modelName,
+      file,
+      ...(metadata === undefined ? {} : { metadata: JSON.stringify(metadata) }),
+    }),
+  );
 }
 
 async function storedArtifactFiles(): Promise<string[]> {
@@ -29,28 +46,47 @@ async function storedArtifactFiles(): Promise<string[]> {
 
 describe("models", () => {
   it("are created, listed and searched", async () => {
-    await api.model.create({ name: "churn", description: "Who leaves next month", task: "binary-classification" });
+    await api.model.create({
+      name: "churn",
+      description: "Who leaves next month",
+      task: "binary-classification",
+    });
     await api.model.create({ name: "eta", description: "Delivery time", task: "regression" });
-    expect((await api.model.list({ query: "" })).map((model) => model.name).sort()).toEqual(["card-fraud", "churn", "eta"]);
+    expect((await api.model.list({ query: "" })).map((model) => model.name).sort()).toEqual([
+      "card-fraud",
+      "churn",
+      "eta",
+    ]);
     expect((await api.model.list({ query: "FRAUD" })).map((model) => model.name)).toEqual(["card-fraud"]);
     expect((await api.model.list({ query: "regression" })).map((model) => model.name)).toEqual(["eta"]);
     expect(await api.model.list({ query: "no-such-thing" })).toEqual([]);
   });
 
   it("refuse a duplicate or malformed name with a message naming it", async () => {
-    await expect(api.model.create({ name: "card-fraud" })).rejects.toMatchObject({ code: "CONFLICT", message: "a model named 'card-fraud' already exists" });
-    await expect(api.model.create({ name: "Card Fraud!" })).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/^input\.name: name may contain lowercase/) });
+    await expect(api.model.create({ name: "card-fraud" })).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: "a model named 'card-fraud' already exists",
+    });
+    await expect(api.model.create({ name: "Card Fraud!" })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringMatching(/^input\.name: name may contain lowercase/),
+    });
   });
 
   it("answer NOT_FOUND for an unknown model", async () => {
-    await expect(api.model.byName({ name: "ghost" })).rejects.toMatchObject({ code: "NOT_FOUND", message: "model 'ghost' does not exist" });
+    await expect(api.model.byName({ name: "ghost" })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+      message: "model 'ghost' does not exist",
+    });
   });
 
   it("are scoped to the caller's team", async () => {
     const other = callerFor("other-team");
     expect(await other.model.list({ query: "" })).toEqual([]);
     await expect(other.model.byName({ name: "card-fraud" })).rejects.toMatchObject({ code: "NOT_FOUND" });
-    await expect(other.modelVersion.upload(uploadForm({ modelName: "card-fraud", file: fraudV1 }))).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(
+      other.modelVersion.upload(uploadForm({ modelName: "card-fraud", file: fraudV1 })),
+    ).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
 });
 
@@ -99,12 +135,54 @@ describe("uploading a version", () => {
   it("reads the signature of odd models: fixed batch, several inputs and outputs, int64, bool and string tensors", async () => {
     await api.model.create({ name: "odd" });
     const cases = [
-      [fixedBatchOneModel(), { inputs: [{ name: "x", elementType: "float32", shape: [1, 4] }], outputs: [{ name: "y", elementType: "float32", shape: [1, 2] }] }],
-      [twoInputModel(), { inputs: [{ name: "a", elementType: "float32", shape: ["batch", 3] }, { name: "b", elementType: "float32", shape: ["batch", 2] }], outputs: [{ name: "joined", elementType: "float32", shape: ["batch", 5] }] }],
-      [int64InputModel(), { inputs: [{ name: "counts", elementType: "int64", shape: ["batch", 3] }], outputs: [{ name: "total", elementType: "float32", shape: ["batch"] }] }],
-      [boolInputModel(), { inputs: [{ name: "flags", elementType: "bool", shape: ["batch", 2] }], outputs: [{ name: "inverted", elementType: "bool", shape: ["batch", 2] }] }],
-      [stringInputModel(), { inputs: [{ name: "word", elementType: "string", shape: ["batch"] }], outputs: [{ name: "word_id", elementType: "int64", shape: ["batch"] }] }],
-      [multiOutputModel(), { inputs: [{ name: "x", elementType: "float32", shape: ["batch", 3] }], outputs: [{ name: "total", elementType: "float32", shape: ["batch"] }, { name: "argmax", elementType: "int64", shape: ["batch"] }] }],
+      [
+        fixedBatchOneModel(),
+        {
+          inputs: [{ name: "x", elementType: "float32", shape: [1, 4] }],
+          outputs: [{ name: "y", elementType: "float32", shape: [1, 2] }],
+        },
+      ],
+      [
+        twoInputModel(),
+        {
+          inputs: [
+            { name: "a", elementType: "float32", shape: ["batch", 3] },
+            { name: "b", elementType: "float32", shape: ["batch", 2] },
+          ],
+          outputs: [{ name: "joined", elementType: "float32", shape: ["batch", 5] }],
+        },
+      ],
+      [
+        int64InputModel(),
+        {
+          inputs: [{ name: "counts", elementType: "int64", shape: ["batch", 3] }],
+          outputs: [{ name: "total", elementType: "float32", shape: ["batch"] }],
+        },
+      ],
+      [
+        boolInputModel(),
+        {
+          inputs: [{ name: "flags", elementType: "bool", shape: ["batch", 2] }],
+          outputs: [{ name: "inverted", elementType: "bool", shape: ["batch", 2] }],
+        },
+      ],
+      [
+        stringInputModel(),
+        {
+          inputs: [{ name: "word", elementType: "string", shape: ["batch"] }],
+          outputs: [{ name: "word_id", elementType: "int64", shape: ["batch"] }],
+        },
+      ],
+      [
+        multiOutputModel(),
+        {
+          inputs: [{ name: "x", elementType: "float32", shape: ["batch", 3] }],
+          outputs: [
+            { name: "total", elementType: "float32", shape: ["batch"] },
+            { name: "argmax", elementType: "int64", shape: ["batch"] },
+          ],
+        },
+      ],
     ] as const;
     for (const [file, signature] of cases) {
       const { number } = await upload("odd", file);
@@ -119,13 +197,24 @@ describe("bad uploads are refused with a message naming the problem, and nothing
   it.each([
     ["an empty file", () => new Uint8Array(), /the file is empty/],
     ["a text file", () => new TextEncoder().encode("name,amount\nalice,3\n"), /not an ONNX model/],
-    ["a truncated model", () => fraudV2.slice(0, Math.floor(fraudV2.byteLength / 2)), /not an ONNX model: .*truncated or corrupt/],
-    ["random bytes", () => Uint8Array.from({ length: 4096 }, (_, index) => (index * 7919 + 13) % 256), /not an ONNX model/],
+    [
+      "a truncated model",
+      () => fraudV2.slice(0, Math.floor(fraudV2.byteLength / 2)),
+      /not an ONNX model: .*truncated or corrupt/,
+    ],
+    [
+      "random bytes",
+      () => Uint8Array.from({ length: 4096 }, (_, index) => (index * 7919 + 13) % 256),
+      /not an ONNX model/,
+    ],
     ["a header without a graph", () => Uint8Array.from([0x08, 0x08, 0x12, 0x01, 0x78]), /no model graph/],
   ])("%s", async (_label, makeFile, message) => {
     const versionsBefore = await getDb().modelVersion.count();
     const filesBefore = await storedArtifactFiles();
-    await expect(upload("card-fraud", makeFile())).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(message) });
+    await expect(upload("card-fraud", makeFile())).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringMatching(message),
+    });
     expect(await getDb().modelVersion.count()).toBe(versionsBefore);
     expect(await storedArtifactFiles()).toEqual(filesBefore);
   });
@@ -133,14 +222,20 @@ describe("bad uploads are refused with a message naming the problem, and nothing
   it("a model whose graph onnxruntime cannot load", async () => {
     // A valid protobuf header and graph field, but the graph bytes are garbage.
     const header = Uint8Array.from([0x08, 0x08, 0x3a, 0x04, 0xff, 0xff, 0xff, 0xff]);
-    await expect(upload("card-fraud", header)).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/ONNX|onnxruntime/) });
+    await expect(upload("card-fraud", header)).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringMatching(/ONNX|onnxruntime/),
+    });
   });
 
   it("a file over the configured size limit", async () => {
     const previous = process.env.MAX_ARTIFACT_BYTES;
     process.env.MAX_ARTIFACT_BYTES = "1024";
     try {
-      await expect(upload("card-fraud", fraudV2)).rejects.toMatchObject({ code: "PAYLOAD_TOO_LARGE", message: expect.stringMatching(/over the 1 KiB upload limit/) });
+      await expect(upload("card-fraud", fraudV2)).rejects.toMatchObject({
+        code: "PAYLOAD_TOO_LARGE",
+        message: expect.stringMatching(/over the 1 KiB upload limit/),
+      });
     } finally {
       if (previous === undefined) delete process.env.MAX_ARTIFACT_BYTES;
       else process.env.MAX_ARTIFACT_BYTES = previous;
@@ -148,18 +243,38 @@ describe("bad uploads are refused with a message naming the problem, and nothing
   });
 
   it("the same file twice for one model, naming the existing version", async () => {
-    await expect(upload("card-fraud", fraudV1)).rejects.toMatchObject({ code: "CONFLICT", message: expect.stringMatching(/already registered as version 1 of 'card-fraud'/) });
+    await expect(upload("card-fraud", fraudV1)).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: expect.stringMatching(/already registered as version 1 of 'card-fraud'/),
+    });
   });
 
   it("an upload without a file, or for an unknown model", async () => {
-    await expect(api.modelVersion.upload(uploadForm({ modelName: "card-fraud" }))).rejects.toMatchObject({ code: "BAD_REQUEST", message: "the upload has no 'file' file part" });
-    await expect(upload("ghost", fraudV2)).rejects.toMatchObject({ code: "NOT_FOUND", message: "model 'ghost' does not exist" });
+    await expect(api.modelVersion.upload(uploadForm({ modelName: "card-fraud" }))).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: "the upload has no 'file' file part",
+    });
+    await expect(upload("ghost", fraudV2)).rejects.toMatchObject({
+      code: "NOT_FOUND",
+      message: "model 'ghost' does not exist",
+    });
   });
 
   it("metadata that is not JSON or has wrong types, naming the field", async () => {
-    await expect(api.modelVersion.upload(uploadForm({ modelName: "card-fraud", file: fraudV2, metadata: "{auc:" }))).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/'metadata' part is not valid JSON/) });
-    await expect(upload("card-fraud", fraudV2, { metrics: { auc: "high" } })).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/metadata\.metrics\.auc/) });
-    await expect(upload("card-fraud", fraudV2, { gitCommit: "not a commit" })).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/metadata\.gitCommit/) });
+    await expect(
+      api.modelVersion.upload(uploadForm({ modelName: "card-fraud", file: fraudV2, metadata: "{auc:" })),
+    ).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringMatching(/'metadata' part is not valid JSON/),
+    });
+    await expect(upload("card-fraud", fraudV2, { metrics: { auc: "high" } })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringMatching(/metadata\.metrics\.auc/),
+    });
+    await expect(upload("card-fraud", fraudV2, { gitCommit: "not a commit" })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringMatching(/metadata\.gitCommit/),
+    });
   });
 
   it("leaves no partial files behind", async () => {

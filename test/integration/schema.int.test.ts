@@ -26,7 +26,9 @@ describe("migrations", () => {
     expect(rows.every((row) => row.finished_at instanceof Date)).toBe(true);
 
     // A migration edited after it ran must stop the migrate step, not be silently skipped.
-    await client.query(`UPDATE "_prisma_migrations" SET checksum = 'edited' WHERE migration_name = $1`, [files[0]!.name]);
+    await client.query(`UPDATE "_prisma_migrations" SET checksum = 'edited' WHERE migration_name = $1`, [
+      files[0]!.name,
+    ]);
     await client.end();
     await expect(applyMigrations(url)).rejects.toThrow(/was edited after it was applied/);
   });
@@ -43,7 +45,9 @@ describe("migrations", () => {
       `CREATE TABLE "HalfDone" ("id" TEXT); SELECT * FROM "TableThatDoesNotExist";`,
     );
     const url = process.env.DATABASE_URL!;
-    await expect(applyMigrations(url, dir)).rejects.toThrow(/29990101000000_broken failed and was rolled back/);
+    await expect(applyMigrations(url, dir)).rejects.toThrow(
+      /29990101000000_broken failed and was rolled back/,
+    );
     const tables = await getDb().$queryRaw<{ count: bigint }[]>`
       SELECT count(*) FROM information_schema.tables WHERE table_name = 'HalfDone'`;
     expect(Number(tables[0]!.count)).toBe(0);
@@ -56,54 +60,197 @@ describe("the migrated schema matches the generated client", () => {
     const now = new Date("2026-11-24T10:00:00.000Z");
     const team = await db.team.create({ data: { slug: "acme", name: "Acme" } });
     const user = await db.user.create({ data: { email: "ada@example.com", name: "Ada" } });
-    const membership = await db.membership.create({ data: { teamId: team.id, userId: user.id, role: "admin" } });
-    const apiKey = await db.apiKey.create({
-      data: { teamId: team.id, name: "ci", prefix: "mlk_ab12", keyHash: "f".repeat(64), role: "editor", expiresAt: now, lastUsedAt: now, revokedAt: now },
+    const membership = await db.membership.create({
+      data: { teamId: team.id, userId: user.id, role: "admin" },
     });
-    const model = await db.model.create({ data: { teamId: team.id, name: "fraud", description: "d", task: "binary-classification" } });
-    const featureSet = await db.featureSet.create({ data: { teamId: team.id, name: "fraud-features", description: "d" } });
+    const apiKey = await db.apiKey.create({
+      data: {
+        teamId: team.id,
+        name: "ci",
+        prefix: "mlk_ab12",
+        keyHash: "f".repeat(64),
+        role: "editor",
+        expiresAt: now,
+        lastUsedAt: now,
+        revokedAt: now,
+      },
+    });
+    const model = await db.model.create({
+      data: { teamId: team.id, name: "fraud", description: "d", task: "binary-classification" },
+    });
+    const featureSet = await db.featureSet.create({
+      data: { teamId: team.id, name: "fraud-features", description: "d" },
+    });
     const featureSetVersion = await db.featureSetVersion.create({
       data: {
-        teamId: team.id, featureSetId: featureSet.id, number: 1,
+        teamId: team.id,
+        featureSetId: featureSet.id,
+        number: 1,
         features: [{ name: "amount", dtype: "float", min: 0, max: null }],
-        baseline: { rowCount: 1 }, sampleRowCount: 1, sampleSha256: "a".repeat(64),
+        baseline: { rowCount: 1 },
+        sampleRowCount: 1,
+        sampleSha256: "a".repeat(64),
       },
     });
     const version = await db.modelVersion.create({
       data: {
-        teamId: team.id, modelId: model.id, number: 1, status: "validated", description: "v1",
-        artifactSha256: "b".repeat(64), artifactSizeBytes: 1234, storageKey: "sha256/bb/bbbb.onnx",
+        teamId: team.id,
+        modelId: model.id,
+        number: 1,
+        status: "validated",
+        description: "v1",
+        artifactSha256: "b".repeat(64),
+        artifactSizeBytes: 1234,
+        storageKey: "sha256/bb/bbbb.onnx",
         signature: { inputs: [{ name: "x", elementType: "float32", shape: ["batch", 14] }], outputs: [] },
-        irVersion: 8, opsetImports: [{ domain: "", version: 17 }], producerName: "p", producerVersion: "1",
-        metrics: { auc: 0.9 }, gitCommit: "abc", dataRef: "s3://x", tags: { owner: "ada" }, featureSetVersionId: featureSetVersion.id,
+        irVersion: 8,
+        opsetImports: [{ domain: "", version: 17 }],
+        producerName: "p",
+        producerVersion: "1",
+        metrics: { auc: 0.9 },
+        gitCommit: "abc",
+        dataRef: "s3://x",
+        tags: { owner: "ada" },
+        featureSetVersionId: featureSetVersion.id,
       },
     });
     const deployment = await db.deployment.create({
-      data: { teamId: team.id, name: "fraud-prod", modelId: model.id, environment: "production", maxBatchSize: 64, maxQueueDelayMs: 3, replicas: 2, device: "cuda" },
+      data: {
+        teamId: team.id,
+        name: "fraud-prod",
+        modelId: model.id,
+        environment: "production",
+        maxBatchSize: 64,
+        maxQueueDelayMs: 3,
+        replicas: 2,
+        device: "cuda",
+      },
     });
     const revision = await db.deploymentRevision.create({
-      data: { teamId: team.id, deploymentId: deployment.id, number: 1, strategy: "initial", target: { weights: [{ versionId: version.id, weight: 100 }] }, reason: "r", createdBy: "user:1" },
+      data: {
+        teamId: team.id,
+        deploymentId: deployment.id,
+        number: 1,
+        strategy: "initial",
+        target: { weights: [{ versionId: version.id, weight: 100 }] },
+        reason: "r",
+        createdBy: "user:1",
+      },
     });
-    const activated = await db.deployment.update({ where: { id: deployment.id }, data: { activeRevisionId: revision.id } });
-    const host = await db.host.create({ data: { name: "gpu-1", device: "cuda", gpuMemoryMb: 24_000, costMicrosPerHour: 1_200_000, executionProviders: ["cuda", "cpu"], lastHeartbeatAt: now } });
-    const replica = await db.replica.create({ data: { hostId: host.id, deploymentId: deployment.id, modelVersionId: version.id, memoryMb: 300, status: "loaded" } });
+    const activated = await db.deployment.update({
+      where: { id: deployment.id },
+      data: { activeRevisionId: revision.id },
+    });
+    const host = await db.host.create({
+      data: {
+        name: "gpu-1",
+        device: "cuda",
+        gpuMemoryMb: 24_000,
+        costMicrosPerHour: 1_200_000,
+        executionProviders: ["cuda", "cpu"],
+        lastHeartbeatAt: now,
+      },
+    });
+    const replica = await db.replica.create({
+      data: {
+        hostId: host.id,
+        deploymentId: deployment.id,
+        modelVersionId: version.id,
+        memoryMb: 300,
+        status: "loaded",
+      },
+    });
     const batchJob = await db.batchJob.create({
-      data: { teamId: team.id, deploymentId: deployment.id, modelVersionId: version.id, status: "running", inputKey: "in", outputKey: "out", totalRows: 10, processedRows: 5, failedRows: 1, chunkCount: 2, errors: [{ row: 3 }], startedAt: now, finishedAt: now },
+      data: {
+        teamId: team.id,
+        deploymentId: deployment.id,
+        modelVersionId: version.id,
+        status: "running",
+        inputKey: "in",
+        outputKey: "out",
+        totalRows: 10,
+        processedRows: 5,
+        failedRows: 1,
+        chunkCount: 2,
+        errors: [{ row: 3 }],
+        startedAt: now,
+        finishedAt: now,
+      },
     });
     const rollup = await db.metricRollup.create({
-      data: { teamId: team.id, deploymentId: deployment.id, modelVersionId: version.id, bucketStart: now, requestCount: 10, errorCount: 1, latencyBuckets: [1, 2], latencySumUs: 9_000_000_000n, queueWaitSumUs: 5n, busyComputeUs: 6n, batchCount: 2, batchSizeSum: 10, costMicros: 7n },
+      data: {
+        teamId: team.id,
+        deploymentId: deployment.id,
+        modelVersionId: version.id,
+        bucketStart: now,
+        requestCount: 10,
+        errorCount: 1,
+        latencyBuckets: [1, 2],
+        latencySumUs: 9_000_000_000n,
+        queueWaitSumUs: 5n,
+        busyComputeUs: 6n,
+        batchCount: 2,
+        batchSizeSum: 10,
+        costMicros: 7n,
+      },
     });
     const sample = await db.predictionSample.create({
-      data: { teamId: team.id, deploymentId: deployment.id, modelVersionId: version.id, inputs: { x: [1] }, outputs: { y: [0.5] }, latencyUs: 1500, shadow: true },
+      data: {
+        teamId: team.id,
+        deploymentId: deployment.id,
+        modelVersionId: version.id,
+        inputs: { x: [1] },
+        outputs: { y: [0.5] },
+        latencyUs: 1500,
+        shadow: true,
+      },
     });
     const drift = await db.driftReport.create({
-      data: { teamId: team.id, deploymentId: deployment.id, modelVersionId: version.id, featureSetVersionId: featureSetVersion.id, windowStart: now, windowEnd: now, sampleCount: 100, features: [{ name: "amount", psi: 0.3 }], status: "drift" },
+      data: {
+        teamId: team.id,
+        deploymentId: deployment.id,
+        modelVersionId: version.id,
+        featureSetVersionId: featureSetVersion.id,
+        windowStart: now,
+        windowEnd: now,
+        sampleCount: 100,
+        features: [{ name: "amount", psi: 0.3 }],
+        status: "drift",
+      },
     });
     const rule = await db.alertRule.create({
-      data: { teamId: team.id, deploymentId: deployment.id, name: "p99", metric: "latencyP99Ms", comparator: "gt", threshold: 25.5, windowMinutes: 10, webhookUrl: "http://hook", enabled: false },
+      data: {
+        teamId: team.id,
+        deploymentId: deployment.id,
+        name: "p99",
+        metric: "latencyP99Ms",
+        comparator: "gt",
+        threshold: 25.5,
+        windowMinutes: 10,
+        webhookUrl: "http://hook",
+        enabled: false,
+      },
     });
-    const alertEvent = await db.alertEvent.create({ data: { teamId: team.id, ruleId: rule.id, status: "resolved", value: 30.25, message: "m", resolvedAt: now } });
-    const audit = await db.auditEvent.create({ data: { teamId: team.id, actor: `user:${user.id}`, action: "deployment.promote", targetType: "deployment", targetId: deployment.id, data: { from: 1 } } });
+    const alertEvent = await db.alertEvent.create({
+      data: {
+        teamId: team.id,
+        ruleId: rule.id,
+        status: "resolved",
+        value: 30.25,
+        message: "m",
+        resolvedAt: now,
+      },
+    });
+    const audit = await db.auditEvent.create({
+      data: {
+        teamId: team.id,
+        actor: `user:${user.id}`,
+        action: "deployment.promote",
+        targetType: "deployment",
+        targetId: deployment.id,
+        data: { from: 1 },
+      },
+    });
 
     const roundTrips: Record<Prisma.ModelName, [unknown, unknown]> = {
       Team: [team, await db.team.findUniqueOrThrow({ where: { id: team.id } })],
@@ -113,9 +260,15 @@ describe("the migrated schema matches the generated client", () => {
       Model: [model, await db.model.findUniqueOrThrow({ where: { id: model.id } })],
       ModelVersion: [version, await db.modelVersion.findUniqueOrThrow({ where: { id: version.id } })],
       FeatureSet: [featureSet, await db.featureSet.findUniqueOrThrow({ where: { id: featureSet.id } })],
-      FeatureSetVersion: [featureSetVersion, await db.featureSetVersion.findUniqueOrThrow({ where: { id: featureSetVersion.id } })],
+      FeatureSetVersion: [
+        featureSetVersion,
+        await db.featureSetVersion.findUniqueOrThrow({ where: { id: featureSetVersion.id } }),
+      ],
       Deployment: [activated, await db.deployment.findUniqueOrThrow({ where: { id: deployment.id } })],
-      DeploymentRevision: [revision, await db.deploymentRevision.findUniqueOrThrow({ where: { id: revision.id } })],
+      DeploymentRevision: [
+        revision,
+        await db.deploymentRevision.findUniqueOrThrow({ where: { id: revision.id } }),
+      ],
       Host: [host, await db.host.findUniqueOrThrow({ where: { id: host.id } })],
       Replica: [replica, await db.replica.findUniqueOrThrow({ where: { id: replica.id } })],
       BatchJob: [batchJob, await db.batchJob.findUniqueOrThrow({ where: { id: batchJob.id } })],
@@ -141,9 +294,12 @@ describe("the migrated schema matches the generated client", () => {
       WHERE table_schema = 'public' AND table_name <> '_prisma_migrations'`;
     await db.$disconnect();
     const actual = new Map<string, string[]>();
-    for (const { table_name, column_name } of columns) actual.set(table_name, [...(actual.get(table_name) ?? []), column_name]);
+    for (const { table_name, column_name } of columns)
+      actual.set(table_name, [...(actual.get(table_name) ?? []), column_name]);
     for (const name of Object.values(Prisma.ModelName)) {
-      const fields = Object.keys((Prisma as unknown as Record<string, Record<string, string>>)[`${name}ScalarFieldEnum`]!);
+      const fields = Object.keys(
+        (Prisma as unknown as Record<string, Record<string, string>>)[`${name}ScalarFieldEnum`]!,
+      );
       expect(actual.get(name)?.sort(), name).toEqual(fields.sort());
     }
     expect([...actual.keys()].sort()).toEqual(Object.values(Prisma.ModelName).sort());

@@ -9,9 +9,24 @@ import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/server/db";
 import type { WireTensor } from "@/server/domain/inference/datatypes";
-import { SERVING_JOB_OPTIONS, SERVING_QUEUE, ZServingJobResult, type ServingJob, type ServingJobResult, type ServingRequest } from "@/server/queues/serving";
+import {
+  SERVING_JOB_OPTIONS,
+  SERVING_QUEUE,
+  ZServingJobResult,
+  type ServingJob,
+  type ServingJobResult,
+  type ServingRequest,
+} from "@/server/queues/serving";
 import { putArtifact, sha256Hex } from "@/server/storage/artifact-store";
-import { FIXED_BATCH_WEIGHTS, boolInputModel, fixedBatchOneModel, int64InputModel, multiOutputModel, stringInputModel, twoInputModel } from "@/test/fixtures/odd-models";
+import {
+  FIXED_BATCH_WEIGHTS,
+  boolInputModel,
+  fixedBatchOneModel,
+  int64InputModel,
+  multiOutputModel,
+  stringInputModel,
+  twoInputModel,
+} from "@/test/fixtures/odd-models";
 import { readDemoFile } from "@/test/support/demo-files";
 import { serveArtifacts, startWorkerProcess } from "@/test/support/serving-stack";
 import { startHostAgent } from "@/workers/host";
@@ -33,8 +48,14 @@ async function store(name: string, bytes: Uint8Array): Promise<void> {
 /** A producer and its events on a key prefix, as the gateway has them. */
 function client(keyPrefix: string) {
   const prefix = `${keyPrefix}bull`;
-  const queue = new Queue(SERVING_QUEUE, { connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }), prefix });
-  const events = new QueueEvents(SERVING_QUEUE, { connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }), prefix });
+  const queue = new Queue(SERVING_QUEUE, {
+    connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }),
+    prefix,
+  });
+  const events = new QueueEvents(SERVING_QUEUE, {
+    connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }),
+    prefix,
+  });
   events.setMaxListeners(500);
   queue.setMaxListeners(500);
   cleanups.push(async () => {
@@ -43,7 +64,11 @@ function client(keyPrefix: string) {
     await queue.close();
   });
   let counter = 0;
-  const job = (modelName: string, requests: ServingRequest[], extra: Partial<ServingJob> = {}): ServingJob => ({
+  const job = (
+    modelName: string,
+    requests: ServingRequest[],
+    extra: Partial<ServingJob> = {},
+  ): ServingJob => ({
     deploymentId: "dep-test",
     versionId: `version-${modelName}`,
     artifactSha256: model[modelName]!.sha256,
@@ -57,17 +82,28 @@ function client(keyPrefix: string) {
     events,
     job,
     async run(data: ServingJob, options: JobsOptions = {}): Promise<ServingJobResult> {
-      const added = await queue.add("serve", data, { ...SERVING_JOB_OPTIONS, jobId: `job-${++counter}-${Date.now()}`, ...options });
+      const added = await queue.add("serve", data, {
+        ...SERVING_JOB_OPTIONS,
+        jobId: `job-${++counter}-${Date.now()}`,
+        ...options,
+      });
       return ZServingJobResult.parse(await added.waitUntilFinished(events, 50_000));
     },
     async runMany(jobs: ServingJob[]): Promise<ServingJobResult[]> {
-      const added = await queue.addBulk(jobs.map((data) => ({ name: "serve", data, opts: { ...SERVING_JOB_OPTIONS } })));
-      return Promise.all(added.map(async (one) => ZServingJobResult.parse(await one.waitUntilFinished(events, 50_000))));
+      const added = await queue.addBulk(
+        jobs.map((data) => ({ name: "serve", data, opts: { ...SERVING_JOB_OPTIONS } })),
+      );
+      return Promise.all(
+        added.map(async (one) => ZServingJobResult.parse(await one.waitUntilFinished(events, 50_000))),
+      );
     },
   };
 }
 
-async function worker(keyPrefix: string, options: { memoryBudgetMb?: number; hostName?: string } = {}): Promise<ServingWorker> {
+async function worker(
+  keyPrefix: string,
+  options: { memoryBudgetMb?: number; hostName?: string } = {},
+): Promise<ServingWorker> {
   const started = await startServingWorker({
     redisUrl: REDIS_URL,
     keyPrefix,
@@ -81,21 +117,49 @@ async function worker(keyPrefix: string, options: { memoryBudgetMb?: number; hos
   return started;
 }
 
-const request = (requestId: string, inputs: WireTensor[], outputNames?: string[]): ServingRequest => ({ requestId, inputs, ...(outputNames ? { outputNames } : {}) });
-const fp32 = (name: string, rows: number[][]): WireTensor => ({ name, datatype: "FP32", shape: [rows.length, rows[0]!.length], data: rows.flat() });
-const features = (rows: number, seed: number): number[][] => Array.from({ length: rows }, (_, r) => Array.from({ length: 14 }, (_, c) => Math.sin(seed * 31 + r * 7 + c) * 2));
+const request = (requestId: string, inputs: WireTensor[], outputNames?: string[]): ServingRequest => ({
+  requestId,
+  inputs,
+  ...(outputNames ? { outputNames } : {}),
+});
+const fp32 = (name: string, rows: number[][]): WireTensor => ({
+  name,
+  datatype: "FP32",
+  shape: [rows.length, rows[0]!.length],
+  data: rows.flat(),
+});
+const features = (rows: number, seed: number): number[][] =>
+  Array.from({ length: rows }, (_, r) =>
+    Array.from({ length: 14 }, (_, c) => Math.sin(seed * 31 + r * 7 + c) * 2),
+  );
 
-function okOutputs(result: ServingJobResult, index = 0): Record<string, { shape: number[]; data: unknown[] }> {
+function okOutputs(
+  result: ServingJobResult,
+  index = 0,
+): Record<string, { shape: number[]; data: unknown[] }> {
   const one = result.results[index]!;
   if (!one.ok) throw new Error(`request ${one.requestId} failed: ${one.error}`);
-  return Object.fromEntries(one.outputs.map((output) => [output.name, { shape: output.shape, data: output.data }]));
+  return Object.fromEntries(
+    one.outputs.map((output) => [output.name, { shape: output.shape, data: output.data }]),
+  );
 }
 
-async function directRun(bytes: Uint8Array, rows: number[][], inputName = "features"): Promise<Record<string, number[]>> {
+async function directRun(
+  bytes: Uint8Array,
+  rows: number[][],
+  inputName = "features",
+): Promise<Record<string, number[]>> {
   const session = await ort.InferenceSession.create(bytes);
-  const out = await session.run({ [inputName]: new ort.Tensor("float32", Float32Array.from(rows.flat()), [rows.length, rows[0]!.length]) });
+  const out = await session.run({
+    [inputName]: new ort.Tensor("float32", Float32Array.from(rows.flat()), [rows.length, rows[0]!.length]),
+  });
   await session.release();
-  return Object.fromEntries(Object.entries(out).map(([name, tensor]) => [name, Array.from(tensor.data as ArrayLike<number | bigint>, Number)]));
+  return Object.fromEntries(
+    Object.entries(out).map(([name, tensor]) => [
+      name,
+      Array.from(tensor.data as ArrayLike<number | bigint>, Number),
+    ]),
+  );
 }
 
 function expectClose(actual: unknown[], expected: number[]): void {
@@ -105,7 +169,8 @@ function expectClose(actual: unknown[], expected: number[]): void {
 
 beforeAll(async () => {
   tmpDir = await mkdtemp(path.join(os.tmpdir(), "mlops-serving-"));
-  for (const file of ["fraud-v1", "fraud-v2", "fraud-v3", "heavy-mlp"]) await store(file, await readDemoFile(`${file}.onnx`));
+  for (const file of ["fraud-v1", "fraud-v2", "fraud-v3", "heavy-mlp"])
+    await store(file, await readDemoFile(`${file}.onnx`));
   await store("fixed-batch", fixedBatchOneModel());
   await store("two-inputs", twoInputModel());
   await store("int64", int64InputModel());
@@ -151,9 +216,18 @@ describe("serving worker (in process)", () => {
   });
 
   it("serves a model with a fixed batch of 1, one request per session run", async () => {
-    const x = [[1, 2, 3, 4], [-1, 0, 0.5, 2]];
-    const result = await api.run(api.job("fixed-batch", x.map((row, i) => request(`r${i}`, [fp32("x", [row])]))));
-    const expected = (row: number[]) => [0, 1].map((j) => row.reduce((sum, value, i) => sum + value * FIXED_BATCH_WEIGHTS[i * 2 + j]!, 0));
+    const x = [
+      [1, 2, 3, 4],
+      [-1, 0, 0.5, 2],
+    ];
+    const result = await api.run(
+      api.job(
+        "fixed-batch",
+        x.map((row, i) => request(`r${i}`, [fp32("x", [row])])),
+      ),
+    );
+    const expected = (row: number[]) =>
+      [0, 1].map((j) => row.reduce((sum, value, i) => sum + value * FIXED_BATCH_WEIGHTS[i * 2 + j]!, 0));
     expect(okOutputs(result, 0).y).toEqual({ shape: [1, 2], data: expected(x[0]!) });
     expect(okOutputs(result, 1).y).toEqual({ shape: [1, 2], data: expected(x[1]!) });
     expect(result.batchRows).toBe(1);
@@ -163,7 +237,16 @@ describe("serving worker (in process)", () => {
     const result = await api.run(
       api.job("two-inputs", [
         request("r0", [fp32("a", [[1, 2, 3]]), fp32("b", [[7, 8]])]),
-        request("r1", [fp32("b", [[9, 10], [11, 12]]), fp32("a", [[4, 5, 6], [0, 0, 1]])]),
+        request("r1", [
+          fp32("b", [
+            [9, 10],
+            [11, 12],
+          ]),
+          fp32("a", [
+            [4, 5, 6],
+            [0, 0, 1],
+          ]),
+        ]),
       ]),
     );
     expect(okOutputs(result, 0).joined).toEqual({ shape: [1, 5], data: [1, 2, 3, 7, 8] });
@@ -173,9 +256,25 @@ describe("serving worker (in process)", () => {
 
   it("serves int64, bool and string inputs", async () => {
     const [int64, bool, string] = await Promise.all([
-      api.run(api.job("int64", [request("r", [{ name: "counts", datatype: "INT64", shape: [2, 3], data: [1, 2, 3, 10, -20, 30] }])])),
-      api.run(api.job("bool", [request("r", [{ name: "flags", datatype: "BOOL", shape: [2, 2], data: [true, false, false, false] }])])),
-      api.run(api.job("string", [request("r", [{ name: "word", datatype: "BYTES", shape: [4], data: ["dog", "fish", "cat", "bird"] }])])),
+      api.run(
+        api.job("int64", [
+          request("r", [{ name: "counts", datatype: "INT64", shape: [2, 3], data: [1, 2, 3, 10, -20, 30] }]),
+        ]),
+      ),
+      api.run(
+        api.job("bool", [
+          request("r", [
+            { name: "flags", datatype: "BOOL", shape: [2, 2], data: [true, false, false, false] },
+          ]),
+        ]),
+      ),
+      api.run(
+        api.job("string", [
+          request("r", [
+            { name: "word", datatype: "BYTES", shape: [4], data: ["dog", "fish", "cat", "bird"] },
+          ]),
+        ]),
+      ),
     ]);
     expect(okOutputs(int64).total).toEqual({ shape: [2], data: [6, 20] });
     expect(okOutputs(bool).inverted).toEqual({ shape: [2, 2], data: [false, true, true, true] });
@@ -187,10 +286,25 @@ describe("serving worker (in process)", () => {
       api.job("multi-output", [
         request("all", [fp32("x", [[1, 5, 2]])]),
         request("argmax-only", [fp32("x", [[-1, -3, 0]])], ["argmax"]),
-        request("reversed", [fp32("x", [[0, 0, 9], [4, 1, 1]])], ["argmax", "total"]),
+        request(
+          "reversed",
+          [
+            fp32("x", [
+              [0, 0, 9],
+              [4, 1, 1],
+            ]),
+          ],
+          ["argmax", "total"],
+        ),
       ]),
     );
-    expect(result.results.map((one) => (one.ok ? one.outputs.map((output) => `${output.name}=${output.datatype}:${output.data.join(",")}`) : one.error))).toEqual([
+    expect(
+      result.results.map((one) =>
+        one.ok
+          ? one.outputs.map((output) => `${output.name}=${output.datatype}:${output.data.join(",")}`)
+          : one.error,
+      ),
+    ).toEqual([
       ["total=FP32:8", "argmax=INT64:1"],
       ["argmax=INT64:2"],
       ["argmax=INT64:2,0", "total=FP32:9,6"],
@@ -203,14 +317,30 @@ describe("serving worker (in process)", () => {
       api.job("two-inputs", [
         request("good", [fp32("a", [[1, 2, 3]]), fp32("b", [[7, 8]])]),
         request("too-wide", [fp32("a", [[1, 2, 3, 4]]), fp32("b", [[7, 8]])]),
-        request("wrong-type", [{ name: "a", datatype: "INT32", shape: [1, 3], data: [1, 2, 3] }, fp32("b", [[7, 8]])]),
-        request("short-data", [{ name: "a", datatype: "FP32", shape: [1, 3], data: [1, 2] }, fp32("b", [[7, 8]])]),
+        request("wrong-type", [
+          { name: "a", datatype: "INT32", shape: [1, 3], data: [1, 2, 3] },
+          fp32("b", [[7, 8]]),
+        ]),
+        request("short-data", [
+          { name: "a", datatype: "FP32", shape: [1, 3], data: [1, 2] },
+          fp32("b", [[7, 8]]),
+        ]),
       ]),
     );
     expect(okOutputs(result, 0).joined!.data).toEqual([1, 2, 3, 7, 8]);
     expect(result.results.slice(1)).toEqual([
-      { requestId: "too-wide", ok: false, error: expect.stringMatching(/^Got invalid dimensions for input: a for the following indices$/) },
-      { requestId: "wrong-type", ok: false, error: expect.stringMatching(/^Unexpected input data type\. Actual: \(tensor\(int32\)\) , expected: \(tensor\(float\)\)$/) },
+      {
+        requestId: "too-wide",
+        ok: false,
+        error: expect.stringMatching(/^Got invalid dimensions for input: a for the following indices$/),
+      },
+      {
+        requestId: "wrong-type",
+        ok: false,
+        error: expect.stringMatching(
+          /^Unexpected input data type\. Actual: \(tensor\(int32\)\) , expected: \(tensor\(float\)\)$/,
+        ),
+      },
       { requestId: "short-data", ok: false, error: "input 'a': shape [1, 3] needs 3 values, got 2" },
     ]);
   });
@@ -218,37 +348,62 @@ describe("serving worker (in process)", () => {
   it("merges jobs that arrive together into larger session runs", async () => {
     const rowsPerJob = 2;
     const inputs = Array.from({ length: 50 }, (_, j) => features(rowsPerJob, 100 + j));
-    const results = await api.runMany(inputs.map((rows, j) => api.job("fraud-v2", [request(`j${j}`, [fp32("features", rows)])])));
+    const results = await api.runMany(
+      inputs.map((rows, j) => api.job("fraud-v2", [request(`j${j}`, [fp32("features", rows)])])),
+    );
     const direct = await directRun(model["fraud-v2"]!.bytes, inputs.flat());
-    results.forEach((result, j) => expectClose(okOutputs(result).probability!.data, direct.probability!.slice(j * rowsPerJob, (j + 1) * rowsPerJob)));
+    results.forEach((result, j) =>
+      expectClose(
+        okOutputs(result).probability!.data,
+        direct.probability!.slice(j * rowsPerJob, (j + 1) * rowsPerJob),
+      ),
+    );
     const batchRows = results.map((result) => result.batchRows);
-    console.log(`50 jobs of ${rowsPerJob} rows added at once: session runs of ${[...new Set(batchRows)].sort((a, b) => a - b).join(", ")} rows`);
+    console.log(
+      `50 jobs of ${rowsPerJob} rows added at once: session runs of ${[...new Set(batchRows)].sort((a, b) => a - b).join(", ")} rows`,
+    );
     expect(Math.max(...batchRows)).toBeGreaterThan(rowsPerJob);
   });
 
   it("falls back to CPU for a job that asks for CUDA where CUDA is not available, and says so", async () => {
     const rows = features(2, 7);
-    const result = await api.run(api.job("fraud-v3", [request("r", [fp32("features", rows)])], { device: "cuda" }));
+    const result = await api.run(
+      api.job("fraud-v3", [request("r", [fp32("features", rows)])], { device: "cuda" }),
+    );
     expect(result.executionProvider).toBe("cpu");
-    expectClose(okOutputs(result).probability!.data, (await directRun(model["fraud-v3"]!.bytes, rows)).probability!);
+    expectClose(
+      okOutputs(result).probability!.data,
+      (await directRun(model["fraud-v3"]!.bytes, rows)).probability!,
+    );
   });
 
   it("fails the job with a clear message when the served bytes do not match the sha256, and keeps nothing", async () => {
     const sha = model["tampered"]!.sha256;
-    await expect(api.run(api.job("tampered", [request("r", [fp32("features", features(1, 1))])]))).rejects.toThrow(
-      new RegExp(`^cannot load model version version-tampered \\(artifact ${sha}\\): artifact ${sha} from http://127\\.0\\.0\\.1:\\d+/api/artifacts/${sha} does not match its sha256: the ${model["tampered"]!.bytes.byteLength} bytes received hash to ${model["fraud-v1"]!.sha256}; discarded$`),
+    await expect(
+      api.run(api.job("tampered", [request("r", [fp32("features", features(1, 1))])])),
+    ).rejects.toThrow(
+      new RegExp(
+        `^cannot load model version version-tampered \\(artifact ${sha}\\): artifact ${sha} from http://127\\.0\\.0\\.1:\\d+/api/artifacts/${sha} does not match its sha256: the ${model["tampered"]!.bytes.byteLength} bytes received hash to ${model["fraud-v1"]!.sha256}; discarded$`,
+      ),
     );
     const cacheDirs = (await readdir(tmpDir)).filter((entry) => entry.startsWith("cache-"));
-    for (const dir of cacheDirs) expect((await readdir(path.join(tmpDir, dir))).filter((file) => file.startsWith(sha))).toEqual([]);
+    for (const dir of cacheDirs)
+      expect((await readdir(path.join(tmpDir, dir))).filter((file) => file.startsWith(sha))).toEqual([]);
   });
 
   it("fails the job naming the artifact the web app does not have", async () => {
-    await expect(api.run(api.job("missing", [request("r", [fp32("features", features(1, 1))])]))).rejects.toThrow(/is not available from .*: HTTP 404 .*no artifact with sha256/);
+    await expect(
+      api.run(api.job("missing", [request("r", [fp32("features", features(1, 1))])])),
+    ).rejects.toThrow(/is not available from .*: HTTP 404 .*no artifact with sha256/);
   });
 
   it("fails the job with onnxruntime's reason when the model cannot be loaded", async () => {
-    await expect(api.run(api.job("garbage", [request("r", [fp32("features", features(1, 1))])]))).rejects.toThrow(
-      new RegExp(`^cannot load model version version-garbage \\(artifact ${model["garbage"]!.sha256}\\): onnxruntime could not load the model: .+`),
+    await expect(
+      api.run(api.job("garbage", [request("r", [fp32("features", features(1, 1))])])),
+    ).rejects.toThrow(
+      new RegExp(
+        `^cannot load model version version-garbage \\(artifact ${model["garbage"]!.sha256}\\): onnxruntime could not load the model: .+`,
+      ),
     );
   });
 
@@ -257,7 +412,10 @@ describe("serving worker (in process)", () => {
     const small = await worker(lruPrefix, { memoryBudgetMb: 100 }); // one ~65 MB session fits, two do not
     const lru = client(lruPrefix);
     const rows = features(2, 3);
-    const expected = { "fraud-v1": await directRun(model["fraud-v1"]!.bytes, rows), "fraud-v2": await directRun(model["fraud-v2"]!.bytes, rows) };
+    const expected = {
+      "fraud-v1": await directRun(model["fraud-v1"]!.bytes, rows),
+      "fraud-v2": await directRun(model["fraud-v2"]!.bytes, rows),
+    };
     for (const name of ["fraud-v1", "fraud-v2", "fraud-v1", "fraud-v2"] as const) {
       const result = await lru.run(lru.job(name, [request("r", [fp32("features", rows)])]));
       expectClose(okOutputs(result).probability!.data, expected[name].probability!);
@@ -268,10 +426,21 @@ describe("serving worker (in process)", () => {
   });
 
   it("announces its host with the providers that work and heartbeats it", async () => {
-    const agent = await startHostAgent({ hostName: "agent-test", device: "cuda", costMicrosPerHour: 1_250_000, heartbeatMs: 100, log: () => undefined });
+    const agent = await startHostAgent({
+      hostName: "agent-test",
+      device: "cuda",
+      costMicrosPerHour: 1_250_000,
+      heartbeatMs: 100,
+      log: () => undefined,
+    });
     try {
       const first = await getDb().host.findUniqueOrThrow({ where: { name: "agent-test" } });
-      expect(first).toMatchObject({ device: "cpu", executionProviders: ["cpu"], costMicrosPerHour: 1_250_000, gpuMemoryMb: null });
+      expect(first).toMatchObject({
+        device: "cpu",
+        executionProviders: ["cpu"],
+        costMicrosPerHour: 1_250_000,
+        gpuMemoryMb: null,
+      });
       expect(agent).toMatchObject({ hostId: first.id, device: "cpu", executionProviders: ["cpu"] });
       await new Promise((resolve) => setTimeout(resolve, 350));
       const later = await getDb().host.findUniqueOrThrow({ where: { name: "agent-test" } });
@@ -287,15 +456,24 @@ describe("serving worker (in process)", () => {
 describe("a worker process killed mid-job", () => {
   const children: ChildProcess[] = [];
   afterAll(() => {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    for (const child of children)
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   });
 
-  async function startWorkerProcessOn(hostName: string, keyPrefix: string, cacheDir: string): Promise<ChildProcess> {
+  async function startWorkerProcessOn(
+    hostName: string,
+    keyPrefix: string,
+    cacheDir: string,
+  ): Promise<ChildProcess> {
     const child = await startWorkerProcess({
       hostName,
       artifactSourceUrl: sourceUrl,
       cacheDir,
-      env: { REDIS_KEY_PREFIX: keyPrefix, WORKER_LOCK_DURATION_MS: "1500", WORKER_STALLED_INTERVAL_MS: "1000" },
+      env: {
+        REDIS_KEY_PREFIX: keyPrefix,
+        WORKER_LOCK_DURATION_MS: "1500",
+        WORKER_STALLED_INTERVAL_MS: "1000",
+      },
     });
     children.push(child);
     return child;
@@ -307,8 +485,14 @@ describe("a worker process killed mid-job", () => {
     const api = client(killPrefix);
     const first = await startWorkerProcessOn("worker-a", killPrefix, cacheDir);
 
-    const rows = Array.from({ length: 64 }, (_, r) => Array.from({ length: 512 }, (_, c) => ((r * 13 + c) % 17) / 17));
-    const job = await api.queue.add("serve", api.job("heavy-mlp", [request("heavy", [fp32("input", rows)])]), { ...SERVING_JOB_OPTIONS, jobId: "heavy-killed" });
+    const rows = Array.from({ length: 64 }, (_, r) =>
+      Array.from({ length: 512 }, (_, c) => ((r * 13 + c) % 17) / 17),
+    );
+    const job = await api.queue.add(
+      "serve",
+      api.job("heavy-mlp", [request("heavy", [fp32("input", rows)])]),
+      { ...SERVING_JOB_OPTIONS, jobId: "heavy-killed" },
+    );
     await new Promise<void>((resolve) => {
       api.events.on("active", ({ jobId }) => jobId === job.id && resolve());
       void job.getState().then((state) => state === "active" && resolve());
@@ -321,7 +505,13 @@ describe("a worker process killed mid-job", () => {
     expect(result.hostName).toBe("worker-b");
     const logits = okOutputs(result).logits!;
     expect(logits.shape).toEqual([64, 10]);
-    expectClose(logits.data.slice(0, 20), (await directRun(model["heavy-mlp"]!.bytes, rows.slice(0, 2), "input")).logits!);
-    expect(await getDb().host.findUnique({ where: { name: "worker-b" } })).toMatchObject({ device: "cpu", executionProviders: ["cpu"] });
+    expectClose(
+      logits.data.slice(0, 20),
+      (await directRun(model["heavy-mlp"]!.bytes, rows.slice(0, 2), "input")).logits!,
+    );
+    expect(await getDb().host.findUnique({ where: { name: "worker-b" } })).toMatchObject({
+      device: "cpu",
+      executionProviders: ["cpu"],
+    });
   });
 });

@@ -7,7 +7,9 @@ import type { AppRouter } from "@/server/trpc/root";
 // The real route handler behind a real tRPC client; only the socket is skipped.
 const fetchThroughRoute: typeof fetch = async (input, init) => POST(new Request(input as string, init));
 const client = createTRPCClient<AppRouter>({
-  links: [httpLink({ url: "http://console.test/api/trpc", transformer: superjson, fetch: fetchThroughRoute })],
+  links: [
+    httpLink({ url: "http://console.test/api/trpc", transformer: superjson, fetch: fetchThroughRoute }),
+  ],
 });
 
 describe("the tRPC route over HTTP", () => {
@@ -16,21 +18,37 @@ describe("the tRPC route over HTTP", () => {
     expect((await client.model.byName.query({ name: "over-http" })).name).toBe("over-http");
     const error = await client.model.byName.query({ name: "ghost" }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(TRPCClientError);
-    expect(error).toMatchObject({ message: "model 'ghost' does not exist", data: { code: "NOT_FOUND", httpStatus: 404 } });
+    expect(error).toMatchObject({
+      message: "model 'ghost' does not exist",
+      data: { code: "NOT_FOUND", httpStatus: 404 },
+    });
   });
 
   it("names the field of an invalid input", async () => {
     const error = await client.model.create.mutate({ name: "Bad Name" }).catch((caught: unknown) => caught);
-    expect(error).toMatchObject({ message: expect.stringMatching(/^input\.name: /), data: { code: "BAD_REQUEST", httpStatus: 400 } });
+    expect(error).toMatchObject({
+      message: expect.stringMatching(/^input\.name: /),
+      data: { code: "BAD_REQUEST", httpStatus: 400 },
+    });
   });
 
   it("refuses a body over the limit before reading it, with a message the client shows", async () => {
     const declaredBytes = 600 * 1024 * 1024;
     const response = await POST(
-      new Request("http://console.test/api/trpc/modelVersion.upload", { method: "POST", headers: { "content-length": String(declaredBytes), "content-type": "multipart/form-data; boundary=x" }, body: "--x--" }),
+      new Request("http://console.test/api/trpc/modelVersion.upload", {
+        method: "POST",
+        headers: {
+          "content-length": String(declaredBytes),
+          "content-type": "multipart/form-data; boundary=x",
+        },
+        body: "--x--",
+      }),
     );
     expect(response.status).toBe(413);
     const body = (await response.json()) as { error: Parameters<typeof superjson.deserialize>[0] };
-    expect(superjson.deserialize(body.error)).toMatchObject({ message: "the request body is 600 MiB, over the 513 MiB limit", data: { code: "PAYLOAD_TOO_LARGE" } });
+    expect(superjson.deserialize(body.error)).toMatchObject({
+      message: "the request body is 600 MiB, over the 513 MiB limit",
+      data: { code: "PAYLOAD_TOO_LARGE" },
+    });
   });
 });

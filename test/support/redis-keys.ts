@@ -16,5 +16,6 @@ export async function scanKeys(redis: Redis, pattern: string): Promise<string[]>
 export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promise<void> {
   const clientPrefixLength = redis.options.keyPrefix?.length ?? 0;
   const keys = await scanKeys(redis, `${prefix}*`);
-  for (let i = 0; i < keys.length; i += 500) await redis.unlink(...keys.slice(i, i + 500).map((key) => key.slice(clientPrefixLength)));
+  for (let i = 0; i < keys.length; i += 500)
+    await redis.unlink(...keys.slice(i, i + 500).map((key) => key.slice(clientPrefixLength)));
 }

@@ -21,7 +21,9 @@ export async function serveArtifacts(): Promise<{ url: string; close: () => Prom
   const server = http.createServer(async (request, response) => {
     const match = /^\/api\/artifacts\/([^/?]+)$/.exec(request.url ?? "");
     if (!match) return void response.writeHead(404).end();
-    const answer = await getArtifact(new Request(`http://artifacts${request.url}`), { params: Promise.resolve({ sha256: match[1]! }) });
+    const answer = await getArtifact(new Request(`http://artifacts${request.url}`), {
+      params: Promise.resolve({ sha256: match[1]! }),
+    });
     response.writeHead(answer.status, Object.fromEntries(answer.headers));
     if (answer.body) Readable.fromWeb(answer.body as NodeReadableStream).pipe(response);
     else response.end();
@@ -37,11 +39,23 @@ export async function serveArtifacts(): Promise<{ url: string; close: () => Prom
  * workers/main.ts as production runs it, in a child process; resolves once it says it is up.
  * Node with tsx's loader rather than the tsx CLI, whose grandchild a SIGKILL would leave running.
  */
-export async function startWorkerProcess(options: { hostName: string; artifactSourceUrl: string; cacheDir?: string; env?: Record<string, string> }): Promise<ChildProcess> {
-  const cacheDir = options.cacheDir ?? (await mkdtemp(path.join(os.tmpdir(), `worker-cache-${options.hostName}-`)));
+export async function startWorkerProcess(options: {
+  hostName: string;
+  artifactSourceUrl: string;
+  cacheDir?: string;
+  env?: Record<string, string>;
+}): Promise<ChildProcess> {
+  const cacheDir =
+    options.cacheDir ?? (await mkdtemp(path.join(os.tmpdir(), `worker-cache-${options.hostName}-`)));
   const child = spawn(process.execPath, ["--import", "tsx", "workers/main.ts"], {
     cwd: REPO,
-    env: { ...process.env, WORKER_HOST_NAME: options.hostName, WORKER_CACHE_DIR: cacheDir, ARTIFACT_SOURCE_URL: options.artifactSourceUrl, ...options.env },
+    env: {
+      ...process.env,
+      WORKER_HOST_NAME: options.hostName,
+      WORKER_CACHE_DIR: cacheDir,
+      ARTIFACT_SOURCE_URL: options.artifactSourceUrl,
+      ...options.env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -51,7 +65,9 @@ export async function startWorkerProcess(options: { hostName: string; artifactSo
       if (output.includes(`worker ${options.hostName}: device`)) resolve();
     });
     child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.once("exit", (code) => reject(new Error(`worker ${options.hostName} exited with ${code} before starting:\n${output}`)));
+    child.once("exit", (code) =>
+      reject(new Error(`worker ${options.hostName} exited with ${code} before starting:\n${output}`)),
+    );
   });
   return child;
 }

@@ -17,7 +17,8 @@ let secondDir: string;
 let manifest: DemoManifest;
 
 const fraudModels = () => manifest.models.filter((model) => model.task === "binary-classification");
-const fraudMetrics = (version: number) => fraudModels().find((model) => model.version === version)!.metrics as BinaryMetrics;
+const fraudMetrics = (version: number) =>
+  fraudModels().find((model) => model.version === version)!.metrics as BinaryMetrics;
 
 /** Encodes CSV records from the feature spec alone, independently of the generator's encoder. */
 function encodeRecords(records: Record<string, string>[]): Float32Array {
@@ -25,7 +26,12 @@ function encodeRecords(records: Record<string, string>[]): Float32Array {
   records.forEach((record, row) => {
     FRAUD_FEATURES.forEach((feature, column) => {
       const cell = record[feature.name] as string;
-      const value = feature.dtype === "category" ? feature.categories.indexOf(cell) : feature.dtype === "bool" ? Number(cell === "true") : Number(cell);
+      const value =
+        feature.dtype === "category"
+          ? feature.categories.indexOf(cell)
+          : feature.dtype === "bool"
+            ? Number(cell === "true")
+            : Number(cell);
       data[row * FRAUD_FEATURES.length + column] = value;
     });
   });
@@ -46,17 +52,30 @@ afterAll(async () => {
 describe("makeDemoModels", () => {
   it("writes byte-identical output on every run", async () => {
     const files = (await readdir(firstDir)).sort();
-    expect(files).toEqual(["fraud-holdout.csv", "fraud-sample.csv", "fraud-v1.onnx", "fraud-v2.onnx", "fraud-v3.onnx", "heavy-mlp.onnx", "manifest.json"]);
+    expect(files).toEqual([
+      "fraud-holdout.csv",
+      "fraud-sample.csv",
+      "fraud-v1.onnx",
+      "fraud-v2.onnx",
+      "fraud-v3.onnx",
+      "heavy-mlp.onnx",
+      "manifest.json",
+    ]);
     expect((await readdir(secondDir)).sort()).toEqual(files);
     for (const file of files) {
-      const [first, second] = await Promise.all([readFile(path.join(firstDir, file)), readFile(path.join(secondDir, file))]);
+      const [first, second] = await Promise.all([
+        readFile(path.join(firstDir, file)),
+        readFile(path.join(secondDir, file)),
+      ]);
       expect(first.equals(second), file).toBe(true);
     }
   });
 
   it("records each file's sha256 in the manifest", async () => {
     for (const { file, sha256 } of [...manifest.datasets, ...manifest.models]) {
-      const digest = createHash("sha256").update(await readFile(path.join(firstDir, file))).digest("hex");
+      const digest = createHash("sha256")
+        .update(await readFile(path.join(firstDir, file)))
+        .digest("hex");
       expect(digest, file).toBe(sha256);
     }
   });
@@ -77,7 +96,10 @@ describe("makeDemoModels", () => {
 });
 
 describe("fraud models on the holdout set", () => {
-  const runs = new Map<number, { session: ort.InferenceSession; probabilities: Float32Array; labels: number[]; metrics: BinaryMetrics }>();
+  const runs = new Map<
+    number,
+    { session: ort.InferenceSession; probabilities: Float32Array; labels: number[]; metrics: BinaryMetrics }
+  >();
 
   beforeAll(async () => {
     const text = await readFile(path.join(firstDir, "fraud-holdout.csv"), "utf8");
@@ -89,7 +111,12 @@ describe("fraud models on the holdout set", () => {
       const { probability, label } = await session.run({ features: input });
       const probabilities = probability!.data as Float32Array;
       const metrics = binaryMetrics(probabilities, truth, (model.metrics as BinaryMetrics).threshold);
-      runs.set(model.version, { session, probabilities, labels: Array.from(label!.data as BigInt64Array, Number), metrics });
+      runs.set(model.version, {
+        session,
+        probabilities,
+        labels: Array.from(label!.data as BigInt64Array, Number),
+        metrics,
+      });
     }
   });
 
@@ -100,7 +127,9 @@ describe("fraud models on the holdout set", () => {
   it("take one float32 [batch, 14] input and give probability and label", () => {
     expect([...runs.keys()]).toEqual([1, 2, 3]);
     for (const { session } of runs.values()) {
-      expect(session.inputMetadata).toEqual([{ name: "features", isTensor: true, type: "float32", shape: ["batch", 14] }]);
+      expect(session.inputMetadata).toEqual([
+        { name: "features", isTensor: true, type: "float32", shape: ["batch", 14] },
+      ]);
       expect(session.outputMetadata).toEqual([
         { name: "probability", isTensor: true, type: "float32", shape: ["batch", 1] },
         { name: "label", isTensor: true, type: "int64", shape: ["batch"] },
@@ -111,7 +140,10 @@ describe("fraud models on the holdout set", () => {
   it("give probabilities in [0, 1] and label = probability >= threshold", () => {
     for (const [version, { probabilities, labels, metrics }] of runs) {
       expect(probabilities.length, `v${version}`).toBe(5_000);
-      expect(probabilities.every((p) => p >= 0 && p <= 1), `v${version}`).toBe(true);
+      expect(
+        probabilities.every((p) => p >= 0 && p <= 1),
+        `v${version}`,
+      ).toBe(true);
       expect(labels).toEqual(Array.from(probabilities, (p) => Number(p >= Math.fround(metrics.threshold))));
     }
   });
@@ -135,8 +167,12 @@ describe("fraud models on the holdout set", () => {
 describe("heavy benchmark model", () => {
   it("maps [batch, 512] to finite [batch, 10] logits", async () => {
     const session = await ort.InferenceSession.create(path.join(firstDir, "heavy-mlp.onnx"));
-    expect(session.inputMetadata).toEqual([{ name: "input", isTensor: true, type: "float32", shape: ["batch", 512] }]);
-    expect(session.outputMetadata).toEqual([{ name: "logits", isTensor: true, type: "float32", shape: ["batch", 10] }]);
+    expect(session.inputMetadata).toEqual([
+      { name: "input", isTensor: true, type: "float32", shape: ["batch", 512] },
+    ]);
+    expect(session.outputMetadata).toEqual([
+      { name: "logits", isTensor: true, type: "float32", shape: ["batch", 10] },
+    ]);
     const input = Float32Array.from({ length: 2 * 512 }, (_, i) => Math.sin(i));
     const { logits } = await session.run({ input: new ort.Tensor("float32", input, [2, 512]) });
     expect(logits!.dims).toEqual([2, 10]);

@@ -31,7 +31,9 @@ describe("OnnxGraphBuilder", () => {
     g.output("greeting", "string", []);
     g.output("letters", "string", [2]);
     const session = await ort.InferenceSession.create(g.toBytes({ producerVersion: "test" }));
-    const { y, greeting, letters } = await session.run({ x: new ort.Tensor("float32", Float32Array.of(-5, 0, 0, 0), [2, 2]) });
+    const { y, greeting, letters } = await session.run({
+      x: new ort.Tensor("float32", Float32Array.of(-5, 0, 0, 0), [2, 2]),
+    });
     // x + shift = [[-4, 2], [3, 4]]; transposed [[-4, 3], [2, 4]]; scaled per column [[-40, 300], [20, 400]].
     expect(Array.from(y!.data as Float32Array)).toEqual([-20, 300, 20, 400]);
     expect(greeting!.data).toEqual(["hello"]);

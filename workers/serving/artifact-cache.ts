@@ -39,7 +39,10 @@ export class ArtifactCache {
 
   /** Local path of the artifact, downloading it first when it is not cached. Concurrent calls share one download. */
   pathFor(sha256: string): Promise<string> {
-    if (!/^[0-9a-f]{64}$/.test(sha256)) return Promise.reject(new ArtifactUnavailableError(`'${sha256}' is not a sha256 (64 lowercase hex characters)`, false));
+    if (!/^[0-9a-f]{64}$/.test(sha256))
+      return Promise.reject(
+        new ArtifactUnavailableError(`'${sha256}' is not a sha256 (64 lowercase hex characters)`, false),
+      );
     let download = this.downloads.get(sha256);
     if (!download) {
       download = this.resolve(sha256).finally(() => this.downloads.delete(sha256));
@@ -63,7 +66,10 @@ export class ArtifactCache {
     }
     if (!response.ok || !response.body) {
       const detail = await response.text().catch(() => "");
-      throw new ArtifactUnavailableError(`artifact ${sha256} is not available from ${url}: HTTP ${response.status}${detail ? ` ${detail.slice(0, 200)}` : ""}`, response.status >= 500);
+      throw new ArtifactUnavailableError(
+        `artifact ${sha256} is not available from ${url}: HTTP ${response.status}${detail ? ` ${detail.slice(0, 200)}` : ""}`,
+        response.status >= 500,
+      );
     }
     const temporary = `${target}.${randomUUID()}.partial`;
     try {
@@ -76,17 +82,27 @@ export class ArtifactCache {
           callback(null, chunk);
         },
       });
-      await pipeline(Readable.fromWeb(response.body as NodeReadableStream), hashing, createWriteStream(temporary));
+      await pipeline(
+        Readable.fromWeb(response.body as NodeReadableStream),
+        hashing,
+        createWriteStream(temporary),
+      );
       const actual = hash.digest("hex");
       if (actual !== sha256) {
-        throw new ArtifactUnavailableError(`artifact ${sha256} from ${url} does not match its sha256: the ${bytes} bytes received hash to ${actual}; discarded`, false);
+        throw new ArtifactUnavailableError(
+          `artifact ${sha256} from ${url} does not match its sha256: the ${bytes} bytes received hash to ${actual}; discarded`,
+          false,
+        );
       }
       if (bytes === 0) throw new ArtifactUnavailableError(`artifact ${sha256} from ${url} is empty`, false);
       await rename(temporary, target);
       return target;
     } catch (error) {
       if (error instanceof ArtifactUnavailableError) throw error;
-      throw new ArtifactUnavailableError(`download of artifact ${sha256} from ${url} failed: ${(error as Error).message}`, true);
+      throw new ArtifactUnavailableError(
+        `download of artifact ${sha256} from ${url} failed: ${(error as Error).message}`,
+        true,
+      );
     } finally {
       await rm(temporary, { force: true });
     }

@@ -35,13 +35,19 @@ export interface ServingWorker {
 export async function startServingWorker(options: ServingWorkerOptions): Promise<ServingWorker> {
   const log = options.log ?? ((line: string) => console.log(`[serving] ${line}`));
   const artifacts = new ArtifactCache({ cacheDir: options.cacheDir, sourceUrl: options.artifactSourceUrl });
-  const sessions = new SessionCache({ artifacts, memoryBudgetMb: options.memoryBudgetMb, maxBatchRows: options.maxBatchRows, log });
+  const sessions = new SessionCache({
+    artifacts,
+    memoryBudgetMb: options.memoryBudgetMb,
+    maxBatchRows: options.maxBatchRows,
+    log,
+  });
   const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
 
   const processor = async (job: Job<unknown, ServingJobResult>): Promise<ServingJobResult> => {
     const pickedUpMs = Date.now();
     const parsed = ZServingJob.safeParse(job.data);
-    if (!parsed.success) throw new UnrecoverableError(`invalid serving job: ${formatZodIssues(parsed.error, "job")}`);
+    if (!parsed.success)
+      throw new UnrecoverableError(`invalid serving job: ${formatZodIssues(parsed.error, "job")}`);
     const { requests, artifactSha256, device, versionId, enqueuedAtMs } = parsed.data;
     const queueWaitUs = Math.max(0, Math.round((pickedUpMs - enqueuedAtMs) * 1000));
     try {
@@ -70,8 +76,12 @@ export async function startServingWorker(options: ServingWorkerOptions): Promise
     ...(options.stalledIntervalMs ? { stalledInterval: options.stalledIntervalMs } : {}),
   });
   worker.on("error", (error) => log(`worker error: ${error.message}`));
-  worker.on("failed", (job, error) => log(`job ${job?.id ?? "?"} failed (attempt ${job?.attemptsMade ?? "?"}): ${error.message}`));
-  worker.on("stalled", (jobId) => log(`job ${jobId} stalled (its worker stopped renewing the lock); it goes back to the queue`));
+  worker.on("failed", (job, error) =>
+    log(`job ${job?.id ?? "?"} failed (attempt ${job?.attemptsMade ?? "?"}): ${error.message}`),
+  );
+  worker.on("stalled", (jobId) =>
+    log(`job ${jobId} stalled (its worker stopped renewing the lock); it goes back to the queue`),
+  );
   await worker.waitUntilReady();
 
   return {

@@ -75,7 +75,10 @@ export class SessionCache {
   }
 
   /** get + run, once more on a fresh runner if this one was evicted between the two. */
-  async run(key: SessionKey, requests: ServingRequest[]): Promise<RunOutcome & { executionProvider: string }> {
+  async run(
+    key: SessionKey,
+    requests: ServingRequest[],
+  ): Promise<RunOutcome & { executionProvider: string }> {
     for (let attempt = 0; ; attempt++) {
       const runner = await this.get(key);
       try {
@@ -88,7 +91,17 @@ export class SessionCache {
 
   /** Loaded sessions, least recently used first. */
   loaded(): { key: string; footprintMb: number; executionProvider: string }[] {
-    return [...this.entries.values()].flatMap((entry) => (entry.loaded ? [{ key: entry.key, footprintMb: entry.footprintMb, executionProvider: entry.loaded.executionProvider }] : []));
+    return [...this.entries.values()].flatMap((entry) =>
+      entry.loaded
+        ? [
+            {
+              key: entry.key,
+              footprintMb: entry.footprintMb,
+              executionProvider: entry.loaded.executionProvider,
+            },
+          ]
+        : [],
+    );
   }
 
   usedMb(): number {
@@ -101,15 +114,27 @@ export class SessionCache {
     this.closing = true;
     const entries = [...this.entries.values()];
     this.entries.clear();
-    await Promise.all(entries.map((entry) => entry.runner.then((runner) => runner.close(), () => undefined)));
+    await Promise.all(
+      entries.map((entry) =>
+        entry.runner.then(
+          (runner) => runner.close(),
+          () => undefined,
+        ),
+      ),
+    );
   }
 
   private async load(key: SessionKey, entry: Entry): Promise<SessionRunner> {
     const modelPath = await this.options.artifacts.pathFor(key.artifactSha256);
     entry.footprintMb = estimateSessionFootprintMb((await stat(modelPath)).size);
     this.evictFor(entry);
-    const runner = await SessionRunner.start({ modelPath, device: key.device, maxBatchRows: this.options.maxBatchRows });
-    if (runner.fallbackReason) this.options.log?.(`model ${key.artifactSha256.slice(0, 12)}: ${runner.fallbackReason}`);
+    const runner = await SessionRunner.start({
+      modelPath,
+      device: key.device,
+      maxBatchRows: this.options.maxBatchRows,
+    });
+    if (runner.fallbackReason)
+      this.options.log?.(`model ${key.artifactSha256.slice(0, 12)}: ${runner.fallbackReason}`);
     runner.onExit(() => {
       if (this.entries.get(entry.key) === entry) this.entries.delete(entry.key);
     });
@@ -124,7 +149,9 @@ export class SessionCache {
       if (entry === incoming || !entry.loaded) continue;
       this.entries.delete(entry.key);
       this.evictions++;
-      this.options.log?.(`evicting ${entry.key} (${entry.footprintMb} MB) to fit ${incoming.key} (${incoming.footprintMb} MB) in ${this.options.memoryBudgetMb} MB`);
+      this.options.log?.(
+        `evicting ${entry.key} (${entry.footprintMb} MB) to fit ${incoming.key} (${incoming.footprintMb} MB) in ${this.options.memoryBudgetMb} MB`,
+      );
       void entry.loaded.close();
     }
   }

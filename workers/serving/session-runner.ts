@@ -1,8 +1,19 @@
 import { Worker } from "node:worker_threads";
-import { DEFAULT_MAX_MERGED_ROWS, planRuns, requestRows, type PlannedRun } from "@/server/domain/inference/batch-merge";
+import {
+  DEFAULT_MAX_MERGED_ROWS,
+  planRuns,
+  requestRows,
+  type PlannedRun,
+} from "@/server/domain/inference/batch-merge";
 import type { ServingRequest, ServingRequestResult } from "@/server/queues/serving";
 import type { Signature } from "@/server/domain/signature";
-import type { FromThreadMessage, SessionThreadData, ThreadRun, ThreadRunResult, ToThreadMessage } from "./session-thread";
+import type {
+  FromThreadMessage,
+  SessionThreadData,
+  ThreadRun,
+  ThreadRunResult,
+  ToThreadMessage,
+} from "./session-thread";
 import { packWireTensor, transferablesOf, unpackToWire, type PackedTensor } from "./tensor-convert";
 
 export interface SessionRunnerOptions {
@@ -44,7 +55,10 @@ interface Pending {
  */
 export class SessionRunner {
   private readonly queue: Pending[] = [];
-  private readonly replies = new Map<number, { resolve: (results: ThreadRunResult[]) => void; reject: (error: Error) => void }>();
+  private readonly replies = new Map<
+    number,
+    { resolve: (results: ThreadRunResult[]) => void; reject: (error: Error) => void }
+  >();
   private nextId = 1;
   private busy = false;
   private closing = false;
@@ -68,23 +82,43 @@ export class SessionRunner {
       this.replies.delete(message.id);
       reply?.resolve(message.results);
     });
-    thread.on("error", (error) => this.fail(new Error(`the session thread for ${options.modelPath} crashed: ${error.message}`)));
-    thread.on("exit", (code) => this.fail(this.closing ? new SessionRunnerClosedError(options.modelPath) : new Error(`the session thread for ${options.modelPath} exited with code ${code}`)));
+    thread.on("error", (error) =>
+      this.fail(new Error(`the session thread for ${options.modelPath} crashed: ${error.message}`)),
+    );
+    thread.on("exit", (code) =>
+      this.fail(
+        this.closing
+          ? new SessionRunnerClosedError(options.modelPath)
+          : new Error(`the session thread for ${options.modelPath} exited with code ${code}`),
+      ),
+    );
   }
 
   /** Starts the thread and loads the model; rejects with onnxruntime's reason when it cannot. */
   static async start(options: SessionRunnerOptions): Promise<SessionRunner> {
-    const data: SessionThreadData = { modelPath: options.modelPath, device: options.device, intraOpNumThreads: options.intraOpNumThreads };
+    const data: SessionThreadData = {
+      modelPath: options.modelPath,
+      device: options.device,
+      intraOpNumThreads: options.intraOpNumThreads,
+    };
     const thread = spawnSessionThread(data);
     const ready = await new Promise<Extract<FromThreadMessage, { type: "ready" }>>((resolve, reject) => {
-      const onExit = (code: number) => reject(new Error(`the session thread exited with code ${code} before loading ${options.modelPath}`));
+      const onExit = (code: number) =>
+        reject(new Error(`the session thread exited with code ${code} before loading ${options.modelPath}`));
       thread.once("error", reject);
       thread.once("exit", onExit);
       thread.once("message", (message: FromThreadMessage) => {
         thread.off("error", reject);
         thread.off("exit", onExit);
         if (message.type === "ready") resolve(message);
-        else reject(new Error(message.type === "load-failed" ? `onnxruntime could not load the model: ${message.error}` : `unexpected first message ${message.type}`));
+        else
+          reject(
+            new Error(
+              message.type === "load-failed"
+                ? `onnxruntime could not load the model: ${message.error}`
+                : `unexpected first message ${message.type}`,
+            ),
+          );
       });
     }).catch(async (error: Error) => {
       await thread.terminate();
@@ -106,7 +140,12 @@ export class SessionRunner {
   run(requests: ServingRequest[]): Promise<RunOutcome> {
     if (this.exited) return Promise.reject(this.exited);
     return new Promise((resolve, reject) => {
-      this.queue.push({ requests, rows: requests.reduce((rows, request) => rows + requestRows(request), 0), resolve, reject });
+      this.queue.push({
+        requests,
+        rows: requests.reduce((rows, request) => rows + requestRows(request), 0),
+        resolve,
+        reject,
+      });
       this.pump();
     });
   }
@@ -123,7 +162,10 @@ export class SessionRunner {
     if (this.busy || this.exited) return;
     if (this.queue.length === 0) {
       // A macrotask later: a caller that got this runner in the same tick can still queue.
-      if (this.closing) setImmediate(() => !this.busy && this.queue.length === 0 && !this.exited && void this.thread.terminate());
+      if (this.closing)
+        setImmediate(
+          () => !this.busy && this.queue.length === 0 && !this.exited && void this.thread.terminate(),
+        );
       return;
     }
     const batch = [this.queue.shift()!];
@@ -144,7 +186,9 @@ export class SessionRunner {
   private async execute(batch: Pending[]): Promise<void> {
     const requests: ServingRequest[] = [];
     const owner: number[] = [];
-    batch.forEach((pending, p) => pending.requests.forEach((request) => (requests.push(request), owner.push(p))));
+    batch.forEach((pending, p) =>
+      pending.requests.forEach((request) => (requests.push(request), owner.push(p))),
+    );
     const results: ServingRequestResult[] = new Array(requests.length);
     const computeUs = new Array<number>(batch.length).fill(0);
     const batchRows = new Array<number>(batch.length).fill(0);
@@ -162,7 +206,11 @@ export class SessionRunner {
           try {
             run.split(reply.outputs).forEach((outputs, k) => {
               const index = run.requestIndices[k]!;
-              results[index] = { requestId: requests[index]!.requestId, ok: true, outputs: outputs.map(unpackToWire) };
+              results[index] = {
+                requestId: requests[index]!.requestId,
+                ok: true,
+                outputs: outputs.map(unpackToWire),
+              };
             });
           } catch (splitError) {
             error = (splitError as Error).message;
@@ -170,7 +218,12 @@ export class SessionRunner {
         }
         if (error === null) return;
         if (run.merged) retryAlone.push(...run.requestIndices);
-        else results[run.requestIndices[0]!] = { requestId: requests[run.requestIndices[0]!]!.requestId, ok: false, error };
+        else
+          results[run.requestIndices[0]!] = {
+            requestId: requests[run.requestIndices[0]!]!.requestId,
+            ok: false,
+            error,
+          };
       });
       return retryAlone;
     };
@@ -180,13 +233,19 @@ export class SessionRunner {
     if (retryAlone.length > 0) {
       // A merged run failed (one request's data, most likely): run its requests alone so only
       // the faulty one gets the error.
-      const lone = planRuns(this.signature, retryAlone.map((index) => requests[index]!), { merge: false });
+      const lone = planRuns(
+        this.signature,
+        retryAlone.map((index) => requests[index]!),
+        { merge: false },
+      );
       for (const run of lone) run.requestIndices = run.requestIndices.map((k) => retryAlone[k]!);
       settle(lone, await this.send(lone));
     }
     const own: ServingRequestResult[][] = batch.map(() => []);
     results.forEach((result, index) => own[owner[index]!]!.push(result));
-    batch.forEach((pending, p) => pending.resolve({ results: own[p]!, computeUs: computeUs[p]!, batchRows: batchRows[p]! }));
+    batch.forEach((pending, p) =>
+      pending.resolve({ results: own[p]!, computeUs: computeUs[p]!, batchRows: batchRows[p]! }),
+    );
   }
 
   /** One message for all runs; a run whose inputs cannot be packed gets its error without a trip to the thread. */
@@ -237,7 +296,10 @@ export class SessionRunner {
  * hooks and then imports session-thread.ts. Compiled JavaScript loads session-thread.js directly.
  */
 function spawnSessionThread(workerData: SessionThreadData): Worker {
-  const entry = new URL(import.meta.url.endsWith(".ts") ? "./session-thread.ts" : "./session-thread.js", import.meta.url);
+  const entry = new URL(
+    import.meta.url.endsWith(".ts") ? "./session-thread.ts" : "./session-thread.js",
+    import.meta.url,
+  );
   if (!entry.pathname.endsWith(".ts")) return new Worker(entry, { workerData });
   const tsxApi = import.meta.resolve("tsx/esm/api");
   const tsconfig = new URL("../../tsconfig.json", import.meta.url).pathname;

@@ -22,7 +22,8 @@ export interface ThreadRun {
   outputNames: string[];
 }
 
-export type ThreadRunResult = { ok: true; outputs: PackedTensor[]; computeUs: number } | { ok: false; error: string; computeUs: number };
+export type ThreadRunResult =
+  { ok: true; outputs: PackedTensor[]; computeUs: number } | { ok: false; error: string; computeUs: number };
 
 export type ToThreadMessage = { type: "run"; id: number; runs: ThreadRun[] };
 
@@ -39,7 +40,11 @@ function firstLine(message: string): string {
   return (message.split("\n").find((line) => line.trim() !== "") ?? message).trim();
 }
 
-async function createSession(): Promise<{ session: ort.InferenceSession; executionProvider: string; fallbackReason: string | null }> {
+async function createSession(): Promise<{
+  session: ort.InferenceSession;
+  executionProvider: string;
+  fallbackReason: string | null;
+}> {
   const options: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: "all" };
   if (data.intraOpNumThreads) options.intraOpNumThreads = data.intraOpNumThreads;
   if (data.device === "cuda") {
@@ -48,19 +53,35 @@ async function createSession(): Promise<{ session: ort.InferenceSession; executi
     // first session; failures still reach us as exceptions.)
     ort.env.logLevel = "fatal";
     try {
-      const session = await ort.InferenceSession.create(data.modelPath, { ...options, executionProviders: ["cuda", "cpu"] });
+      const session = await ort.InferenceSession.create(data.modelPath, {
+        ...options,
+        executionProviders: ["cuda", "cpu"],
+      });
       return { session, executionProvider: "cuda", fallbackReason: null };
     } catch (error) {
-      const session = await ort.InferenceSession.create(data.modelPath, { ...options, executionProviders: ["cpu"] });
-      return { session, executionProvider: "cpu", fallbackReason: `CUDA is not usable here (${firstLine((error as Error).message)}); running on CPU` };
+      const session = await ort.InferenceSession.create(data.modelPath, {
+        ...options,
+        executionProviders: ["cpu"],
+      });
+      return {
+        session,
+        executionProvider: "cpu",
+        fallbackReason: `CUDA is not usable here (${firstLine((error as Error).message)}); running on CPU`,
+      };
     }
   }
-  return { session: await ort.InferenceSession.create(data.modelPath, { ...options, executionProviders: ["cpu"] }), executionProvider: "cpu", fallbackReason: null };
+  return {
+    session: await ort.InferenceSession.create(data.modelPath, { ...options, executionProviders: ["cpu"] }),
+    executionProvider: "cpu",
+    fallbackReason: null,
+  };
 }
 
 function toTensorSpec(metadata: ort.InferenceSession.ValueMetadata, role: string): TensorSpec {
   if (!metadata.isTensor) throw new Error(`${role} '${metadata.name}' is a sequence or map, not a tensor`);
-  const shape = metadata.shape.map((dim): Dimension => (typeof dim === "number" ? (dim >= 0 ? dim : null) : dim === "" ? null : dim));
+  const shape = metadata.shape.map((dim): Dimension =>
+    typeof dim === "number" ? (dim >= 0 ? dim : null) : dim === "" ? null : dim,
+  );
   return { name: metadata.name, elementType: metadata.type as ElementType, shape };
 }
 
@@ -71,9 +92,17 @@ async function runOne(session: ort.InferenceSession, run: ThreadRun): Promise<Th
     for (const input of run.inputs) feeds[input.name] = toOrtTensor(input);
     const produced = await session.run(feeds, run.outputNames);
     const computeUs = Math.round((performance.now() - started) * 1000);
-    return { ok: true, outputs: run.outputNames.map((name) => fromOrtTensor(name, produced[name]!)), computeUs };
+    return {
+      ok: true,
+      outputs: run.outputNames.map((name) => fromOrtTensor(name, produced[name]!)),
+      computeUs,
+    };
   } catch (error) {
-    return { ok: false, error: firstLine((error as Error).message), computeUs: Math.round((performance.now() - started) * 1000) };
+    return {
+      ok: false,
+      error: firstLine((error as Error).message),
+      computeUs: Math.round((performance.now() - started) * 1000),
+    };
   }
 }
 
@@ -97,7 +126,10 @@ try {
     previous = previous.then(async () => {
       const results: ThreadRunResult[] = [];
       for (const run of message.runs) results.push(await runOne(session, run));
-      post({ type: "ran", id: message.id, results }, transferablesOf(results.flatMap((result) => (result.ok ? result.outputs : []))));
+      post(
+        { type: "ran", id: message.id, results },
+        transferablesOf(results.flatMap((result) => (result.ok ? result.outputs : []))),
+      );
     });
   });
   post({ type: "ready", signature, executionProvider, fallbackReason });

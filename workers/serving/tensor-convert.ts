@@ -40,7 +40,9 @@ const ORT_TYPE: Record<V2Datatype, OrtType> = {
   FP64: "float64",
   BYTES: "string",
 };
-const V2_DATATYPE = Object.fromEntries(Object.entries(ORT_TYPE).map(([datatype, type]) => [type, datatype])) as Record<string, V2Datatype>;
+const V2_DATATYPE = Object.fromEntries(
+  Object.entries(ORT_TYPE).map(([datatype, type]) => [type, datatype]),
+) as Record<string, V2Datatype>;
 
 const INTEGER_RANGE: Partial<Record<V2Datatype, [number, number]>> = {
   INT8: [-128, 127],
@@ -58,8 +60,14 @@ export function packWireTensor(tensor: WireTensor): PackedTensor {
   const { name, datatype, shape } = tensor;
   const source = tensor.data as readonly unknown[];
   const expected = shape.reduce((count, dim) => count * dim, 1);
-  if (source.length !== expected) throw new Error(`input '${name}': shape [${shape.join(", ")}] needs ${expected} values, got ${source.length}`);
-  const bad = (index: number, what: string) => new Error(`input '${name}' (${datatype}): value ${JSON.stringify(source[index])} at index ${index} is not ${what}`);
+  if (source.length !== expected)
+    throw new Error(
+      `input '${name}': shape [${shape.join(", ")}] needs ${expected} values, got ${source.length}`,
+    );
+  const bad = (index: number, what: string) =>
+    new Error(
+      `input '${name}' (${datatype}): value ${JSON.stringify(source[index])} at index ${index} is not ${what}`,
+    );
   const n = source.length;
   switch (datatype) {
     case "BYTES": {
@@ -100,7 +108,8 @@ export function packWireTensor(tensor: WireTensor): PackedTensor {
       const [min, max] = INTEGER_RANGE[datatype]!;
       for (let i = 0; i < n; i++) {
         const value = source[i];
-        if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) throw bad(i, `an integer in [${min}, ${max}]`);
+        if (!Number.isInteger(value) || (value as number) < min || (value as number) > max)
+          throw bad(i, `an integer in [${min}, ${max}]`);
         data[i] = BigInt(value as number);
       }
       return { name, datatype, shape, data };
@@ -110,7 +119,8 @@ export function packWireTensor(tensor: WireTensor): PackedTensor {
       const [min, max] = INTEGER_RANGE[datatype]!;
       for (let i = 0; i < n; i++) {
         const value = source[i];
-        if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) throw bad(i, `an integer in [${min}, ${max}]`);
+        if (!Number.isInteger(value) || (value as number) < min || (value as number) > max)
+          throw bad(i, `an integer in [${min}, ${max}]`);
         data[i] = value as number;
       }
       return { name, datatype, shape, data };
@@ -118,7 +128,10 @@ export function packWireTensor(tensor: WireTensor): PackedTensor {
   }
 }
 
-function newSmallIntArray(datatype: V2Datatype, n: number): Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array {
+function newSmallIntArray(
+  datatype: V2Datatype,
+  n: number,
+): Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array {
   switch (datatype) {
     case "INT8":
       return new Int8Array(n);
@@ -170,9 +183,11 @@ export function toOrtTensor(tensor: PackedTensor): ort.Tensor {
  */
 export function fromOrtTensor(name: string, tensor: ort.Tensor): PackedTensor {
   const datatype = V2_DATATYPE[tensor.type];
-  if (!datatype) throw new Error(`output '${name}' has element type '${tensor.type}', which is not supported`);
+  if (!datatype)
+    throw new Error(`output '${name}' has element type '${tensor.type}', which is not supported`);
   let data = tensor.data as PackedData;
-  if (ArrayBuffer.isView(data) && (data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength)) data = data.slice();
+  if (ArrayBuffer.isView(data) && (data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength))
+    data = data.slice();
   return { name, datatype, shape: [...tensor.dims], data };
 }
 
@@ -180,7 +195,8 @@ export function fromOrtTensor(name: string, tensor: ort.Tensor): PackedTensor {
 export function transferablesOf(tensors: readonly PackedTensor[]): ArrayBuffer[] {
   const buffers = new Set<ArrayBuffer>();
   for (const tensor of tensors) {
-    if (ArrayBuffer.isView(tensor.data) && tensor.data.buffer instanceof ArrayBuffer) buffers.add(tensor.data.buffer);
+    if (ArrayBuffer.isView(tensor.data) && tensor.data.buffer instanceof ArrayBuffer)
+      buffers.add(tensor.data.buffer);
   }
   return [...buffers];
 }

@@ -18,8 +18,16 @@ export default function DeploymentPage() {
   const { name } = useParams<{ name: string }>();
   const trpc = useTRPC();
   const deployment = useQuery(trpc.deployment.byName.queryOptions({ name }));
-  const traffic = useQuery({ ...trpc.deployment.liveTraffic.queryOptions({ name, minutes: 30 }), refetchInterval: LIVE_REFRESH_MS, enabled: deployment.isSuccess });
-  const shadows = useQuery({ ...trpc.deployment.shadowStats.queryOptions({ name }), refetchInterval: LIVE_REFRESH_MS, enabled: deployment.isSuccess });
+  const traffic = useQuery({
+    ...trpc.deployment.liveTraffic.queryOptions({ name, minutes: 30 }),
+    refetchInterval: LIVE_REFRESH_MS,
+    enabled: deployment.isSuccess,
+  });
+  const shadows = useQuery({
+    ...trpc.deployment.shadowStats.queryOptions({ name }),
+    refetchInterval: LIVE_REFRESH_MS,
+    enabled: deployment.isSuccess,
+  });
 
   return (
     <QueryState query={deployment} notFoundTitle="Deployment not found">
@@ -33,37 +41,92 @@ export default function DeploymentPage() {
               title={data.name}
               subtitle={
                 <>
-                  <Badge tone={data.environment === "production" ? "green" : "slate"}>{data.environment}</Badge> serving{" "}
-                  <Link className="text-indigo-700 hover:underline" href={`/models/${data.modelName}`}>{data.modelName}</Link> · revision #{active.number}
+                  <Badge tone={data.environment === "production" ? "green" : "slate"}>
+                    {data.environment}
+                  </Badge>{" "}
+                  serving{" "}
+                  <Link className="text-indigo-700 hover:underline" href={`/models/${data.modelName}`}>
+                    {data.modelName}
+                  </Link>{" "}
+                  · revision #{active.number}
                 </>
               }
             />
             <Card title="Traffic" description={`Revision #${active.number}: ${active.reason}`}>
-              <div data-testid="active-traffic"><TrafficSplit target={active.target} /></div>
+              <div data-testid="active-traffic">
+                <TrafficSplit target={active.target} />
+              </div>
               <div className="mt-5">
-                <TrafficActions deploymentName={data.name} target={active.target} revisionNumber={active.number} rollbackTo={data.rollbackTo} versions={data.versions} />
+                <TrafficActions
+                  deploymentName={data.name}
+                  target={active.target}
+                  revisionNumber={active.number}
+                  rollbackTo={data.rollbackTo}
+                  versions={data.versions}
+                />
               </div>
             </Card>
             <div className="grid gap-6 xl:grid-cols-2">
               <Card title="Requests" description="Per minute and version, last 30 minutes (live counters).">
-                <QueryState query={traffic}>{(live) => (live.points.length === 0 ? <EmptyState title="No traffic in the last 30 minutes">Send a request to the endpoint below.</EmptyState> : <LiveTrafficChart {...live} metric="requests" />)}</QueryState>
+                <QueryState query={traffic}>
+                  {(live) =>
+                    live.points.length === 0 ? (
+                      <EmptyState title="No traffic in the last 30 minutes">
+                        Send a request to the endpoint below.
+                      </EmptyState>
+                    ) : (
+                      <LiveTrafficChart {...live} metric="requests" />
+                    )
+                  }
+                </QueryState>
               </Card>
-              <Card title="Latency" description="Mean end-to-end latency at the gateway, per minute and version.">
-                <QueryState query={traffic}>{(live) => (live.points.length === 0 ? <EmptyState title="No traffic in the last 30 minutes" /> : <LiveTrafficChart {...live} metric="meanLatencyMs" />)}</QueryState>
+              <Card
+                title="Latency"
+                description="Mean end-to-end latency at the gateway, per minute and version."
+              >
+                <QueryState query={traffic}>
+                  {(live) =>
+                    live.points.length === 0 ? (
+                      <EmptyState title="No traffic in the last 30 minutes" />
+                    ) : (
+                      <LiveTrafficChart {...live} metric="meanLatencyMs" />
+                    )
+                  }
+                </QueryState>
               </Card>
             </div>
             {active.target.shadows.length > 0 && (
-              <Card title="Shadow comparison" description="Shadow answers against the primary's for the same requests; clients never see them.">
+              <Card
+                title="Shadow comparison"
+                description="Shadow answers against the primary's for the same requests; clients never see them."
+              >
                 <QueryState query={shadows}>
                   {(rows) => (
-                    <DataTable caption="Shadow comparison" columns={["Shadow", "Requests compared", "Agreement (exact outputs)", "Mean |Δ| (float outputs)", "Latency Δ vs primary"]}>
+                    <DataTable
+                      caption="Shadow comparison"
+                      columns={[
+                        "Shadow",
+                        "Requests compared",
+                        "Agreement (exact outputs)",
+                        "Mean |Δ| (float outputs)",
+                        "Latency Δ vs primary",
+                      ]}
+                    >
                       {rows.map((row) => (
                         <tr key={row.versionNumber}>
                           <td className="px-3 py-2 font-medium">v{row.versionNumber}</td>
                           <td className="px-3 py-2 tabular-nums">{row.requests.toLocaleString("en")}</td>
-                          <td className="px-3 py-2 tabular-nums">{row.agreementRate === null ? "—" : PERCENT.format(row.agreementRate)}</td>
-                          <td className="px-3 py-2 tabular-nums">{row.meanAbsDiff === null ? "—" : row.meanAbsDiff.toFixed(4)}</td>
-                          <td className="px-3 py-2 tabular-nums">{row.latencyDeltaMs === null ? "—" : `${row.latencyDeltaMs >= 0 ? "+" : ""}${row.latencyDeltaMs.toFixed(2)} ms`}</td>
+                          <td className="px-3 py-2 tabular-nums">
+                            {row.agreementRate === null ? "—" : PERCENT.format(row.agreementRate)}
+                          </td>
+                          <td className="px-3 py-2 tabular-nums">
+                            {row.meanAbsDiff === null ? "—" : row.meanAbsDiff.toFixed(4)}
+                          </td>
+                          <td className="px-3 py-2 tabular-nums">
+                            {row.latencyDeltaMs === null
+                              ? "—"
+                              : `${row.latencyDeltaMs >= 0 ? "+" : ""}${row.latencyDeltaMs.toFixed(2)} ms`}
+                          </td>
                         </tr>
                       ))}
                     </DataTable>
@@ -71,17 +134,27 @@ export default function DeploymentPage() {
                 </QueryState>
               </Card>
             )}
-            <Card title="Revision history" description="Every traffic change; rollback returns to the revision that was active before.">
+            <Card
+              title="Revision history"
+              description="Every traffic change; rollback returns to the revision that was active before."
+            >
               <DataTable caption="Revision history" columns={["Revision", "Change", "Traffic", "By", "When"]}>
                 {data.revisions.map((revision) => (
                   <tr key={revision.id} className={revision.id === active.id ? "bg-indigo-50/50" : undefined}>
                     <td className="whitespace-nowrap px-3 py-2 font-medium">
                       #{revision.number} {revision.id === active.id && <Badge tone="indigo">active</Badge>}
                     </td>
-                    <td className="px-3 py-2"><Badge>{revision.strategy}</Badge> <span className="text-slate-700">{revision.reason}</span></td>
-                    <td className="px-3 py-2"><TrafficSplit target={revision.target} compact /></td>
+                    <td className="px-3 py-2">
+                      <Badge>{revision.strategy}</Badge>{" "}
+                      <span className="text-slate-700">{revision.reason}</span>
+                    </td>
+                    <td className="px-3 py-2">
+                      <TrafficSplit target={revision.target} compact />
+                    </td>
                     <td className="px-3 py-2 text-slate-600">{revision.createdBy ?? "—"}</td>
-                    <td className="whitespace-nowrap px-3 py-2 text-slate-500"><RelativeTime date={revision.createdAt} /></td>
+                    <td className="whitespace-nowrap px-3 py-2 text-slate-500">
+                      <RelativeTime date={revision.createdAt} />
+                    </td>
                   </tr>
                 ))}
               </DataTable>
@@ -89,10 +162,26 @@ export default function DeploymentPage() {
             <Card title="Endpoint and settings">
               <DefinitionList
                 items={[
-                  { term: "Infer (Open Inference Protocol v2)", value: <code className="break-all font-mono text-xs">POST {data.inferUrl}</code> },
-                  { term: "Example", value: <code className="block break-all rounded bg-slate-50 p-2 font-mono text-xs">{curl}</code> },
-                  { term: "Batching", value: `up to ${data.maxBatchSize} rows per batch, waiting at most ${data.maxQueueDelayMs} ms while the model is busy` },
-                  { term: "Device", value: data.device === "cuda" ? "GPU (CUDA), CPU where no GPU is present" : "CPU" },
+                  {
+                    term: "Infer (Open Inference Protocol v2)",
+                    value: <code className="break-all font-mono text-xs">POST {data.inferUrl}</code>,
+                  },
+                  {
+                    term: "Example",
+                    value: (
+                      <code className="block break-all rounded bg-slate-50 p-2 font-mono text-xs">
+                        {curl}
+                      </code>
+                    ),
+                  },
+                  {
+                    term: "Batching",
+                    value: `up to ${data.maxBatchSize} rows per batch, waiting at most ${data.maxQueueDelayMs} ms while the model is busy`,
+                  },
+                  {
+                    term: "Device",
+                    value: data.device === "cuda" ? "GPU (CUDA), CPU where no GPU is present" : "CPU",
+                  },
                   { term: "Replicas", value: data.replicas },
                 ]}
               />

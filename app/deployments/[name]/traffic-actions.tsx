@@ -44,9 +44,20 @@ export function TrafficActions({ deploymentName, target, revisionNumber, rollbac
   };
   const versionSelect = (id: string, label: string, value: number, onChange: (value: number) => void) => (
     <div className="w-28">
-      <label htmlFor={id} className="block text-sm font-medium text-slate-700">{label}</label>
-      <select id={id} className={SELECT_CLASS} value={value} onChange={(event) => onChange(Number(event.target.value))}>
-        {versions.map((version) => <option key={version.number} value={version.number}>v{version.number}</option>)}
+      <label htmlFor={id} className="block text-sm font-medium text-slate-700">
+        {label}
+      </label>
+      <select
+        id={id}
+        className={SELECT_CLASS}
+        value={value}
+        onChange={(event) => onChange(Number(event.target.value))}
+      >
+        {versions.map((version) => (
+          <option key={version.number} value={version.number}>
+            v{version.number}
+          </option>
+        ))}
       </select>
     </div>
   );
@@ -55,7 +66,15 @@ export function TrafficActions({ deploymentName, target, revisionNumber, rollbac
     <div className="space-y-5">
       <div className="flex flex-wrap items-end gap-3">
         {versionSelect("promote-version", "Promote", promoteVersion, setPromoteVersion)}
-        <Button onClick={() => ask({ kind: "promote", versionNumber: promoteVersion }, `Promote v${promoteVersion}?`, `v${promoteVersion} will take 100% of the traffic of ${deploymentName}. Gateways switch within a second.`)}>
+        <Button
+          onClick={() =>
+            ask(
+              { kind: "promote", versionNumber: promoteVersion },
+              `Promote v${promoteVersion}?`,
+              `v${promoteVersion} will take 100% of the traffic of ${deploymentName}. Gateways switch within a second.`,
+            )
+          }
+        >
           Promote
         </Button>
         <span className="mx-2 h-8 w-px bg-slate-200" aria-hidden />
@@ -63,7 +82,13 @@ export function TrafficActions({ deploymentName, target, revisionNumber, rollbac
           variant="secondary"
           disabled={rollbackTo === null}
           title={rollbackTo === null ? "No earlier revision" : undefined}
-          onClick={() => ask({ kind: "rollback" }, "Roll back?", `Traffic returns to what revision ${rollbackTo} served. Revision ${revisionNumber} stays in the history.`)}
+          onClick={() =>
+            ask(
+              { kind: "rollback" },
+              "Roll back?",
+              `Traffic returns to what revision ${rollbackTo} served. Revision ${revisionNumber} stays in the history.`,
+            )
+          }
         >
           Rollback{rollbackTo !== null && ` to #${rollbackTo}`}
         </Button>
@@ -71,23 +96,54 @@ export function TrafficActions({ deploymentName, target, revisionNumber, rollbac
       <div className="flex flex-wrap items-end gap-3">
         {versionSelect("canary-version", "Canary", canaryVersion, setCanaryVersion)}
         <div className="w-28">
-          <TextField id="canary-percent" label="Share (%)" type="number" min={1} max={99} value={canaryPercent} onChange={(event) => setCanaryPercent(Number(event.target.value))} />
+          <TextField
+            id="canary-percent"
+            label="Share (%)"
+            type="number"
+            min={1}
+            max={99}
+            value={canaryPercent}
+            onChange={(event) => setCanaryPercent(Number(event.target.value))}
+          />
         </div>
         <Button
           variant="secondary"
-          onClick={() => ask({ kind: "canary", versionNumber: canaryVersion, weightPercent: canaryPercent }, `Send ${canaryPercent}% to v${canaryVersion}?`, `The other versions keep their proportions in the remaining ${100 - canaryPercent}%.`)}
+          onClick={() =>
+            ask(
+              { kind: "canary", versionNumber: canaryVersion, weightPercent: canaryPercent },
+              `Send ${canaryPercent}% to v${canaryVersion}?`,
+              `The other versions keep their proportions in the remaining ${100 - canaryPercent}%.`,
+            )
+          }
         >
           Start canary
         </Button>
         <span className="mx-2 h-8 w-px bg-slate-200" aria-hidden />
         {versionSelect("shadow-version", "Shadow", shadowVersion, setShadowVersion)}
         {shadows.has(shadowVersion) ? (
-          <Button variant="secondary" onClick={() => ask({ kind: "removeShadow", versionNumber: shadowVersion }, `Stop shadowing with v${shadowVersion}?`, "It stops receiving copies of requests.")}>Stop shadow</Button>
+          <Button
+            variant="secondary"
+            onClick={() =>
+              ask(
+                { kind: "removeShadow", versionNumber: shadowVersion },
+                `Stop shadowing with v${shadowVersion}?`,
+                "It stops receiving copies of requests.",
+              )
+            }
+          >
+            Stop shadow
+          </Button>
         ) : (
           <Button
             variant="secondary"
             disabled={serving.has(shadowVersion)}
-            onClick={() => ask({ kind: "addShadow", versionNumber: shadowVersion }, `Shadow with v${shadowVersion}?`, `v${shadowVersion} gets a copy of every request after the answer is sent; its outputs and latency are compared with the primary's. Clients never see its answers.`)}
+            onClick={() =>
+              ask(
+                { kind: "addShadow", versionNumber: shadowVersion },
+                `Shadow with v${shadowVersion}?`,
+                `v${shadowVersion} gets a copy of every request after the answer is sent; its outputs and latency are compared with the primary's. Clients never see its answers.`,
+              )
+            }
           >
             Start shadow
           </Button>
@@ -100,7 +156,10 @@ export function TrafficActions({ deploymentName, target, revisionNumber, rollbac
         confirmLabel="Confirm"
         pending={change.isPending}
         onCancel={() => setPending(null)}
-        onConfirm={() => pending && change.mutate({ name: deploymentName, change: pending.change }, { onError: () => setPending(null) })}
+        onConfirm={() =>
+          pending &&
+          change.mutate({ name: deploymentName, change: pending.change }, { onError: () => setPending(null) })
+        }
       >
         {pending?.body}
       </ConfirmDialog>

@@ -17,25 +17,41 @@ export default function FeatureSetPage() {
     <QueryState query={featureSet} notFoundTitle="Feature set not found">
       {(data) => (
         <>
-          <PageHeader breadcrumbs={[{ href: "/feature-sets", label: "Feature sets" }]} title={data.name} subtitle={data.description} />
+          <PageHeader
+            breadcrumbs={[{ href: "/feature-sets", label: "Feature sets" }]}
+            title={data.name}
+            subtitle={data.description}
+          />
           <UploadSample featureSetName={data.name} hasVersions={data.versions.length > 0} />
           <Card title="Versions">
             {data.versions.length === 0 ? (
               <EmptyState title="No versions yet">Upload a CSV sample above to create version 1.</EmptyState>
             ) : (
-              <DataTable caption="Versions" columns={["Version", "Features", "Sample rows", "Linked model versions", "Created"]}>
+              <DataTable
+                caption="Versions"
+                columns={["Version", "Features", "Sample rows", "Linked model versions", "Created"]}
+              >
                 {data.versions.map((version) => (
                   <tr key={version.number} className="hover:bg-slate-50">
                     <td className="px-3 py-2">
-                      <Link className="font-medium text-indigo-700 hover:underline" href={`/feature-sets/${data.name}/versions/${version.number}`}>v{version.number}</Link>
+                      <Link
+                        className="font-medium text-indigo-700 hover:underline"
+                        href={`/feature-sets/${data.name}/versions/${version.number}`}
+                      >
+                        v{version.number}
+                      </Link>
                     </td>
                     <td className="max-w-lg px-3 py-2">
                       <span className="tabular-nums">{version.features.length}</span>{" "}
-                      <span className="text-xs text-slate-500">({version.features.map((feature) => feature.name).join(", ")})</span>
+                      <span className="text-xs text-slate-500">
+                        ({version.features.map((feature) => feature.name).join(", ")})
+                      </span>
                     </td>
                     <td className="px-3 py-2 tabular-nums">{version.sampleRowCount.toLocaleString("en")}</td>
                     <td className="px-3 py-2 tabular-nums">{version.linkedModelVersionCount}</td>
-                    <td className="px-3 py-2 text-slate-500"><RelativeTime date={version.createdAt} /></td>
+                    <td className="px-3 py-2 text-slate-500">
+                      <RelativeTime date={version.createdAt} />
+                    </td>
                   </tr>
                 ))}
               </DataTable>

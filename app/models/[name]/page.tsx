@@ -33,36 +33,64 @@ export default function ModelPage() {
           <UploadVersion modelName={data.name} />
           <Card title="Versions" description={`${data.versions.length} registered`}>
             {data.versions.length === 0 ? (
-              <EmptyState title="No versions yet">Upload an ONNX file above to register version 1.</EmptyState>
+              <EmptyState title="No versions yet">
+                Upload an ONNX file above to register version 1.
+              </EmptyState>
             ) : (
-              <DataTable caption="Versions" columns={["Version", "Inputs", "Outputs", "Metrics", "Feature set", "Size", "Registered"]}>
+              <DataTable
+                caption="Versions"
+                columns={["Version", "Inputs", "Outputs", "Metrics", "Feature set", "Size", "Registered"]}
+              >
                 {data.versions.map((version) => (
                   <tr key={version.id} className="align-top hover:bg-slate-50">
                     <td className="px-3 py-2">
-                      <Link href={`/models/${data.name}/versions/${version.number}`} className="font-medium text-indigo-700 hover:underline">
+                      <Link
+                        href={`/models/${data.name}/versions/${version.number}`}
+                        className="font-medium text-indigo-700 hover:underline"
+                      >
                         v{version.number}
                       </Link>
-                      {version.description && <p className="max-w-xs text-xs text-slate-500">{version.description}</p>}
+                      {version.description && (
+                        <p className="max-w-xs text-xs text-slate-500">{version.description}</p>
+                      )}
                     </td>
-                    <td className="px-3 py-2"><SignatureSummary tensors={version.signature.inputs} /></td>
-                    <td className="px-3 py-2"><SignatureSummary tensors={version.signature.outputs} /></td>
+                    <td className="px-3 py-2">
+                      <SignatureSummary tensors={version.signature.inputs} />
+                    </td>
+                    <td className="px-3 py-2">
+                      <SignatureSummary tensors={version.signature.outputs} />
+                    </td>
                     <td className="px-3 py-2 text-xs">
-                      {orderedMetrics(version.metrics).slice(0, 4).map(([metric, value]) => (
-                        <div key={metric} className="whitespace-nowrap"><span className="text-slate-500">{metric}</span> <span className="tabular-nums">{formatMetric(value)}</span></div>
-                      ))}
+                      {orderedMetrics(version.metrics)
+                        .slice(0, 4)
+                        .map(([metric, value]) => (
+                          <div key={metric} className="whitespace-nowrap">
+                            <span className="text-slate-500">{metric}</span>{" "}
+                            <span className="tabular-nums">{formatMetric(value)}</span>
+                          </div>
+                        ))}
                     </td>
                     <td className="px-3 py-2 text-xs">
-                      {version.featureSetVersion ? `${version.featureSetVersion.featureSet.name} v${version.featureSetVersion.number}` : "—"}
+                      {version.featureSetVersion
+                        ? `${version.featureSetVersion.featureSet.name} v${version.featureSetVersion.number}`
+                        : "—"}
                     </td>
-                    <td className="whitespace-nowrap px-3 py-2 tabular-nums">{formatBytes(version.artifactSizeBytes)}</td>
-                    <td className="whitespace-nowrap px-3 py-2 text-slate-500"><RelativeTime date={version.createdAt} /></td>
+                    <td className="whitespace-nowrap px-3 py-2 tabular-nums">
+                      {formatBytes(version.artifactSizeBytes)}
+                    </td>
+                    <td className="whitespace-nowrap px-3 py-2 text-slate-500">
+                      <RelativeTime date={version.createdAt} />
+                    </td>
                   </tr>
                 ))}
               </DataTable>
             )}
           </Card>
           {data.versions.length > 0 && (
-            <Card title="Metrics by version" description="Scores between 0 and 1 as reported at registration.">
+            <Card
+              title="Metrics by version"
+              description="Scores between 0 and 1 as reported at registration."
+            >
               <VersionMetricsChart versions={data.versions} />
             </Card>
           )}

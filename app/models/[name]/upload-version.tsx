@@ -35,7 +35,10 @@ export function UploadVersion({ modelName }: { modelName: string }) {
       await queryClient.invalidateQueries({ queryKey: trpc.model.pathKey() });
     },
   });
-  const field = (key: keyof UploadForm) => ({ value: form[key], onChange: (event: { target: { value: string } }) => setForm({ ...form, [key]: event.target.value }) });
+  const field = (key: keyof UploadForm) => ({
+    value: form[key],
+    onChange: (event: { target: { value: string } }) => setForm({ ...form, [key]: event.target.value }),
+  });
 
   return (
     <Card title="Upload a version" description="An ONNX file; its inputs and outputs are read from the file.">
@@ -49,27 +52,58 @@ export function UploadVersion({ modelName }: { modelName: string }) {
           onFile={choose}
         />
         <details className="rounded-md border border-slate-200 px-4 py-2 text-sm">
-          <summary className="cursor-pointer font-medium text-slate-700">Metrics and lineage (optional)</summary>
+          <summary className="cursor-pointer font-medium text-slate-700">
+            Metrics and lineage (optional)
+          </summary>
           <div className="mt-3 grid gap-4 sm:grid-cols-2">
-            <div className="sm:col-span-2"><TextField id="version-description" label="Description" {...field("description")} /></div>
-            <TextField id="version-git-commit" label="Git commit" placeholder="e.g. 3f2c9a1" {...field("gitCommit")} />
-            <TextField id="version-data-ref" label="Training data" placeholder="e.g. s3://bucket/train.parquet" {...field("dataRef")} />
-            <TextField id="version-metrics" label="Metrics (JSON)" placeholder='{"auc": 0.91}' {...field("metricsJson")} />
-            <TextField id="version-tags" label="Tags (JSON)" placeholder='{"owner": "risk-team"}' {...field("tagsJson")} />
+            <div className="sm:col-span-2">
+              <TextField id="version-description" label="Description" {...field("description")} />
+            </div>
+            <TextField
+              id="version-git-commit"
+              label="Git commit"
+              placeholder="e.g. 3f2c9a1"
+              {...field("gitCommit")}
+            />
+            <TextField
+              id="version-data-ref"
+              label="Training data"
+              placeholder="e.g. s3://bucket/train.parquet"
+              {...field("dataRef")}
+            />
+            <TextField
+              id="version-metrics"
+              label="Metrics (JSON)"
+              placeholder='{"auc": 0.91}'
+              {...field("metricsJson")}
+            />
+            <TextField
+              id="version-tags"
+              label="Tags (JSON)"
+              placeholder='{"owner": "risk-team"}'
+              {...field("tagsJson")}
+            />
           </div>
         </details>
-        {upload.isPending && <ProgressBar fraction={progress} label={progress < 1 ? "Uploading" : "Inspecting the model"} />}
+        {upload.isPending && (
+          <ProgressBar fraction={progress} label={progress < 1 ? "Uploading" : "Inspecting the model"} />
+        )}
         {upload.error && <ErrorState title="Upload rejected" message={upload.error.message} />}
         {upload.data && (
           <p role="status" className="rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800">
             Registered{" "}
-            <Link className="font-medium underline" href={`/models/${modelName}/versions/${upload.data.number}`}>
+            <Link
+              className="font-medium underline"
+              href={`/models/${modelName}/versions/${upload.data.number}`}
+            >
               version {upload.data.number}
             </Link>
             .
           </p>
         )}
-        <Button type="submit" disabled={!file || upload.isPending}>{upload.isPending ? "Uploading…" : "Upload version"}</Button>
+        <Button type="submit" disabled={!file || upload.isPending}>
+          {upload.isPending ? "Uploading…" : "Upload version"}
+        </Button>
       </form>
     </Card>
   );
@@ -91,6 +125,8 @@ function parseJsonField(label: string, text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw new Error(`${label} must be a JSON object, e.g. ${label === "Metrics" ? '{"auc": 0.91}' : '{"owner": "risk-team"}'}`);
+    throw new Error(
+      `${label} must be a JSON object, e.g. ${label === "Metrics" ? '{"auc": 0.91}' : '{"owner": "risk-team"}'}`,
+    );
   }
 }

@@ -1,5 +1,9 @@
 import { z } from "zod";
-import { countInBins, percentileOfSorted, quantileBinEdges } from "@/server/domain/feature-set/histogram-bins";
+import {
+  countInBins,
+  percentileOfSorted,
+  quantileBinEdges,
+} from "@/server/domain/feature-set/histogram-bins";
 import type { TypedColumn, ValidatedSample } from "@/server/domain/feature-set/validate-sample";
 
 /** Ten bins by deciles: fine enough for PSI and a histogram, coarse enough for small samples. */

@@ -20,7 +20,8 @@ export type ParseCsvOptions = {
 export function parseCsv(text: string, options: ParseCsvOptions): ParsedCsv {
   const { records, endLines } = parseRecords(text, options.maxRows);
   const [header, ...data] = records;
-  if (header === undefined) throw new AppError("BAD_REQUEST", "the CSV file is empty: a header row is required");
+  if (header === undefined)
+    throw new AppError("BAD_REQUEST", "the CSV file is empty: a header row is required");
   const columns = checkHeader(header);
   if (data.length === 0) throw new AppError("BAD_REQUEST", "the CSV file has a header but no data rows");
   if (data.length > options.maxRows) {
@@ -32,7 +33,8 @@ export function parseCsv(text: string, options: ParseCsvOptions): ParsedCsv {
 
   // csv-parse reports the line a record ends on; newlines inside quoted values move its start up.
   const rowLines = data.map(
-    (record, index) => (endLines[index + 1] ?? 0) - record.reduce((sum, value) => sum + countNewlines(value), 0),
+    (record, index) =>
+      (endLines[index + 1] ?? 0) - record.reduce((sum, value) => sum + countNewlines(value), 0),
   );
   data.forEach((record, index) => {
     if (record.length !== columns.length) {
@@ -64,7 +66,8 @@ function parseRecords(text: string, maxRows: number): { records: string[][]; end
     });
     return { records, endLines };
   } catch (error) {
-    if (error instanceof CsvError) throw new AppError("BAD_REQUEST", `the file is not valid CSV: ${error.message}`);
+    if (error instanceof CsvError)
+      throw new AppError("BAD_REQUEST", `the file is not valid CSV: ${error.message}`);
     throw error;
   }
 }
@@ -81,7 +84,8 @@ function checkHeader(header: string[]): string[] {
   const seen = new Set<string>();
   header.forEach((name, index) => {
     if (name === "") throw new AppError("BAD_REQUEST", `header column ${index + 1} has an empty name`);
-    if (seen.has(name)) throw new AppError("BAD_REQUEST", `header column name '${name}' appears more than once`);
+    if (seen.has(name))
+      throw new AppError("BAD_REQUEST", `header column name '${name}' appears more than once`);
     seen.add(name);
   });
   return header;

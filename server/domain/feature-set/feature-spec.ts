@@ -40,7 +40,8 @@ export const ZFeatureList = z
   .superRefine((features, ctx) => {
     const seen = new Set<string>();
     for (const feature of features) {
-      if (seen.has(feature.name)) ctx.addIssue({ code: "custom", message: `duplicate feature name '${feature.name}'` });
+      if (seen.has(feature.name))
+        ctx.addIssue({ code: "custom", message: `duplicate feature name '${feature.name}'` });
       seen.add(feature.name);
     }
   });

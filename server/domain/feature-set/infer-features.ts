@@ -1,7 +1,12 @@
 import { z } from "zod";
 import type { ParsedCsv } from "@/server/domain/feature-set/csv";
 import { ZFeature, type Feature } from "@/server/domain/feature-set/feature-spec";
-import { isBoolWord, isMissingCell, parseBoolCell, parseNumberCell } from "@/server/domain/feature-set/parse-cell";
+import {
+  isBoolWord,
+  isMissingCell,
+  parseBoolCell,
+  parseNumberCell,
+} from "@/server/domain/feature-set/parse-cell";
 
 /** A column with this many distinct values, most of them unique, is likely an id, not a feature. */
 const IDENTIFIER_MIN_DISTINCT = 100;
@@ -54,7 +59,12 @@ function inferFeature(name: string, present: string[]): Feature {
  */
 function numericFeature(name: string, values: number[]): Feature {
   const nonNegative = values.every((value) => value >= 0);
-  return { name, dtype: values.every(Number.isInteger) ? "int" : "float", min: nonNegative ? 0 : null, max: null };
+  return {
+    name,
+    dtype: values.every(Number.isInteger) ? "int" : "float",
+    min: nonNegative ? 0 : null,
+    max: null,
+  };
 }
 
 /** Most frequent first, ties by name, so the order is stable and the common values lead. */
@@ -62,7 +72,9 @@ function categoriesByFrequency(values: string[]): string[] {
   const counts = new Map<string, number>();
   for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
   return [...counts]
-    .sort(([nameA, countA], [nameB, countB]) => countB - countA || (nameA < nameB ? -1 : nameA > nameB ? 1 : 0))
+    .sort(
+      ([nameA, countA], [nameB, countB]) => countB - countA || (nameA < nameB ? -1 : nameA > nameB ? 1 : 0),
+    )
     .map(([category]) => category);
 }
 

@@ -17,7 +17,12 @@ const MAX_CATEGORIES_IN_MESSAGE = 10;
 /** Numeric values with NaN for a missing cell; categorical values with null for one. */
 export type TypedColumn =
   | { kind: "numeric"; feature: NumericFeature; values: number[] }
-  | { kind: "categorical"; feature: CategoricalFeature | BoolFeature; categories: string[]; values: (string | null)[] };
+  | {
+      kind: "categorical";
+      feature: CategoricalFeature | BoolFeature;
+      categories: string[];
+      values: (string | null)[];
+    };
 
 export type ValidatedSample = {
   rowCount: number;
@@ -83,8 +88,10 @@ function checkColumnsPresent(features: Feature[], header: string[]): void {
 }
 
 function emptyColumn(feature: Feature): TypedColumn {
-  if (feature.dtype === "category") return { kind: "categorical", feature, categories: feature.categories, values: [] };
-  if (feature.dtype === "bool") return { kind: "categorical", feature, categories: ["true", "false"], values: [] };
+  if (feature.dtype === "category")
+    return { kind: "categorical", feature, categories: feature.categories, values: [] };
+  if (feature.dtype === "bool")
+    return { kind: "categorical", feature, categories: ["true", "false"], values: [] };
   return { kind: "numeric", feature, values: [] };
 }
 
@@ -131,7 +138,10 @@ function invalidValuesError(issues: ValueIssue[], issueCounts: Map<string, numbe
     .join("; ");
   const lead = total === 1 ? "the sample has 1 invalid value" : `the sample has ${total} invalid values`;
   const shown = total > MAX_ISSUES_IN_MESSAGE ? `; the first ${MAX_ISSUES_IN_MESSAGE}` : "";
-  return new AppError("BAD_REQUEST", `${lead} (${perColumn})${shown}: ${quoted}`, { issueCount: total, issues });
+  return new AppError("BAD_REQUEST", `${lead} (${perColumn})${shown}: ${quoted}`, {
+    issueCount: total,
+    issues,
+  });
 }
 
 function quoteList(names: string[], limit = Infinity): string {

@@ -1,4 +1,8 @@
-import { V2_DATATYPE_BY_ELEMENT_TYPE, type V2Datatype, type WireTensor } from "@/server/domain/inference/datatypes";
+import {
+  V2_DATATYPE_BY_ELEMENT_TYPE,
+  type V2Datatype,
+  type WireTensor,
+} from "@/server/domain/inference/datatypes";
 import { isDynamicDimension, type Signature } from "@/server/domain/signature";
 
 /**
@@ -54,8 +58,13 @@ export const DEFAULT_MAX_MERGED_ROWS = 1024;
 
 /** True when requests for this model can be concatenated along dimension 0. */
 export function canMergeRows(signature: Signature): boolean {
-  const batched = (shape: Signature["inputs"][number]["shape"]) => shape.length > 0 && isDynamicDimension(shape[0]!);
-  return signature.inputs.length > 0 && signature.inputs.every((input) => batched(input.shape)) && signature.outputs.every((output) => batched(output.shape));
+  const batched = (shape: Signature["inputs"][number]["shape"]) =>
+    shape.length > 0 && isDynamicDimension(shape[0]!);
+  return (
+    signature.inputs.length > 0 &&
+    signature.inputs.every((input) => batched(input.shape)) &&
+    signature.outputs.every((output) => batched(output.shape))
+  );
 }
 
 /** Rows a request adds to a run: the first dimension of its first input (1 for a scalar input). */
@@ -70,7 +79,11 @@ export function requestRows(request: MergeableRequest): number {
  * matching the shape, known output names) are grouped by their inner dimensions and
  * concatenated; any other request runs alone, so onnxruntime itself reports what is wrong with it.
  */
-export function planRuns(signature: Signature, requests: readonly MergeableRequest[], options: PlanOptions = {}): PlannedRun[] {
+export function planRuns(
+  signature: Signature,
+  requests: readonly MergeableRequest[],
+  options: PlanOptions = {},
+): PlannedRun[] {
   const maxRows = options.maxRows ?? DEFAULT_MAX_MERGED_ROWS;
   const runs: PlannedRun[] = [];
   if (options.merge === false || !canMergeRows(signature)) {
@@ -109,7 +122,9 @@ export function planRuns(signature: Signature, requests: readonly MergeableReque
 }
 
 function loneRun(signature: Signature, request: MergeableRequest, index: number): PlannedRun {
-  const outputNames = request.outputNames ? [...request.outputNames] : signature.outputs.map((output) => output.name);
+  const outputNames = request.outputNames
+    ? [...request.outputNames]
+    : signature.outputs.map((output) => output.name);
   const rows = requestRows(request);
   return {
     requestIndices: [index],
@@ -122,13 +137,25 @@ function loneRun(signature: Signature, request: MergeableRequest, index: number)
   };
 }
 
-function mergedRun(signature: Signature, requests: readonly MergeableRequest[], indices: number[], ordered: WireTensor[][]): PlannedRun {
+function mergedRun(
+  signature: Signature,
+  requests: readonly MergeableRequest[],
+  indices: number[],
+  ordered: WireTensor[][],
+): PlannedRun {
   const rowOffsets = [0];
   for (const tensors of ordered) rowOffsets.push(rowOffsets[rowOffsets.length - 1]! + tensors[0]!.shape[0]!);
   const rows = rowOffsets[rowOffsets.length - 1]!;
-  const inputs = signature.inputs.map((_, i) => concatRows(ordered.map((tensors) => tensors[i]!), rows));
+  const inputs = signature.inputs.map((_, i) =>
+    concatRows(
+      ordered.map((tensors) => tensors[i]!),
+      rows,
+    ),
+  );
   const asked = new Set<string>();
-  const wanted = indices.map((index) => requests[index]!.outputNames ?? signature.outputs.map((output) => output.name));
+  const wanted = indices.map(
+    (index) => requests[index]!.outputNames ?? signature.outputs.map((output) => output.name),
+  );
   for (const names of wanted) for (const name of names) asked.add(name);
   const outputNames = signature.outputs.map((output) => output.name).filter((name) => asked.has(name));
   return {
@@ -140,7 +167,10 @@ function mergedRun(signature: Signature, requests: readonly MergeableRequest[], 
     merged: true,
     split(outputs) {
       for (const output of outputs) {
-        if (output.shape[0] !== rows) throw new Error(`output '${output.name}' has ${output.shape[0] ?? "no"} rows, the merged run had ${rows}`);
+        if (output.shape[0] !== rows)
+          throw new Error(
+            `output '${output.name}' has ${output.shape[0] ?? "no"} rows, the merged run had ${rows}`,
+          );
       }
       return wanted.map((names, k) => {
         const start = rowOffsets[k]!;
@@ -154,7 +184,11 @@ function mergedRun(signature: Signature, requests: readonly MergeableRequest[], 
 /** The request's tensors in signature order when it can join a merged run, else null. */
 function mergeableInputs(signature: Signature, request: MergeableRequest): WireTensor[] | null {
   if (request.inputs.length !== signature.inputs.length) return null;
-  if (request.outputNames && !request.outputNames.every((name) => signature.outputs.some((output) => output.name === name))) return null;
+  if (
+    request.outputNames &&
+    !request.outputNames.every((name) => signature.outputs.some((output) => output.name === name))
+  )
+    return null;
   const ordered: WireTensor[] = [];
   let rows = -1;
   for (const spec of signature.inputs) {
@@ -180,17 +214,40 @@ function concatRows(parts: WireTensor[], rows: number): WireTensor {
     const source = part.data;
     for (let i = 0; i < source.length; i++) data[at++] = source[i];
   }
-  return { name: first.name, datatype: first.datatype, shape: [rows, ...first.shape.slice(1)], data: data as WireTensor["data"] };
+  return {
+    name: first.name,
+    datatype: first.datatype,
+    shape: [rows, ...first.shape.slice(1)],
+    data: data as WireTensor["data"],
+  };
 }
 
-function cutRows<D extends ArrayLike<unknown>>(output: FlatTensor<D>, start: number, end: number): FlatTensor<D> {
+function cutRows<D extends ArrayLike<unknown>>(
+  output: FlatTensor<D>,
+  start: number,
+  end: number,
+): FlatTensor<D> {
   const rowSize = elementCount(output.shape.slice(1));
-  const data = output.data as unknown as { subarray?: (a: number, b: number) => D; slice: (a: number, b: number) => D };
-  const cut = ArrayBuffer.isView(output.data) && data.subarray ? data.subarray(start * rowSize, end * rowSize) : data.slice(start * rowSize, end * rowSize);
-  return { name: output.name, datatype: output.datatype, shape: [end - start, ...output.shape.slice(1)], data: cut };
+  const data = output.data as unknown as {
+    subarray?: (a: number, b: number) => D;
+    slice: (a: number, b: number) => D;
+  };
+  const cut =
+    ArrayBuffer.isView(output.data) && data.subarray
+      ? data.subarray(start * rowSize, end * rowSize)
+      : data.slice(start * rowSize, end * rowSize);
+  return {
+    name: output.name,
+    datatype: output.datatype,
+    shape: [end - start, ...output.shape.slice(1)],
+    data: cut,
+  };
 }
 
-function pick<D extends ArrayLike<unknown>>(outputs: FlatTensor<D>[], names: readonly string[]): FlatTensor<D>[] {
+function pick<D extends ArrayLike<unknown>>(
+  outputs: FlatTensor<D>[],
+  names: readonly string[],
+): FlatTensor<D>[] {
   return names.map((name) => {
     const output = outputs.find((candidate) => candidate.name === name);
     if (!output) throw new Error(`the run returned no output '${name}'`);

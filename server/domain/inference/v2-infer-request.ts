@@ -1,6 +1,11 @@
 import { z } from "zod";
 import { AppError } from "@/server/domain/app-error";
-import { V2_DATATYPE_BY_ELEMENT_TYPE, ZV2Datatype, type V2Datatype, type WireTensor } from "@/server/domain/inference/datatypes";
+import {
+  V2_DATATYPE_BY_ELEMENT_TYPE,
+  ZV2Datatype,
+  type V2Datatype,
+  type WireTensor,
+} from "@/server/domain/inference/datatypes";
 import { formatShape, isDynamicDimension, type Signature, type TensorSpec } from "@/server/domain/signature";
 
 /**
@@ -17,12 +22,16 @@ export type V2TensorData = Array<number | string | boolean | null | V2TensorData
 const must =
   (expected: string) =>
   (issue: { input?: unknown }): string =>
-    issue.input === undefined ? `is missing; expected ${expected}` : `is ${describeValue(issue.input)}; expected ${expected}`;
+    issue.input === undefined
+      ? `is missing; expected ${expected}`
+      : `is ${describeValue(issue.input)}; expected ${expected}`;
 
 const ZV2Parameters = z.record(z.string(), z.unknown(), { error: must("an object of parameters") });
 
 /** Only checked to be an array here: the elements are checked against the signature by parseInferRequest. */
-export const ZV2TensorData = z.custom<V2TensorData>((value) => Array.isArray(value), { error: must("an array (flat or nested)") });
+export const ZV2TensorData = z.custom<V2TensorData>((value) => Array.isArray(value), {
+  error: must("an array (flat or nested)"),
+});
 
 export const ZV2InferRequestInput = z.object(
   {
@@ -42,7 +51,10 @@ export const ZV2InferRequestInput = z.object(
 );
 
 export const ZV2InferRequestOutput = z.object(
-  { name: z.string({ error: must("a string") }).min(1, { error: "is empty; expected an output's name" }), parameters: ZV2Parameters.optional() },
+  {
+    name: z.string({ error: must("a string") }).min(1, { error: "is empty; expected an output's name" }),
+    parameters: ZV2Parameters.optional(),
+  },
   { error: must("an object {name}") },
 );
 
@@ -74,7 +86,11 @@ export interface ParsedInferRequest {
 }
 
 /** Throws AppError BAD_REQUEST (or PAYLOAD_TOO_LARGE for too many rows) naming the input and the problem. */
-export function parseInferRequest(body: unknown, signature: Signature, limits: InferRequestLimits): ParsedInferRequest {
+export function parseInferRequest(
+  body: unknown,
+  signature: Signature,
+  limits: InferRequestLimits,
+): ParsedInferRequest {
   const parsed = ZV2InferRequest.safeParse(body);
   if (!parsed.success) throw badRequest(describeIssue(parsed.error.issues[0]!, body));
   const request = parsed.data;
@@ -82,11 +98,15 @@ export function parseInferRequest(body: unknown, signature: Signature, limits: I
   const given = new Map<string, V2RequestInput>();
   for (const input of request.inputs) {
     if (!signature.inputs.some((spec) => spec.name === input.name)) {
-      throw badRequest(`unknown input '${input.name}'; the model's inputs are ${quotedNames(signature.inputs)}`);
+      throw badRequest(
+        `unknown input '${input.name}'; the model's inputs are ${quotedNames(signature.inputs)}`,
+      );
     }
     if (given.has(input.name)) throw badRequest(`input '${input.name}' is given more than once`);
     if (input.parameters?.binary_data_size !== undefined) {
-      throw badRequest(`input '${input.name}': binary tensor data is not supported; send the data as a JSON array`);
+      throw badRequest(
+        `input '${input.name}': binary tensor data is not supported; send the data as a JSON array`,
+      );
     }
     given.set(input.name, input);
   }
@@ -97,20 +117,28 @@ export function parseInferRequest(body: unknown, signature: Signature, limits: I
   let batchRows: number | undefined;
   for (const spec of signature.inputs) {
     const input = given.get(spec.name);
-    if (!input) throw badRequest(`missing input '${spec.name}'; the model's inputs are ${quotedNames(signature.inputs)}`);
+    if (!input)
+      throw badRequest(
+        `missing input '${spec.name}'; the model's inputs are ${quotedNames(signature.inputs)}`,
+      );
     checkLayout(spec, input);
     const first = spec.shape[0];
     if (spec.shape.length > 0 && isDynamicDimension(first!)) {
       const rows = input.shape[0]!;
       if (rows === 0) throw badRequest(`input '${spec.name}': shape ${formatShape(input.shape)} has no rows`);
       if (rows > limits.maxBatchRows) {
-        throw new AppError("PAYLOAD_TOO_LARGE", `input '${spec.name}' has ${rows} rows, over the limit of ${limits.maxBatchRows} per request; split it into smaller requests`);
+        throw new AppError(
+          "PAYLOAD_TOO_LARGE",
+          `input '${spec.name}' has ${rows} rows, over the limit of ${limits.maxBatchRows} per request; split it into smaller requests`,
+        );
       }
       if (typeof first === "string") {
         const seen = rowsBySymbol.get(first);
         const seenRows = seen === undefined ? undefined : given.get(seen)!.shape[0];
         if (seen !== undefined && seenRows !== rows) {
-          throw badRequest(`input '${spec.name}' has ${rows} rows but input '${seen}' has ${seenRows}; the model's dimension '${first}' must be the same in both`);
+          throw badRequest(
+            `input '${spec.name}' has ${rows} rows but input '${seen}' has ${seenRows}; the model's dimension '${first}' must be the same in both`,
+          );
         }
         if (seen === undefined) rowsBySymbol.set(first, spec.name);
       }
@@ -131,14 +159,16 @@ export function parseInferRequest(body: unknown, signature: Signature, limits: I
 
 function checkLayout(spec: TensorSpec, input: V2RequestInput): void {
   const expected = V2_DATATYPE_BY_ELEMENT_TYPE[spec.elementType];
-  if (input.datatype !== expected) throw badRequest(`input '${spec.name}': expected datatype ${expected}, got ${input.datatype}`);
+  if (input.datatype !== expected)
+    throw badRequest(`input '${spec.name}': expected datatype ${expected}, got ${input.datatype}`);
   const mismatch = `input '${spec.name}': shape ${formatShape(input.shape)} does not match the model's ${formatShape(spec.shape)}`;
   if (input.shape.length !== spec.shape.length) {
     throw badRequest(`${mismatch} (rank ${input.shape.length}, the model needs rank ${spec.shape.length})`);
   }
   for (let d = 0; d < spec.shape.length; d++) {
     const dim = spec.shape[d]!;
-    if (typeof dim === "number" && input.shape[d] !== dim) throw badRequest(`${mismatch} (dimension ${d} must be ${dim})`);
+    if (typeof dim === "number" && input.shape[d] !== dim)
+      throw badRequest(`${mismatch} (dimension ${d} must be ${dim})`);
   }
 }
 
@@ -148,7 +178,9 @@ function requestedOutputs(outputs: V2InferRequest["outputs"], signature: Signatu
   const names: string[] = [];
   for (const output of outputs) {
     if (!signature.outputs.some((spec) => spec.name === output.name)) {
-      throw badRequest(`unknown output '${output.name}'; the model's outputs are ${quotedNames(signature.outputs)}`);
+      throw badRequest(
+        `unknown output '${output.name}'; the model's outputs are ${quotedNames(signature.outputs)}`,
+      );
     }
     if (names.includes(output.name)) throw badRequest(`output '${output.name}' is requested more than once`);
     names.push(output.name);
@@ -165,23 +197,39 @@ function flatData(input: V2RequestInput): WireTensor["data"] {
     flat = new Array(count);
     flattenInto(data, shape, 0, flat, 0, "data", input.name);
   } else if (data.length !== count) {
-    throw badRequest(`input '${input.name}': data has ${data.length} elements but shape ${formatShape(shape)} needs ${count}`);
+    throw badRequest(
+      `input '${input.name}': data has ${data.length} elements but shape ${formatShape(shape)} needs ${count}`,
+    );
   }
   checkElements(flat, input.datatype, shape, input.name);
   return flat as WireTensor["data"];
 }
 
 /** Copies nested data (one array level per dimension) into `out` from `at`; returns the next position. */
-function flattenInto(level: unknown[], shape: number[], depth: number, out: unknown[], at: number, path: string, name: string): number {
+function flattenInto(
+  level: unknown[],
+  shape: number[],
+  depth: number,
+  out: unknown[],
+  at: number,
+  path: string,
+  name: string,
+): number {
   const size = shape[depth]!;
-  if (level.length !== size) throw nestingError(name, shape, `${path} has ${level.length} elements, expected ${size}`);
+  if (level.length !== size)
+    throw nestingError(name, shape, `${path} has ${level.length} elements, expected ${size}`);
   if (depth === shape.length - 1) {
     for (let i = 0; i < size; i++) out[at++] = level[i];
     return at;
   }
   for (let i = 0; i < size; i++) {
     const child = level[i];
-    if (!Array.isArray(child)) throw nestingError(name, shape, `${path}[${i}] is ${describeValue(child)}, expected an array of ${shape[depth + 1]} elements`);
+    if (!Array.isArray(child))
+      throw nestingError(
+        name,
+        shape,
+        `${path}[${i}] is ${describeValue(child)}, expected an array of ${shape[depth + 1]} elements`,
+      );
     at = flattenInto(child, shape, depth + 1, out, at, `${path}[${i}]`, name);
   }
   return at;
@@ -200,18 +248,30 @@ const INTEGER_RANGES: Partial<Record<V2Datatype, readonly [number, number]>> = {
 };
 
 /** Magnitudes that round to infinity in the type (half a unit in the last place above its largest finite value). */
-const FLOAT_OVERFLOW: Partial<Record<V2Datatype, number>> = { FP16: 65_520, FP32: 3.4028235677973366e38, FP64: Infinity };
-const FLOAT_MAX: Partial<Record<V2Datatype, number>> = { FP16: 65_504, FP32: 3.4028234663852886e38, FP64: Number.MAX_VALUE };
+const FLOAT_OVERFLOW: Partial<Record<V2Datatype, number>> = {
+  FP16: 65_520,
+  FP32: 3.4028235677973366e38,
+  FP64: Infinity,
+};
+const FLOAT_MAX: Partial<Record<V2Datatype, number>> = {
+  FP16: 65_504,
+  FP32: 3.4028234663852886e38,
+  FP64: Number.MAX_VALUE,
+};
 
 /** One tight loop per kind of datatype; the message is built only for the element that fails. */
 function checkElements(data: unknown[], datatype: V2Datatype, shape: number[], name: string): void {
   const n = data.length;
   if (datatype === "BOOL") {
-    for (let i = 0; i < n; i++) if (typeof data[i] !== "boolean") throw elementError(name, shape, i, data[i], "BOOL elements must be true or false");
+    for (let i = 0; i < n; i++)
+      if (typeof data[i] !== "boolean")
+        throw elementError(name, shape, i, data[i], "BOOL elements must be true or false");
     return;
   }
   if (datatype === "BYTES") {
-    for (let i = 0; i < n; i++) if (typeof data[i] !== "string") throw elementError(name, shape, i, data[i], "BYTES elements must be strings");
+    for (let i = 0; i < n; i++)
+      if (typeof data[i] !== "string")
+        throw elementError(name, shape, i, data[i], "BYTES elements must be strings");
     return;
   }
   const overflow = FLOAT_OVERFLOW[datatype];
@@ -219,33 +279,70 @@ function checkElements(data: unknown[], datatype: V2Datatype, shape: number[], n
     for (let i = 0; i < n; i++) {
       const value = data[i];
       // Also false for NaN.
-      if (typeof value !== "number" || !(value < overflow && value > -overflow)) throw numberError(name, shape, i, value, datatype);
+      if (typeof value !== "number" || !(value < overflow && value > -overflow))
+        throw numberError(name, shape, i, value, datatype);
     }
     return;
   }
   const [min, max] = INTEGER_RANGES[datatype]!;
   for (let i = 0; i < n; i++) {
     const value = data[i];
-    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) throw numberError(name, shape, i, value, datatype);
+    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max)
+      throw numberError(name, shape, i, value, datatype);
   }
 }
 
-function numberError(name: string, shape: number[], index: number, value: unknown, datatype: V2Datatype): AppError {
-  if (value === null) return elementError(name, shape, index, value, `${datatype} elements must be numbers (JSON has no NaN or missing value)`);
+function numberError(
+  name: string,
+  shape: number[],
+  index: number,
+  value: unknown,
+  datatype: V2Datatype,
+): AppError {
+  if (value === null)
+    return elementError(
+      name,
+      shape,
+      index,
+      value,
+      `${datatype} elements must be numbers (JSON has no NaN or missing value)`,
+    );
   if (typeof value === "string" && /^[+-]?(nan|inf(inity)?)$/i.test(value.trim())) {
-    return elementError(name, shape, index, value, `${datatype} elements must be finite JSON numbers (NaN and Infinity cannot be sent)`);
+    return elementError(
+      name,
+      shape,
+      index,
+      value,
+      `${datatype} elements must be finite JSON numbers (NaN and Infinity cannot be sent)`,
+    );
   }
-  if (typeof value !== "number") return elementError(name, shape, index, value, `${datatype} elements must be numbers`);
-  if (!Number.isFinite(value)) return elementError(name, shape, index, value, `${datatype} elements must be finite numbers`);
+  if (typeof value !== "number")
+    return elementError(name, shape, index, value, `${datatype} elements must be numbers`);
+  if (!Number.isFinite(value))
+    return elementError(name, shape, index, value, `${datatype} elements must be finite numbers`);
   const range = INTEGER_RANGES[datatype];
-  if (!range) return elementError(name, shape, index, value, `outside ${datatype}'s range ±${FLOAT_MAX[datatype]}`);
-  if (!Number.isInteger(value)) return elementError(name, shape, index, value, `${datatype} elements must be integers`);
+  if (!range)
+    return elementError(name, shape, index, value, `outside ${datatype}'s range ±${FLOAT_MAX[datatype]}`);
+  if (!Number.isInteger(value))
+    return elementError(name, shape, index, value, `${datatype} elements must be integers`);
   const exactly = datatype === "INT64" || datatype === "UINT64" ? " (what a JSON number holds exactly)" : "";
-  return elementError(name, shape, index, value, `outside ${datatype}'s range ${range[0]}..${range[1]}${exactly}`);
+  return elementError(
+    name,
+    shape,
+    index,
+    value,
+    `outside ${datatype}'s range ${range[0]}..${range[1]}${exactly}`,
+  );
 }
 
 /** "input 'x': element [1, 3] (flat index 17) is null; ...": coordinates help with nested data, the index with flat. */
-function elementError(name: string, shape: number[], index: number, value: unknown, problem: string): AppError {
+function elementError(
+  name: string,
+  shape: number[],
+  index: number,
+  value: unknown,
+  problem: string,
+): AppError {
   let where = `element ${index}`;
   if (shape.length > 1) {
     const coordinates: number[] = new Array(shape.length);
@@ -273,13 +370,18 @@ function describeIssue(issue: z.core.$ZodIssue, body: unknown): string {
   const list = path[0];
   if ((list === "inputs" || list === "outputs") && typeof path[1] === "number") {
     const name = (body as Record<string, Array<{ name?: unknown } | undefined>>)[list]?.[path[1]]?.name;
-    label = list === "inputs" && typeof name === "string" && name !== "" ? `input '${name}'` : `${list}[${path[1]}]`;
+    label =
+      list === "inputs" && typeof name === "string" && name !== ""
+        ? `input '${name}'`
+        : `${list}[${path[1]}]`;
     rest = path.slice(2);
     if (rest.length === 0) return `${label} ${issue.message}`;
   } else {
     label = "";
   }
-  const field = rest.map((key, i) => (typeof key === "number" ? `[${key}]` : i === 0 ? String(key) : `.${String(key)}`)).join("");
+  const field = rest
+    .map((key, i) => (typeof key === "number" ? `[${key}]` : i === 0 ? String(key) : `.${String(key)}`))
+    .join("");
   return label ? `${label}: ${field} ${issue.message}` : `'${field}' ${issue.message}`;
 }
 

@@ -1,5 +1,10 @@
 import { z } from "zod";
-import { V2_DATATYPE_BY_ELEMENT_TYPE, ZV2Datatype, ZWireTensor, type WireTensor } from "@/server/domain/inference/datatypes";
+import {
+  V2_DATATYPE_BY_ELEMENT_TYPE,
+  ZV2Datatype,
+  ZWireTensor,
+  type WireTensor,
+} from "@/server/domain/inference/datatypes";
 import type { Signature, TensorSpec } from "@/server/domain/signature";
 
 /** Response bodies of the Open Inference Protocol (KServe v2) REST API, as the gateway sends them. */
@@ -31,7 +36,12 @@ export type V2ModelMetadataResponse = z.infer<typeof ZV2ModelMetadataResponse>;
 export const ZV2ErrorBody = z.object({ error: z.string() });
 export type V2ErrorBody = z.infer<typeof ZV2ErrorBody>;
 
-export function inferResponse(args: { modelName: string; modelVersion: string; id: string | undefined; outputs: readonly WireTensor[] }): V2InferResponse {
+export function inferResponse(args: {
+  modelName: string;
+  modelVersion: string;
+  id: string | undefined;
+  outputs: readonly WireTensor[];
+}): V2InferResponse {
   return {
     model_name: args.modelName,
     model_version: args.modelVersion,
@@ -40,7 +50,12 @@ export function inferResponse(args: { modelName: string; modelVersion: string; i
   };
 }
 
-export function modelMetadataResponse(args: { name: string; versions: string[]; platform: "onnxruntime_onnx"; signature: Signature }): V2ModelMetadataResponse {
+export function modelMetadataResponse(args: {
+  name: string;
+  versions: string[];
+  platform: "onnxruntime_onnx";
+  signature: Signature;
+}): V2ModelMetadataResponse {
   return {
     name: args.name,
     versions: args.versions,

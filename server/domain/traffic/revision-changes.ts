@@ -21,7 +21,10 @@ export function promoteTarget(current: RevisionTarget, version: VersionRef): Rev
   checkSameNumber(current, version);
   const only = current.weights.filter((entry) => entry.weight > 0);
   if (only.length === 1 && only[0]!.versionId === version.versionId) {
-    throw new AppError("BAD_REQUEST", `v${version.versionNumber} already takes 100% of the traffic; nothing to promote`);
+    throw new AppError(
+      "BAD_REQUEST",
+      `v${version.versionNumber} already takes 100% of the traffic; nothing to promote`,
+    );
   }
   return build([{ ...ref(version), weight: 100 }], withoutShadow(current.shadows, version.versionId));
 }
@@ -31,10 +34,17 @@ export function promoteTarget(current: RevisionTarget, version: VersionRef): Rev
  * traffic in proportion to their current weights, rounded by largest remainder. None of them
  * gains weight, so sticky keys already on the canary stay on it as it grows (see route-request).
  */
-export function canaryTarget(current: RevisionTarget, version: VersionRef, weightPercent: number): RevisionTarget {
+export function canaryTarget(
+  current: RevisionTarget,
+  version: VersionRef,
+  weightPercent: number,
+): RevisionTarget {
   checkSameNumber(current, version);
   if (!Number.isInteger(weightPercent) || weightPercent < 1 || weightPercent > 99) {
-    throw new AppError("BAD_REQUEST", `the canary weight must be a whole percentage from 1 to 99, not ${weightPercent}`);
+    throw new AppError(
+      "BAD_REQUEST",
+      `the canary weight must be a whole percentage from 1 to 99, not ${weightPercent}`,
+    );
   }
   const others = current.weights.filter((entry) => entry.weight > 0 && entry.versionId !== version.versionId);
   if (others.length === 0) {
@@ -44,10 +54,16 @@ export function canaryTarget(current: RevisionTarget, version: VersionRef, weigh
     );
   }
   if (weightOf(current, version.versionId) === weightPercent) {
-    throw new AppError("BAD_REQUEST", `v${version.versionNumber} already takes ${weightPercent}% of the traffic; nothing to change`);
+    throw new AppError(
+      "BAD_REQUEST",
+      `v${version.versionNumber} already takes ${weightPercent}% of the traffic; nothing to change`,
+    );
   }
   const rest = splitLargestRemainder(others, 100 - weightPercent);
-  return build([{ ...ref(version), weight: weightPercent }, ...rest], withoutShadow(current.shadows, version.versionId));
+  return build(
+    [{ ...ref(version), weight: weightPercent }, ...rest],
+    withoutShadow(current.shadows, version.versionId),
+  );
 }
 
 /** Explicit weights summing to 100; 0% entries are dropped, shadows that now take traffic stop shadowing. */
@@ -56,10 +72,14 @@ export function setWeightsTarget(current: RevisionTarget, weights: WeightRequest
   const seen = new Set<string>();
   for (const { version, weight } of weights) {
     checkSameNumber(current, version);
-    if (seen.has(version.versionId)) throw new AppError("BAD_REQUEST", `v${version.versionNumber} is given a weight twice`);
+    if (seen.has(version.versionId))
+      throw new AppError("BAD_REQUEST", `v${version.versionNumber} is given a weight twice`);
     seen.add(version.versionId);
     if (!Number.isInteger(weight) || weight < 0 || weight > 100) {
-      throw new AppError("BAD_REQUEST", `the weight of v${version.versionNumber} must be a whole percentage from 0 to 100, not ${weight}`);
+      throw new AppError(
+        "BAD_REQUEST",
+        `the weight of v${version.versionNumber} must be a whole percentage from 0 to 100, not ${weight}`,
+      );
     }
   }
   const total = weights.reduce((sum, entry) => sum + entry.weight, 0);
@@ -67,10 +87,17 @@ export function setWeightsTarget(current: RevisionTarget, weights: WeightRequest
     const listed = weights.map((entry) => `v${entry.version.versionNumber} ${entry.weight}%`).join(", ");
     throw new AppError("BAD_REQUEST", `weights must sum to 100%, but ${listed} sum to ${total}%`);
   }
-  const next = weights.filter((entry) => entry.weight > 0).map((entry) => ({ ...ref(entry.version), weight: entry.weight }));
-  const shadows = current.shadows.filter((shadow) => !next.some((entry) => entry.versionId === shadow.versionId));
+  const next = weights
+    .filter((entry) => entry.weight > 0)
+    .map((entry) => ({ ...ref(entry.version), weight: entry.weight }));
+  const shadows = current.shadows.filter(
+    (shadow) => !next.some((entry) => entry.versionId === shadow.versionId),
+  );
   if (sameWeights(current.weights, next) && shadows.length === current.shadows.length) {
-    throw new AppError("BAD_REQUEST", `the deployment already serves ${describeWeights(next)}; nothing to change`);
+    throw new AppError(
+      "BAD_REQUEST",
+      `the deployment already serves ${describeWeights(next)}; nothing to change`,
+    );
   }
   return build(next, shadows);
 }
@@ -80,7 +107,10 @@ export function addShadowTarget(current: RevisionTarget, version: VersionRef): R
   checkSameNumber(current, version);
   const weight = weightOf(current, version.versionId);
   if (weight !== null && weight > 0) {
-    throw new AppError("BAD_REQUEST", `v${version.versionNumber} takes ${weight}% of the traffic, so it cannot also shadow it`);
+    throw new AppError(
+      "BAD_REQUEST",
+      `v${version.versionNumber} takes ${weight}% of the traffic, so it cannot also shadow it`,
+    );
   }
   if (current.shadows.some((shadow) => shadow.versionId === version.versionId)) {
     throw new AppError("BAD_REQUEST", `v${version.versionNumber} already shadows this deployment`);
@@ -94,7 +124,10 @@ export function addShadowTarget(current: RevisionTarget, version: VersionRef): R
 export function removeShadowTarget(current: RevisionTarget, versionId: string): RevisionTarget {
   if (!current.shadows.some((shadow) => shadow.versionId === versionId)) {
     const serving = current.weights.find((entry) => entry.versionId === versionId);
-    const shadowList = current.shadows.length === 0 ? "none" : current.shadows.map((shadow) => `v${shadow.versionNumber}`).join(", ");
+    const shadowList =
+      current.shadows.length === 0
+        ? "none"
+        : current.shadows.map((shadow) => `v${shadow.versionNumber}`).join(", ");
     throw new AppError(
       "BAD_REQUEST",
       serving
@@ -114,7 +147,8 @@ export function describeChange(before: RevisionTarget, after: RevisionTarget): s
   const beforeServing = before.weights.filter((entry) => entry.weight > 0);
   const parts: string[] = [];
   const promoted = afterServing.length === 1 ? afterServing[0]! : null;
-  const wasPromoted = promoted !== null && beforeServing.length === 1 && beforeServing[0]!.versionId === promoted.versionId;
+  const wasPromoted =
+    promoted !== null && beforeServing.length === 1 && beforeServing[0]!.versionId === promoted.versionId;
   if (promoted && !wasPromoted) {
     parts.push(`promote v${promoted.versionNumber} to 100%`);
   } else {
@@ -134,7 +168,8 @@ export function describeChange(before: RevisionTarget, after: RevisionTarget): s
     if (!stays && !servingAfter.has(shadow.versionId)) parts.push(`stop shadowing v${shadow.versionNumber}`);
   }
   for (const shadow of sortByNumber(after.shadows)) {
-    if (!before.shadows.some((other) => other.versionId === shadow.versionId)) parts.push(`shadow v${shadow.versionNumber}`);
+    if (!before.shadows.some((other) => other.versionId === shadow.versionId))
+      parts.push(`shadow v${shadow.versionNumber}`);
   }
   return parts.length === 0 ? "no change" : parts.join(", ");
 }
@@ -153,14 +188,19 @@ export function splitLargestRemainder(entries: readonly VersionWeight[], total: 
   }));
   let left = total - shares.reduce((acc, share) => acc + share.floor, 0);
   const byRemainder = [...shares].sort(
-    (a, b) => b.remainder - a.remainder || b.entry.weight - a.entry.weight || compareIds(a.entry.versionId, b.entry.versionId),
+    (a, b) =>
+      b.remainder - a.remainder ||
+      b.entry.weight - a.entry.weight ||
+      compareIds(a.entry.versionId, b.entry.versionId),
   );
   for (const share of byRemainder) {
     if (left === 0) break;
     share.floor += 1;
     left -= 1;
   }
-  return shares.filter((share) => share.floor > 0).map((share) => ({ ...ref(share.entry), weight: share.floor }));
+  return shares
+    .filter((share) => share.floor > 0)
+    .map((share) => ({ ...ref(share.entry), weight: share.floor }));
 }
 
 function build(weights: VersionWeight[], shadows: VersionRef[]): RevisionTarget {
@@ -177,7 +217,10 @@ function build(weights: VersionWeight[], shadows: VersionRef[]): RevisionTarget 
 function checkSameNumber(current: RevisionTarget, version: VersionRef): void {
   for (const known of [...current.weights, ...current.shadows]) {
     if (known.versionId === version.versionId && known.versionNumber !== version.versionNumber) {
-      throw new AppError("BAD_REQUEST", `version ${version.versionId} is v${known.versionNumber} in this deployment, not v${version.versionNumber}`);
+      throw new AppError(
+        "BAD_REQUEST",
+        `version ${version.versionId} is v${known.versionNumber} in this deployment, not v${version.versionNumber}`,
+      );
     }
   }
 }
@@ -194,7 +237,12 @@ function sameWeights(a: VersionWeight[], b: VersionWeight[]): boolean {
   const positive = (entries: VersionWeight[]) => entries.filter((entry) => entry.weight > 0);
   const left = positive(a);
   const right = positive(b);
-  return left.length === right.length && left.every((entry) => right.some((other) => other.versionId === entry.versionId && other.weight === entry.weight));
+  return (
+    left.length === right.length &&
+    left.every((entry) =>
+      right.some((other) => other.versionId === entry.versionId && other.weight === entry.weight),
+    )
+  );
 }
 
 function describeWeights(weights: VersionWeight[]): string {
@@ -208,7 +256,9 @@ function ref(version: VersionRef): VersionRef {
 }
 
 function sortByNumber<T extends VersionRef>(versions: readonly T[]): T[] {
-  return [...versions].sort((a, b) => a.versionNumber - b.versionNumber || compareIds(a.versionId, b.versionId));
+  return [...versions].sort(
+    (a, b) => a.versionNumber - b.versionNumber || compareIds(a.versionId, b.versionId),
+  );
 }
 
 function compareIds(a: string, b: string): number {

@@ -12,7 +12,10 @@ export const ZVersionWeight = z.object({
 });
 export type VersionWeight = z.infer<typeof ZVersionWeight>;
 
-export const ZVersionRef = z.object({ versionId: z.string().min(1), versionNumber: z.number().int().positive() });
+export const ZVersionRef = z.object({
+  versionId: z.string().min(1),
+  versionNumber: z.number().int().positive(),
+});
 export type VersionRef = z.infer<typeof ZVersionRef>;
 
 export const ZRevisionTarget = z
@@ -23,12 +26,18 @@ export const ZRevisionTarget = z
   })
   .superRefine((target, ctx) => {
     const total = target.weights.reduce((sum, entry) => sum + entry.weight, 0);
-    if (total !== 100) ctx.addIssue({ code: "custom", path: ["weights"], message: `weights must sum to 100, not ${total}` });
+    if (total !== 100)
+      ctx.addIssue({ code: "custom", path: ["weights"], message: `weights must sum to 100, not ${total}` });
     const ids = target.weights.map((entry) => entry.versionId);
-    if (new Set(ids).size !== ids.length) ctx.addIssue({ code: "custom", path: ["weights"], message: "a version appears twice in the weights" });
+    if (new Set(ids).size !== ids.length)
+      ctx.addIssue({ code: "custom", path: ["weights"], message: "a version appears twice in the weights" });
     for (const shadow of target.shadows) {
       if (ids.includes(shadow.versionId)) {
-        ctx.addIssue({ code: "custom", path: ["shadows"], message: `v${shadow.versionNumber} cannot both take traffic and shadow it` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["shadows"],
+          message: `v${shadow.versionNumber} cannot both take traffic and shadow it`,
+        });
       }
     }
   });

@@ -33,7 +33,11 @@ export function compileRouting(target: RevisionTarget): CompiledRouting {
     total += entry.weight;
     ends[index] = total;
   });
-  if (total === 0) throw new AppError("BAD_REQUEST", "the revision sends traffic to no version: at least one weight must be above 0");
+  if (total === 0)
+    throw new AppError(
+      "BAD_REQUEST",
+      "the revision sends traffic to no version: at least one weight must be above 0",
+    );
   // A validated target sums to 100; scaling by the actual total keeps the line [0, 100) anyway.
   const scale = total / 100;
   const last = versions.length - 1;
@@ -50,7 +54,11 @@ export function compileRouting(target: RevisionTarget): CompiledRouting {
 }
 
 /** One-off choice; a caller routing many requests for one revision should `compileRouting` it once. */
-export function chooseVersion(target: RevisionTarget, routingKey: string | null, random: () => number = Math.random): VersionWeight {
+export function chooseVersion(
+  target: RevisionTarget,
+  routingKey: string | null,
+  random: () => number = Math.random,
+): VersionWeight {
   return compileRouting(target).choose(routingKey, random);
 }
 

@@ -40,7 +40,13 @@ export type ShadowSummary = {
 };
 
 const FLOAT_DATATYPES: ReadonlySet<V2Datatype> = new Set(["FP16", "FP32", "FP64"]);
-const NOT_COMPARABLE: OutputComparison = { comparable: false, agreementRows: 0, rows: 0, absDiffSum: 0, absDiffCount: 0 };
+const NOT_COMPARABLE: OutputComparison = {
+  comparable: false,
+  agreementRows: 0,
+  rows: 0,
+  absDiffSum: 0,
+  absDiffCount: 0,
+};
 
 export function compareOutputs(primary: WireTensor[], shadow: WireTensor[]): OutputComparison {
   const shadowByName = new Map(shadow.map((tensor) => [tensor.name, tensor]));
@@ -53,7 +59,8 @@ export function compareOutputs(primary: WireTensor[], shadow: WireTensor[]): Out
     const right = shadowByName.get(left.name);
     if (right === undefined) continue;
     const isFloat = FLOAT_DATATYPES.has(left.datatype);
-    if (isFloat !== FLOAT_DATATYPES.has(right.datatype) || !sameShape(left.shape, right.shape)) return { ...NOT_COMPARABLE };
+    if (isFloat !== FLOAT_DATATYPES.has(right.datatype) || !sameShape(left.shape, right.shape))
+      return { ...NOT_COMPARABLE };
     const size = left.shape.reduce((product, dimension) => product * dimension, 1);
     if (left.data.length !== size || right.data.length !== size) return { ...NOT_COMPARABLE };
     const rows = left.shape.length === 0 ? 1 : left.shape[0]!;
@@ -137,7 +144,10 @@ export function summarizeShadowStats(stats: ShadowStats): ShadowSummary {
   return {
     agreementRate: stats.rows > 0 ? stats.agreementRows / stats.rows : null,
     meanAbsDiff: stats.absDiffCount > 0 ? stats.absDiffSum / stats.absDiffCount : null,
-    latencyDeltaMs: stats.requests > 0 ? (stats.shadowLatencyUsSum - stats.primaryLatencyUsSum) / stats.requests / 1000 : null,
+    latencyDeltaMs:
+      stats.requests > 0
+        ? (stats.shadowLatencyUsSum - stats.primaryLatencyUsSum) / stats.requests / 1000
+        : null,
     requests: stats.requests,
   };
 }

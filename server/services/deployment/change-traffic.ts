@@ -8,7 +8,11 @@ import {
   removeShadowTarget,
   setWeightsTarget,
 } from "@/server/domain/traffic/revision-changes";
-import { ZRevisionTarget, type RevisionTarget, type VersionRef } from "@/server/domain/traffic/revision-target";
+import {
+  ZRevisionTarget,
+  type RevisionTarget,
+  type VersionRef,
+} from "@/server/domain/traffic/revision-target";
 import type { Prisma, RevisionStrategy } from "@/generated/prisma/client";
 import { getDb } from "@/server/db";
 import { findDeploymentOrThrow } from "@/server/services/deployment/find-deployment";
@@ -18,8 +22,17 @@ const ZVersionNumber = z.number().int().positive();
 
 export const ZTrafficChange = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("promote"), versionNumber: ZVersionNumber }),
-  z.object({ kind: z.literal("canary"), versionNumber: ZVersionNumber, weightPercent: z.number().int().min(1).max(99) }),
-  z.object({ kind: z.literal("weights"), weights: z.array(z.object({ versionNumber: ZVersionNumber, weight: z.number().int().min(0).max(100) })).min(1) }),
+  z.object({
+    kind: z.literal("canary"),
+    versionNumber: ZVersionNumber,
+    weightPercent: z.number().int().min(1).max(99),
+  }),
+  z.object({
+    kind: z.literal("weights"),
+    weights: z
+      .array(z.object({ versionNumber: ZVersionNumber, weight: z.number().int().min(0).max(100) }))
+      .min(1),
+  }),
   z.object({ kind: z.literal("addShadow"), versionNumber: ZVersionNumber }),
   z.object({ kind: z.literal("removeShadow"), versionNumber: ZVersionNumber }),
   z.object({ kind: z.literal("rollback") }),
@@ -40,7 +53,17 @@ const STRATEGY_BY_CHANGE: Record<TrafficChange["kind"], RevisionStrategy> = {
  * a row lock on the deployment so concurrent changes apply one after the other. Gateways hear
  * about it after the commit.
  */
-export async function changeTraffic({ teamId, deploymentName, change, actor = "system" }: { teamId: string; deploymentName: string; change: TrafficChange; actor?: string }) {
+export async function changeTraffic({
+  teamId,
+  deploymentName,
+  change,
+  actor = "system",
+}: {
+  teamId: string;
+  deploymentName: string;
+  change: TrafficChange;
+  actor?: string;
+}) {
   const db = getDb();
   const revision = await db.$transaction(async (tx) => {
     await tx.$queryRaw`SELECT id FROM "Deployment" WHERE "teamId" = ${teamId} AND name = ${deploymentName} FOR UPDATE`;
@@ -48,7 +71,10 @@ export async function changeTraffic({ teamId, deploymentName, change, actor = "s
     const current = deployment.activeRevision;
     const next = await nextTarget(tx, deployment.modelId, deploymentName, current, change);
     const description = describeChange(current.target, next.target);
-    const reason = change.kind === "rollback" ? `rollback to revision ${next.fromRevisionNumber}: ${description}` : description;
+    const reason =
+      change.kind === "rollback"
+        ? `rollback to revision ${next.fromRevisionNumber}: ${description}`
+        : description;
     const created = await tx.deploymentRevision.create({
       data: {
         teamId,
@@ -63,7 +89,14 @@ export async function changeTraffic({ teamId, deploymentName, change, actor = "s
     });
     await tx.deployment.update({ where: { id: deployment.id }, data: { activeRevisionId: created.id } });
     await tx.auditEvent.create({
-      data: { teamId, actor, action: `deployment.${change.kind}`, targetType: "deployment", targetId: deployment.id, data: { revision: created.number, reason } },
+      data: {
+        teamId,
+        actor,
+        action: `deployment.${change.kind}`,
+        targetType: "deployment",
+        targetId: deployment.id,
+        data: { revision: created.number, reason },
+      },
     });
     return { ...created, deploymentId: deployment.id };
   });
@@ -79,20 +112,31 @@ async function nextTarget(
   change: TrafficChange,
 ): Promise<{ target: RevisionTarget; fromRevisionNumber?: number }> {
   const version = async (number: number): Promise<VersionRef> => {
-    const found = await tx.modelVersion.findUnique({ where: { modelId_number: { modelId, number } }, select: { id: true } });
-    if (!found) throw new AppError("NOT_FOUND", `the model of deployment '${deploymentName}' has no version ${number}`);
+    const found = await tx.modelVersion.findUnique({
+      where: { modelId_number: { modelId, number } },
+      select: { id: true },
+    });
+    if (!found)
+      throw new AppError("NOT_FOUND", `the model of deployment '${deploymentName}' has no version ${number}`);
     return { versionId: found.id, versionNumber: number };
   };
   switch (change.kind) {
     case "promote":
       return { target: promoteTarget(current.target, await version(change.versionNumber)) };
     case "canary":
-      return { target: canaryTarget(current.target, await version(change.versionNumber), change.weightPercent) };
+      return {
+        target: canaryTarget(current.target, await version(change.versionNumber), change.weightPercent),
+      };
     case "weights":
       return {
         target: setWeightsTarget(
           current.target,
-          await Promise.all(change.weights.map(async (entry) => ({ version: await version(entry.versionNumber), weight: entry.weight }))),
+          await Promise.all(
+            change.weights.map(async (entry) => ({
+              version: await version(entry.versionNumber),
+              weight: entry.weight,
+            })),
+          ),
         ),
       };
     case "addShadow":
@@ -100,8 +144,14 @@ async function nextTarget(
     case "removeShadow":
       return { target: removeShadowTarget(current.target, (await version(change.versionNumber)).versionId) };
     case "rollback": {
-      if (!current.previousRevisionId) throw new AppError("BAD_REQUEST", `deployment '${deploymentName}' has no earlier revision to roll back to`);
-      const previous = await tx.deploymentRevision.findUniqueOrThrow({ where: { id: current.previousRevisionId } });
+      if (!current.previousRevisionId)
+        throw new AppError(
+          "BAD_REQUEST",
+          `deployment '${deploymentName}' has no earlier revision to roll back to`,
+        );
+      const previous = await tx.deploymentRevision.findUniqueOrThrow({
+        where: { id: current.previousRevisionId },
+      });
       return { target: ZRevisionTarget.parse(previous.target), fromRevisionNumber: previous.number };
     }
   }

@@ -29,22 +29,46 @@ export async function createDeployment(teamId: string, input: CreateDeploymentIn
   const { name, modelName, versionNumber, ...settings } = ZCreateDeploymentInput.parse(input);
   const model = await findModelOrThrow(teamId, modelName);
   const db = getDb();
-  const version = await db.modelVersion.findUnique({ where: { modelId_number: { modelId: model.id, number: versionNumber } } });
+  const version = await db.modelVersion.findUnique({
+    where: { modelId_number: { modelId: model.id, number: versionNumber } },
+  });
   if (!version) throw new AppError("NOT_FOUND", `model '${modelName}' has no version ${versionNumber}`);
-  const target: RevisionTarget = { kind: "versions", weights: [{ versionId: version.id, versionNumber, weight: 100 }], shadows: [] };
+  const target: RevisionTarget = {
+    kind: "versions",
+    weights: [{ versionId: version.id, versionNumber, weight: 100 }],
+    shadows: [],
+  };
   try {
     const deployment = await db.$transaction(async (tx) => {
       const created = await tx.deployment.create({ data: { teamId, name, modelId: model.id, ...settings } });
       const revision = await tx.deploymentRevision.create({
-        data: { teamId, deploymentId: created.id, number: 1, strategy: "initial", target, reason: `v${versionNumber} at 100%`, createdBy: actor },
+        data: {
+          teamId,
+          deploymentId: created.id,
+          number: 1,
+          strategy: "initial",
+          target,
+          reason: `v${versionNumber} at 100%`,
+          createdBy: actor,
+        },
       });
-      await tx.auditEvent.create({ data: { teamId, actor, action: "deployment.create", targetType: "deployment", targetId: created.id, data: { name, modelName, versionNumber } } });
+      await tx.auditEvent.create({
+        data: {
+          teamId,
+          actor,
+          action: "deployment.create",
+          targetType: "deployment",
+          targetId: created.id,
+          data: { name, modelName, versionNumber },
+        },
+      });
       return tx.deployment.update({ where: { id: created.id }, data: { activeRevisionId: revision.id } });
     });
     await publishDeploymentChange({ deploymentId: deployment.id, name: deployment.name, teamId });
     return deployment;
   } catch (error) {
-    if (isUniqueViolation(error)) throw new AppError("CONFLICT", `a deployment named '${name}' already exists`);
+    if (isUniqueViolation(error))
+      throw new AppError("CONFLICT", `a deployment named '${name}' already exists`);
     throw error;
   }
 }

@@ -11,6 +11,13 @@ export async function findDeploymentOrThrow(teamId: string, name: string, client
     include: { activeRevision: true, model: { select: { id: true, name: true } } },
   });
   if (!deployment) throw new AppError("NOT_FOUND", `deployment '${name}' does not exist`);
-  if (!deployment.activeRevision) throw new AppError("CONFLICT", `deployment '${name}' has no active revision`);
-  return { ...deployment, activeRevision: { ...deployment.activeRevision, target: ZRevisionTarget.parse(deployment.activeRevision.target) } };
+  if (!deployment.activeRevision)
+    throw new AppError("CONFLICT", `deployment '${name}' has no active revision`);
+  return {
+    ...deployment,
+    activeRevision: {
+      ...deployment.activeRevision,
+      target: ZRevisionTarget.parse(deployment.activeRevision.target),
+    },
+  };
 }

@@ -9,7 +9,11 @@ export async function getDeployment(teamId: string, name: string) {
   const deployment = await findDeploymentOrThrow(teamId, name);
   const db = getDb();
   const [revisions, versions] = await Promise.all([
-    db.deploymentRevision.findMany({ where: { deploymentId: deployment.id }, orderBy: { number: "desc" }, take: REVISION_HISTORY_LIMIT }),
+    db.deploymentRevision.findMany({
+      where: { deploymentId: deployment.id },
+      orderBy: { number: "desc" },
+      take: REVISION_HISTORY_LIMIT,
+    }),
     db.modelVersion.findMany({
       where: { modelId: deployment.modelId },
       orderBy: { number: "desc" },
@@ -17,7 +21,10 @@ export async function getDeployment(teamId: string, name: string) {
     }),
   ]);
   const previous = deployment.activeRevision.previousRevisionId
-    ? await db.deploymentRevision.findUnique({ where: { id: deployment.activeRevision.previousRevisionId }, select: { number: true } })
+    ? await db.deploymentRevision.findUnique({
+        where: { id: deployment.activeRevision.previousRevisionId },
+        select: { number: true },
+      })
     : null;
   return {
     ...deployment,
@@ -25,6 +32,9 @@ export async function getDeployment(teamId: string, name: string) {
     inferUrl: `${readEnv().GATEWAY_PUBLIC_URL}/v2/models/${deployment.name}/infer`,
     rollbackTo: previous?.number ?? null,
     revisions: revisions.map((revision) => ({ ...revision, target: ZRevisionTarget.parse(revision.target) })),
-    versions: versions.map((version) => ({ ...version, metrics: version.metrics as Record<string, unknown> })),
+    versions: versions.map((version) => ({
+      ...version,
+      metrics: version.metrics as Record<string, unknown>,
+    })),
   };
 }

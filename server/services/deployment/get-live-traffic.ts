@@ -20,13 +20,23 @@ export interface TrafficPoint {
 export async function getLiveTraffic(teamId: string, name: string, minutes = 30, nowMs = Date.now()) {
   const deployment = await findDeploymentOrThrow(teamId, name);
   const lastMinute = Math.floor(nowMs / MINUTE_MS) * MINUTE_MS;
-  const minuteStarts = Array.from({ length: minutes }, (_, index) => lastMinute - (minutes - 1 - index) * MINUTE_MS);
+  const minuteStarts = Array.from(
+    { length: minutes },
+    (_, index) => lastMinute - (minutes - 1 - index) * MINUTE_MS,
+  );
   const pipeline = getRedis().pipeline();
   for (const minuteStartMs of minuteStarts) pipeline.hgetall(trafficKey(deployment.id, minuteStartMs));
-  const hashes = ((await pipeline.exec()) ?? []).map(([error, value]) => (error ? {} : (value as Record<string, string>)));
+  const hashes = ((await pipeline.exec()) ?? []).map(([error, value]) =>
+    error ? {} : (value as Record<string, string>),
+  );
 
   const versionNumbers = new Map(
-    (await getDb().modelVersion.findMany({ where: { modelId: deployment.modelId }, select: { id: true, number: true } })).map((version) => [version.id, version.number]),
+    (
+      await getDb().modelVersion.findMany({
+        where: { modelId: deployment.modelId },
+        select: { id: true, number: true },
+      })
+    ).map((version) => [version.id, version.number]),
   );
   const points: TrafficPoint[] = [];
   hashes.forEach((hash, index) => {

@@ -1,4 +1,8 @@
-import { emptyShadowStats, summarizeShadowStats, type ShadowStats } from "@/server/domain/traffic/shadow-comparison";
+import {
+  emptyShadowStats,
+  summarizeShadowStats,
+  type ShadowStats,
+} from "@/server/domain/traffic/shadow-comparison";
 import { shadowStatsKey } from "@/server/queues/live-counters";
 import { getRedis } from "@/server/redis";
 import { findDeploymentOrThrow } from "@/server/services/deployment/find-deployment";
@@ -11,7 +15,8 @@ export async function getShadowStats(teamId: string, name: string) {
     deployment.activeRevision.target.shadows.map(async (shadow) => {
       const hash = await redis.hgetall(shadowStatsKey(deployment.id, shadow.versionId));
       const stats = emptyShadowStats();
-      for (const field of Object.keys(stats) as (keyof ShadowStats)[]) stats[field] = Number(hash[field] ?? 0);
+      for (const field of Object.keys(stats) as (keyof ShadowStats)[])
+        stats[field] = Number(hash[field] ?? 0);
       return { versionNumber: shadow.versionNumber, ...summarizeShadowStats(stats) };
     }),
   );

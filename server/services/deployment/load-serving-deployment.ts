@@ -33,7 +33,10 @@ export async function loadServingDeployment(teamId: string, name: string): Promi
   });
   if (!deployment?.activeRevision) return null;
   const target = ZRevisionTarget.parse(deployment.activeRevision.target);
-  const versionIds = [...target.weights.map((entry) => entry.versionId), ...target.shadows.map((entry) => entry.versionId)];
+  const versionIds = [
+    ...target.weights.map((entry) => entry.versionId),
+    ...target.shadows.map((entry) => entry.versionId),
+  ];
   const versions = await db.modelVersion.findMany({
     where: { id: { in: versionIds } },
     select: { id: true, number: true, artifactSha256: true, signature: true },
@@ -52,7 +55,12 @@ export async function loadServingDeployment(teamId: string, name: string): Promi
     versions: new Map(
       versions.map((version) => [
         version.id,
-        { versionId: version.id, versionNumber: version.number, artifactSha256: version.artifactSha256, signature: ZSignature.parse(version.signature) },
+        {
+          versionId: version.id,
+          versionNumber: version.number,
+          artifactSha256: version.artifactSha256,
+          signature: ZSignature.parse(version.signature),
+        },
       ]),
     ),
   };

@@ -29,10 +29,18 @@ export interface CreateFeatureSetVersionInput {
 }
 
 /** Parses and validates the whole sample before writing, so a bad row leaves nothing behind. */
-export async function createFeatureSetVersion({ teamId, featureSetName, csvBytes, featureSource }: CreateFeatureSetVersionInput) {
+export async function createFeatureSetVersion({
+  teamId,
+  featureSetName,
+  csvBytes,
+  featureSource,
+}: CreateFeatureSetVersionInput) {
   const env = readEnv();
   if (csvBytes.byteLength > env.MAX_FEATURE_SAMPLE_BYTES) {
-    throw new AppError("PAYLOAD_TOO_LARGE", `the sample is ${formatBytes(csvBytes.byteLength)}, over the ${formatBytes(env.MAX_FEATURE_SAMPLE_BYTES)} limit`);
+    throw new AppError(
+      "PAYLOAD_TOO_LARGE",
+      `the sample is ${formatBytes(csvBytes.byteLength)}, over the ${formatBytes(env.MAX_FEATURE_SAMPLE_BYTES)} limit`,
+    );
   }
   const featureSet = await findFeatureSetOrThrow(teamId, featureSetName);
   const csv = parseCsv(decodeUtf8(csvBytes), { maxRows: env.MAX_FEATURE_SAMPLE_ROWS });
@@ -43,8 +51,15 @@ export async function createFeatureSetVersion({ teamId, featureSetName, csvBytes
   if (featureSource.kind === "explicit") {
     features = featureSource.features;
   } else if (featureSource.kind === "previous") {
-    const latest = await db.featureSetVersion.findFirst({ where: { featureSetId: featureSet.id }, orderBy: { number: "desc" } });
-    if (!latest) throw new AppError("BAD_REQUEST", `feature set '${featureSetName}' has no earlier version to take the features from`);
+    const latest = await db.featureSetVersion.findFirst({
+      where: { featureSetId: featureSet.id },
+      orderBy: { number: "desc" },
+    });
+    if (!latest)
+      throw new AppError(
+        "BAD_REQUEST",
+        `feature set '${featureSetName}' has no earlier version to take the features from`,
+      );
     features = ZFeatureList.parse(latest.features);
   } else {
     ({ features, warnings } = inferFeatures(csv));
@@ -54,7 +69,10 @@ export async function createFeatureSetVersion({ teamId, featureSetName, csvBytes
 
   const version = await db.$transaction(async (tx) => {
     await tx.$queryRaw`SELECT id FROM "FeatureSet" WHERE id = ${featureSet.id} FOR UPDATE`;
-    const latest = await tx.featureSetVersion.aggregate({ where: { featureSetId: featureSet.id }, _max: { number: true } });
+    const latest = await tx.featureSetVersion.aggregate({
+      where: { featureSetId: featureSet.id },
+      _max: { number: true },
+    });
     return tx.featureSetVersion.create({
       data: {
         teamId,
@@ -67,7 +85,13 @@ export async function createFeatureSetVersion({ teamId, featureSetName, csvBytes
       },
     });
   });
-  return { number: version.number, featureCount: features.length, sampleRowCount: sample.rowCount, ignoredColumns: sample.ignoredColumns, warnings };
+  return {
+    number: version.number,
+    featureCount: features.length,
+    sampleRowCount: sample.rowCount,
+    ignoredColumns: sample.ignoredColumns,
+    warnings,
+  };
 }
 
 function decodeUtf8(bytes: Uint8Array): string {

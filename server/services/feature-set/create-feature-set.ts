@@ -15,7 +15,8 @@ export async function createFeatureSet(teamId: string, input: CreateFeatureSetIn
   try {
     return await getDb().featureSet.create({ data: { teamId, name, description } });
   } catch (error) {
-    if (isUniqueViolation(error)) throw new AppError("CONFLICT", `a feature set named '${name}' already exists`);
+    if (isUniqueViolation(error))
+      throw new AppError("CONFLICT", `a feature set named '${name}' already exists`);
     throw error;
   }
 }

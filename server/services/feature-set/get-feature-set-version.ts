@@ -12,6 +12,9 @@ export async function getFeatureSetVersion(teamId: string, featureSetName: strin
   return {
     ...version,
     baseline: ZFeatureSetBaseline.parse(version.baseline),
-    linkedModelVersions: linkedModelVersions.map((linked) => ({ modelName: linked.model.name, number: linked.number })),
+    linkedModelVersions: linkedModelVersions.map((linked) => ({
+      modelName: linked.model.name,
+      number: linked.number,
+    })),
   };
 }

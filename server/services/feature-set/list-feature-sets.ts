@@ -7,7 +7,11 @@ export async function listFeatureSets(teamId: string) {
     orderBy: { name: "asc" },
     include: {
       _count: { select: { versions: true } },
-      versions: { orderBy: { number: "desc" }, take: 1, select: { number: true, features: true, sampleRowCount: true, createdAt: true } },
+      versions: {
+        orderBy: { number: "desc" },
+        take: 1,
+        select: { number: true, features: true, sampleRowCount: true, createdAt: true },
+      },
     },
   });
   return featureSets.map(({ _count, versions, ...featureSet }) => {
@@ -16,7 +20,12 @@ export async function listFeatureSets(teamId: string) {
       ...featureSet,
       versionCount: _count.versions,
       latestVersion: latest
-        ? { number: latest.number, featureCount: ZFeatureList.parse(latest.features).length, sampleRowCount: latest.sampleRowCount, createdAt: latest.createdAt }
+        ? {
+            number: latest.number,
+            featureCount: ZFeatureList.parse(latest.features).length,
+            sampleRowCount: latest.sampleRowCount,
+            createdAt: latest.createdAt,
+          }
         : null,
     };
   });

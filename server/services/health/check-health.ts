@@ -36,7 +36,11 @@ async function probe(check: () => Promise<void>): Promise<DependencyHealth> {
     ]);
     return { ok: true, latencyMs: Math.round(performance.now() - startedMs) };
   } catch (error) {
-    return { ok: false, latencyMs: Math.round(performance.now() - startedMs), error: (error as Error).message };
+    return {
+      ok: false,
+      latencyMs: Math.round(performance.now() - startedMs),
+      error: (error as Error).message,
+    };
   } finally {
     clearTimeout(timer);
   }

@@ -4,7 +4,10 @@ import { getDb } from "@/server/db";
 const OFFLINE_AFTER_MS = 35_000;
 
 export async function listHosts(nowMs = Date.now()) {
-  const hosts = await getDb().host.findMany({ orderBy: [{ lastHeartbeatAt: "desc" }, { name: "asc" }], take: 100 });
+  const hosts = await getDb().host.findMany({
+    orderBy: [{ lastHeartbeatAt: "desc" }, { name: "asc" }],
+    take: 100,
+  });
   return hosts.map((host) => ({
     ...host,
     executionProviders: host.executionProviders as string[],

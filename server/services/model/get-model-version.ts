@@ -9,7 +9,9 @@ export async function getModelVersion(teamId: string, modelName: string, number:
   const model = await findModelOrThrow(teamId, modelName);
   const version = await getDb().modelVersion.findUnique({
     where: { modelId_number: { modelId: model.id, number } },
-    include: { featureSetVersion: { select: { id: true, number: true, featureSet: { select: { name: true } } } } },
+    include: {
+      featureSetVersion: { select: { id: true, number: true, featureSet: { select: { name: true } } } },
+    },
   });
   if (!version) throw new AppError("NOT_FOUND", `model '${modelName}' has no version ${number}`);
   return {

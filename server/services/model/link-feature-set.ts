@@ -19,7 +19,10 @@ export async function linkFeatureSet({ teamId, modelName, versionNumber, feature
     const featureSetVersion = await findFeatureSetVersionOrThrow(teamId, featureSet.name, featureSet.version);
     const fit = checkFeatureSetFit(version.signature, featureSetVersion.features);
     if (!fit.ok) {
-      throw new AppError("BAD_REQUEST", `cannot link feature set '${featureSet.name}' v${featureSet.version} to ${modelName} v${versionNumber}: ${fit.message}`);
+      throw new AppError(
+        "BAD_REQUEST",
+        `cannot link feature set '${featureSet.name}' v${featureSet.version} to ${modelName} v${versionNumber}: ${fit.message}`,
+      );
     }
     featureSetVersionId = featureSetVersion.id;
   }

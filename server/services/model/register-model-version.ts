@@ -22,13 +22,22 @@ export interface RegisterModelVersionInput {
  * Every check runs before anything is written; then the artifact is stored (atomically, by
  * sha256) and the row inserted. A failure at any step leaves no row and no partial file.
  */
-export async function registerModelVersion({ teamId, modelName, bytes, metadata: rawMetadata }: RegisterModelVersionInput) {
+export async function registerModelVersion({
+  teamId,
+  modelName,
+  bytes,
+  metadata: rawMetadata,
+}: RegisterModelVersionInput) {
   const maxBytes = readEnv().MAX_ARTIFACT_BYTES;
   if (bytes.byteLength > maxBytes) {
-    throw new AppError("PAYLOAD_TOO_LARGE", `the file is ${formatBytes(bytes.byteLength)}, over the ${formatBytes(maxBytes)} upload limit`);
+    throw new AppError(
+      "PAYLOAD_TOO_LARGE",
+      `the file is ${formatBytes(bytes.byteLength)}, over the ${formatBytes(maxBytes)} upload limit`,
+    );
   }
   const parsedMetadata = ZVersionMetadata.safeParse(rawMetadata);
-  if (!parsedMetadata.success) throw new AppError("BAD_REQUEST", `invalid ${formatZodIssues(parsedMetadata.error, "metadata")}`);
+  if (!parsedMetadata.success)
+    throw new AppError("BAD_REQUEST", `invalid ${formatZodIssues(parsedMetadata.error, "metadata")}`);
   const metadata = parsedMetadata.data;
   const model = await findModelOrThrow(teamId, modelName);
   const sha256 = sha256Hex(bytes);
@@ -38,15 +47,26 @@ export async function registerModelVersion({ teamId, modelName, bytes, metadata:
     select: { number: true },
   });
   if (duplicate) {
-    throw new AppError("CONFLICT", `this file is already registered as version ${duplicate.number} of '${modelName}' (sha256 ${sha256.slice(0, 12)}…)`);
+    throw new AppError(
+      "CONFLICT",
+      `this file is already registered as version ${duplicate.number} of '${modelName}' (sha256 ${sha256.slice(0, 12)}…)`,
+    );
   }
   const inspection = await inspectOnnx(bytes);
 
   let featureSetVersionId: string | null = null;
   if (metadata.featureSet) {
-    const featureSetVersion = await findFeatureSetVersionOrThrow(teamId, metadata.featureSet.name, metadata.featureSet.version);
+    const featureSetVersion = await findFeatureSetVersionOrThrow(
+      teamId,
+      metadata.featureSet.name,
+      metadata.featureSet.version,
+    );
     const fit = checkFeatureSetFit(inspection.signature, featureSetVersion.features);
-    if (!fit.ok) throw new AppError("BAD_REQUEST", `cannot link feature set '${metadata.featureSet.name}' v${metadata.featureSet.version}: ${fit.message}`);
+    if (!fit.ok)
+      throw new AppError(
+        "BAD_REQUEST",
+        `cannot link feature set '${metadata.featureSet.name}' v${metadata.featureSet.version}: ${fit.message}`,
+      );
     featureSetVersionId = featureSetVersion.id;
   }
 
@@ -55,7 +75,10 @@ export async function registerModelVersion({ teamId, modelName, bytes, metadata:
     return await db.$transaction(async (tx) => {
       // Row lock on the model serializes concurrent uploads so version numbers stay dense.
       await tx.$queryRaw`SELECT id FROM "Model" WHERE id = ${model.id} FOR UPDATE`;
-      const latest = await tx.modelVersion.aggregate({ where: { modelId: model.id }, _max: { number: true } });
+      const latest = await tx.modelVersion.aggregate({
+        where: { modelId: model.id },
+        _max: { number: true },
+      });
       const version = await tx.modelVersion.create({
         data: {
           teamId,
@@ -81,7 +104,8 @@ export async function registerModelVersion({ teamId, modelName, bytes, metadata:
       return version;
     });
   } catch (error) {
-    if (isUniqueViolation(error)) throw new AppError("CONFLICT", `this file is already registered for '${modelName}'`);
+    if (isUniqueViolation(error))
+      throw new AppError("CONFLICT", `this file is already registered for '${modelName}'`);
     throw error;
   }
 }

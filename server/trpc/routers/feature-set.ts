@@ -2,7 +2,10 @@ import { z } from "zod";
 import { AppError } from "@/server/domain/app-error";
 import { formatZodIssues } from "@/server/domain/zod-message";
 import { createFeatureSet, ZCreateFeatureSetInput } from "@/server/services/feature-set/create-feature-set";
-import { createFeatureSetVersion, ZFeatureSource } from "@/server/services/feature-set/create-feature-set-version";
+import {
+  createFeatureSetVersion,
+  ZFeatureSource,
+} from "@/server/services/feature-set/create-feature-set-version";
 import { getFeatureSet } from "@/server/services/feature-set/get-feature-set";
 import { getFeatureSetVersion } from "@/server/services/feature-set/get-feature-set-version";
 import { listFeatureSets } from "@/server/services/feature-set/list-feature-sets";
@@ -11,16 +14,26 @@ import { createTRPCRouter, teamProcedure } from "@/server/trpc/init";
 
 export const featureSetRouter = createTRPCRouter({
   list: teamProcedure.query(({ ctx }) => listFeatureSets(ctx.team.id)),
-  create: teamProcedure.input(ZCreateFeatureSetInput).mutation(({ ctx, input }) => createFeatureSet(ctx.team.id, input)),
-  byName: teamProcedure.input(z.object({ name: z.string().min(1) })).query(({ ctx, input }) => getFeatureSet(ctx.team.id, input.name)),
+  create: teamProcedure
+    .input(ZCreateFeatureSetInput)
+    .mutation(({ ctx, input }) => createFeatureSet(ctx.team.id, input)),
+  byName: teamProcedure
+    .input(z.object({ name: z.string().min(1) }))
+    .query(({ ctx, input }) => getFeatureSet(ctx.team.id, input.name)),
   /** Multipart: `featureSetName`, `file` (CSV sample), `featureSource` (JSON of ZFeatureSource; default infer). */
   createVersion: teamProcedure.input(z.instanceof(FormData)).mutation(async ({ ctx, input }) => {
     const featureSetName = readTextPart(input, "featureSetName");
     if (!featureSetName) throw new AppError("BAD_REQUEST", "the upload has no 'featureSetName' part");
     const { bytes } = await readFilePart(input, "file");
     const source = ZFeatureSource.safeParse(readJsonPart(input, "featureSource") ?? { kind: "infer" });
-    if (!source.success) throw new AppError("BAD_REQUEST", `invalid ${formatZodIssues(source.error, "featureSource")}`);
-    return createFeatureSetVersion({ teamId: ctx.team.id, featureSetName, csvBytes: bytes, featureSource: source.data });
+    if (!source.success)
+      throw new AppError("BAD_REQUEST", `invalid ${formatZodIssues(source.error, "featureSource")}`);
+    return createFeatureSetVersion({
+      teamId: ctx.team.id,
+      featureSetName,
+      csvBytes: bytes,
+      featureSource: source.data,
+    });
   }),
   versionByNumber: teamProcedure
     .input(z.object({ name: z.string().min(1), number: z.number().int().positive() }))

@@ -23,8 +23,17 @@ export const modelVersionRouter = createTRPCRouter({
     .input(ZVersionRef)
     .query(({ ctx, input }) => getModelVersion(ctx.team.id, input.modelName, input.number)),
   linkFeatureSet: teamProcedure
-    .input(ZVersionRef.extend({ featureSet: z.object({ name: z.string().min(1), version: z.number().int().positive() }).nullable() }))
+    .input(
+      ZVersionRef.extend({
+        featureSet: z.object({ name: z.string().min(1), version: z.number().int().positive() }).nullable(),
+      }),
+    )
     .mutation(({ ctx, input }) =>
-      linkFeatureSet({ teamId: ctx.team.id, modelName: input.modelName, versionNumber: input.number, featureSet: input.featureSet }),
+      linkFeatureSet({
+        teamId: ctx.team.id,
+        modelName: input.modelName,
+        versionNumber: input.number,
+        featureSet: input.featureSet,
+      }),
     ),
 });

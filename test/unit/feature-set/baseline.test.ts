@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { computeBaseline, ZFeatureSetBaseline, ZNumericDistribution } from "@/server/domain/feature-set/baseline";
+import {
+  computeBaseline,
+  ZFeatureSetBaseline,
+  ZNumericDistribution,
+} from "@/server/domain/feature-set/baseline";
 import { parseCsv } from "@/server/domain/feature-set/csv";
 import type { Feature } from "@/server/domain/feature-set/feature-spec";
 import { validateSample } from "@/server/domain/feature-set/validate-sample";
@@ -16,12 +20,21 @@ describe("computeBaseline", () => {
     expect(baseline.rowCount).toBe(8);
     const [feature] = baseline.features;
     expect(feature).toMatchObject({ kind: "numeric", name: "x", count: 8, missingCount: 0 });
-    if (feature?.kind !== "numeric" || feature.distribution === null) throw new Error("expected a distribution");
+    if (feature?.kind !== "numeric" || feature.distribution === null)
+      throw new Error("expected a distribution");
     const { distribution } = feature;
     expect(distribution.mean).toBe(5);
     expect(distribution.std).toBeCloseTo(Math.sqrt(32 / 7), 12);
     expect([distribution.min, distribution.max]).toEqual([2, 9]);
-    expect(distribution.quantiles).toEqual({ p01: 2.14, p05: 2.7, p25: 4, p50: 4.5, p75: 5.5, p95: 8.3, p99: 8.86 });
+    expect(distribution.quantiles).toEqual({
+      p01: 2.14,
+      p05: 2.7,
+      p25: 4,
+      p50: 4.5,
+      p75: 5.5,
+      p95: 8.3,
+      p99: 8.86,
+    });
     expect(distribution.binEdges[0]).toBe(2);
     expect(distribution.binEdges.at(-1)).toBe(9);
     expect(distribution.binCounts.reduce((sum, count) => sum + count, 0)).toBe(8);
@@ -36,7 +49,13 @@ describe("computeBaseline", () => {
 
   it("has no distribution when every value is missing", () => {
     const baseline = baselineOf([x, { name: "y", dtype: "int", min: null, max: null }], "x,y\n,1\n,2\n");
-    expect(baseline.features[0]).toEqual({ kind: "numeric", name: "x", count: 0, missingCount: 2, distribution: null });
+    expect(baseline.features[0]).toEqual({
+      kind: "numeric",
+      name: "x",
+      count: 0,
+      missingCount: 2,
+      distribution: null,
+    });
   });
 
   it("collapses the bins of a constant column into one", () => {
@@ -101,7 +120,10 @@ describe("computeBaseline", () => {
   it("handles a large sample", () => {
     const values = Array.from({ length: 200_000 }, (_, index) => index % 1000);
     const [feature] = baselineOf([x], column(values)).features;
-    expect(feature).toMatchObject({ count: 200_000, distribution: { min: 0, max: 999, binCounts: Array<number>(10).fill(20_000) } });
+    expect(feature).toMatchObject({
+      count: 200_000,
+      distribution: { min: 0, max: 999, binCounts: Array<number>(10).fill(20_000) },
+    });
   });
 });
 

@@ -6,19 +6,32 @@ const parse = (text: string, maxRows = 1000) => parseCsv(text, { maxRows });
 
 describe("parseCsv", () => {
   it("reads the header and data rows", () => {
-    expect(parse("a,b\n1,2\n3,4\n")).toEqual({ columns: ["a", "b"], rows: [["1", "2"], ["3", "4"]], rowLines: [2, 3] });
+    expect(parse("a,b\n1,2\n3,4\n")).toEqual({
+      columns: ["a", "b"],
+      rows: [
+        ["1", "2"],
+        ["3", "4"],
+      ],
+      rowLines: [2, 3],
+    });
   });
 
   it("strips a byte order mark and reads CRLF line endings", () => {
     expect(parse("\uFEFFage,city\r\n30,Paris\r\n41,Lyon\r\n")).toEqual({
       columns: ["age", "city"],
-      rows: [["30", "Paris"], ["41", "Lyon"]],
+      rows: [
+        ["30", "Paris"],
+        ["41", "Lyon"],
+      ],
       rowLines: [2, 3],
     });
   });
 
   it("reads a file that mixes CRLF and LF line endings", () => {
-    expect(parse("a,b\r\n1,2\n3,4\r\n").rows).toEqual([["1", "2"], ["3", "4"]]);
+    expect(parse("a,b\r\n1,2\n3,4\r\n").rows).toEqual([
+      ["1", "2"],
+      ["3", "4"],
+    ]);
   });
 
   it("keeps commas inside quoted values", () => {
@@ -31,7 +44,10 @@ describe("parseCsv", () => {
 
   it("keeps empty cells as empty strings and skips blank lines", () => {
     const csv = parse("a,b\n1,\n\n,2\n");
-    expect(csv.rows).toEqual([["1", ""], ["", "2"]]);
+    expect(csv.rows).toEqual([
+      ["1", ""],
+      ["", "2"],
+    ]);
     expect(csv.rowLines).toEqual([2, 4]);
   });
 
@@ -58,14 +74,18 @@ describe("parseCsv", () => {
   });
 
   it("rejects a duplicate header name", () => {
-    expect(appErrorOf(() => parse("a,b,a\n1,2,3\n")).message).toBe("header column name 'a' appears more than once");
+    expect(appErrorOf(() => parse("a,b,a\n1,2,3\n")).message).toBe(
+      "header column name 'a' appears more than once",
+    );
   });
 
   it("rejects a ragged row, naming its line", () => {
     const error = appErrorOf(() => parse("a,b\n1,2\n\n3\n"));
     expect(error.code).toBe("BAD_REQUEST");
     expect(error.message).toBe("line 4 has 1 field but the header has 2 columns");
-    expect(appErrorOf(() => parse("a,b\n1,2,3\n")).message).toBe("line 2 has 3 fields but the header has 2 columns");
+    expect(appErrorOf(() => parse("a,b\n1,2,3\n")).message).toBe(
+      "line 2 has 3 fields but the header has 2 columns",
+    );
   });
 
   it("turns a malformed quote into a BAD_REQUEST naming the line", () => {

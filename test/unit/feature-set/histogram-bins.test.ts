@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { countInBins, percentileOfSorted, quantileBinEdges } from "@/server/domain/feature-set/histogram-bins";
+import {
+  countInBins,
+  percentileOfSorted,
+  quantileBinEdges,
+} from "@/server/domain/feature-set/histogram-bins";
 
 const sorted = (values: number[]) => Float64Array.from(values).sort();
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, index) => from + index);

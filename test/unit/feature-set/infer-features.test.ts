@@ -7,7 +7,9 @@ const infer = (text: string) => inferFeatures(parseCsv(text, { maxRows: 10_000 }
 
 describe("inferFeatures", () => {
   it("infers int, float, bool and category columns in header order", () => {
-    const result = infer("age,income,member,city\n30,1200.5,true,Paris\n41,900,FALSE,Lyon\n25,1e3,True,Paris\n");
+    const result = infer(
+      "age,income,member,city\n30,1200.5,true,Paris\n41,900,FALSE,Lyon\n25,1e3,True,Paris\n",
+    );
     expect(result.features).toEqual([
       { name: "age", dtype: "int", min: 0, max: null },
       { name: "income", dtype: "float", min: 0, max: null },
@@ -32,7 +34,9 @@ describe("inferFeatures", () => {
   });
 
   it("makes a column with one non-numeric value a category", () => {
-    expect(infer("x\n1\n2\nNaN\n").features).toEqual([{ name: "x", dtype: "category", categories: ["1", "2", "NaN"] }]);
+    expect(infer("x\n1\n2\nNaN\n").features).toEqual([
+      { name: "x", dtype: "category", categories: ["1", "2", "NaN"] },
+    ]);
   });
 
   it("orders categories by descending frequency, then by name", () => {

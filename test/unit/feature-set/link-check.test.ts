@@ -13,13 +13,17 @@ const signatureOf = (inputs: Record<string, Dimension[]>): Signature => ({
 
 describe("checkFeatureSetFit", () => {
   it("fits when the last dimension equals the feature count", () => {
-    expect(checkFeatureSetFit(signatureOf({ features: ["batch", 14] }), numericFeatures(14))).toEqual({ ok: true, note: null });
+    expect(checkFeatureSetFit(signatureOf({ features: ["batch", 14] }), numericFeatures(14))).toEqual({
+      ok: true,
+      note: null,
+    });
   });
 
   it("names the input, its shape and the feature count on a mismatch", () => {
     expect(checkFeatureSetFit(signatureOf({ features: ["batch", 10] }), numericFeatures(14))).toEqual({
       ok: false,
-      message: "model input 'features' has shape [batch, 10] (10 values per row) but the feature set has 14 features",
+      message:
+        "model input 'features' has shape [batch, 10] (10 values per row) but the feature set has 14 features",
     });
   });
 
@@ -32,11 +36,15 @@ describe("checkFeatureSetFit", () => {
   });
 
   it("fits a model with one rank-1 input per feature", () => {
-    expect(checkFeatureSetFit(signatureOf({ a: ["batch"], b: ["batch"], c: ["batch"] }), numericFeatures(3)).ok).toBe(true);
+    expect(
+      checkFeatureSetFit(signatureOf({ a: ["batch"], b: ["batch"], c: ["batch"] }), numericFeatures(3)).ok,
+    ).toBe(true);
   });
 
   it("fits a model with one [batch, 1] input per feature", () => {
-    expect(checkFeatureSetFit(signatureOf({ a: ["batch", 1], b: ["batch", 1] }), numericFeatures(2)).ok).toBe(true);
+    expect(checkFeatureSetFit(signatureOf({ a: ["batch", 1], b: ["batch", 1] }), numericFeatures(2)).ok).toBe(
+      true,
+    );
   });
 
   it("sums the widths of several inputs", () => {
@@ -44,7 +52,8 @@ describe("checkFeatureSetFit", () => {
     expect(checkFeatureSetFit(signature, numericFeatures(4)).ok).toBe(true);
     expect(checkFeatureSetFit(signature, numericFeatures(5))).toEqual({
       ok: false,
-      message: "model inputs 'dense' [batch, 3], 'flag' [batch] take 4 values per row but the feature set has 5 features",
+      message:
+        "model inputs 'dense' [batch, 3], 'flag' [batch] take 4 values per row but the feature set has 5 features",
     });
   });
 
@@ -52,12 +61,19 @@ describe("checkFeatureSetFit", () => {
     for (const width of ["n_features", null]) {
       const fit = checkFeatureSetFit(signatureOf({ features: ["batch", width] }), numericFeatures(14));
       expect(fit.ok).toBe(true);
-      expect(fit).toMatchObject({ note: expect.stringMatching(/^model input 'features' has shape \[batch, (n_features|\?)\]: the values per row are not fixed, so they could not be checked against the 14 features of the feature set$/) });
+      expect(fit).toMatchObject({
+        note: expect.stringMatching(
+          /^model input 'features' has shape \[batch, (n_features|\?)\]: the values per row are not fixed, so they could not be checked against the 14 features of the feature set$/,
+        ),
+      });
     }
   });
 
   it("ignores a dynamic batch dimension", () => {
-    expect(checkFeatureSetFit(signatureOf({ features: [null, 2] }), numericFeatures(2))).toEqual({ ok: true, note: null });
+    expect(checkFeatureSetFit(signatureOf({ features: [null, 2] }), numericFeatures(2))).toEqual({
+      ok: true,
+      note: null,
+    });
   });
 
   it("takes the last dimension of a higher-rank input as the feature axis, with a note", () => {
@@ -69,7 +85,10 @@ describe("checkFeatureSetFit", () => {
   });
 
   it("fits with a note when categorical features are one-hot encoded", () => {
-    const features: Feature[] = [...numericFeatures(2), { name: "city", dtype: "category", categories: ["a", "b", "c"] }];
+    const features: Feature[] = [
+      ...numericFeatures(2),
+      { name: "city", dtype: "category", categories: ["a", "b", "c"] },
+    ];
     expect(checkFeatureSetFit(signatureOf({ x: ["batch", 3] }), features)).toEqual({ ok: true, note: null });
     expect(checkFeatureSetFit(signatureOf({ x: ["batch", 5] }), features)).toEqual({
       ok: true,
@@ -83,7 +102,10 @@ describe("checkFeatureSetFit", () => {
   });
 
   it("rejects a model without inputs", () => {
-    expect(checkFeatureSetFit({ inputs: [], outputs: [] }, numericFeatures(1))).toEqual({ ok: false, message: "the model has no inputs" });
+    expect(checkFeatureSetFit({ inputs: [], outputs: [] }, numericFeatures(1))).toEqual({
+      ok: false,
+      message: "the model has no inputs",
+    });
   });
 
   it("returns results the schema accepts", () => {

@@ -16,12 +16,25 @@ describe("parseNumberCell", () => {
     expect(parseNumberCell(cell)).toBe(expected);
   });
 
-  it.each(["", " ", "NaN", "nan", "Infinity", "-Infinity", "0x1f", "1,5", "1_000", "12abc", "e3", "1e", ".", "--1", "1e999"])(
-    "rejects %j",
-    (cell) => {
-      expect(parseNumberCell(cell)).toBeNull();
-    },
-  );
+  it.each([
+    "",
+    " ",
+    "NaN",
+    "nan",
+    "Infinity",
+    "-Infinity",
+    "0x1f",
+    "1,5",
+    "1_000",
+    "12abc",
+    "e3",
+    "1e",
+    ".",
+    "--1",
+    "1e999",
+  ])("rejects %j", (cell) => {
+    expect(parseNumberCell(cell)).toBeNull();
+  });
 });
 
 describe("parseBoolCell", () => {

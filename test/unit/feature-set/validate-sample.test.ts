@@ -57,7 +57,9 @@ describe("validateSample", () => {
 
   it("points out a column that differs only in case", () => {
     const error = appErrorOf(() => validate("Age,income,city,member\n30,1,Paris,true\n"));
-    expect(error.message).toBe("the sample is missing 1 feature column: 'age' ('Age' differs from 'age' only in case)");
+    expect(error.message).toBe(
+      "the sample is missing 1 feature column: 'age' ('Age' differs from 'age' only in case)",
+    );
   });
 
   it("names the column, row, line and value of a non-numeric value", () => {
@@ -81,7 +83,9 @@ describe("validateSample", () => {
   });
 
   it("rejects NaN and Infinity as non-numeric", () => {
-    const error = appErrorOf(() => validate("age,income,city,member\n30,NaN,Paris,true\n30,Infinity,Paris,true\n"));
+    const error = appErrorOf(() =>
+      validate("age,income,city,member\n30,NaN,Paris,true\n30,Infinity,Paris,true\n"),
+    );
     expect(error.message).toMatch(/row 1 \(line 2\), column 'income': 'NaN' is not a number/);
     expect(error.message).toMatch(/row 2 \(line 3\), column 'income': 'Infinity' is not a number/);
   });
@@ -92,7 +96,9 @@ describe("validateSample", () => {
   });
 
   it("rejects values outside the declared range", () => {
-    const error = appErrorOf(() => validate("age,income,city,member\n17,1,Paris,true\n121,1,Paris,true\n18,1,Paris,true\n"));
+    const error = appErrorOf(() =>
+      validate("age,income,city,member\n17,1,Paris,true\n121,1,Paris,true\n18,1,Paris,true\n"),
+    );
     expect(error.message).toBe(
       "the sample has 2 invalid values ('age': 2): " +
         "row 1 (line 2), column 'age': 17 is below the minimum 18; " +
@@ -102,7 +108,9 @@ describe("validateSample", () => {
 
   it("rejects an unknown category, listing the declared ones", () => {
     const error = appErrorOf(() => validate("age,income,city,member\n30,1,Nice,true\n"));
-    expect(error.message).toMatch(/row 1 \(line 2\), column 'city': 'Nice' is not a declared category \('Paris', 'Lyon'\)$/);
+    expect(error.message).toMatch(
+      /row 1 \(line 2\), column 'city': 'Nice' is not a declared category \('Paris', 'Lyon'\)$/,
+    );
   });
 
   it("shortens a long category list in the message", () => {
@@ -113,14 +121,18 @@ describe("validateSample", () => {
 
   it("accepts only true, false, 1 and 0 for a bool", () => {
     const error = appErrorOf(() => validate("age,income,city,member\n30,1,Paris,yes\n"));
-    expect(error.message).toMatch(/column 'member': 'yes' is not a boolean \(expected true, false, 1 or 0\)$/);
+    expect(error.message).toMatch(
+      /column 'member': 'yes' is not a boolean \(expected true, false, 1 or 0\)$/,
+    );
   });
 
   it("quotes the first five issues in row order and counts them all per column", () => {
     const rows = Array.from({ length: 8 }, () => "x,1,Nice,true");
     const error = appErrorOf(() => validate(`age,income,city,member\n${rows.join("\n")}\n`));
     expect(error.message).toMatch(/^the sample has 16 invalid values \('age': 8, 'city': 8\); the first 5: /);
-    const quoted = [...error.message.matchAll(/row \d+ \(line \d+\), column '\w+'/g)].map((match) => match[0]);
+    const quoted = [...error.message.matchAll(/row \d+ \(line \d+\), column '\w+'/g)].map(
+      (match) => match[0],
+    );
     expect(quoted).toEqual([
       "row 1 (line 2), column 'age'",
       "row 1 (line 2), column 'city'",

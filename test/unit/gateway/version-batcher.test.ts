@@ -11,7 +11,11 @@ function controlledDispatch() {
         requests,
         finish: () =>
           resolve({
-            results: requests.map((request) => ({ requestId: request.requestId, ok: true as const, outputs: [] })),
+            results: requests.map((request) => ({
+              requestId: request.requestId,
+              ok: true as const,
+              outputs: [],
+            })),
             hostName: "test",
             executionProvider: "cpu",
             computeUs: 10,
@@ -79,7 +83,12 @@ describe("version batcher", () => {
     batcher.submit(request("warm"), 1);
     await tick();
     for (const id of ["a", "b", "c", "d", "e", "f"]) void batcher.submit(request(id), 2);
-    expect(jobs.map((job) => job.requests.map((r) => r.requestId))).toEqual([["warm"], ["a", "b"], ["c", "d"], ["e", "f"]]);
+    expect(jobs.map((job) => job.requests.map((r) => r.requestId))).toEqual([
+      ["warm"],
+      ["a", "b"],
+      ["c", "d"],
+      ["e", "f"],
+    ]);
   });
 
   it("lets one request larger than the batch size go alone", async () => {

@@ -13,7 +13,11 @@ import {
   wireToOrt,
 } from "@/workers/serving/tensor-convert";
 
-const wire = (datatype: WireTensor["datatype"], data: WireTensor["data"], shape = [data.length]): WireTensor => ({ name: "t", datatype, shape, data });
+const wire = (
+  datatype: WireTensor["datatype"],
+  data: WireTensor["data"],
+  shape = [data.length],
+): WireTensor => ({ name: "t", datatype, shape, data });
 
 describe("WireTensor <-> onnxruntime tensors", () => {
   it.each([
@@ -50,17 +54,29 @@ describe("WireTensor <-> onnxruntime tensors", () => {
   });
 
   it("refuses values that do not fit the datatype, naming the tensor and the index", () => {
-    expect(() => packWireTensor(wire("INT8", [1, 128]))).toThrow("input 't' (INT8): value 128 at index 1 is not an integer in [-128, 127]");
-    expect(() => packWireTensor(wire("INT64", [1.5]))).toThrow("input 't' (INT64): value 1.5 at index 0 is not an integer");
+    expect(() => packWireTensor(wire("INT8", [1, 128]))).toThrow(
+      "input 't' (INT8): value 128 at index 1 is not an integer in [-128, 127]",
+    );
+    expect(() => packWireTensor(wire("INT64", [1.5]))).toThrow(
+      "input 't' (INT64): value 1.5 at index 0 is not an integer",
+    );
     expect(() => packWireTensor(wire("UINT64", [-1]))).toThrow("at index 0 is not an integer in [0,");
-    expect(() => packWireTensor(wire("FP32", ["1"]))).toThrow('input \'t\' (FP32): value "1" at index 0 is not a number');
+    expect(() => packWireTensor(wire("FP32", ["1"]))).toThrow(
+      "input 't' (FP32): value \"1\" at index 0 is not a number",
+    );
     expect(() => packWireTensor(wire("BOOL", [2]))).toThrow("is not a boolean");
     expect(() => packWireTensor(wire("BYTES", [1]))).toThrow("is not a string");
-    expect(() => packWireTensor({ name: "t", datatype: "FP32", shape: [2, 2], data: [1, 2, 3] })).toThrow("input 't': shape [2, 2] needs 4 values, got 3");
+    expect(() => packWireTensor({ name: "t", datatype: "FP32", shape: [2, 2], data: [1, 2, 3] })).toThrow(
+      "input 't': shape [2, 2] needs 4 values, got 3",
+    );
   });
 
   it("packs into fresh buffers that can be transferred, and copies partial views of ort outputs", () => {
-    const packed = [packWireTensor(wire("FP32", [1, 2])), packWireTensor(wire("INT64", [3])), packWireTensor(wire("BYTES", ["x"]))];
+    const packed = [
+      packWireTensor(wire("FP32", [1, 2])),
+      packWireTensor(wire("INT64", [3])),
+      packWireTensor(wire("BYTES", ["x"])),
+    ];
     const buffers = transferablesOf(packed);
     expect(buffers).toHaveLength(2);
     structuredClone(buffers, { transfer: buffers });
@@ -95,7 +111,8 @@ describe("IEEE half precision", () => {
   });
 
   it("reads back exactly what it wrote and keeps NaN", () => {
-    for (const value of [1, -2.5, 0.0999755859375, 65504, 2 ** -24, 2 ** -14, -Infinity]) expect(halfBitsToFloat(floatToHalfBits(value))).toBe(value);
+    for (const value of [1, -2.5, 0.0999755859375, 65504, 2 ** -24, 2 ** -14, -Infinity])
+      expect(halfBitsToFloat(floatToHalfBits(value))).toBe(value);
     expect(halfBitsToFloat(floatToHalfBits(Number.NaN))).toBeNaN();
     for (let bits = 0; bits < 0x7c00; bits += 17) expect(floatToHalfBits(halfBitsToFloat(bits))).toBe(bits);
   });
@@ -114,7 +131,9 @@ describe("through a real session", () => {
     g.op("Identity", [g.input("x", elementType as ElementType, ["n"])], {}, "y");
     g.output("y", elementType as ElementType, ["n"]);
     const session = await ort.InferenceSession.create(g.toBytes({ producerVersion: "test" }));
-    const { y } = await session.run({ x: wireToOrt({ name: "x", datatype, shape: [2], data: [...values] as WireTensor["data"] }) });
+    const { y } = await session.run({
+      x: wireToOrt({ name: "x", datatype, shape: [2], data: [...values] as WireTensor["data"] }),
+    });
     expect(unpackToWire(fromOrtTensor("y", y!))).toEqual({ name: "y", datatype, shape: [2], data: values });
     await session.release();
   });

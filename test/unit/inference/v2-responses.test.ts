@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { errorBody, inferResponse, modelMetadataResponse, ZV2InferResponse, ZV2ModelMetadataResponse } from "@/server/domain/inference/v2-responses";
+import {
+  errorBody,
+  inferResponse,
+  modelMetadataResponse,
+  ZV2InferResponse,
+  ZV2ModelMetadataResponse,
+} from "@/server/domain/inference/v2-responses";
 import type { Signature } from "@/server/domain/signature";
 
 const cardFraud: Signature = {
@@ -36,15 +42,26 @@ describe("inferResponse", () => {
   it("leaves out an absent id and anything beyond the tensor's four fields", () => {
     const output = { name: "word", datatype: "BYTES" as const, shape: [1], data: ["ok"], extra: 1 };
     const body = inferResponse({ modelName: "m", modelVersion: "1", id: undefined, outputs: [output] });
-    expect(body).toEqual({ model_name: "m", model_version: "1", outputs: [{ name: "word", datatype: "BYTES", shape: [1], data: ["ok"] }] });
+    expect(body).toEqual({
+      model_name: "m",
+      model_version: "1",
+      outputs: [{ name: "word", datatype: "BYTES", shape: [1], data: ["ok"] }],
+    });
     expect("id" in body).toBe(false);
-    expect(JSON.stringify(body)).toBe('{"model_name":"m","model_version":"1","outputs":[{"name":"word","datatype":"BYTES","shape":[1],"data":["ok"]}]}');
+    expect(JSON.stringify(body)).toBe(
+      '{"model_name":"m","model_version":"1","outputs":[{"name":"word","datatype":"BYTES","shape":[1],"data":["ok"]}]}',
+    );
   });
 });
 
 describe("modelMetadataResponse", () => {
   it("gives v2 datatypes and -1 for dynamic dimensions, named or not", () => {
-    const body = modelMetadataResponse({ name: "card-fraud", versions: ["1", "2"], platform: "onnxruntime_onnx", signature: cardFraud });
+    const body = modelMetadataResponse({
+      name: "card-fraud",
+      versions: ["1", "2"],
+      platform: "onnxruntime_onnx",
+      signature: cardFraud,
+    });
     expect(body).toEqual({
       name: "card-fraud",
       versions: ["1", "2"],
@@ -71,7 +88,12 @@ describe("modelMetadataResponse", () => {
         { name: "d", elementType: "float64", shape: [] },
       ],
     };
-    const body = modelMetadataResponse({ name: "odd", versions: [], platform: "onnxruntime_onnx", signature });
+    const body = modelMetadataResponse({
+      name: "odd",
+      versions: [],
+      platform: "onnxruntime_onnx",
+      signature,
+    });
     expect(body.inputs).toEqual([
       { name: "x", datatype: "FP32", shape: [1, 4] },
       { name: "t", datatype: "FP16", shape: [] },
@@ -87,6 +109,8 @@ describe("modelMetadataResponse", () => {
 
 describe("errorBody", () => {
   it("is the protocol's {error}", () => {
-    expect(errorBody("input 'features': expected datatype FP32, got INT64")).toEqual({ error: "input 'features': expected datatype FP32, got INT64" });
+    expect(errorBody("input 'features': expected datatype FP32, got INT64")).toEqual({
+      error: "input 'features': expected datatype FP32, got INT64",
+    });
   });
 });

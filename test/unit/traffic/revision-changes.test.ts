@@ -8,7 +8,11 @@ import {
   setWeightsTarget,
   splitLargestRemainder,
 } from "@/server/domain/traffic/revision-changes";
-import { type RevisionTarget, type VersionRef, ZRevisionTarget } from "@/server/domain/traffic/revision-target";
+import {
+  type RevisionTarget,
+  type VersionRef,
+  ZRevisionTarget,
+} from "@/server/domain/traffic/revision-target";
 import { appErrorOf } from "../feature-set/app-error-of";
 
 const v = (versionNumber: number): VersionRef => ({ versionId: `id-${versionNumber}`, versionNumber });
@@ -21,7 +25,9 @@ const target = (weights: [number, number][], shadows: number[] = []): RevisionTa
 /** "v2 90, v3 10 | shadows v4": a compact view for assertions. */
 const show = (revision: RevisionTarget) =>
   `${revision.weights.map((entry) => `v${entry.versionNumber} ${entry.weight}`).join(", ")}` +
-  (revision.shadows.length ? ` | shadows ${revision.shadows.map((shadow) => `v${shadow.versionNumber}`).join(", ")}` : "");
+  (revision.shadows.length
+    ? ` | shadows ${revision.shadows.map((shadow) => `v${shadow.versionNumber}`).join(", ")}`
+    : "");
 
 function badRequest(run: () => unknown): string {
   const error = appErrorOf(run);
@@ -31,7 +37,13 @@ function badRequest(run: () => unknown): string {
 
 describe("promoteTarget", () => {
   it("gives the version 100% and keeps other shadows", () => {
-    const before = target([[2, 90], [3, 10]], [4]);
+    const before = target(
+      [
+        [2, 90],
+        [3, 10],
+      ],
+      [4],
+    );
     const after = promoteTarget(before, v(3));
     expect(show(after)).toBe("v3 100 | shadows v4");
     expect(describeChange(before, after)).toBe("promote v3 to 100%");
@@ -49,7 +61,9 @@ describe("promoteTarget", () => {
   });
 
   it("refuses a version that already takes all the traffic", () => {
-    expect(badRequest(() => promoteTarget(target([[2, 100]]), v(2)))).toBe("v2 already takes 100% of the traffic; nothing to promote");
+    expect(badRequest(() => promoteTarget(target([[2, 100]]), v(2)))).toBe(
+      "v2 already takes 100% of the traffic; nothing to promote",
+    );
   });
 
   it("refuses a version id known under another number", () => {
@@ -68,30 +82,60 @@ describe("canaryTarget", () => {
   });
 
   it("grows a canary and rescales the rest", () => {
-    const before = target([[2, 90], [3, 10]]);
+    const before = target([
+      [2, 90],
+      [3, 10],
+    ]);
     const after = canaryTarget(before, v(3), 20);
     expect(show(after)).toBe("v2 80, v3 20");
     expect(describeChange(before, after)).toBe("v2 90% → 80%, v3 10% → 20%");
   });
 
   it("splits the rest by largest remainder: 33/33/34 then a 10% canary", () => {
-    const after = canaryTarget(target([[1, 33], [2, 33], [3, 34]]), v(4), 10);
+    const after = canaryTarget(
+      target([
+        [1, 33],
+        [2, 33],
+        [3, 34],
+      ]),
+      v(4),
+      10,
+    );
     // Exact shares 29.7, 29.7, 30.6: floors 29+29+30 = 88, the two .7 remainders take the last 2.
     expect(show(after)).toBe("v1 30, v2 30, v3 30, v4 10");
   });
 
   it("breaks equal remainders by larger weight, then by version id", () => {
     // Exact shares of 50 over 25/25/50: 12.5, 12.5, 25; one unit left for two equal remainders.
-    expect(show(canaryTarget(target([[1, 25], [2, 25], [3, 50]]), v(4), 50))).toBe("v1 13, v2 12, v3 25, v4 50");
+    expect(
+      show(
+        canaryTarget(
+          target([
+            [1, 25],
+            [2, 25],
+            [3, 50],
+          ]),
+          v(4),
+          50,
+        ),
+      ),
+    ).toBe("v1 13, v2 12, v3 25, v4 50");
     // 99/1 with a 50% canary: 49.5 and 0.5 tie, the larger weight wins, v2 rounds to 0 and leaves.
-    const before = target([[1, 99], [2, 1]]);
+    const before = target([
+      [1, 99],
+      [2, 1],
+    ]);
     const after = canaryTarget(before, v(3), 50);
     expect(show(after)).toBe("v1 50, v3 50");
     expect(describeChange(before, after)).toBe("v1 99% → 50%, v2 1% → 0%, v3 0% → 50%");
   });
 
   it("never raises another version's weight while the canary grows", () => {
-    let current = target([[1, 17], [2, 29], [3, 54]]);
+    let current = target([
+      [1, 17],
+      [2, 29],
+      [3, 54],
+    ]);
     for (const weight of [1, 2, 5, 10, 25, 50, 75, 99]) {
       const next = canaryTarget(current, v(9), weight);
       for (const entry of next.weights) {
@@ -105,7 +149,19 @@ describe("canaryTarget", () => {
   });
 
   it("lowers a canary and gives the rest back in proportion", () => {
-    expect(show(canaryTarget(target([[1, 60], [2, 20], [3, 20]]), v(3), 5))).toBe("v1 71, v2 24, v3 5");
+    expect(
+      show(
+        canaryTarget(
+          target([
+            [1, 60],
+            [2, 20],
+            [3, 20],
+          ]),
+          v(3),
+          5,
+        ),
+      ),
+    ).toBe("v1 71, v2 24, v3 5");
   });
 
   it("turns a shadow into the canary", () => {
@@ -118,7 +174,9 @@ describe("canaryTarget", () => {
   it("refuses weights outside 1..99 and fractions", () => {
     const before = target([[2, 100]]);
     for (const weight of [0, 100, -5, 12.5, Number.NaN]) {
-      expect(badRequest(() => canaryTarget(before, v(3), weight))).toBe(`the canary weight must be a whole percentage from 1 to 99, not ${weight}`);
+      expect(badRequest(() => canaryTarget(before, v(3), weight))).toBe(
+        `the canary weight must be a whole percentage from 1 to 99, not ${weight}`,
+      );
     }
   });
 
@@ -129,13 +187,27 @@ describe("canaryTarget", () => {
   });
 
   it("refuses a step that changes nothing", () => {
-    expect(badRequest(() => canaryTarget(target([[2, 90], [3, 10]]), v(3), 10))).toBe("v3 already takes 10% of the traffic; nothing to change");
+    expect(
+      badRequest(() =>
+        canaryTarget(
+          target([
+            [2, 90],
+            [3, 10],
+          ]),
+          v(3),
+          10,
+        ),
+      ),
+    ).toBe("v3 already takes 10% of the traffic; nothing to change");
   });
 });
 
 describe("setWeightsTarget", () => {
   it("sets explicit weights, drops 0% entries and sorts by version number", () => {
-    const before = target([[1, 50], [2, 50]]);
+    const before = target([
+      [1, 50],
+      [2, 50],
+    ]);
     const after = setWeightsTarget(before, [
       { version: v(3), weight: 70 },
       { version: v(1), weight: 0 },
@@ -175,19 +247,40 @@ describe("setWeightsTarget", () => {
         ]),
       ),
     ).toBe("v1 is given a weight twice");
-    expect(badRequest(() => setWeightsTarget(before, [{ version: v(1), weight: 99.5 }, { version: v(2), weight: 0.5 }]))).toBe(
-      "the weight of v1 must be a whole percentage from 0 to 100, not 99.5",
-    );
-    expect(badRequest(() => setWeightsTarget(before, [{ version: v(1), weight: 120 }, { version: v(2), weight: -20 }]))).toBe(
-      "the weight of v1 must be a whole percentage from 0 to 100, not 120",
-    );
+    expect(
+      badRequest(() =>
+        setWeightsTarget(before, [
+          { version: v(1), weight: 99.5 },
+          { version: v(2), weight: 0.5 },
+        ]),
+      ),
+    ).toBe("the weight of v1 must be a whole percentage from 0 to 100, not 99.5");
+    expect(
+      badRequest(() =>
+        setWeightsTarget(before, [
+          { version: v(1), weight: 120 },
+          { version: v(2), weight: -20 },
+        ]),
+      ),
+    ).toBe("the weight of v1 must be a whole percentage from 0 to 100, not 120");
     expect(badRequest(() => setWeightsTarget(before, []))).toBe("give a weight for at least one version");
   });
 
   it("refuses weights that are already in place", () => {
-    expect(badRequest(() => setWeightsTarget(target([[1, 60], [2, 40]]), [{ version: v(2), weight: 40 }, { version: v(1), weight: 60 }]))).toBe(
-      "the deployment already serves v1 60%, v2 40%; nothing to change",
-    );
+    expect(
+      badRequest(() =>
+        setWeightsTarget(
+          target([
+            [1, 60],
+            [2, 40],
+          ]),
+          [
+            { version: v(2), weight: 40 },
+            { version: v(1), weight: 60 },
+          ],
+        ),
+      ),
+    ).toBe("the deployment already serves v1 60%, v2 40%; nothing to change");
   });
 });
 
@@ -203,27 +296,63 @@ describe("shadows", () => {
   });
 
   it("refuses to shadow a version that takes traffic, or one that already shadows", () => {
-    const before = target([[1, 90], [2, 10]], [3]);
-    expect(badRequest(() => addShadowTarget(before, v(2)))).toBe("v2 takes 10% of the traffic, so it cannot also shadow it");
+    const before = target(
+      [
+        [1, 90],
+        [2, 10],
+      ],
+      [3],
+    );
+    expect(badRequest(() => addShadowTarget(before, v(2)))).toBe(
+      "v2 takes 10% of the traffic, so it cannot also shadow it",
+    );
     expect(badRequest(() => addShadowTarget(before, v(3)))).toBe("v3 already shadows this deployment");
   });
 
   it("shadows a version listed at 0%, dropping its entry", () => {
-    expect(show(addShadowTarget(target([[1, 100], [2, 0]]), v(2)))).toBe("v1 100 | shadows v2");
+    expect(
+      show(
+        addShadowTarget(
+          target([
+            [1, 100],
+            [2, 0],
+          ]),
+          v(2),
+        ),
+      ),
+    ).toBe("v1 100 | shadows v2");
   });
 
   it("refuses to remove what is not a shadow", () => {
     const before = target([[1, 100]], [3]);
-    expect(badRequest(() => removeShadowTarget(before, "id-1"))).toBe("v1 takes traffic, it is not a shadow (shadows: v3)");
-    expect(badRequest(() => removeShadowTarget(before, "id-9"))).toBe("version id-9 does not shadow this deployment (shadows: v3)");
-    expect(badRequest(() => removeShadowTarget(target([[1, 100]]), "id-9"))).toBe("version id-9 does not shadow this deployment (shadows: none)");
+    expect(badRequest(() => removeShadowTarget(before, "id-1"))).toBe(
+      "v1 takes traffic, it is not a shadow (shadows: v3)",
+    );
+    expect(badRequest(() => removeShadowTarget(before, "id-9"))).toBe(
+      "version id-9 does not shadow this deployment (shadows: v3)",
+    );
+    expect(badRequest(() => removeShadowTarget(target([[1, 100]]), "id-9"))).toBe(
+      "version id-9 does not shadow this deployment (shadows: none)",
+    );
   });
 });
 
 describe("describeChange", () => {
   it("lists weight moves and shadow changes together, by version number", () => {
-    const before = target([[3, 10], [2, 90]], [4]);
-    const after = target([[2, 80], [3, 20]], [5]);
+    const before = target(
+      [
+        [3, 10],
+        [2, 90],
+      ],
+      [4],
+    );
+    const after = target(
+      [
+        [2, 80],
+        [3, 20],
+      ],
+      [5],
+    );
     expect(describeChange(before, after)).toBe("v2 90% → 80%, v3 10% → 20%, stop shadowing v4, shadow v5");
   });
 

@@ -45,7 +45,13 @@ function referencePoint(key: string): number {
 
 describe("random choice", () => {
   it("respects the weights within a point over 100k draws", () => {
-    const routing = compileRouting(target([["v1", 1, 70], ["v2", 2, 20], ["v3", 3, 10]]));
+    const routing = compileRouting(
+      target([
+        ["v1", 1, 70],
+        ["v2", 2, 20],
+        ["v3", 3, 10],
+      ]),
+    );
     const random = seeded(42);
     const observed = shares(() => routing.choose(null, random).versionId, 100_000);
     expect(Math.abs(observed.get("v1")! - 70)).toBeLessThan(1);
@@ -54,13 +60,23 @@ describe("random choice", () => {
   });
 
   it("never picks a version with weight 0", () => {
-    const routing = compileRouting(target([["v1", 1, 0], ["v2", 2, 100]]));
+    const routing = compileRouting(
+      target([
+        ["v1", 1, 0],
+        ["v2", 2, 100],
+      ]),
+    );
     const random = seeded(7);
     for (let draw = 0; draw < 1000; draw += 1) expect(routing.choose(null, random).versionId).toBe("v2");
   });
 
   it("maps [0, 1) onto the versions sorted by id, including the edges", () => {
-    const routing = compileRouting(target([["b", 2, 90], ["a", 1, 10]]));
+    const routing = compileRouting(
+      target([
+        ["b", 2, 90],
+        ["a", 1, 10],
+      ]),
+    );
     expect(routing.choose(null, () => 0).versionId).toBe("a");
     expect(routing.choose(null, () => 0.0999).versionId).toBe("a");
     expect(routing.choose(null, () => 0.1).versionId).toBe("b");
@@ -74,16 +90,28 @@ describe("random choice", () => {
   });
 
   it("refuses a target that sends traffic nowhere", () => {
-    const broken = { kind: "versions", weights: [{ versionId: "v1", versionNumber: 1, weight: 0 }], shadows: [] } as RevisionTarget;
+    const broken = {
+      kind: "versions",
+      weights: [{ versionId: "v1", versionNumber: 1, weight: 0 }],
+      shadows: [],
+    } as RevisionTarget;
     expect(() => compileRouting(broken)).toThrow(/at least one weight must be above 0/);
   });
 });
 
 describe("sticky choice", () => {
-  const revision = target([["v1", 1, 50], ["v2", 2, 30], ["v3", 3, 20]]);
+  const revision = target([
+    ["v1", 1, 50],
+    ["v2", 2, 30],
+    ["v3", 3, 20],
+  ]);
 
   it("sends the same key to the same version, in any process and whatever the weights' order", () => {
-    const reordered = target([["v3", 3, 20], ["v1", 1, 50], ["v2", 2, 30]]);
+    const reordered = target([
+      ["v3", 3, 20],
+      ["v1", 1, 50],
+      ["v2", 2, 30],
+    ]);
     const first = compileRouting(revision);
     const second = compileRouting(reordered);
     for (let index = 0; index < 2000; index += 1) {
@@ -118,7 +146,10 @@ describe("monotone buckets", () => {
   // The canary's id sorts first, in the middle and last, so its interval moves at either end.
   for (const canaryId of ["a-canary", "m-canary", "z-canary"]) {
     it(`keeps keys on the canary as it grows from 5% to 10% to 50% (canary id ${canaryId})`, () => {
-      const stable = target([["b-stable", 1, 60], ["n-stable", 2, 40]]);
+      const stable = target([
+        ["b-stable", 1, 60],
+        ["n-stable", 2, 40],
+      ]);
       const canary = { versionId: canaryId, versionNumber: 3 };
       let onCanary = new Set<string>();
       for (const weight of [5, 10, 25, 50]) {
@@ -132,7 +163,11 @@ describe("monotone buckets", () => {
   }
 
   it("keeps the canary's keys when a step rescales three stable versions", () => {
-    const start = target([["a", 1, 33], ["c", 2, 33], ["e", 3, 34]]);
+    const start = target([
+      ["a", 1, 33],
+      ["c", 2, 33],
+      ["e", 3, 34],
+    ]);
     const canary = { versionId: "b", versionNumber: 4 };
     const five = canaryTarget(start, canary, 5);
     const ten = canaryTarget(five, canary, 10);
