@@ -1,7 +1,7 @@
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   // Native and Node-only packages stay out of the bundle and load from node_modules at run time.
-  serverExternalPackages: ["onnxruntime-node", "bullmq", "ioredis", "pg", "@prisma/adapter-pg"],
+  serverExternalPackages: ["onnxruntime-node", "bullmq", "ioredis", "pg", "@prisma/adapter-pg", "pino"],
   poweredByHeader: false,
   typedRoutes: false,
 };

@@ -1,5 +1,5 @@
 import { getDb } from "@/server/db";
-import { SERVING_QUEUE } from "@/server/queues/serving";
+import { SERVING_QUEUE } from "@/server/contracts/serving";
 import { startHostAgent } from "@/workers/host";
 import { startServingWorker } from "@/workers/serving/serving-worker";
 import { readWorkerEnv } from "@/workers/worker-env";

@@ -2,7 +2,6 @@ import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import { AppError } from "@/server/domain/app-error";
 import { errorBody, modelMetadataResponse } from "@/server/domain/inference/v2-responses";
 import type { CachedDeployment, DeploymentCache } from "@/server/gateway/deployment-cache";
-import { HTTP_STATUS_BY_APP_ERROR } from "@/server/gateway/http-status";
 import { DeadlineExceeded, type InferenceService } from "@/server/gateway/infer";
 import type { JobDispatcher } from "@/server/gateway/job-dispatcher";
 
@@ -27,7 +26,7 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
 
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof AppError)
-      return reply.code(HTTP_STATUS_BY_APP_ERROR[error.code]).send(errorBody(error.message));
+      return reply.code(error.httpStatus).headers(error.headers).send(errorBody(error.message));
     if (error instanceof DeadlineExceeded) return reply.code(504).send(errorBody(error.message));
     const fastifyError = error as { statusCode?: number; code?: string; message: string };
     if (fastifyError.code === "FST_ERR_CTP_BODY_TOO_LARGE")
@@ -83,13 +82,11 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     const deployment = await deploymentOrThrow(deps.cache, params.name);
     if (params.version) versionOrThrow(deployment, params.version);
     const workers = await deps.dispatcher.workerCount();
-    return reply
-      .code(workers > 0 ? 200 : 503)
-      .send({
-        name: deployment.name,
-        ready: workers > 0,
-        ...(workers === 0 && { error: "no serving worker is running" }),
-      });
+    return reply.code(workers > 0 ? 200 : 503).send({
+      name: deployment.name,
+      ready: workers > 0,
+      ...(workers === 0 && { error: "no serving worker is running" }),
+    });
   };
   app.get<{ Params: ModelParams }>("/v2/models/:name/ready", (request, reply) =>
     ready(request.params, reply),

@@ -8,7 +8,7 @@ import type { ShadowRecorder } from "@/server/gateway/shadow-recorder";
 import type { TrafficCounters } from "@/server/gateway/traffic-counters";
 import { VersionBatcher, type BatchedAnswer } from "@/server/gateway/version-batcher";
 import type { ServingVersion } from "@/server/services/deployment/load-serving-deployment";
-import type { ServingRequest } from "@/server/queues/serving";
+import type { ServingRequest } from "@/server/contracts/serving";
 
 /** A single request may carry many rows; the body limit bounds it first. */
 const MAX_ROWS_PER_REQUEST = 65_536;

@@ -5,7 +5,7 @@ import {
   SERVING_QUEUE,
   type ServingJob,
   type ServingJobResult,
-} from "@/server/queues/serving";
+} from "@/server/contracts/serving";
 
 export interface JobDispatcher {
   dispatch(job: ServingJob, timeoutMs: number): Promise<ServingJobResult>;

@@ -5,7 +5,7 @@ import {
   compareOutputs,
   emptyShadowStats,
 } from "@/server/domain/traffic/shadow-comparison";
-import { SHADOW_STATS_TTL_SECONDS, shadowStatsKey } from "@/server/queues/live-counters";
+import { SHADOW_STATS_TTL_SECONDS, shadowStatsKey } from "@/server/contracts/live-counters";
 import { HashIncrements } from "@/server/gateway/hash-increments";
 
 /**

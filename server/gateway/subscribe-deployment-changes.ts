@@ -1,5 +1,5 @@
 import { Redis } from "ioredis";
-import { deploymentChangedChannel, ZDeploymentChangedMessage } from "@/server/queues/channels";
+import { deploymentChangedChannel, ZDeploymentChangedMessage } from "@/server/contracts/channels";
 import type { DeploymentCache } from "@/server/gateway/deployment-cache";
 
 /**

@@ -4,7 +4,7 @@ import {
   TRAFFIC_COUNTER_TTL_SECONDS,
   trafficField,
   trafficKey,
-} from "@/server/queues/live-counters";
+} from "@/server/contracts/live-counters";
 import { HashIncrements } from "@/server/gateway/hash-increments";
 
 export interface InferenceObservation {

@@ -1,4 +1,4 @@
-import type { ServingJobResult, ServingRequest, ServingRequestResult } from "@/server/queues/serving";
+import type { ServingJobResult, ServingRequest, ServingRequestResult } from "@/server/contracts/serving";
 
 export interface BatchedAnswer {
   result: ServingRequestResult;

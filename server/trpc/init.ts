@@ -5,7 +5,7 @@ import { AppError } from "@/server/domain/app-error";
 import { formatZodIssues } from "@/server/domain/zod-message";
 import { readEnv } from "@/server/env";
 import { resolveTeam } from "@/server/services/team/resolve-team";
-import { TRPC_CODE_BY_APP_ERROR } from "@/server/trpc/app-error-to-trpc";
+import { trpcErrorOf } from "@/server/trpc/errors";
 
 export interface TRPCContext {
   /** Which team the caller acts in; sign-in will derive it from the session or API key. */
@@ -35,8 +35,7 @@ const mapErrors = t.middleware(async ({ next }) => {
   const result = await next();
   if (result.ok) return result;
   const cause = result.error.cause;
-  if (cause instanceof AppError)
-    throw new TRPCError({ code: TRPC_CODE_BY_APP_ERROR[cause.code], message: cause.message, cause });
+  if (cause instanceof AppError) throw trpcErrorOf(cause);
   if (cause instanceof ZodError)
     throw new TRPCError({ code: "BAD_REQUEST", message: formatZodIssues(cause), cause });
   return result;

@@ -71,13 +71,11 @@ test("upload an ONNX file by drag and drop and see its signature; a corrupt file
 
   await page.getByRole("link", { name: "e2e-fraud", exact: true }).click();
   const corrupt = model.subarray(0, Math.floor(model.byteLength / 2));
-  await page
-    .getByLabel("Choose an ONNX file")
-    .setInputFiles({
-      name: "truncated.onnx",
-      mimeType: "application/octet-stream",
-      buffer: Buffer.from(corrupt),
-    });
+  await page.getByLabel("Choose an ONNX file").setInputFiles({
+    name: "truncated.onnx",
+    mimeType: "application/octet-stream",
+    buffer: Buffer.from(corrupt),
+  });
   await page.getByRole("button", { name: "Upload version" }).click();
   const alert = page.getByRole("alert").filter({ hasText: "Upload rejected" });
   await expect(alert).toContainText("Upload rejected");

@@ -2,7 +2,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/server/db";
 import { readEnv } from "@/server/env";
-import { deploymentChangedChannel } from "@/server/queues/channels";
+import { deploymentChangedChannel } from "@/server/contracts/channels";
 import { getRedis } from "@/server/redis";
 import { readDemoFile } from "@/test/support/demo-files";
 import { callerFor, uploadForm } from "@/test/support/trpc-caller";

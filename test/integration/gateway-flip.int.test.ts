@@ -2,7 +2,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { V2InferResponse } from "@/server/domain/inference/v2-responses";
 import { readGatewayEnv } from "@/server/gateway/gateway-env";
-import { deploymentChangedChannel } from "@/server/queues/channels";
+import { deploymentChangedChannel } from "@/server/contracts/channels";
 import { getRedis } from "@/server/redis";
 import { readDemoFile } from "@/test/support/demo-files";
 import { startServingStack } from "@/test/support/serving-stack";

@@ -16,7 +16,7 @@ import {
   type ServingJob,
   type ServingJobResult,
   type ServingRequest,
-} from "@/server/queues/serving";
+} from "@/server/contracts/serving";
 import { putArtifact, sha256Hex } from "@/server/storage/artifact-store";
 import {
   FIXED_BATCH_WEIGHTS,

@@ -2,7 +2,8 @@ import pg from "pg";
 
 export const ADMIN_DATABASE_URL =
   process.env.TEST_ADMIN_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
-export const TEMPLATE_DATABASE = "mlops_test_template";
+/** Overridable so two checkouts can run their tests at once on one Postgres. */
+export const TEMPLATE_DATABASE = process.env.TEST_TEMPLATE_DATABASE ?? "mlops_test_template";
 
 export function databaseUrl(databaseName: string): string {
   const url = new URL(ADMIN_DATABASE_URL);

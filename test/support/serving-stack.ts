@@ -12,7 +12,7 @@ import { GET as getArtifact } from "@/app/api/artifacts/[sha256]/route";
 import { readEnv } from "@/server/env";
 import { readGatewayEnv } from "@/server/gateway/gateway-env";
 import { startGateway } from "@/server/gateway/start-gateway";
-import { SERVING_QUEUE } from "@/server/queues/serving";
+import { SERVING_QUEUE } from "@/server/contracts/serving";
 
 const REPO = path.resolve(import.meta.dirname, "../..");
 

@@ -1,7 +1,7 @@
 import { UnrecoverableError, Worker, type Job } from "bullmq";
 import { Redis } from "ioredis";
 import { formatZodIssues } from "@/server/domain/zod-message";
-import { SERVING_QUEUE, ZServingJob, type ServingJobResult } from "@/server/queues/serving";
+import { SERVING_QUEUE, ZServingJob, type ServingJobResult } from "@/server/contracts/serving";
 import { ArtifactCache, ArtifactUnavailableError } from "./artifact-cache";
 import { SessionCache } from "./session-cache";
 

@@ -1,5 +1,5 @@
 import { stat } from "node:fs/promises";
-import type { ServingRequest } from "@/server/queues/serving";
+import type { ServingRequest } from "@/server/contracts/serving";
 import type { ArtifactCache } from "./artifact-cache";
 import { SessionRunner, SessionRunnerClosedError, type RunOutcome } from "./session-runner";
 

@@ -5,7 +5,7 @@ import {
   requestRows,
   type PlannedRun,
 } from "@/server/domain/inference/batch-merge";
-import type { ServingRequest, ServingRequestResult } from "@/server/queues/serving";
+import type { ServingRequest, ServingRequestResult } from "@/server/contracts/serving";
 import type { Signature } from "@/server/domain/signature";
 import type {
   FromThreadMessage,

@@ -10,8 +10,6 @@ import { isMissingCell, parseBoolCell, parseNumberCell } from "@/server/domain/f
 
 /** Issues quoted in the message; the total is always given. */
 const MAX_ISSUES_IN_MESSAGE = 5;
-/** Issues kept in the error details, enough for a table in the upload dialog. */
-const MAX_ISSUES_IN_DETAILS = 100;
 const MAX_CATEGORIES_IN_MESSAGE = 10;
 
 /** Numeric values with NaN for a missing cell; categorical values with null for one. */
@@ -53,7 +51,7 @@ export function validateSample(features: Feature[], csv: ParsedCsv): ValidatedSa
       if (problem === null) continue;
       const name = column.feature.name;
       issueCounts.set(name, (issueCounts.get(name) ?? 0) + 1);
-      if (issues.length < MAX_ISSUES_IN_DETAILS) {
+      if (issues.length < MAX_ISSUES_IN_MESSAGE) {
         const line = csv.rowLines[rowIndex] ?? rowIndex + 2;
         issues.push({ row: rowIndex + 1, line, column: name, value: cell, problem });
       }
@@ -83,7 +81,6 @@ function checkColumnsPresent(features: Feature[], header: string[]): void {
     "BAD_REQUEST",
     `the sample is missing ${missing.length} feature ${noun}: ${quoteList(missing)}` +
       (hints.length > 0 ? ` (${hints.join("; ")})` : ""),
-    { missingColumns: missing },
   );
 }
 
@@ -138,10 +135,7 @@ function invalidValuesError(issues: ValueIssue[], issueCounts: Map<string, numbe
     .join("; ");
   const lead = total === 1 ? "the sample has 1 invalid value" : `the sample has ${total} invalid values`;
   const shown = total > MAX_ISSUES_IN_MESSAGE ? `; the first ${MAX_ISSUES_IN_MESSAGE}` : "";
-  return new AppError("BAD_REQUEST", `${lead} (${perColumn})${shown}: ${quoted}`, {
-    issueCount: total,
-    issues,
-  });
+  return new AppError("BAD_REQUEST", `${lead} (${perColumn})${shown}: ${quoted}`);
 }
 
 function quoteList(names: string[], limit = Infinity): string {

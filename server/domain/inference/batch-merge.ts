@@ -21,7 +21,7 @@ export interface FlatTensor<D extends ArrayLike<unknown> = WireTensor["data"]> {
   data: D;
 }
 
-/** What merging needs of a serving request (ServingRequest in server/queues has this shape). */
+/** What merging needs of a serving request (ServingRequest in server/contracts has this shape). */
 export interface MergeableRequest {
   inputs: readonly WireTensor[];
   /** Outputs the request wants; all of the model's outputs when absent. */

@@ -1,5 +1,10 @@
 import { getRedis } from "@/server/redis";
-import { MINUTE_MS, TRAFFIC_COUNTERS, trafficKey, type TrafficCounter } from "@/server/queues/live-counters";
+import {
+  MINUTE_MS,
+  TRAFFIC_COUNTERS,
+  trafficKey,
+  type TrafficCounter,
+} from "@/server/contracts/live-counters";
 import { findDeploymentOrThrow } from "@/server/services/deployment/find-deployment";
 import { getDb } from "@/server/db";
 

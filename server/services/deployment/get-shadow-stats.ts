@@ -3,7 +3,7 @@ import {
   summarizeShadowStats,
   type ShadowStats,
 } from "@/server/domain/traffic/shadow-comparison";
-import { shadowStatsKey } from "@/server/queues/live-counters";
+import { shadowStatsKey } from "@/server/contracts/live-counters";
 import { getRedis } from "@/server/redis";
 import { findDeploymentOrThrow } from "@/server/services/deployment/find-deployment";
 

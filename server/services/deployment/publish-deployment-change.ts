@@ -1,5 +1,5 @@
 import { readEnv } from "@/server/env";
-import { deploymentChangedChannel, type DeploymentChangedMessage } from "@/server/queues/channels";
+import { deploymentChangedChannel, type DeploymentChangedMessage } from "@/server/contracts/channels";
 import { getRedis } from "@/server/redis";
 
 /** Tells every gateway to drop its cached revision; called only after the change committed. */

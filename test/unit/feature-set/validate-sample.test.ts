@@ -52,7 +52,6 @@ describe("validateSample", () => {
     const error = appErrorOf(() => validate("age,city\n30,Paris\n"));
     expect(error.code).toBe("BAD_REQUEST");
     expect(error.message).toBe("the sample is missing 2 feature columns: 'income', 'member'");
-    expect(error.details).toEqual({ missingColumns: ["income", "member"] });
   });
 
   it("points out a column that differs only in case", () => {
@@ -68,18 +67,6 @@ describe("validateSample", () => {
     expect(error.message).toBe(
       "the sample has 1 invalid value ('income': 1): row 2 (line 3), column 'income': 'abc' is not a number (leave the cell empty for a missing value)",
     );
-    expect(error.details).toEqual({
-      issueCount: 1,
-      issues: [
-        {
-          row: 2,
-          line: 3,
-          column: "income",
-          value: "abc",
-          problem: "'abc' is not a number (leave the cell empty for a missing value)",
-        },
-      ],
-    });
   });
 
   it("rejects NaN and Infinity as non-numeric", () => {
@@ -140,15 +127,6 @@ describe("validateSample", () => {
       "row 2 (line 3), column 'city'",
       "row 3 (line 4), column 'age'",
     ]);
-    expect(error.details).toMatchObject({ issueCount: 16 });
-  });
-
-  it("keeps at most 100 issues in the details of a very bad file", () => {
-    const rows = Array.from({ length: 500 }, () => "x,1,Paris,true");
-    const error = appErrorOf(() => validate(`age,income,city,member\n${rows.join("\n")}\n`));
-    const details = error.details as { issueCount: number; issues: unknown[] };
-    expect(details.issueCount).toBe(500);
-    expect(details.issues).toHaveLength(100);
   });
 
   it("reports the start line of a row after a multi-line quoted value", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { VersionBatcher } from "@/server/gateway/version-batcher";
-import type { ServingJobResult, ServingRequest } from "@/server/queues/serving";
+import type { ServingJobResult, ServingRequest } from "@/server/contracts/serving";
 
 /** A dispatch that records each job and lets the test decide when it returns. */
 function controlledDispatch() {

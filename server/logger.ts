@@ -1,0 +1,34 @@
+import { randomUUID } from "node:crypto";
+import { pino, type Logger } from "pino";
+import { readEnv } from "@/server/env";
+
+export type { Logger };
+
+const globalForLogger = globalThis as unknown as { mlopsLogger?: Logger };
+
+/**
+ * The process's structured JSON logger (one line per event on stdout). Child loggers add what
+ * a line is about (`getLogger().child({ component: "gateway" })`). Secrets are redacted by key;
+ * tensors and request bodies are never passed in.
+ */
+export function getLogger(): Logger {
+  globalForLogger.mlopsLogger ??= pino({
+    level: readEnv().LOG_LEVEL,
+    base: { pid: process.pid },
+    redact: {
+      paths: ["authorization", "*.authorization", "password", "*.password", "apiKey", "*.apiKey", "*.cookie"],
+      censor: "[redacted]",
+    },
+  });
+  return globalForLogger.mlopsLogger;
+}
+
+/**
+ * Logs an error nobody planned for with a fresh reference id and returns the id: the caller
+ * answers with internalErrorMessage(id), and the id finds the full error in the log.
+ */
+export function logUnexpectedError(error: unknown, context: Record<string, unknown> = {}): string {
+  const referenceId = randomUUID();
+  getLogger().error({ err: error, referenceId, ...context }, "unexpected error");
+  return referenceId;
+}
