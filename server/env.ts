@@ -24,6 +24,8 @@ const ZEnv = z.object({
   GATEWAY_PUBLIC_URL: z.string().url().default("http://localhost:8080"),
   /** Team used while sign-in is not configured: every request acts in it. */
   DEFAULT_TEAM_SLUG: z.string().min(1).default("default"),
+  /** Log lines go here instead of standard output when set. */
+  LOG_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 export type Env = z.infer<typeof ZEnv>;

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { pino, type Logger } from "pino";
+import { pino, type DestinationStream, type Logger } from "pino";
 import { readEnv } from "@/server/env";
 
 export type { Logger };
@@ -12,15 +12,32 @@ const globalForLogger = globalThis as unknown as { mlopsLogger?: Logger };
  * tensors and request bodies are never passed in.
  */
 export function getLogger(): Logger {
-  globalForLogger.mlopsLogger ??= pino({
-    level: readEnv().LOG_LEVEL,
-    base: { pid: process.pid },
-    redact: {
-      paths: ["authorization", "*.authorization", "password", "*.password", "apiKey", "*.apiKey", "*.cookie"],
-      censor: "[redacted]",
+  const { LOG_LEVEL, LOG_FILE } = readEnv();
+  globalForLogger.mlopsLogger ??= pino(
+    {
+      level: LOG_LEVEL,
+      base: { pid: process.pid },
+      redact: {
+        paths: [
+          "authorization",
+          "*.authorization",
+          "password",
+          "*.password",
+          "apiKey",
+          "*.apiKey",
+          "*.cookie",
+        ],
+        censor: "[redacted]",
+      },
     },
-  });
+    destination(LOG_FILE),
+  );
   return globalForLogger.mlopsLogger;
+}
+
+/** Standard output, or a file for hosts that collect logs from files (and for tests that read them). */
+function destination(logFile: string | undefined): DestinationStream {
+  return logFile ? pino.destination({ dest: logFile, append: true, sync: true }) : pino.destination(1);
 }
 
 /**
