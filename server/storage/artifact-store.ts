@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { readEnv } from "@/server/env";
 
@@ -41,8 +41,4 @@ export async function putArtifact(bytes: Uint8Array, sha256 = sha256Hex(bytes)):
     }
   }
   return { sha256, storageKey, sizeBytes: bytes.byteLength };
-}
-
-export async function readArtifact(storageKey: string): Promise<Buffer> {
-  return readFile(artifactPath(storageKey));
 }
