@@ -10,6 +10,7 @@ import { createDeployment } from "@/server/services/deployment/create-deployment
 import { createModel } from "@/server/services/model/create-model";
 import { registerModelVersion } from "@/server/services/model/register-model-version";
 import { resolveTeam } from "@/server/services/team/resolve-team";
+import { stageBytes, usingStagedFile } from "@/server/storage/upload-staging";
 import { createDatabase, dropDatabase } from "@/test/support/databases";
 import { deleteKeysWithPrefix, scanKeys } from "@/test/support/redis-keys";
 import { serveArtifacts } from "@/test/support/serving-stack";
@@ -58,12 +59,14 @@ export async function setUpConsole(
   for (const model of models) {
     await createModel(team.id, { name: model.label, task: "benchmark" });
     const bytes = await readFile(path.join(REPO, "data/demo", model.file));
-    const version = await registerModelVersion({
-      teamId: team.id,
-      modelName: model.label,
-      bytes,
-      metadata: { description: `bench copy of ${model.file}` },
-    });
+    const version = await usingStagedFile(stageBytes(bytes), (artifact) =>
+      registerModelVersion({
+        teamId: team.id,
+        modelName: model.label,
+        artifact,
+        metadata: { description: `bench copy of ${model.file}` },
+      }),
+    );
     const name = `bench-${model.label}`;
     const deployment = await createDeployment(
       team.id,

@@ -1,3 +1,4 @@
+import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -5,6 +6,7 @@ import { getDb } from "@/server/db";
 import { getRedis } from "@/server/redis";
 import { readEnv } from "@/server/env";
 import { sha256Hex } from "@/server/storage/artifact-store";
+import { stageBytes, stageStream, usingStagedFile } from "@/server/storage/upload-staging";
 import { createFeatureSet } from "@/server/services/feature-set/create-feature-set";
 import { createFeatureSetVersion } from "@/server/services/feature-set/create-feature-set-version";
 import { changeTraffic } from "@/server/services/deployment/change-traffic";
@@ -84,12 +86,16 @@ async function seedFeatureSet(teamId: string, manifest: DemoManifest, log: (line
   });
   if (existing) return { name, version: existing.number };
   const sample = manifest.datasets.find((dataset) => !dataset.hasLabel)!;
-  const created = await createFeatureSetVersion({
-    teamId,
-    featureSetName: name,
-    csvBytes: await readFile(path.join(DEMO_DIR, sample.file)),
-    featureSource: { kind: "explicit", features: manifest.featureSet.features },
-  });
+  const created = await usingStagedFile(
+    stageStream(createReadStream(path.join(DEMO_DIR, sample.file))),
+    (file) =>
+      createFeatureSetVersion({
+        teamId,
+        featureSetName: name,
+        sample: file,
+        featureSource: { kind: "explicit", features: manifest.featureSet.features },
+      }),
+  );
   log(
     `feature set ${name} v${created.number}: ${created.featureCount} features, baseline from ${created.sampleRowCount} rows`,
   );
@@ -115,19 +121,21 @@ async function seedModelVersion(
     where: { modelId_artifactSha256: { modelId: model.id, artifactSha256: sha256Hex(bytes) } },
   });
   if (registered) return;
-  const version = await registerModelVersion({
-    teamId,
-    modelName: demoModel.name,
-    bytes,
-    metadata: {
-      description: demoModel.description,
-      metrics: demoModel.metrics,
-      gitCommit: demoModel.lineage.gitCommit,
-      dataRef: demoModel.lineage.dataRef,
-      tags: demoModel.lineage.tags,
-      featureSet,
-    },
-  });
+  const version = await usingStagedFile(stageBytes(bytes), (artifact) =>
+    registerModelVersion({
+      teamId,
+      modelName: demoModel.name,
+      artifact,
+      metadata: {
+        description: demoModel.description,
+        metrics: demoModel.metrics,
+        gitCommit: demoModel.lineage.gitCommit,
+        dataRef: demoModel.lineage.dataRef,
+        tags: demoModel.lineage.tags,
+        featureSet,
+      },
+    }),
+  );
   log(`model ${demoModel.name} v${version.number} from ${demoModel.file}`);
 }
 

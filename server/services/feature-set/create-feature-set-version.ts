@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { AppError } from "@/server/domain/app-error";
 import { computeBaseline } from "@/server/domain/feature-set/baseline";
@@ -9,7 +10,7 @@ import { formatBytes } from "@/server/domain/format";
 import { getDb } from "@/server/db";
 import { readEnv } from "@/server/env";
 import { findFeatureSetOrThrow } from "@/server/services/feature-set/find-feature-set";
-import { sha256Hex } from "@/server/storage/artifact-store";
+import type { StagedFile } from "@/server/storage/upload-staging";
 
 /** Where the features of the new version come from. */
 export const ZFeatureSource = z.discriminatedUnion("kind", [
@@ -24,7 +25,8 @@ export type FeatureSource = z.infer<typeof ZFeatureSource>;
 export interface CreateFeatureSetVersionInput {
   teamId: string;
   featureSetName: string;
-  csvBytes: Uint8Array;
+  /** The CSV sample on disk; it is only read, the caller removes it. */
+  sample: StagedFile;
   featureSource: FeatureSource;
 }
 
@@ -32,18 +34,18 @@ export interface CreateFeatureSetVersionInput {
 export async function createFeatureSetVersion({
   teamId,
   featureSetName,
-  csvBytes,
+  sample: sampleFile,
   featureSource,
 }: CreateFeatureSetVersionInput) {
   const env = readEnv();
-  if (csvBytes.byteLength > env.MAX_FEATURE_SAMPLE_BYTES) {
+  if (sampleFile.sizeBytes > env.MAX_FEATURE_SAMPLE_BYTES) {
     throw new AppError(
       "PAYLOAD_TOO_LARGE",
-      `the sample is ${formatBytes(csvBytes.byteLength)}, over the ${formatBytes(env.MAX_FEATURE_SAMPLE_BYTES)} limit`,
+      `the sample is ${formatBytes(sampleFile.sizeBytes)}, over the ${formatBytes(env.MAX_FEATURE_SAMPLE_BYTES)} limit`,
     );
   }
   const featureSet = await findFeatureSetOrThrow(teamId, featureSetName);
-  const csv = parseCsv(decodeUtf8(csvBytes), { maxRows: env.MAX_FEATURE_SAMPLE_ROWS });
+  const csv = parseCsv(decodeUtf8(await readFile(sampleFile.path)), { maxRows: env.MAX_FEATURE_SAMPLE_ROWS });
   const db = getDb();
 
   let features: Feature[];
@@ -81,7 +83,7 @@ export async function createFeatureSetVersion({
         features,
         baseline,
         sampleRowCount: sample.rowCount,
-        sampleSha256: sha256Hex(csvBytes),
+        sampleSha256: sampleFile.sha256,
       },
     });
   });

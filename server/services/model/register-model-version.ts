@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { AppError } from "@/server/domain/app-error";
 import { formatBytes } from "@/server/domain/format";
 import { formatZodIssues } from "@/server/domain/zod-message";
@@ -9,12 +10,14 @@ import { inspectOnnx } from "@/server/onnx/inspect-onnx";
 import { findFeatureSetVersionOrThrow } from "@/server/services/feature-set/find-feature-set-version";
 import { findModelOrThrow } from "@/server/services/model/find-model";
 import { isUniqueViolation } from "@/server/services/prisma-errors";
-import { putArtifact, sha256Hex } from "@/server/storage/artifact-store";
+import { storeStagedArtifact } from "@/server/storage/artifact-store";
+import type { StagedFile } from "@/server/storage/upload-staging";
 
 export interface RegisterModelVersionInput {
   teamId: string;
   modelName: string;
-  bytes: Uint8Array;
+  /** The .onnx file on disk; moved into the artifact store when the version is registered. */
+  artifact: StagedFile;
   metadata: VersionMetadataInput;
 }
 
@@ -25,14 +28,14 @@ export interface RegisterModelVersionInput {
 export async function registerModelVersion({
   teamId,
   modelName,
-  bytes,
+  artifact: staged,
   metadata: rawMetadata,
 }: RegisterModelVersionInput) {
   const maxBytes = readEnv().MAX_ARTIFACT_BYTES;
-  if (bytes.byteLength > maxBytes) {
+  if (staged.sizeBytes > maxBytes) {
     throw new AppError(
       "PAYLOAD_TOO_LARGE",
-      `the file is ${formatBytes(bytes.byteLength)}, over the ${formatBytes(maxBytes)} upload limit`,
+      `the file is ${formatBytes(staged.sizeBytes)}, over the ${formatBytes(maxBytes)} upload limit`,
     );
   }
   const parsedMetadata = ZVersionMetadata.safeParse(rawMetadata);
@@ -40,7 +43,7 @@ export async function registerModelVersion({
     throw new AppError("BAD_REQUEST", `invalid ${formatZodIssues(parsedMetadata.error, "metadata")}`);
   const metadata = parsedMetadata.data;
   const model = await findModelOrThrow(teamId, modelName);
-  const sha256 = sha256Hex(bytes);
+  const { sha256 } = staged;
   const db = getDb();
   const duplicate = await db.modelVersion.findUnique({
     where: { modelId_artifactSha256: { modelId: model.id, artifactSha256: sha256 } },
@@ -52,7 +55,7 @@ export async function registerModelVersion({
       `this file is already registered as version ${duplicate.number} of '${modelName}' (sha256 ${sha256.slice(0, 12)}…)`,
     );
   }
-  const inspection = await inspectOnnx(bytes);
+  const inspection = await inspectOnnx(await readFile(staged.path));
 
   let featureSetVersionId: string | null = null;
   if (metadata.featureSet) {
@@ -70,7 +73,7 @@ export async function registerModelVersion({
     featureSetVersionId = featureSetVersion.id;
   }
 
-  const artifact = await putArtifact(bytes, sha256);
+  const artifact = await storeStagedArtifact(staged);
   try {
     return await db.$transaction(async (tx) => {
       // Row lock on the model serializes concurrent uploads so version numbers stay dense.

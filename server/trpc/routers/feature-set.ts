@@ -9,7 +9,7 @@ import {
 import { getFeatureSet } from "@/server/services/feature-set/get-feature-set";
 import { getFeatureSetVersion } from "@/server/services/feature-set/get-feature-set-version";
 import { listFeatureSets } from "@/server/services/feature-set/list-feature-sets";
-import { readFilePart, readJsonPart, readTextPart } from "@/server/trpc/form-data";
+import { readJsonPart, readTextPart, withFilePart } from "@/server/trpc/form-data";
 import { createTRPCRouter, teamProcedure } from "@/server/trpc/init";
 
 export const featureSetRouter = createTRPCRouter({
@@ -24,16 +24,12 @@ export const featureSetRouter = createTRPCRouter({
   createVersion: teamProcedure.input(z.instanceof(FormData)).mutation(async ({ ctx, input }) => {
     const featureSetName = readTextPart(input, "featureSetName");
     if (!featureSetName) throw new AppError("BAD_REQUEST", "the upload has no 'featureSetName' part");
-    const { bytes } = await readFilePart(input, "file");
     const source = ZFeatureSource.safeParse(readJsonPart(input, "featureSource") ?? { kind: "infer" });
     if (!source.success)
       throw new AppError("BAD_REQUEST", `invalid ${formatZodIssues(source.error, "featureSource")}`);
-    return createFeatureSetVersion({
-      teamId: ctx.team.id,
-      featureSetName,
-      csvBytes: bytes,
-      featureSource: source.data,
-    });
+    return withFilePart(input, "file", (sample) =>
+      createFeatureSetVersion({ teamId: ctx.team.id, featureSetName, sample, featureSource: source.data }),
+    );
   }),
   versionByNumber: teamProcedure
     .input(z.object({ name: z.string().min(1), number: z.number().int().positive() }))

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { getModelVersion } from "@/server/services/model/get-model-version";
 import { linkFeatureSet } from "@/server/services/model/link-feature-set";
 import { registerModelVersion } from "@/server/services/model/register-model-version";
-import { readFilePart, readJsonPart, readTextPart } from "@/server/trpc/form-data";
+import { readJsonPart, readTextPart, withFilePart } from "@/server/trpc/form-data";
 import { createTRPCRouter, teamProcedure } from "@/server/trpc/init";
 import { AppError } from "@/server/domain/app-error";
 import type { VersionMetadataInput } from "@/server/domain/version-metadata";
@@ -14,9 +14,10 @@ export const modelVersionRouter = createTRPCRouter({
   upload: teamProcedure.input(z.instanceof(FormData)).mutation(async ({ ctx, input }) => {
     const modelName = readTextPart(input, "modelName");
     if (!modelName) throw new AppError("BAD_REQUEST", "the upload has no 'modelName' part");
-    const { bytes } = await readFilePart(input, "file");
     const metadata = (readJsonPart(input, "metadata") ?? {}) as VersionMetadataInput;
-    const version = await registerModelVersion({ teamId: ctx.team.id, modelName, bytes, metadata });
+    const version = await withFilePart(input, "file", (artifact) =>
+      registerModelVersion({ teamId: ctx.team.id, modelName, artifact, metadata }),
+    );
     return { id: version.id, number: version.number, artifactSha256: version.artifactSha256 };
   }),
   byNumber: teamProcedure

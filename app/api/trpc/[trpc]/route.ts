@@ -1,41 +1,77 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import superjson from "superjson";
 import { formatBytes } from "@/server/domain/format";
-import { readEnv } from "@/server/env";
+import { readEnv, type Env } from "@/server/env";
+import { BoundedRequest } from "@/server/trpc/request-body";
 import { appRouter } from "@/server/trpc/root";
 import { createTRPCContext } from "@/server/trpc/init";
 
-/** Room for multipart boundaries and the metadata parts around the file. */
-const MULTIPART_OVERHEAD_BYTES = 1024 * 1024;
+const MiB = 1024 * 1024;
+/** Room for multipart boundaries and the text parts around the file. */
+const MULTIPART_OVERHEAD_BYTES = 1 * MiB;
+/** Every other call is a small JSON document (names, settings, feature lists). */
+const JSON_BODY_LIMIT_BYTES = 1 * MiB;
 
-function handler(request: Request) {
-  const tooLarge = rejectOversizedBody(request);
+/** The upload procedures and the file each carries; any other body gets the JSON limit. */
+const UPLOAD_LIMITS: Record<string, (env: Env) => number> = {
+  "modelVersion.upload": (env) => env.MAX_ARTIFACT_BYTES,
+  "featureSet.createVersion": (env) => env.MAX_FEATURE_SAMPLE_BYTES,
+};
+
+async function handler(request: Request) {
+  const procedurePath = new URL(request.url).pathname.replace(/^\/api\/trpc\//, "");
+  const limitBytes = bodyLimitBytes(procedurePath, request.headers.get("content-type"));
+  const tooLarge = refuseDeclaredOversize(request, procedurePath, limitBytes);
   if (tooLarge) return tooLarge;
-  return fetchRequestHandler({
-    endpoint: "/api/trpc",
-    req: request,
-    router: appRouter,
-    createContext: () => createTRPCContext({ headers: request.headers }),
-    onError({ error, path }) {
-      if (error.code === "INTERNAL_SERVER_ERROR")
-        console.error(`tRPC ${path ?? "?"} failed:`, error.cause ?? error);
-    },
-  });
+  const bounded = new BoundedRequest(request, { bytes: limitBytes, procedurePath });
+  try {
+    const response = await fetchRequestHandler({
+      endpoint: "/api/trpc",
+      req: bounded,
+      router: appRouter,
+      createContext: () => createTRPCContext({ headers: request.headers }),
+      onError({ error, path }) {
+        if (error.code === "INTERNAL_SERVER_ERROR")
+          console.error(`tRPC ${path ?? "?"} failed:`, error.cause ?? error);
+      },
+    });
+    if (bounded.leftBodyPartlyRead) response.headers.set("connection", "close");
+    return response;
+  } finally {
+    await bounded.discardStagedFiles();
+  }
+}
+
+/** Multipart bodies of the upload procedures may carry their file; everything else is small JSON. */
+function bodyLimitBytes(procedurePath: string, contentType: string | null): number {
+  const uploadLimit = UPLOAD_LIMITS[procedurePath];
+  if (!uploadLimit || !contentType?.startsWith("multipart/form-data")) return JSON_BODY_LIMIT_BYTES;
+  return uploadLimit(readEnv()) + MULTIPART_OVERHEAD_BYTES;
 }
 
 /**
- * Refuses a body over the upload limits before it is read: parsing multipart buffers the whole
- * body in memory. The answer has tRPC's error shape, so clients show the message as for any error.
+ * Refuses a body whose declared length is over the limit before reading any of it. Bodies
+ * without a length (chunked) are counted as they stream (BoundedRequest). The answer has tRPC's
+ * error shape, so clients show the message as for any error.
  */
-function rejectOversizedBody(request: Request): Response | null {
+function refuseDeclaredOversize(
+  request: Request,
+  procedurePath: string,
+  limitBytes: number,
+): Response | null {
   const declaredBytes = Number(request.headers.get("content-length") ?? 0);
-  const { MAX_ARTIFACT_BYTES, MAX_FEATURE_SAMPLE_BYTES } = readEnv();
-  const limitBytes = Math.max(MAX_ARTIFACT_BYTES, MAX_FEATURE_SAMPLE_BYTES) + MULTIPART_OVERHEAD_BYTES;
   if (declaredBytes <= limitBytes) return null;
-  const path = new URL(request.url).pathname.replace(/^\/api\/trpc\//, "");
   const message = `the request body is ${formatBytes(declaredBytes)}, over the ${formatBytes(limitBytes)} limit`;
-  const shape = { message, code: -32413, data: { code: "PAYLOAD_TOO_LARGE", httpStatus: 413, path } };
-  return Response.json({ error: superjson.serialize(shape) }, { status: 413 });
+  const shape = {
+    message,
+    code: -32413,
+    data: { code: "PAYLOAD_TOO_LARGE", httpStatus: 413, path: procedurePath },
+  };
+  // The unread body is still on the connection: close it rather than read hundreds of MB to reuse it.
+  return Response.json(
+    { error: superjson.serialize(shape) },
+    { status: 413, headers: { connection: "close" } },
+  );
 }
 
 export { handler as GET, handler as POST };

@@ -1,0 +1,74 @@
+import { createHash, randomUUID } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
+import path from "node:path";
+import { Transform, type Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { readEnv } from "@/server/env";
+
+/** An uploaded file on local disk, counted and hashed while it streamed in. */
+export interface StagedFile {
+  path: string;
+  sizeBytes: number;
+  sha256: string;
+}
+
+/**
+ * Beside the artifact store, so that storing a staged artifact is a rename within one
+ * filesystem: atomic, and no second copy of the bytes.
+ */
+export function stagingDir(): string {
+  return path.resolve(readEnv().ARTIFACT_DIR, ".staging");
+}
+
+/**
+ * Streams `source` into a new file in the staging directory, hashing and counting the bytes on
+ * the way, so an upload of any size costs a chunk of memory at a time. A failed stream leaves
+ * no file behind. The caller removes the file with discardStagedFile once done with it.
+ */
+export async function stageStream(
+  source: Readable | Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+): Promise<StagedFile> {
+  const directory = stagingDir();
+  await mkdir(directory, { recursive: true });
+  const target = path.join(directory, `${randomUUID()}.upload`);
+  const hash = createHash("sha256");
+  let sizeBytes = 0;
+  const count = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      sizeBytes += chunk.byteLength;
+      done(null, chunk);
+    },
+  });
+  try {
+    await pipeline(source, count, createWriteStream(target, { flags: "wx" }));
+  } catch (error) {
+    await rm(target, { force: true });
+    throw error;
+  }
+  return { path: target, sizeBytes, sha256: hash.digest("hex") };
+}
+
+/** For callers that hold the bytes already (the demo seed, the benchmark). */
+export function stageBytes(bytes: Uint8Array): Promise<StagedFile> {
+  return stageStream([bytes]);
+}
+
+/** Idempotent: a file already moved into the artifact store or removed is no error. */
+export async function discardStagedFile(file: StagedFile): Promise<void> {
+  await rm(file.path, { force: true });
+}
+
+/** Runs `use` with the staged file, then removes the file unless `use` moved it into the artifact store. */
+export async function usingStagedFile<Result>(
+  staging: StagedFile | Promise<StagedFile>,
+  use: (file: StagedFile) => Promise<Result>,
+): Promise<Result> {
+  const file = await staging;
+  try {
+    return await use(file);
+  } finally {
+    await discardStagedFile(file);
+  }
+}

@@ -1,0 +1,48 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { Readable } from "node:stream";
+import type { ReadableStream as NodeReadableStream } from "node:stream/web";
+import { GET as getHealth } from "@/app/api/health/route";
+import { GET as getTrpc, POST as postTrpc } from "@/app/api/trpc/[trpc]/route";
+
+/**
+ * The console's tRPC and health route handlers behind a bare node:http server on a free port.
+ * Requests reach the handlers as Next.js builds them for route handlers: the incoming message
+ * itself is the body (a stream, whatever the transfer encoding), nothing buffered in between.
+ */
+export async function startConsoleServer(): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = http.createServer(async (incoming, outgoing) => {
+    const url = new URL(incoming.url ?? "/", "http://console.test");
+    const route = routeFor(url.pathname, incoming.method ?? "GET");
+    if (!route) return void outgoing.writeHead(404).end();
+    const hasBody = incoming.method !== "GET" && incoming.method !== "HEAD";
+    const request = new Request(url, {
+      method: incoming.method,
+      headers: Object.entries(incoming.headers).flatMap(([name, value]) =>
+        value === undefined
+          ? []
+          : [[name, Array.isArray(value) ? value.join(", ") : value] as [string, string]],
+      ),
+      ...(hasBody ? { body: incoming as unknown as BodyInit, duplex: "half" } : {}),
+    } as RequestInit);
+    const answer = await route(request);
+    outgoing.writeHead(answer.status, Object.fromEntries(answer.headers));
+    if (answer.body) Readable.fromWeb(answer.body as NodeReadableStream).pipe(outgoing);
+    else outgoing.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function routeFor(pathname: string, method: string): ((request: Request) => Promise<Response>) | null {
+  if (pathname.startsWith("/api/trpc/")) return method === "GET" ? getTrpc : postTrpc;
+  if (pathname === "/api/health" && method === "GET") return () => getHealth();
+  return null;
+}
