@@ -1,69 +1,125 @@
 import { AppError } from "@/server/domain/app-error";
-import type { ParsedCsv } from "@/server/domain/feature-set/csv";
-import type {
-  BoolFeature,
-  CategoricalFeature,
-  Feature,
-  NumericFeature,
-} from "@/server/domain/feature-set/feature-spec";
+import {
+  CategoricalBaselineBuilder,
+  NumericBaselineBuilder,
+  reservoirCapacity,
+  type FeatureBaseline,
+  type FeatureSetBaseline,
+} from "@/server/domain/feature-set/baseline";
+import type { CsvConsumer } from "@/server/domain/feature-set/csv";
+import type { Feature, NumericFeature } from "@/server/domain/feature-set/feature-spec";
 import { isMissingCell, parseBoolCell, parseNumberCell } from "@/server/domain/feature-set/parse-cell";
 
 /** Issues quoted in the message; the total is always given. */
 const MAX_ISSUES_IN_MESSAGE = 5;
 const MAX_CATEGORIES_IN_MESSAGE = 10;
 
-/** Numeric values with NaN for a missing cell; categorical values with null for one. */
-export type TypedColumn =
-  | { kind: "numeric"; feature: NumericFeature; values: number[] }
-  | {
-      kind: "categorical";
-      feature: CategoricalFeature | BoolFeature;
-      categories: string[];
-      values: (string | null)[];
-    };
-
 export type ValidatedSample = {
   rowCount: number;
-  /** In feature order. */
-  columns: TypedColumn[];
   /** Sample columns no feature asks for. */
   ignoredColumns: string[];
+  /** The drift reference: one baseline per feature, in feature order. */
+  baseline: FeatureSetBaseline;
 };
 
 export type ValueIssue = { row: number; line: number; column: string; value: string; problem: string };
 
-/** Checks a sample against the declared features and converts it for baseline statistics. */
-export function validateSample(features: Feature[], csv: ParsedCsv): ValidatedSample {
-  checkColumnsPresent(features, csv.columns);
-  const targets = features.map((feature) => {
-    const column = emptyColumn(feature);
-    // A set, so checking a cell stays O(1) for a feature with thousands of categories.
-    const declared = new Set(column.kind === "categorical" ? column.categories : []);
-    return { column, declared, csvIndex: csv.columns.indexOf(feature.name) };
-  });
+/** One feature's reading of its column: checks a cell, and folds its value into the baseline. */
+type FeatureColumn = {
+  feature: Feature;
+  csvIndex: number;
+  /** What is wrong with the cell, or null once its value is folded in. */
+  take: (cell: string) => string | null;
+  build: () => FeatureBaseline;
+};
+
+/**
+ * Checks a sample against the declared features row by row and folds each value into the
+ * feature's baseline as it goes, so memory stays bounded whatever the row count (see
+ * baseline.ts). `columns` is the sample's header; the features' columns must all be in it.
+ * finish() throws an AppError quoting the first invalid values, with counts per column.
+ */
+export function createSampleValidator(features: Feature[], columns: string[]): CsvConsumer<ValidatedSample> {
+  checkColumnsPresent(features, columns);
+  const capacity = reservoirCapacity(
+    features.filter((feature) => feature.dtype === "int" || feature.dtype === "float").length,
+  );
+  const targets = features.map((feature, index) =>
+    featureColumn(feature, columns.indexOf(feature.name), capacity, index + 1),
+  );
   const issues: ValueIssue[] = [];
   const issueCounts = new Map<string, number>();
+  let rowCount = 0;
 
-  csv.rows.forEach((row, rowIndex) => {
-    for (const { column, declared, csvIndex } of targets) {
-      const cell = row[csvIndex] ?? "";
-      const problem = appendValue(column, declared, cell);
-      if (problem === null) continue;
-      const name = column.feature.name;
-      issueCounts.set(name, (issueCounts.get(name) ?? 0) + 1);
-      if (issues.length < MAX_ISSUES_IN_MESSAGE) {
-        const line = csv.rowLines[rowIndex] ?? rowIndex + 2;
-        issues.push({ row: rowIndex + 1, line, column: name, value: cell, problem });
-      }
-    }
-  });
-
-  if (issues.length > 0) throw invalidValuesError(issues, issueCounts);
-  const featureNames = new Set(features.map((feature) => feature.name));
   return {
-    rowCount: csv.rows.length,
-    columns: targets.map(({ column }) => column),
-    ignoredColumns: csv.columns.filter((name) => !featureNames.has(name)),
+    addRow({ cells, line }) {
+      rowCount++;
+      for (const target of targets) {
+        const cell = cells[target.csvIndex] ?? "";
+        const problem = target.take(cell);
+        if (problem === null) continue;
+        const name = target.feature.name;
+        issueCounts.set(name, (issueCounts.get(name) ?? 0) + 1);
+        if (issues.length < MAX_ISSUES_IN_MESSAGE)
+          issues.push({ row: rowCount, line, column: name, value: cell, problem });
+      }
+    },
+    finish() {
+      if (issues.length > 0) throw invalidValuesError(issues, issueCounts);
+      const featureNames = new Set(features.map((feature) => feature.name));
+      return {
+        rowCount,
+        ignoredColumns: columns.filter((name) => !featureNames.has(name)),
+        baseline: { rowCount, features: targets.map((target) => target.build()) },
+      };
+    },
+  };
+}
+
+function featureColumn(feature: Feature, csvIndex: number, capacity: number, seed: number): FeatureColumn {
+  if (feature.dtype === "int" || feature.dtype === "float") {
+    const builder = new NumericBaselineBuilder(feature.name, capacity, seed);
+    return {
+      feature,
+      csvIndex,
+      take(cell) {
+        if (isMissingCell(cell)) {
+          builder.add(Number.NaN);
+          return null;
+        }
+        const value = parseNumberCell(cell);
+        if (value === null) return `'${cell}' is not a number (leave the cell empty for a missing value)`;
+        const problem = numericProblem(feature, cell, value);
+        if (problem === null) builder.add(value);
+        return problem;
+      },
+      build: () => builder.build(),
+    };
+  }
+  const categories = feature.dtype === "category" ? feature.categories : ["true", "false"];
+  const builder = new CategoricalBaselineBuilder(feature.name, categories);
+  // A set, so checking a cell stays O(1) for a feature with thousands of categories.
+  const declared = new Set(categories);
+  return {
+    feature,
+    csvIndex,
+    take(cell) {
+      if (isMissingCell(cell)) {
+        builder.add(null);
+        return null;
+      }
+      if (feature.dtype === "bool") {
+        const value = parseBoolCell(cell);
+        if (value === null) return `'${cell}' is not a boolean (expected true, false, 1 or 0)`;
+        builder.add(String(value));
+        return null;
+      }
+      if (!declared.has(cell))
+        return `'${cell}' is not a declared category (${quoteList(categories, MAX_CATEGORIES_IN_MESSAGE)})`;
+      builder.add(cell);
+      return null;
+    },
+    build: () => builder.build(),
   };
 }
 
@@ -82,41 +138,6 @@ function checkColumnsPresent(features: Feature[], header: string[]): void {
     `the sample is missing ${missing.length} feature ${noun}: ${quoteList(missing)}` +
       (hints.length > 0 ? ` (${hints.join("; ")})` : ""),
   );
-}
-
-function emptyColumn(feature: Feature): TypedColumn {
-  if (feature.dtype === "category")
-    return { kind: "categorical", feature, categories: feature.categories, values: [] };
-  if (feature.dtype === "bool")
-    return { kind: "categorical", feature, categories: ["true", "false"], values: [] };
-  return { kind: "numeric", feature, values: [] };
-}
-
-/** Appends the cell's typed value and returns what is wrong with it, if anything. */
-function appendValue(column: TypedColumn, declared: Set<string>, cell: string): string | null {
-  if (column.kind === "numeric") {
-    if (isMissingCell(cell)) {
-      column.values.push(Number.NaN);
-      return null;
-    }
-    const value = parseNumberCell(cell);
-    column.values.push(value ?? Number.NaN);
-    if (value === null) return `'${cell}' is not a number (leave the cell empty for a missing value)`;
-    return numericProblem(column.feature, cell, value);
-  }
-  if (isMissingCell(cell)) {
-    column.values.push(null);
-    return null;
-  }
-  if (column.feature.dtype === "bool") {
-    const value = parseBoolCell(cell);
-    column.values.push(value === null ? null : String(value));
-    return value === null ? `'${cell}' is not a boolean (expected true, false, 1 or 0)` : null;
-  }
-  column.values.push(cell);
-  return declared.has(cell)
-    ? null
-    : `'${cell}' is not a declared category (${quoteList(column.categories, MAX_CATEGORIES_IN_MESSAGE)})`;
 }
 
 function numericProblem(feature: NumericFeature, cell: string, value: number): string | null {

@@ -1,15 +1,12 @@
-import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { AppError } from "@/server/domain/app-error";
-import { computeBaseline } from "@/server/domain/feature-set/baseline";
-import { parseCsv } from "@/server/domain/feature-set/csv";
-import { ZFeatureList, type Feature } from "@/server/domain/feature-set/feature-spec";
-import { inferFeatures } from "@/server/domain/feature-set/infer-features";
-import { validateSample } from "@/server/domain/feature-set/validate-sample";
+import { ZFeatureList } from "@/server/domain/feature-set/feature-spec";
+import type { SampleFeatures } from "@/server/domain/feature-set/profile-sample";
 import { formatBytes } from "@/server/domain/format";
 import { getDb } from "@/server/db";
 import { readEnv } from "@/server/env";
 import { findFeatureSetOrThrow } from "@/server/services/feature-set/find-feature-set";
+import { profileSampleInThread } from "@/server/services/feature-set/profile-sample-in-thread";
 import type { StagedFile } from "@/server/storage/upload-staging";
 
 /** Where the features of the new version come from. */
@@ -30,7 +27,10 @@ export interface CreateFeatureSetVersionInput {
   featureSource: FeatureSource;
 }
 
-/** Parses and validates the whole sample before writing, so a bad row leaves nothing behind. */
+/**
+ * Profiles the whole sample (in a worker thread, as a stream) before writing, so a bad row
+ * leaves nothing behind and a large sample never blocks this process.
+ */
 export async function createFeatureSetVersion({
   teamId,
   featureSetName,
@@ -45,13 +45,11 @@ export async function createFeatureSetVersion({
     );
   }
   const featureSet = await findFeatureSetOrThrow(teamId, featureSetName);
-  const csv = parseCsv(decodeUtf8(await readFile(sampleFile.path)), { maxRows: env.MAX_FEATURE_SAMPLE_ROWS });
   const db = getDb();
 
-  let features: Feature[];
-  let warnings: string[] = [];
+  let features: SampleFeatures;
   if (featureSource.kind === "explicit") {
-    features = featureSource.features;
+    features = { kind: "declared", features: featureSource.features };
   } else if (featureSource.kind === "previous") {
     const latest = await db.featureSetVersion.findFirst({
       where: { featureSetId: featureSet.id },
@@ -62,12 +60,15 @@ export async function createFeatureSetVersion({
         "BAD_REQUEST",
         `feature set '${featureSetName}' has no earlier version to take the features from`,
       );
-    features = ZFeatureList.parse(latest.features);
+    features = { kind: "declared", features: ZFeatureList.parse(latest.features) };
   } else {
-    ({ features, warnings } = inferFeatures(csv));
+    features = { kind: "infer" };
   }
-  const sample = validateSample(features, csv);
-  const baseline = computeBaseline(sample);
+  const profile = await profileSampleInThread({
+    samplePath: sampleFile.path,
+    features,
+    maxRows: env.MAX_FEATURE_SAMPLE_ROWS,
+  });
 
   const version = await db.$transaction(async (tx) => {
     await tx.$queryRaw`SELECT id FROM "FeatureSet" WHERE id = ${featureSet.id} FOR UPDATE`;
@@ -80,26 +81,18 @@ export async function createFeatureSetVersion({
         teamId,
         featureSetId: featureSet.id,
         number: (latest._max.number ?? 0) + 1,
-        features,
-        baseline,
-        sampleRowCount: sample.rowCount,
+        features: profile.features,
+        baseline: profile.baseline,
+        sampleRowCount: profile.rowCount,
         sampleSha256: sampleFile.sha256,
       },
     });
   });
   return {
     number: version.number,
-    featureCount: features.length,
-    sampleRowCount: sample.rowCount,
-    ignoredColumns: sample.ignoredColumns,
-    warnings,
+    featureCount: profile.features.length,
+    sampleRowCount: profile.rowCount,
+    ignoredColumns: profile.ignoredColumns,
+    warnings: profile.warnings,
   };
-}
-
-function decodeUtf8(bytes: Uint8Array): string {
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    throw new AppError("BAD_REQUEST", "the sample is not UTF-8 text; upload a CSV file");
-  }
 }

@@ -1,22 +1,25 @@
 import { describe, expect, it } from "vitest";
 import {
-  computeBaseline,
+  RESERVOIR_MAX_VALUES,
+  reservoirCapacity,
+  RESERVOIR_BUDGET_VALUES,
   ZFeatureSetBaseline,
   ZNumericDistribution,
 } from "@/server/domain/feature-set/baseline";
-import { parseCsv } from "@/server/domain/feature-set/csv";
 import type { Feature } from "@/server/domain/feature-set/feature-spec";
-import { validateSample } from "@/server/domain/feature-set/validate-sample";
+import { createSampleValidator } from "@/server/domain/feature-set/validate-sample";
+import { scanText } from "@/test/unit/feature-set/csv-text";
 
-const baselineOf = (features: Feature[], text: string) =>
-  computeBaseline(validateSample(features, parseCsv(text, { maxRows: 1_000_000 })));
+const baselineOf = async (features: Feature[], text: string) =>
+  (await scanText(text, (columns) => createSampleValidator(features, columns), { chunkBytes: 64 * 1024 }))
+    .baseline;
 
 const x: Feature = { name: "x", dtype: "float", min: null, max: null };
 const column = (values: (number | string)[]) => `x\n${values.join("\n")}\n`;
 
 describe("computeBaseline", () => {
-  it("summarises a numeric feature", () => {
-    const baseline = baselineOf([x], column([2, 4, 4, 4, 5, 5, 7, 9]));
+  it("summarises a numeric feature", async () => {
+    const baseline = await baselineOf([x], column([2, 4, 4, 4, 5, 5, 7, 9]));
     expect(baseline.rowCount).toBe(8);
     const [feature] = baseline.features;
     expect(feature).toMatchObject({ kind: "numeric", name: "x", count: 8, missingCount: 0 });
@@ -41,14 +44,17 @@ describe("computeBaseline", () => {
     expect(distribution.binCounts).toHaveLength(distribution.binEdges.length - 1);
   });
 
-  it("counts missing values apart from the statistics", () => {
+  it("counts missing values apart from the statistics", async () => {
     // Two columns: a blank line in a one-column file is skipped as an empty line, not read as missing.
-    const [feature] = baselineOf([x], "x,other\n1,a\n,a\n3,a\n,a\n").features;
+    const [feature] = (await baselineOf([x], "x,other\n1,a\n,a\n3,a\n,a\n")).features;
     expect(feature).toMatchObject({ count: 2, missingCount: 2, distribution: { mean: 2, min: 1, max: 3 } });
   });
 
-  it("has no distribution when every value is missing", () => {
-    const baseline = baselineOf([x, { name: "y", dtype: "int", min: null, max: null }], "x,y\n,1\n,2\n");
+  it("has no distribution when every value is missing", async () => {
+    const baseline = await baselineOf(
+      [x, { name: "y", dtype: "int", min: null, max: null }],
+      "x,y\n,1\n,2\n",
+    );
     expect(baseline.features[0]).toEqual({
       kind: "numeric",
       name: "x",
@@ -58,24 +64,25 @@ describe("computeBaseline", () => {
     });
   });
 
-  it("collapses the bins of a constant column into one", () => {
-    const [feature] = baselineOf([x], column([0.1, 0.1, 0.1])).features;
+  it("collapses the bins of a constant column into one", async () => {
+    const [feature] = (await baselineOf([x], column([0.1, 0.1, 0.1]))).features;
     expect(feature).toMatchObject({
       distribution: { mean: 0.1, std: 0, min: 0.1, max: 0.1, binEdges: [0.1, 0.1], binCounts: [3] },
     });
   });
 
-  it("summarises a single value", () => {
-    const [feature] = baselineOf([x], column([42])).features;
+  it("summarises a single value", async () => {
+    const [feature] = (await baselineOf([x], column([42]))).features;
     expect(feature).toMatchObject({
       count: 1,
       distribution: { mean: 42, std: 0, binEdges: [42, 42], binCounts: [1], quantiles: { p01: 42, p99: 42 } },
     });
   });
 
-  it("lists every declared category in declared order, unseen ones with zero", () => {
+  it("lists every declared category in declared order, unseen ones with zero", async () => {
     const city: Feature = { name: "city", dtype: "category", categories: ["Paris", "Lyon", "Nice"] };
-    const [feature] = baselineOf([city], "city,other\nLyon,1\nParis,1\nLyon,1\n,1\nLyon,1\n").features;
+    const [feature] = (await baselineOf([city], "city,other\nLyon,1\nParis,1\nLyon,1\n,1\nLyon,1\n"))
+      .features;
     expect(feature).toEqual({
       kind: "categorical",
       name: "city",
@@ -89,8 +96,8 @@ describe("computeBaseline", () => {
     });
   });
 
-  it("treats a bool as the categories true and false", () => {
-    const [feature] = baselineOf([{ name: "b", dtype: "bool" }], "b\n1\nTRUE\nfalse\n").features;
+  it("treats a bool as the categories true and false", async () => {
+    const [feature] = (await baselineOf([{ name: "b", dtype: "bool" }], "b\n1\nTRUE\nfalse\n")).features;
     expect(feature).toMatchObject({
       kind: "categorical",
       frequencies: [
@@ -100,26 +107,26 @@ describe("computeBaseline", () => {
     });
   });
 
-  it("gives shares of zero when every categorical value is missing", () => {
-    const [feature] = baselineOf([{ name: "b", dtype: "bool" }, x], "b,x\n,1\n").features;
+  it("gives shares of zero when every categorical value is missing", async () => {
+    const [feature] = (await baselineOf([{ name: "b", dtype: "bool" }, x], "b,x\n,1\n")).features;
     expect(feature).toMatchObject({ count: 0, missingCount: 1, frequencies: [{ share: 0 }, { share: 0 }] });
   });
 
-  it("does not depend on row order", () => {
+  it("does not depend on row order", async () => {
     const values = Array.from({ length: 1000 }, (_, index) => ((index * 7919) % 1000) / 7);
     const shuffled = [...values].reverse();
-    expect(baselineOf([x], column(shuffled))).toEqual(baselineOf([x], column(values)));
+    expect(await baselineOf([x], column(shuffled))).toEqual(await baselineOf([x], column(values)));
   });
 
-  it("produces JSON that the schema reads back unchanged", () => {
+  it("produces JSON that the schema reads back unchanged", async () => {
     const features: Feature[] = [x, { name: "c", dtype: "category", categories: ["a", "b"] }];
-    const baseline = baselineOf(features, "x,c\n1.5,a\n2,b\n,a\n");
+    const baseline = await baselineOf(features, "x,c\n1.5,a\n2,b\n,a\n");
     expect(ZFeatureSetBaseline.parse(JSON.parse(JSON.stringify(baseline)))).toEqual(baseline);
   });
 
-  it("handles a large sample", () => {
+  it("handles a large sample", async () => {
     const values = Array.from({ length: 200_000 }, (_, index) => index % 1000);
-    const [feature] = baselineOf([x], column(values)).features;
+    const [feature] = (await baselineOf([x], column(values))).features;
     expect(feature).toMatchObject({
       count: 200_000,
       distribution: { min: 0, max: 999, binCounts: Array<number>(10).fill(20_000) },
@@ -127,8 +134,55 @@ describe("computeBaseline", () => {
   });
 });
 
+describe("computeBaseline beyond the reservoir", () => {
+  it("keeps every value of a feature within the capacity, and shares the budget across features", () => {
+    expect(reservoirCapacity(1)).toBe(RESERVOIR_MAX_VALUES);
+    expect(reservoirCapacity(14)).toBe(RESERVOIR_MAX_VALUES);
+    expect(reservoirCapacity(1000)).toBe(Math.floor(RESERVOIR_BUDGET_VALUES / 1000));
+  });
+
+  it("summarises more values than the reservoir holds: exact counts, moments and range, close quantiles", async () => {
+    const count = RESERVOIR_MAX_VALUES + 137_856; // 400,000
+    // A permutation of 0..count-1 with a spike of 42s: exact answers are known in closed form.
+    const values = Array.from({ length: count }, (_, index) =>
+      index % 10 === 3 ? 42 : (index * 7919) % count,
+    );
+    const [feature] = (await baselineOf([x], column(values))).features;
+    if (feature?.kind !== "numeric" || feature.distribution === null)
+      throw new Error("expected a distribution");
+    const { distribution } = feature;
+    expect(feature.count).toBe(count);
+    const sorted = Float64Array.from(values).sort();
+    const mean = values.reduce((sum, value) => sum + value, 0) / count;
+    expect(Math.abs(distribution.mean - mean) / mean).toBeLessThan(1e-9);
+    const variance = values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (count - 1);
+    expect(Math.abs(distribution.std - Math.sqrt(variance)) / Math.sqrt(variance)).toBeLessThan(1e-9);
+    expect([distribution.min, distribution.max]).toEqual([sorted[0], sorted[count - 1]]);
+    // Each quantile within half a percentile point of its exact rank (the sampling error is about
+    // 0.1); ranks are ranges, as the spike of 42s makes ties.
+    for (const [key, percent] of [
+      ["p01", 1],
+      ["p05", 5],
+      ["p25", 25],
+      ["p50", 50],
+      ["p95", 95],
+      ["p99", 99],
+    ] as const) {
+      const quantile = distribution.quantiles[key];
+      const below = (sorted.filter((value) => value < quantile).length / count) * 100;
+      const atOrBelow = (sorted.filter((value) => value <= quantile).length / count) * 100;
+      expect(percent, key).toBeGreaterThan(below - 0.5);
+      expect(percent, key).toBeLessThan(atOrBelow + 0.5);
+    }
+    expect(distribution.binEdges[0]).toBe(sorted[0]);
+    expect(distribution.binEdges.at(-1)).toBe(sorted[count - 1]);
+    expect(distribution.binCounts.reduce((sum, binCount) => sum + binCount, 0)).toBe(count);
+    expect(ZNumericDistribution.safeParse(distribution).success).toBe(true);
+  });
+});
+
 describe("ZNumericDistribution", () => {
-  it("rejects bin counts that do not match the edges", () => {
+  it("rejects bin counts that do not match the edges", async () => {
     const distribution = {
       mean: 1,
       std: 0,

@@ -1,0 +1,114 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parentPort, Worker, type WorkerOptions } from "node:worker_threads";
+import { AppError, type AppErrorCode } from "@/server/domain/app-error";
+
+/**
+ * Threads that do one piece of work off the event loop (parse a sample, load a model) and
+ * post one reply. The web process never blocks on them: its event loop keeps answering while
+ * a thread runs, and a thread's memory is returned when it exits.
+ */
+
+type ThreadReply<Value> =
+  | { ok: true; value: Value }
+  | { ok: false; appError: { code: AppErrorCode; message: string } }
+  | { ok: false; unexpected: { message: string; stack?: string } };
+
+/** In a thread entry: runs `work` and posts its value, or the error it threw, to the parent. */
+export function replyToParent<Value>(work: () => Promise<Value>): void {
+  const port = parentPort;
+  if (!port) throw new Error("a thread entry runs as a worker thread only");
+  work().then(
+    (value) => port.postMessage({ ok: true, value } satisfies ThreadReply<Value>),
+    (error: unknown) =>
+      port.postMessage(
+        (error instanceof AppError
+          ? { ok: false, appError: { code: error.code, message: error.message } }
+          : {
+              ok: false,
+              unexpected: {
+                message: (error as Error)?.message ?? String(error),
+                stack: (error as Error)?.stack,
+              },
+            }) satisfies ThreadReply<Value>,
+      ),
+  );
+}
+
+export interface AwaitReplyOptions {
+  /** What the thread does, for errors ("profiling the sample"). */
+  task: string;
+  /** Thrown when the thread passes its resourceLimits. */
+  outOfMemory: () => AppError;
+}
+
+/**
+ * The thread's value; an AppError it threw is rethrown as the same AppError, anything else as
+ * an Error carrying its message and stack (for the log, never for the client). The thread is
+ * terminated once it has answered or failed.
+ */
+export function awaitReply<Value>(thread: Worker, { task, outOfMemory }: AwaitReplyOptions): Promise<Value> {
+  return new Promise<Value>((resolve, reject) => {
+    thread.once("message", (reply: ThreadReply<Value>) => {
+      if (reply.ok) resolve(reply.value);
+      else if ("appError" in reply) reject(new AppError(reply.appError.code, reply.appError.message));
+      else
+        reject(
+          Object.assign(new Error(`${task} failed: ${reply.unexpected.message}`), {
+            stack: reply.unexpected.stack,
+          }),
+        );
+    });
+    thread.once("error", (error: Error & { code?: string }) =>
+      reject(
+        error.code === "ERR_WORKER_OUT_OF_MEMORY"
+          ? outOfMemory()
+          : new Error(`${task} failed`, { cause: error }),
+      ),
+    );
+    thread.once("exit", (exitCode) =>
+      reject(new Error(`${task} failed: its thread exited with code ${exitCode}`)),
+    );
+  }).finally(() => void thread.terminate());
+}
+
+/**
+ * A thread whose entry is TypeScript, outside a bundler (tsx scripts, vitest): threads do not
+ * inherit a TypeScript loader (under tsx, `--import tsx` in execArgv is ignored for workers on
+ * Node 20, and vitest's transform does not reach them), so the thread starts from a bootstrap
+ * that registers tsx's ESM hooks and then imports the entry. Under Next.js the bundler builds
+ * the entry into a thread chunk instead (see the callers' `new Worker(new URL(...))`).
+ * `besideModuleUrl` is the caller's import.meta.url; the entry is a file next to it.
+ */
+export function startTypeScriptThread(
+  besideModuleUrl: string,
+  entryFileName: string,
+  options: Pick<WorkerOptions, "workerData" | "resourceLimits">,
+): Worker {
+  const entry = new URL(entryFileName, besideModuleUrl);
+  // A variable, not a literal: a bundler must not try to pull tsx into a build.
+  const tsxSpecifier = "tsx/esm/api";
+  const tsxApi = import.meta.resolve(tsxSpecifier);
+  const tsconfig = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../tsconfig.json");
+  const bootstrap =
+    `import(${JSON.stringify(tsxApi)}).then((tsx) => {` +
+    ` tsx.register({ tsconfig: ${JSON.stringify(tsconfig)} });` +
+    ` return import(${JSON.stringify(entry.href)}); });`;
+  return new Worker(bootstrap, { ...options, eval: true, execArgv: [] });
+}
+
+/** At most `limit` threads of one kind at a time; further work waits its turn. */
+export function threadLimit(limit: number): <Result>(work: () => Promise<Result>) => Promise<Result> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (work) => {
+    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await work();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}
