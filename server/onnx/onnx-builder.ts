@@ -58,6 +58,24 @@ export function int64Tensor(dims: readonly number[], values: ArrayLike<number>):
   return { dims: [...dims], dataType: DataType.INT64, rawData: littleEndianBytes(data) };
 }
 
+/**
+ * A float tensor whose data ONNX's external data format keeps in another file (`location`,
+ * relative to the model): what exporters write for large weights. The console refuses such
+ * models (uploads are single files); tests build them to prove it.
+ */
+export function externalFloatTensor(dims: readonly number[], location: string): Tensor {
+  return {
+    dims: [...dims],
+    dataType: DataType.FLOAT,
+    dataLocation: TensorProto.DataLocation.EXTERNAL,
+    externalData: [
+      { key: "location", value: location },
+      { key: "offset", value: "0" },
+      { key: "length", value: String(elementCount(dims) * 4) },
+    ],
+  };
+}
+
 /** Attributes are tagged because a JS number cannot tell an int attribute from a float one. */
 export type Attribute = Omit<onnx.IAttributeProto, "name">;
 const utf8 = (text: string) => new TextEncoder().encode(text);
@@ -69,6 +87,8 @@ export const attr = {
   string: (s: string): Attribute => ({ type: AttributeType.STRING, s: utf8(s) }),
   strings: (strings: string[]): Attribute => ({ type: AttributeType.STRINGS, strings: strings.map(utf8) }),
   tensor: (t: Tensor): Attribute => ({ type: AttributeType.TENSOR, t }),
+  /** A subgraph, e.g. an If node's branches (OnnxGraphBuilder.toGraph). */
+  graph: (g: onnx.IGraphProto): Attribute => ({ type: AttributeType.GRAPH, g }),
   /** An element type as its code, e.g. Cast's `to`. */
   elementType: (elementType: ElementType): Attribute => ({
     type: AttributeType.INT,
@@ -153,6 +173,17 @@ export class OnnxGraphBuilder {
     return name as string;
   }
 
+  /** The graph alone, to nest as a subgraph attribute of a node in another builder's graph. */
+  toGraph(): onnx.IGraphProto {
+    return {
+      name: this.graphName,
+      node: this.nodes,
+      initializer: this.initializers,
+      input: this.inputs,
+      output: this.outputs,
+    };
+  }
+
   toBytes(options: { producerVersion: string; docString?: string }): Uint8Array {
     const opsetImport = [{ domain: "", version: DEFAULT_OPSET }];
     if (this.domains.has(ML_DOMAIN)) opsetImport.push({ domain: ML_DOMAIN, version: ML_OPSET });
@@ -162,13 +193,7 @@ export class OnnxGraphBuilder {
       producerName: PRODUCER_NAME,
       producerVersion: options.producerVersion,
       docString: options.docString ?? "",
-      graph: {
-        name: this.graphName,
-        node: this.nodes,
-        initializer: this.initializers,
-        input: this.inputs,
-        output: this.outputs,
-      },
+      graph: this.toGraph(),
     });
     return ModelProto.encode(model).finish();
   }

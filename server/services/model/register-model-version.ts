@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import { AppError } from "@/server/domain/app-error";
 import { formatBytes } from "@/server/domain/format";
 import { formatZodIssues } from "@/server/domain/zod-message";
@@ -6,7 +5,7 @@ import { checkFeatureSetFit } from "@/server/domain/feature-set/link-check";
 import { ZVersionMetadata, type VersionMetadataInput } from "@/server/domain/version-metadata";
 import { getDb } from "@/server/db";
 import { readEnv } from "@/server/env";
-import { inspectOnnx } from "@/server/onnx/inspect-onnx";
+import { inspectOnnxInThread } from "@/server/onnx/inspect-onnx-in-thread";
 import { findFeatureSetVersionOrThrow } from "@/server/services/feature-set/find-feature-set-version";
 import { findModelOrThrow } from "@/server/services/model/find-model";
 import { isUniqueViolation } from "@/server/services/prisma-errors";
@@ -55,7 +54,7 @@ export async function registerModelVersion({
       `this file is already registered as version ${duplicate.number} of '${modelName}' (sha256 ${sha256.slice(0, 12)}…)`,
     );
   }
-  const inspection = await inspectOnnx(await readFile(staged.path));
+  const inspection = await inspectOnnxInThread(staged.path);
 
   let featureSetVersionId: string | null = null;
   if (metadata.featureSet) {
