@@ -9,6 +9,7 @@ import { inspectOnnxInThread } from "@/server/onnx/inspect-onnx-in-thread";
 import { findFeatureSetVersionOrThrow } from "@/server/services/feature-set/find-feature-set-version";
 import { findModelOrThrow } from "@/server/services/model/find-model";
 import { isUniqueViolation } from "@/server/services/prisma-errors";
+import { lockArtifact, removeArtifactUnlessReferenced } from "@/server/storage/artifact-references";
 import { storeStagedArtifact } from "@/server/storage/artifact-store";
 import type { StagedFile } from "@/server/storage/upload-staging";
 
@@ -21,8 +22,9 @@ export interface RegisterModelVersionInput {
 }
 
 /**
- * Every check runs before anything is written; then the artifact is stored (atomically, by
- * sha256) and the row inserted. A failure at any step leaves no row and no partial file.
+ * Every check runs before anything is written; then, in one transaction under the artifact's
+ * lock, the artifact is moved into the store (atomically, by sha256) and the row inserted. A
+ * failure at any step leaves no row, and no file that no version references.
  */
 export async function registerModelVersion({
   teamId,
@@ -72,9 +74,12 @@ export async function registerModelVersion({
     featureSetVersionId = featureSetVersion.id;
   }
 
-  const artifact = await storeStagedArtifact(staged);
+  let storedArtifact = false;
   try {
     return await db.$transaction(async (tx) => {
+      await lockArtifact(tx, sha256);
+      const artifact = await storeStagedArtifact(staged);
+      storedArtifact = true;
       // Row lock on the model serializes concurrent uploads so version numbers stay dense.
       await tx.$queryRaw`SELECT id FROM "Model" WHERE id = ${model.id} FOR UPDATE`;
       const latest = await tx.modelVersion.aggregate({
@@ -106,6 +111,8 @@ export async function registerModelVersion({
       return version;
     });
   } catch (error) {
+    // Nothing stays behind: the transaction took the row back, this takes the file back.
+    if (storedArtifact) await removeArtifactUnlessReferenced(sha256);
     if (isUniqueViolation(error))
       throw new AppError("CONFLICT", `this file is already registered for '${modelName}'`);
     throw error;
