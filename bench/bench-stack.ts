@@ -3,7 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { getDb } from "@/server/db";
 import { applyMigrations } from "@/server/migrations/apply-migrations";
-import { trafficField } from "@/server/contracts/live-counters";
+import { queueKey } from "@/server/contracts/key-prefix";
+import { decodeTrafficHash, type TrafficCounts } from "@/server/contracts/live-counters";
 import { SERVING_QUEUE } from "@/server/contracts/serving";
 import { getRedis } from "@/server/redis";
 import { createDeployment } from "@/server/services/deployment/create-deployment";
@@ -89,15 +90,10 @@ export async function setUpConsole(
   };
 }
 
-export interface ServingCounters {
-  requests: number;
-  batchRowsSum: number;
-  batchCount: number;
-  computeSumUs: number;
-  queueWaitSumUs: number;
+export type ServingCounters = Omit<TrafficCounts, "errorCount" | "latencySumUs"> & {
   /** Jobs put on the serving queue so far (BullMQ's id counter). */
   jobs: number;
-}
+};
 
 /**
  * The gateway's per-minute counters of one deployment (summed over minutes) and the queue's job
@@ -110,13 +106,13 @@ export async function readServingCounters(deployment: BenchDeployment): Promise<
   const keys = (await scanKeys(redis, `${REDIS_KEY_PREFIX}traffic:${deployment.deploymentId}:*`)).map((key) =>
     key.slice(REDIS_KEY_PREFIX!.length),
   );
-  const totals = { requests: 0, batchRowsSum: 0, batchCount: 0, computeSumUs: 0, queueWaitSumUs: 0 };
+  const totals = { requestCount: 0, batchSizeSum: 0, batchCount: 0, busyComputeUs: 0, queueWaitSumUs: 0 };
   for (const key of keys) {
-    const hash = await redis.hgetall(key);
-    for (const counter of Object.keys(totals) as (keyof typeof totals)[])
-      totals[counter] += Number(hash[trafficField(deployment.versionId, counter)] ?? 0);
+    const counts = decodeTrafficHash(await redis.hgetall(key)).get(deployment.versionId);
+    if (!counts) continue;
+    for (const counter of Object.keys(totals) as (keyof typeof totals)[]) totals[counter] += counts[counter];
   }
-  const jobs = Number((await redis.get(`bull:${SERVING_QUEUE}:id`)) ?? 0);
+  const jobs = Number((await redis.get(queueKey(SERVING_QUEUE, "id"))) ?? 0);
   return { ...totals, jobs };
 }
 

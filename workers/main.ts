@@ -1,4 +1,5 @@
 import { getDb } from "@/server/db";
+import { bullPrefix } from "@/server/contracts/key-prefix";
 import { SERVING_QUEUE } from "@/server/contracts/serving";
 import { startHostAgent } from "@/workers/host";
 import { startServingWorker } from "@/workers/serving/serving-worker";
@@ -24,7 +25,7 @@ const serving = await startServingWorker({
   stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
 });
 console.log(
-  `worker ${env.WORKER_HOST_NAME}: device ${host.device}, provider ${host.executionProviders[0]}, queue ${env.REDIS_KEY_PREFIX}bull:${SERVING_QUEUE}, concurrency ${env.WORKER_CONCURRENCY}, memory budget ${env.WORKER_MEMORY_BUDGET_MB} MB`,
+  `worker ${env.WORKER_HOST_NAME}: device ${host.device}, provider ${host.executionProviders[0]}, queue ${bullPrefix(env.REDIS_KEY_PREFIX)}:${SERVING_QUEUE}, concurrency ${env.WORKER_CONCURRENCY}, memory budget ${env.WORKER_MEMORY_BUDGET_MB} MB`,
 );
 
 let stopping = false;

@@ -1,8 +1,18 @@
 import { z } from "zod";
 import { ZWireTensor } from "@/server/domain/inference/datatypes";
 
+/**
+ * The serving queue: jobs of batched inference requests and their results.
+ * Producer: the gateway (server/gateway/job-dispatcher.ts). Consumer: the serving worker
+ * (workers/serving/serving-worker.ts). Payloads carry schemaVersion; a field added later is
+ * optional, so jobs already queued by an older gateway still parse in a newer worker.
+ */
+
 /** One queue for all serving work: any worker host can load any version (sessions are cached LRU). */
 export const SERVING_QUEUE = "serving";
+
+/** The payload shape the gateway writes today. */
+export const SERVING_JOB_SCHEMA_VERSION = 1;
 
 export const ZServingRequest = z.object({
   requestId: z.string(),
@@ -14,6 +24,8 @@ export type ServingRequest = z.infer<typeof ZServingRequest>;
 
 /** A job for a target (one model version today): the gateway batches concurrent requests into it. */
 export const ZServingJob = z.object({
+  /** Jobs queued before the field existed are version 1. */
+  schemaVersion: z.literal(SERVING_JOB_SCHEMA_VERSION).default(SERVING_JOB_SCHEMA_VERSION),
   deploymentId: z.string(),
   versionId: z.string(),
   artifactSha256: z.string().regex(/^[0-9a-f]{64}$/),

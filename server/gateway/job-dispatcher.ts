@@ -1,14 +1,19 @@
 import { Queue, QueueEvents } from "bullmq";
-import { Redis } from "ioredis";
 import {
   SERVING_JOB_OPTIONS,
+  SERVING_JOB_SCHEMA_VERSION,
   SERVING_QUEUE,
   type ServingJob,
   type ServingJobResult,
 } from "@/server/contracts/serving";
+import { bullPrefix } from "@/server/contracts/key-prefix";
+import { connectRedis } from "@/server/contracts/redis-connections";
+
+/** A job as the inference path builds it; the dispatcher stamps the payload's schema version. */
+export type DispatchedJob = Omit<ServingJob, "schemaVersion">;
 
 export interface JobDispatcher {
-  dispatch(job: ServingJob, timeoutMs: number): Promise<ServingJobResult>;
+  dispatch(job: DispatchedJob, timeoutMs: number): Promise<ServingJobResult>;
   workerCount(): Promise<number>;
   close(): Promise<void>;
 }
@@ -21,16 +26,12 @@ export function createJobDispatcher({
   redisUrl: string;
   keyPrefix: string;
 }): JobDispatcher {
-  const prefix = `${keyPrefix}bull`;
-  // A producer fails fast when Redis is down (503) instead of queueing commands in memory.
+  const prefix = bullPrefix(keyPrefix);
   const queue = new Queue<ServingJob, ServingJobResult>(SERVING_QUEUE, {
     prefix,
-    connection: new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }),
+    connection: connectRedis("producer", redisUrl),
   });
-  const events = new QueueEvents(SERVING_QUEUE, {
-    prefix,
-    connection: new Redis(redisUrl, { maxRetriesPerRequest: null }),
-  });
+  const events = new QueueEvents(SERVING_QUEUE, { prefix, connection: connectRedis("consumer", redisUrl) });
   // Every waiting job adds listeners; thousands may wait at once.
   events.setMaxListeners(0);
   queue.setMaxListeners(0);
@@ -40,7 +41,11 @@ export function createJobDispatcher({
   let workers = { count: 0, readAtMs: 0 };
   return {
     async dispatch(data, timeoutMs) {
-      const job = await queue.add("infer", data, SERVING_JOB_OPTIONS);
+      const job = await queue.add(
+        "infer",
+        { schemaVersion: SERVING_JOB_SCHEMA_VERSION, ...data },
+        SERVING_JOB_OPTIONS,
+      );
       // The worker is ours and returns ZServingJobResult; re-validating large outputs on every
       // request would cost more than the rest of the gateway's work.
       return (await job.waitUntilFinished(events, timeoutMs)) as ServingJobResult;

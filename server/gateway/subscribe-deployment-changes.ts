@@ -1,5 +1,5 @@
-import { Redis } from "ioredis";
 import { deploymentChangedChannel, ZDeploymentChangedMessage } from "@/server/contracts/channels";
+import { connectRedis } from "@/server/contracts/redis-connections";
 import type { DeploymentCache } from "@/server/gateway/deployment-cache";
 
 /**
@@ -15,7 +15,7 @@ export async function subscribeToDeploymentChanges({
   keyPrefix: string;
   cache: DeploymentCache;
 }) {
-  const subscriber = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const subscriber = connectRedis("subscriber", redisUrl);
   const channel = deploymentChangedChannel(keyPrefix);
   let connectedBefore = false;
   subscriber.on("ready", () => {

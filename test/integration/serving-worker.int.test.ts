@@ -4,19 +4,21 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { Queue, QueueEvents, type JobsOptions } from "bullmq";
-import { Redis } from "ioredis";
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/server/db";
 import type { WireTensor } from "@/server/domain/inference/datatypes";
 import {
   SERVING_JOB_OPTIONS,
+  SERVING_JOB_SCHEMA_VERSION,
   SERVING_QUEUE,
   ZServingJobResult,
   type ServingJob,
   type ServingJobResult,
   type ServingRequest,
 } from "@/server/contracts/serving";
+import { bullPrefix } from "@/server/contracts/key-prefix";
+import { connectRedis } from "@/server/contracts/redis-connections";
 import { putArtifact, sha256Hex } from "@/server/storage/artifact-store";
 import {
   FIXED_BATCH_WEIGHTS,
@@ -47,15 +49,9 @@ async function store(name: string, bytes: Uint8Array): Promise<void> {
 
 /** A producer and its events on a key prefix, as the gateway has them. */
 function client(keyPrefix: string) {
-  const prefix = `${keyPrefix}bull`;
-  const queue = new Queue(SERVING_QUEUE, {
-    connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }),
-    prefix,
-  });
-  const events = new QueueEvents(SERVING_QUEUE, {
-    connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }),
-    prefix,
-  });
+  const prefix = bullPrefix(keyPrefix);
+  const queue = new Queue(SERVING_QUEUE, { connection: connectRedis("producer", REDIS_URL), prefix });
+  const events = new QueueEvents(SERVING_QUEUE, { connection: connectRedis("consumer", REDIS_URL), prefix });
   events.setMaxListeners(500);
   queue.setMaxListeners(500);
   cleanups.push(async () => {
@@ -69,6 +65,7 @@ function client(keyPrefix: string) {
     requests: ServingRequest[],
     extra: Partial<ServingJob> = {},
   ): ServingJob => ({
+    schemaVersion: SERVING_JOB_SCHEMA_VERSION,
     deploymentId: "dep-test",
     versionId: `version-${modelName}`,
     artifactSha256: model[modelName]!.sha256,

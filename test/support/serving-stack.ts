@@ -7,11 +7,12 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { Queue } from "bullmq";
-import { Redis } from "ioredis";
 import { GET as getArtifact } from "@/app/api/artifacts/[sha256]/route";
 import { readEnv } from "@/server/env";
 import { readGatewayEnv } from "@/server/gateway/gateway-env";
 import { startGateway } from "@/server/gateway/start-gateway";
+import { bullPrefix } from "@/server/contracts/key-prefix";
+import { connectRedis } from "@/server/contracts/redis-connections";
 import { SERVING_QUEUE } from "@/server/contracts/serving";
 
 const REPO = path.resolve(import.meta.dirname, "../..");
@@ -104,8 +105,8 @@ export async function startServingStack({ hostName }: { hostName: string }) {
 
 async function removeServingQueue(): Promise<void> {
   const { REDIS_URL, REDIS_KEY_PREFIX } = readEnv();
-  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  const queue = new Queue(SERVING_QUEUE, { connection, prefix: `${REDIS_KEY_PREFIX}bull` });
+  const connection = connectRedis("producer", REDIS_URL);
+  const queue = new Queue(SERVING_QUEUE, { connection, prefix: bullPrefix(REDIS_KEY_PREFIX) });
   await queue.obliterate({ force: true });
   await queue.close();
   connection.disconnect();

@@ -1,13 +1,14 @@
 import { UnrecoverableError, Worker, type Job } from "bullmq";
-import { Redis } from "ioredis";
 import { formatZodIssues } from "@/server/domain/zod-message";
+import { bullPrefix } from "@/server/contracts/key-prefix";
+import { connectRedis } from "@/server/contracts/redis-connections";
 import { SERVING_QUEUE, ZServingJob, type ServingJobResult } from "@/server/contracts/serving";
 import { ArtifactCache, ArtifactUnavailableError } from "./artifact-cache";
 import { SessionCache } from "./session-cache";
 
 export interface ServingWorkerOptions {
   redisUrl: string;
-  /** REDIS_KEY_PREFIX: queues live under `${keyPrefix}bull`. */
+  /** REDIS_KEY_PREFIX: queues live under bullPrefix(keyPrefix). */
   keyPrefix: string;
   hostName: string;
   cacheDir: string;
@@ -41,7 +42,7 @@ export async function startServingWorker(options: ServingWorkerOptions): Promise
     maxBatchRows: options.maxBatchRows,
     log,
   });
-  const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  const connection = connectRedis("consumer", options.redisUrl);
 
   const processor = async (job: Job<unknown, ServingJobResult>): Promise<ServingJobResult> => {
     const pickedUpMs = Date.now();
@@ -70,7 +71,7 @@ export async function startServingWorker(options: ServingWorkerOptions): Promise
 
   const worker = new Worker<unknown, ServingJobResult>(SERVING_QUEUE, processor, {
     connection,
-    prefix: `${options.keyPrefix}bull`,
+    prefix: bullPrefix(options.keyPrefix),
     concurrency: options.concurrency ?? 64,
     ...(options.lockDurationMs ? { lockDuration: options.lockDurationMs } : {}),
     ...(options.stalledIntervalMs ? { stalledInterval: options.stalledIntervalMs } : {}),

@@ -1,10 +1,5 @@
 import { getRedis } from "@/server/redis";
-import {
-  MINUTE_MS,
-  TRAFFIC_COUNTERS,
-  trafficKey,
-  type TrafficCounter,
-} from "@/server/contracts/live-counters";
+import { MINUTE_MS, decodeTrafficHash, minuteStartOf, trafficKey } from "@/server/contracts/live-counters";
 import { findDeploymentOrThrow } from "@/server/services/deployment/find-deployment";
 import { getDb } from "@/server/db";
 
@@ -24,7 +19,7 @@ export interface TrafficPoint {
  */
 export async function getLiveTraffic(teamId: string, name: string, minutes = 30, nowMs = Date.now()) {
   const deployment = await findDeploymentOrThrow(teamId, name);
-  const lastMinute = Math.floor(nowMs / MINUTE_MS) * MINUTE_MS;
+  const lastMinute = minuteStartOf(nowMs);
   const minuteStarts = Array.from(
     { length: minutes },
     (_, index) => lastMinute - (minutes - 1 - index) * MINUTE_MS,
@@ -45,27 +40,19 @@ export async function getLiveTraffic(teamId: string, name: string, minutes = 30,
   );
   const points: TrafficPoint[] = [];
   hashes.forEach((hash, index) => {
-    const byVersion = new Map<string, Partial<Record<TrafficCounter, number>>>();
-    for (const [field, value] of Object.entries(hash)) {
-      const [versionId, counter] = field.split("|") as [string, TrafficCounter];
-      if (!TRAFFIC_COUNTERS.includes(counter)) continue;
-      const counters = byVersion.get(versionId) ?? {};
-      counters[counter] = Number(value);
-      byVersion.set(versionId, counters);
-    }
-    for (const [versionId, counters] of byVersion) {
+    for (const [versionId, counters] of decodeTrafficHash(hash)) {
       const versionNumber = versionNumbers.get(versionId);
       if (versionNumber === undefined) continue;
-      const requests = counters.requests ?? 0;
-      const batches = counters.batchCount ?? 0;
+      const requests = counters.requestCount;
+      const batches = counters.batchCount;
       points.push({
         minuteStartMs: minuteStarts[index]!,
         versionNumber,
         requests,
-        errors: counters.errors ?? 0,
-        meanLatencyMs: requests ? (counters.latencySumUs ?? 0) / requests / 1000 : null,
-        meanComputeMs: batches ? (counters.computeSumUs ?? 0) / batches / 1000 : null,
-        meanBatchRows: batches ? (counters.batchRowsSum ?? 0) / batches : null,
+        errors: counters.errorCount,
+        meanLatencyMs: requests ? counters.latencySumUs / requests / 1000 : null,
+        meanComputeMs: batches ? counters.busyComputeUs / batches / 1000 : null,
+        meanBatchRows: batches ? counters.batchSizeSum / batches : null,
       });
     }
   });

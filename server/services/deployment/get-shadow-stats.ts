@@ -1,9 +1,5 @@
-import {
-  emptyShadowStats,
-  summarizeShadowStats,
-  type ShadowStats,
-} from "@/server/domain/traffic/shadow-comparison";
-import { shadowStatsKey } from "@/server/contracts/live-counters";
+import { summarizeShadowStats } from "@/server/domain/traffic/shadow-comparison";
+import { decodeShadowStatsHash, shadowStatsKey } from "@/server/contracts/live-counters";
 import { getRedis } from "@/server/redis";
 import { findDeploymentOrThrow } from "@/server/services/deployment/find-deployment";
 
@@ -13,10 +9,9 @@ export async function getShadowStats(teamId: string, name: string) {
   const redis = getRedis();
   return Promise.all(
     deployment.activeRevision.target.shadows.map(async (shadow) => {
-      const hash = await redis.hgetall(shadowStatsKey(deployment.id, shadow.versionId));
-      const stats = emptyShadowStats();
-      for (const field of Object.keys(stats) as (keyof ShadowStats)[])
-        stats[field] = Number(hash[field] ?? 0);
+      const stats = decodeShadowStatsHash(
+        await redis.hgetall(shadowStatsKey(deployment.id, shadow.versionId)),
+      );
       return { versionNumber: shadow.versionNumber, ...summarizeShadowStats(stats) };
     }),
   );

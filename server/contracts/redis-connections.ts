@@ -1,0 +1,37 @@
+import { Redis, type RedisOptions } from "ioredis";
+
+/**
+ * Redis connection profiles: every connection of server/, workers/, test/support/ and bench/ is
+ * made with connectRedis and one of these, so a use gets the options it needs (BullMQ's
+ * production guide) and no file invents its own.
+ * - command: server/redis.ts (gateway counters and shadow sums, console reads, publishing changes).
+ * - producer: the gateway's job dispatcher (BullMQ Queue).
+ * - consumer: BullMQ Workers (serving worker) and QueueEvents (the dispatcher's result waits).
+ * - subscriber: the gateway's deployment-change subscription.
+ */
+export const REDIS_PROFILES = {
+  /**
+   * Plain commands: one issued while connecting waits for the connection, but while Redis is down
+   * it fails after one reconnect attempt instead of waiting forever.
+   */
+  command: { maxRetriesPerRequest: 1 },
+  /**
+   * Puts jobs on queues: fails at once while disconnected, so a request is answered 503 instead
+   * of sitting in an in-memory queue behind its deadline.
+   */
+  producer: { maxRetriesPerRequest: 1, enableOfflineQueue: false },
+  /** Blocking commands that must wait across reconnects (BullMQ requires null for these). */
+  consumer: { maxRetriesPerRequest: null },
+  /** Waits across reconnects; ioredis subscribes again to its channels when the connection is back. */
+  subscriber: { maxRetriesPerRequest: null, autoResubscribe: true },
+} as const satisfies Record<string, RedisOptions>;
+
+export type RedisProfile = keyof typeof REDIS_PROFILES;
+
+export function connectRedis(
+  profile: RedisProfile,
+  url: string,
+  options: { keyPrefix?: string } = {},
+): Redis {
+  return new Redis(url, { ...REDIS_PROFILES[profile], ...options });
+}
