@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from "ioredis";
+import { getLogger } from "@/server/logger";
 
 /**
  * Redis connection profiles: every connection of server/, workers/, test/support/ and bench/ is
@@ -28,10 +29,25 @@ export const REDIS_PROFILES = {
 
 export type RedisProfile = keyof typeof REDIS_PROFILES;
 
+/**
+ * A connection with the profile's options. ioredis reconnects on its own; its errors go to the
+ * log once per outage (without a listener it prints a stack per reconnect attempt).
+ */
 export function connectRedis(
   profile: RedisProfile,
   url: string,
   options: { keyPrefix?: string } = {},
 ): Redis {
-  return new Redis(url, { ...REDIS_PROFILES[profile], ...options });
+  const redis = new Redis(url, { ...REDIS_PROFILES[profile], ...options });
+  let down = false;
+  redis.on("error", (error: Error) => {
+    if (!down)
+      getLogger().warn({ component: "redis", profile, err: error }, "Redis connection lost; reconnecting");
+    down = true;
+  });
+  redis.on("ready", () => {
+    if (down) getLogger().info({ component: "redis", profile }, "Redis connection back");
+    down = false;
+  });
+  return redis;
 }

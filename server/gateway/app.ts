@@ -6,6 +6,8 @@ import { DeadlineExceeded, type InferenceService } from "@/server/gateway/infer"
 import type { JobDispatcher } from "@/server/gateway/job-dispatcher";
 
 export interface GatewayDeps {
+  /** The team every request acts in, until API keys name a team per request. */
+  teamId: string;
   cache: DeploymentCache;
   inference: InferenceService;
   dispatcher: JobDispatcher;
@@ -63,7 +65,7 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
   app.get("/v2", async () => ({ name: "mlops-console-gateway", version: "1", extensions: [] }));
 
   const metadata = async (params: ModelParams) => {
-    const deployment = await deploymentOrThrow(deps.cache, params.name);
+    const deployment = await deploymentOrThrow(deps.cache, deps.teamId, params.name);
     const version = params.version ? versionOrThrow(deployment, params.version) : primaryVersion(deployment);
     const versions = [...deployment.versionsByNumber.keys()].sort((a, b) => a - b).map(String);
     return modelMetadataResponse({
@@ -79,7 +81,7 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
   );
 
   const ready = async (params: ModelParams, reply: FastifyReply) => {
-    const deployment = await deploymentOrThrow(deps.cache, params.name);
+    const deployment = await deploymentOrThrow(deps.cache, deps.teamId, params.name);
     if (params.version) versionOrThrow(deployment, params.version);
     const workers = await deps.dispatcher.workerCount();
     return reply.code(workers > 0 ? 200 : 503).send({
@@ -101,7 +103,7 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     headers: Record<string, string | string[] | undefined>,
     reply: FastifyReply,
   ) => {
-    const deployment = await deploymentOrThrow(deps.cache, params.name);
+    const deployment = await deploymentOrThrow(deps.cache, deps.teamId, params.name);
     const answer = await deps.inference.infer({
       deployment,
       pinnedVersion: params.version ? versionOrThrow(deployment, params.version) : null,
@@ -121,8 +123,12 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
   return app;
 }
 
-async function deploymentOrThrow(cache: DeploymentCache, name: string): Promise<CachedDeployment> {
-  const deployment = await cache.get(name);
+async function deploymentOrThrow(
+  cache: DeploymentCache,
+  teamId: string,
+  name: string,
+): Promise<CachedDeployment> {
+  const deployment = await cache.get({ teamId, name });
   if (!deployment) throw new AppError("NOT_FOUND", `unknown model '${name}': no deployment has that name`);
   return deployment;
 }
