@@ -31,7 +31,7 @@ export type RedisProfile = keyof typeof REDIS_PROFILES;
 
 /**
  * A connection with the profile's options. ioredis reconnects on its own; its errors go to the
- * log once per outage (without a listener it prints a stack per reconnect attempt).
+ * log (without a listener it prints a stack per reconnect attempt).
  */
 export function connectRedis(
   profile: RedisProfile,
@@ -39,15 +39,29 @@ export function connectRedis(
   options: { keyPrefix?: string } = {},
 ): Redis {
   const redis = new Redis(url, { ...REDIS_PROFILES[profile], ...options });
-  let down = false;
-  redis.on("error", (error: Error) => {
-    if (!down)
-      getLogger().warn({ component: "redis", profile, err: error }, "Redis connection lost; reconnecting");
-    down = true;
-  });
-  redis.on("ready", () => {
-    if (down) getLogger().info({ component: "redis", profile }, "Redis connection back");
-    down = false;
-  });
+  logRedisErrors(redis, { component: "redis", profile });
+  redis.on("ready", () => getLogger().debug({ component: "redis", profile }, "Redis connection ready"));
   return redis;
+}
+
+const REPEAT_QUIET_MS = 10_000;
+
+/**
+ * Logs the errors of a Redis client, BullMQ queue, worker or queue events at warn, each distinct
+ * message at most once per 10 s: while Redis is down every reconnect attempt fails the same way.
+ */
+export function logRedisErrors(
+  emitter: { on(event: "error", listener: (error: Error) => void): unknown },
+  context: Record<string, unknown>,
+): void {
+  let last = { message: "", atMs: 0 };
+  emitter.on("error", (error: Error) => {
+    const nowMs = Date.now();
+    if (error.message === last.message && nowMs - last.atMs < REPEAT_QUIET_MS) return;
+    last = { message: error.message, atMs: nowMs };
+    getLogger().warn(
+      { ...context, err: error },
+      "error from Redis or a BullMQ client (the same one again within 10 s is not logged)",
+    );
+  });
 }

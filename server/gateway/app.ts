@@ -1,9 +1,12 @@
-import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
-import { AppError } from "@/server/domain/app-error";
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import Fastify, { LogController, type FastifyReply } from "fastify";
+import { AppError, internalErrorMessage } from "@/server/domain/app-error";
 import { errorBody, modelMetadataResponse } from "@/server/domain/inference/v2-responses";
 import type { CachedDeployment, DeploymentCache } from "@/server/gateway/deployment-cache";
-import { DeadlineExceeded, type InferenceService } from "@/server/gateway/infer";
+import type { InferenceService } from "@/server/gateway/infer";
 import type { JobDispatcher } from "@/server/gateway/job-dispatcher";
+import { logUnexpectedError, type Logger } from "@/server/logger";
 
 export interface GatewayDeps {
   /** The team every request acts in, until API keys name a team per request. */
@@ -15,6 +18,7 @@ export interface GatewayDeps {
   dependenciesReady: () => Promise<boolean>;
   maxBodyBytes: number;
   requestTimeoutMs: number;
+  log: Logger;
 }
 
 interface ModelParams {
@@ -23,13 +27,36 @@ interface ModelParams {
 }
 
 /** The Open Inference Protocol (KServe v2) REST API; {name} is the deployment. */
-export function buildGateway(deps: GatewayDeps): FastifyInstance {
-  const app = Fastify({ bodyLimit: deps.maxBodyBytes, logger: false });
+export function buildGateway(deps: GatewayDeps) {
+  const app = Fastify({
+    bodyLimit: deps.maxBodyBytes,
+    loggerInstance: deps.log,
+    genReqId: requestIdOf,
+    // One line per request from the onResponse hook below, at a level that follows the status.
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    const level = reply.statusCode >= 500 ? "warn" : reply.statusCode >= 400 ? "info" : "debug";
+    request.log[level](
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? null,
+        statusCode: reply.statusCode,
+        responseTimeMs: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      "request answered",
+    );
+  });
 
   app.setErrorHandler((error, request, reply) => {
-    if (error instanceof AppError)
+    if (error instanceof AppError) {
+      if (error.httpStatus >= 500) request.log.warn({ err: error }, `answered ${error.httpStatus}`);
       return reply.code(error.httpStatus).headers(error.headers).send(errorBody(error.message));
-    if (error instanceof DeadlineExceeded) return reply.code(504).send(errorBody(error.message));
+    }
     const fastifyError = error as { statusCode?: number; code?: string; message: string };
     if (fastifyError.code === "FST_ERR_CTP_BODY_TOO_LARGE")
       return reply.code(413).send(errorBody(`the body is over the ${deps.maxBodyBytes} byte limit`));
@@ -45,13 +72,17 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
           ),
         );
     }
-    if (fastifyError.statusCode && fastifyError.statusCode < 500)
+    // Fastify's own refusals of a request (bad header, empty JSON body) name what is wrong with it.
+    if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500)
       return reply.code(fastifyError.statusCode).send(errorBody(fastifyError.message));
-    if (/Connection is closed|Stream isn't writeable|ECONNREFUSED/.test(fastifyError.message)) {
-      return reply.code(503).send(errorBody(`the serving queue is unavailable: ${fastifyError.message}`));
-    }
-    console.error("gateway error:", error);
-    return reply.code(500).send(errorBody(`internal error: ${fastifyError.message}`));
+    // Anything else nobody planned for: the client gets a reference, the log gets the error.
+    const referenceId = logUnexpectedError(error, {
+      component: "gateway",
+      reqId: request.id,
+      method: request.method,
+      route: request.routeOptions.url ?? null,
+    });
+    return reply.code(500).send(errorBody(internalErrorMessage(referenceId)));
   });
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send(errorBody(`no route ${request.method} ${request.url}`)),
@@ -152,6 +183,15 @@ function versionOrThrow(deployment: CachedDeployment, raw: string) {
 function primaryVersion(deployment: CachedDeployment) {
   const top = [...deployment.target.weights].sort((a, b) => b.weight - a.weight)[0]!;
   return deployment.versions.get(top.versionId)!;
+}
+
+/**
+ * The caller's `x-request-id` when it is a plain token (it goes into logs and back out in a
+ * header), else a fresh one.
+ */
+function requestIdOf(request: IncomingMessage): string {
+  const given = request.headers["x-request-id"];
+  return typeof given === "string" && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
 }
 
 function header(headers: Record<string, string | string[] | undefined>, name: string): string | null {

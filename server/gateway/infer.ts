@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { AppError } from "@/server/domain/app-error";
 import type { WireTensor } from "@/server/domain/inference/datatypes";
 import { parseInferRequest } from "@/server/domain/inference/v2-infer-request";
 import { inferResponse } from "@/server/domain/inference/v2-responses";
@@ -9,6 +10,7 @@ import type { TrafficCounters } from "@/server/gateway/traffic-counters";
 import { VersionBatcher, type BatchedAnswer } from "@/server/gateway/version-batcher";
 import type { ServingVersion } from "@/server/services/deployment/load-serving-deployment";
 import type { ServingRequest } from "@/server/contracts/serving";
+import { getLogger } from "@/server/logger";
 
 /** A single request may carry many rows; the body limit bounds it first. */
 const MAX_ROWS_PER_REQUEST = 65_536;
@@ -52,13 +54,11 @@ export class InferenceService {
     const parsed = parseInferRequest(call.body, version.signature, { maxBatchRows: MAX_ROWS_PER_REQUEST });
     const pending = this.pendingByDeployment.get(deployment.id) ?? 0;
     if (pending >= this.limits.maxPendingPerDeployment) {
-      return {
-        status: 429,
-        body: {
-          error: `deployment '${deployment.name}' has ${pending} requests waiting, its limit; retry later`,
-        },
-        headers: { "retry-after": "1" },
-      };
+      throw new AppError(
+        "TOO_MANY_REQUESTS",
+        `deployment '${deployment.name}' has ${pending} requests waiting, its limit; retry later`,
+        { retryAfterSeconds: 1 },
+      );
     }
     const request: ServingRequest = {
       requestId: randomUUID(),
@@ -208,18 +208,27 @@ export class InferenceService {
             );
         })
         .catch((error: Error) =>
-          console.error(`shadow v${version.versionNumber} of ${deployment.name}: ${error.message}`),
+          getLogger().warn(
+            {
+              component: "gateway",
+              deployment: deployment.name,
+              versionNumber: version.versionNumber,
+              err: error,
+            },
+            "shadow request failed",
+          ),
         );
     }
   }
 }
 
-export class DeadlineExceeded extends Error {}
-
 function withDeadline<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineExceeded(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new AppError("DEADLINE_EXCEEDED", `no answer within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
   });
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }

@@ -39,6 +39,7 @@ export async function startGateway(env: GatewayEnv) {
     dependenciesReady: async () => (await checkHealth()).ok,
     maxBodyBytes: env.GATEWAY_MAX_BODY_BYTES,
     requestTimeoutMs: env.GATEWAY_REQUEST_TIMEOUT_MS,
+    log,
   });
   const address = await app.listen({ port: env.GATEWAY_PORT, host: env.GATEWAY_HOST });
   return {
