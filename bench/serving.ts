@@ -319,12 +319,12 @@ const workerProcess = await startNodeProcess("worker", "workers/main.ts", {
     WORKER_CACHE_DIR: path.join(stack.env.ARTIFACT_DIR, "worker-cache"),
     ARTIFACT_SOURCE_URL: stack.artifactSourceUrl,
   },
-  ready: /worker bench-worker: device/,
+  ready: /"hostName":"bench-worker".*"msg":"worker started"/,
   nodeArgs: profileArgs("worker"),
 });
 const gatewayProcess = await startNodeProcess("gateway", "server/gateway/main.ts", {
   env: { ...stack.env, GATEWAY_PORT: String(gatewayPort) },
-  ready: /gateway listening on/,
+  ready: /"msg":"gateway listening/,
   nodeArgs: profileArgs("gateway"),
 });
 const bareServers = new Map<string, { proc: BenchProcess; url: string }>();

@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import * as ort from "onnxruntime-node";
+import { getLogger, type Logger } from "@/server/logger";
 import { OnnxGraphBuilder } from "@/server/onnx/onnx-builder";
 import {
   announceHost,
@@ -16,7 +17,7 @@ export interface HostAgentOptions {
   device: "cpu" | "cuda";
   costMicrosPerHour: number;
   heartbeatMs?: number;
-  log?: (line: string) => void;
+  log?: Logger;
 }
 
 export interface HostAgent {
@@ -30,11 +31,14 @@ export interface HostAgent {
 
 /** Announces this host (Host row upserted by name) and heartbeats lastHeartbeatAt until stopped. */
 export async function startHostAgent(options: HostAgentOptions): Promise<HostAgent> {
-  const log = options.log ?? ((line: string) => console.log(`[host] ${line}`));
+  const log = options.log ?? getLogger().child({ component: "host" });
   const executionProviders = await probeExecutionProviders(options.device);
   const device = executionProviders.includes("cuda") ? "cuda" : "cpu";
   if (device !== options.device)
-    log(`device ${options.device} asked for, but no CUDA session can be created here: announcing ${device}`);
+    log.warn(
+      { asked: options.device, announced: device },
+      `device ${options.device} asked for, but no CUDA session can be created here: announcing ${device}`,
+    );
   const gpuMemoryMb = device === "cuda" ? await readGpuMemoryMb() : null;
   const announcement: AnnounceHostInput = {
     name: options.hostName,
@@ -51,7 +55,7 @@ export async function startHostAgent(options: HostAgentOptions): Promise<HostAge
     beating = true;
     recordHostHeartbeat(options.hostName)
       .then((found) => (found ? undefined : announceHost(announcement)))
-      .catch((error: Error) => log(`heartbeat failed: ${error.message}`))
+      .catch((error: Error) => log.warn({ err: error }, "heartbeat failed"))
       .finally(() => (beating = false));
   }, options.heartbeatMs ?? HEARTBEAT_INTERVAL_MS);
   timer.unref();

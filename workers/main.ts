@@ -1,4 +1,5 @@
 import { getDb } from "@/server/db";
+import { getLogger } from "@/server/logger";
 import { bullPrefix } from "@/server/contracts/key-prefix";
 import { SERVING_QUEUE } from "@/server/contracts/serving";
 import { startHostAgent } from "@/workers/host";
@@ -7,6 +8,16 @@ import { readWorkerEnv } from "@/workers/worker-env";
 
 // The one worker entry (`tsx workers/main.ts`): host agent + serving worker, closed on SIGTERM/SIGINT.
 const env = readWorkerEnv();
+const log = getLogger().child({ component: "worker", hostName: env.WORKER_HOST_NAME });
+// BullMQ's production advice: an error nobody caught is logged before the process ends.
+process.on("uncaughtException", (error) => {
+  log.fatal({ err: error }, "uncaught exception; exiting");
+  process.exit(1);
+});
+process.on("unhandledRejection", (error) => {
+  log.fatal({ err: error }, "unhandled rejection; exiting");
+  process.exit(1);
+});
 const host = await startHostAgent({
   hostName: env.WORKER_HOST_NAME,
   device: env.WORKER_DEVICE,
@@ -24,15 +35,22 @@ const serving = await startServingWorker({
   lockDurationMs: env.WORKER_LOCK_DURATION_MS,
   stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
 });
-console.log(
-  `worker ${env.WORKER_HOST_NAME}: device ${host.device}, provider ${host.executionProviders[0]}, queue ${bullPrefix(env.REDIS_KEY_PREFIX)}:${SERVING_QUEUE}, concurrency ${env.WORKER_CONCURRENCY}, memory budget ${env.WORKER_MEMORY_BUDGET_MB} MB`,
+log.info(
+  {
+    device: host.device,
+    executionProvider: host.executionProviders[0],
+    queue: `${bullPrefix(env.REDIS_KEY_PREFIX)}:${SERVING_QUEUE}`,
+    concurrency: env.WORKER_CONCURRENCY,
+    memoryBudgetMb: env.WORKER_MEMORY_BUDGET_MB,
+  },
+  "worker started",
 );
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) process.exit(1); // a second signal: stop waiting
   stopping = true;
-  console.log(`worker ${env.WORKER_HOST_NAME}: ${signal}, finishing active jobs`);
+  log.info({ signal }, "worker stopping: finishing active jobs");
   host.stop();
   await serving.close();
   await getDb().$disconnect();

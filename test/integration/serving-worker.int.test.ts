@@ -7,6 +7,7 @@ import { Queue, QueueEvents, type JobsOptions } from "bullmq";
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/server/db";
+import { getLogger } from "@/server/logger";
 import type { WireTensor } from "@/server/domain/inference/datatypes";
 import {
   SERVING_JOB_OPTIONS,
@@ -35,6 +36,7 @@ import { startHostAgent } from "@/workers/host";
 import { startServingWorker, type ServingWorker } from "@/workers/serving/serving-worker";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const silent = getLogger().child({}, { level: "silent" });
 const PREFIX = process.env.REDIS_KEY_PREFIX!;
 
 const model: Record<string, { bytes: Uint8Array; sha256: string }> = {};
@@ -108,7 +110,7 @@ async function worker(
     cacheDir: await mkdtemp(path.join(tmpDir, "cache-")),
     artifactSourceUrl: sourceUrl,
     memoryBudgetMb: options.memoryBudgetMb ?? 4096,
-    log: () => undefined,
+    log: silent,
   });
   cleanups.push(() => started.close());
   return started;
@@ -428,7 +430,7 @@ describe("serving worker (in process)", () => {
       device: "cuda",
       costMicrosPerHour: 1_250_000,
       heartbeatMs: 100,
-      log: () => undefined,
+      log: silent,
     });
     try {
       const first = await getDb().host.findUniqueOrThrow({ where: { name: "agent-test" } });

@@ -48,10 +48,12 @@ export async function startWorkerProcess(options: {
 }): Promise<ChildProcess> {
   const cacheDir =
     options.cacheDir ?? (await mkdtemp(path.join(os.tmpdir(), `worker-cache-${options.hostName}-`)));
+  // The worker logs JSON lines to its stdout, where its start is awaited, not to this file's LOG_FILE.
+  const { LOG_FILE: _logFile, ...inherited } = process.env;
   const child = spawn(process.execPath, ["--import", "tsx", "workers/main.ts"], {
     cwd: REPO,
     env: {
-      ...process.env,
+      ...inherited,
       WORKER_HOST_NAME: options.hostName,
       WORKER_CACHE_DIR: cacheDir,
       ARTIFACT_SOURCE_URL: options.artifactSourceUrl,
@@ -63,7 +65,7 @@ export async function startWorkerProcess(options: {
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on("data", (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes(`worker ${options.hostName}: device`)) resolve();
+      if (output.split("\n").some((line) => isStartLine(line, options.hostName))) resolve();
     });
     child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.once("exit", (code) =>
@@ -71,6 +73,17 @@ export async function startWorkerProcess(options: {
     );
   });
   return child;
+}
+
+/** The log line workers/main.ts writes once it takes jobs. */
+function isStartLine(line: string, hostName: string): boolean {
+  if (!line.startsWith("{")) return false;
+  try {
+    const entry = JSON.parse(line) as { msg?: string; hostName?: string };
+    return entry.msg === "worker started" && entry.hostName === hostName;
+  } catch {
+    return false;
+  }
 }
 
 export function stopProcess(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {

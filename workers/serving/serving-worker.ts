@@ -1,7 +1,8 @@
 import { UnrecoverableError, Worker, type Job } from "bullmq";
 import { formatZodIssues } from "@/server/domain/zod-message";
+import { getLogger, type Logger } from "@/server/logger";
 import { bullPrefix } from "@/server/contracts/key-prefix";
-import { connectRedis } from "@/server/contracts/redis-connections";
+import { connectRedis, logRedisErrors } from "@/server/contracts/redis-connections";
 import { SERVING_QUEUE, ZServingJob, type ServingJobResult } from "@/server/contracts/serving";
 import { ArtifactCache, ArtifactUnavailableError } from "./artifact-cache";
 import { SessionCache } from "./session-cache";
@@ -22,7 +23,7 @@ export interface ServingWorkerOptions {
   lockDurationMs?: number;
   /** How often stalled jobs are looked for (default 30 s). */
   stalledIntervalMs?: number;
-  log?: (line: string) => void;
+  log?: Logger;
 }
 
 export interface ServingWorker {
@@ -34,13 +35,13 @@ export interface ServingWorker {
 
 /** The serving processor: one BullMQ worker on SERVING_QUEUE, sessions in worker threads. */
 export async function startServingWorker(options: ServingWorkerOptions): Promise<ServingWorker> {
-  const log = options.log ?? ((line: string) => console.log(`[serving] ${line}`));
+  const log = options.log ?? getLogger().child({ component: "serving" });
   const artifacts = new ArtifactCache({ cacheDir: options.cacheDir, sourceUrl: options.artifactSourceUrl });
   const sessions = new SessionCache({
     artifacts,
     memoryBudgetMb: options.memoryBudgetMb,
     maxBatchRows: options.maxBatchRows,
-    log,
+    log: (line) => log.info(line),
   });
   const connection = connectRedis("consumer", options.redisUrl);
 
@@ -76,12 +77,16 @@ export async function startServingWorker(options: ServingWorkerOptions): Promise
     ...(options.lockDurationMs ? { lockDuration: options.lockDurationMs } : {}),
     ...(options.stalledIntervalMs ? { stalledInterval: options.stalledIntervalMs } : {}),
   });
-  worker.on("error", (error) => log(`worker error: ${error.message}`));
+  logRedisErrors(worker, { component: "serving", queue: SERVING_QUEUE });
+  // Job data holds tensors: a failed job is logged by id and reason only.
   worker.on("failed", (job, error) =>
-    log(`job ${job?.id ?? "?"} failed (attempt ${job?.attemptsMade ?? "?"}): ${error.message}`),
+    log.warn({ jobId: job?.id, attempt: job?.attemptsMade, err: error }, "serving job failed"),
   );
   worker.on("stalled", (jobId) =>
-    log(`job ${jobId} stalled (its worker stopped renewing the lock); it goes back to the queue`),
+    log.warn(
+      { jobId },
+      "serving job stalled (its worker stopped renewing the lock); it goes back to the queue",
+    ),
   );
   await worker.waitUntilReady();
 
