@@ -19,9 +19,6 @@ const host = await startHostAgent({
   costMicrosPerHour: env.WORKER_COST_MICROS_PER_HOUR,
 });
 const roles = await startRoles(env);
-console.log(
-  `worker ${env.WORKER_HOST_NAME}: device ${host.device}, provider ${host.executionProviders[0]}; ${roles.descriptions.join("; ")}`,
-);
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
@@ -35,3 +32,7 @@ async function shutdown(signal: string): Promise<void> {
 }
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 process.on("SIGINT", () => void shutdown("SIGINT"));
+// Last, after the handlers: whoever waits for this line may signal at once.
+console.log(
+  `worker ${env.WORKER_HOST_NAME}: device ${host.device}, provider ${host.executionProviders[0]}; ${roles.descriptions.join("; ")}`,
+);
