@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import Fastify, { LogController, type FastifyReply } from "fastify";
 import { AppError, internalErrorMessage } from "@/server/domain/app-error";
-import { errorBody, modelMetadataResponse } from "@/server/domain/inference/v2-responses";
+import { errorBody, inferResponse, modelMetadataResponse } from "@/server/domain/inference/v2-responses";
 import type { CachedDeployment, DeploymentCache } from "@/server/gateway/deployment-cache";
 import type { InferenceService } from "@/server/gateway/infer";
 import type { JobDispatcher } from "@/server/gateway/job-dispatcher";
@@ -135,14 +135,29 @@ export function buildGateway(deps: GatewayDeps) {
     reply: FastifyReply,
   ) => {
     const deployment = await deploymentOrThrow(deps.cache, deps.teamId, params.name);
-    const answer = await deps.inference.infer({
+    const result = await deps.inference.infer({
       deployment,
       pinnedVersion: params.version ? versionOrThrow(deployment, params.version) : null,
       body,
       stickyKey: header(headers, "x-sticky-key"),
       timeoutMs: requestTimeout(header(headers, "x-timeout-ms"), deps.requestTimeoutMs),
     });
-    return reply.code(answer.status).headers(answer.headers).send(answer.body);
+    const answerHeaders = {
+      "x-model-version": String(result.versionNumber),
+      "x-revision": String(result.revisionNumber),
+    };
+    if (!result.ok) return reply.code(400).headers(answerHeaders).send(errorBody(result.message));
+    return reply
+      .code(200)
+      .headers(answerHeaders)
+      .send(
+        inferResponse({
+          modelName: result.deploymentName,
+          modelVersion: String(result.versionNumber),
+          id: result.callerId,
+          outputs: result.outputs,
+        }),
+      );
   };
   app.post<{ Params: ModelParams }>("/v2/models/:name/infer", (request, reply) =>
     infer(request.params, request.body, request.headers, reply),

@@ -4,8 +4,8 @@ import { getLogger, type Logger } from "@/server/logger";
 import { bullPrefix } from "@/server/contracts/key-prefix";
 import { connectRedis, logRedisErrors } from "@/server/contracts/redis-connections";
 import { SERVING_QUEUE, ZServingJob, type ServingJobResult } from "@/server/contracts/serving";
-import { ArtifactCache, ArtifactUnavailableError } from "./artifact-cache";
-import { SessionCache } from "./session-cache";
+import { ArtifactCache, ArtifactUnavailableError } from "@/workers/runtime/artifact-cache";
+import { SessionCache } from "@/workers/runtime/session-cache";
 
 export interface ServingWorkerOptions {
   redisUrl: string;
