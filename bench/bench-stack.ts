@@ -5,7 +5,7 @@ import { getDb } from "@/server/db";
 import { applyMigrations } from "@/server/migrations/apply-migrations";
 import { queueKey } from "@/server/contracts/key-prefix";
 import { decodeTrafficHash, type TrafficCounts } from "@/server/contracts/live-counters";
-import { SERVING_QUEUE } from "@/server/contracts/serving";
+import { servingQueueName } from "@/server/contracts/serving";
 import { getRedis } from "@/server/redis";
 import { createDeployment } from "@/server/services/deployment/create-deployment";
 import { createModel } from "@/server/services/model/create-model";
@@ -91,7 +91,7 @@ export async function setUpConsole(
 }
 
 export type ServingCounters = Omit<TrafficCounts, "errorCount" | "latencySumUs"> & {
-  /** Jobs put on the serving queue so far (BullMQ's id counter). */
+  /** Jobs put on the CPU serving queue so far (BullMQ's id counter); bench deployments are CPU. */
   jobs: number;
 };
 
@@ -112,7 +112,7 @@ export async function readServingCounters(deployment: BenchDeployment): Promise<
     if (!counts) continue;
     for (const counter of Object.keys(totals) as (keyof typeof totals)[]) totals[counter] += counts[counter];
   }
-  const jobs = Number((await redis.get(queueKey(SERVING_QUEUE, "id"))) ?? 0);
+  const jobs = Number((await redis.get(queueKey(servingQueueName("cpu"), "id"))) ?? 0);
   return { ...totals, jobs };
 }
 

@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import * as ort from "onnxruntime-node";
+import { servableDevices, type ServingDevice } from "@/server/contracts/serving";
 import { getLogger, type Logger } from "@/server/logger";
 import { OnnxGraphBuilder } from "@/server/onnx/onnx-builder";
 import {
@@ -25,6 +26,8 @@ export interface HostAgent {
   device: "cpu" | "cuda";
   /** Providers that created a session here, best first (the first is the one that runs). */
   executionProviders: string[];
+  /** The devices whose serving queues this host may consume: only those its probe ran. */
+  servesDevices: ServingDevice[];
   gpuMemoryMb: number | null;
   stop(): void;
 }
@@ -60,7 +63,14 @@ export async function startHostAgent(options: HostAgentOptions): Promise<HostAge
   }, options.heartbeatMs ?? HEARTBEAT_INTERVAL_MS);
   timer.unref();
 
-  return { hostId: id, device, executionProviders, gpuMemoryMb, stop: () => clearInterval(timer) };
+  return {
+    hostId: id,
+    device,
+    executionProviders,
+    servesDevices: servableDevices(executionProviders),
+    gpuMemoryMb,
+    stop: () => clearInterval(timer),
+  };
 }
 
 /**

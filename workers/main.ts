@@ -30,7 +30,7 @@ const host = await startHostAgent({
   device: env.WORKER_DEVICE,
   costMicrosPerHour: env.WORKER_COST_MICROS_PER_HOUR,
 });
-const roles = await startRoles(env);
+const roles = await startRoles(env, host);
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
@@ -46,6 +46,11 @@ process.on("SIGTERM", () => void shutdown("SIGTERM"));
 process.on("SIGINT", () => void shutdown("SIGINT"));
 // Last, after the handlers: whoever waits for this line may signal at once.
 log.info(
-  { device: host.device, executionProvider: host.executionProviders[0], roles: roles.descriptions },
+  {
+    device: host.device,
+    executionProvider: host.executionProviders[0],
+    servesDevices: host.servesDevices,
+    roles: roles.descriptions,
+  },
   "worker started",
 );

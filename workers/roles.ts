@@ -1,5 +1,6 @@
 import { bullPrefix } from "@/server/contracts/key-prefix";
-import { SERVING_QUEUE } from "@/server/contracts/serving";
+import { servingQueueName } from "@/server/contracts/serving";
+import type { HostAgent } from "@/workers/host";
 import { startServingWorker } from "@/workers/serving/serving-worker";
 import type { WorkerEnv, WorkerRole } from "@/workers/worker-env";
 
@@ -14,12 +15,13 @@ export interface RunningRole {
  * The one place that knows how each role starts, by the name WORKER_ROLES uses. Adding a role is
  * its name in worker-env.ts and its starter here (the Record makes the compiler ask for both).
  */
-const ROLE_STARTERS: Record<WorkerRole, (env: WorkerEnv) => Promise<RunningRole>> = {
-  serving: async (env) => {
+const ROLE_STARTERS: Record<WorkerRole, (env: WorkerEnv, host: HostAgent) => Promise<RunningRole>> = {
+  serving: async (env, host) => {
     const serving = await startServingWorker({
       redisUrl: env.REDIS_URL,
       keyPrefix: env.REDIS_KEY_PREFIX,
       hostName: env.WORKER_HOST_NAME,
+      devices: host.servesDevices,
       cacheDir: env.WORKER_CACHE_DIR,
       artifactSourceUrl: env.ARTIFACT_SOURCE_URL,
       memoryBudgetMb: env.WORKER_MEMORY_BUDGET_MB,
@@ -29,7 +31,7 @@ const ROLE_STARTERS: Record<WorkerRole, (env: WorkerEnv) => Promise<RunningRole>
       stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
     });
     return {
-      description: `serving: queue ${bullPrefix(env.REDIS_KEY_PREFIX)}:${SERVING_QUEUE}, concurrency ${env.WORKER_CONCURRENCY}, memory budget ${env.WORKER_MEMORY_BUDGET_MB} MB`,
+      description: `serving: queues ${host.servesDevices.map((device) => `${bullPrefix(env.REDIS_KEY_PREFIX)}:${servingQueueName(device)}`).join(", ")}, concurrency ${env.WORKER_CONCURRENCY}, memory budget ${env.WORKER_MEMORY_BUDGET_MB} MB`,
       close: () => serving.close(),
     };
   },
@@ -42,10 +44,10 @@ export interface RunningRoles {
 }
 
 /** Starts the roles in the order asked; if one cannot start, those already running are closed first. */
-export async function startRoles(env: WorkerEnv): Promise<RunningRoles> {
+export async function startRoles(env: WorkerEnv, host: HostAgent): Promise<RunningRoles> {
   const running: RunningRole[] = [];
   try {
-    for (const role of env.WORKER_ROLES) running.push(await ROLE_STARTERS[role](env));
+    for (const role of env.WORKER_ROLES) running.push(await ROLE_STARTERS[role](env, host));
   } catch (error) {
     await closeAll(running).catch(() => undefined);
     throw error;

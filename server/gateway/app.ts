@@ -5,7 +5,7 @@ import { AppError, internalErrorMessage } from "@/server/domain/app-error";
 import { errorBody, inferResponse, modelMetadataResponse } from "@/server/domain/inference/v2-responses";
 import type { CachedDeployment, DeploymentCache } from "@/server/gateway/deployment-cache";
 import type { InferenceService } from "@/server/gateway/infer";
-import type { JobDispatcher } from "@/server/gateway/job-dispatcher";
+import { noWorkerMessage, type JobDispatcher } from "@/server/gateway/job-dispatcher";
 import { logUnexpectedError, type Logger } from "@/server/logger";
 
 export interface GatewayDeps {
@@ -114,11 +114,11 @@ export function buildGateway(deps: GatewayDeps) {
   const ready = async (params: ModelParams, reply: FastifyReply) => {
     const deployment = await deploymentOrThrow(deps.cache, deps.teamId, params.name);
     if (params.version) versionOrThrow(deployment, params.version);
-    const workers = await deps.dispatcher.workerCount();
+    const workers = await deps.dispatcher.workerCount(deployment.device);
     return reply.code(workers > 0 ? 200 : 503).send({
       name: deployment.name,
       ready: workers > 0,
-      ...(workers === 0 && { error: "no serving worker is running" }),
+      ...(workers === 0 && { error: noWorkerMessage(deployment.device) }),
     });
   };
   app.get<{ Params: ModelParams }>("/v2/models/:name/ready", (request, reply) =>

@@ -12,7 +12,7 @@ import type { WireTensor } from "@/server/domain/inference/datatypes";
 import {
   SERVING_JOB_OPTIONS,
   SERVING_JOB_SCHEMA_VERSION,
-  SERVING_QUEUE,
+  servingQueueName,
   ZServingJobResult,
   type ServingJob,
   type ServingJobResult,
@@ -49,11 +49,12 @@ async function store(name: string, bytes: Uint8Array): Promise<void> {
   model[name] = { bytes, sha256 };
 }
 
-/** A producer and its events on a key prefix, as the gateway has them. */
+/** A producer and its events on a key prefix's CPU queue, as the gateway has them. */
 function client(keyPrefix: string) {
   const prefix = bullPrefix(keyPrefix);
-  const queue = new Queue(SERVING_QUEUE, { connection: connectRedis("producer", REDIS_URL), prefix });
-  const events = new QueueEvents(SERVING_QUEUE, { connection: connectRedis("consumer", REDIS_URL), prefix });
+  const name = servingQueueName("cpu");
+  const queue = new Queue(name, { connection: connectRedis("producer", REDIS_URL), prefix });
+  const events = new QueueEvents(name, { connection: connectRedis("consumer", REDIS_URL), prefix });
   events.setMaxListeners(500);
   queue.setMaxListeners(500);
   cleanups.push(async () => {
@@ -107,6 +108,7 @@ async function worker(
     redisUrl: REDIS_URL,
     keyPrefix,
     hostName: options.hostName ?? "test-host",
+    devices: ["cpu"],
     cacheDir: await mkdtemp(path.join(tmpDir, "cache-")),
     artifactSourceUrl: sourceUrl,
     memoryBudgetMb: options.memoryBudgetMb ?? 4096,
@@ -364,16 +366,10 @@ describe("serving worker (in process)", () => {
     expect(Math.max(...batchRows)).toBeGreaterThan(rowsPerJob);
   });
 
-  it("falls back to CPU for a job that asks for CUDA where CUDA is not available, and says so", async () => {
-    const rows = features(2, 7);
-    const result = await api.run(
-      api.job("fraud-v3", [request("r", [fp32("features", rows)])], { device: "cuda" }),
-    );
-    expect(result.executionProvider).toBe("cpu");
-    expectClose(
-      okOutputs(result).probability!.data,
-      (await directRun(model["fraud-v3"]!.bytes, rows)).probability!,
-    );
+  it("refuses a CUDA job that came on the CPU queue instead of running it on CPU", async () => {
+    await expect(
+      api.run(api.job("fraud-v3", [request("r", [fp32("features", features(2, 7))])], { device: "cuda" })),
+    ).rejects.toThrow(/^job asks for device cuda but came on the serving-cpu queue; not run here$/);
   });
 
   it("fails the job with a clear message when the served bytes do not match the sha256, and keeps nothing", async () => {
@@ -440,7 +436,12 @@ describe("serving worker (in process)", () => {
         costMicrosPerHour: 1_250_000,
         gpuMemoryMb: null,
       });
-      expect(agent).toMatchObject({ hostId: first.id, device: "cpu", executionProviders: ["cpu"] });
+      expect(agent).toMatchObject({
+        hostId: first.id,
+        device: "cpu",
+        executionProviders: ["cpu"],
+        servesDevices: ["cpu"],
+      });
       await new Promise((resolve) => setTimeout(resolve, 350));
       const later = await getDb().host.findUniqueOrThrow({ where: { name: "agent-test" } });
       expect(later.lastHeartbeatAt.getTime()).toBeGreaterThan(first.lastHeartbeatAt.getTime());

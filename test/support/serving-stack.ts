@@ -13,7 +13,7 @@ import { readGatewayEnv } from "@/server/gateway/gateway-env";
 import { startGateway } from "@/server/gateway/start-gateway";
 import { bullPrefix } from "@/server/contracts/key-prefix";
 import { connectRedis } from "@/server/contracts/redis-connections";
-import { SERVING_QUEUE } from "@/server/contracts/serving";
+import { SERVING_DEVICES, servingQueueName } from "@/server/contracts/serving";
 
 const REPO = path.resolve(import.meta.dirname, "../..");
 
@@ -97,7 +97,7 @@ export function stopProcess(child: ChildProcess, signal: NodeJS.Signals = "SIGTE
 /**
  * The data plane as production runs it: the artifact route, one worker process and a gateway
  * in this process on a free port, on this test file's database and Redis prefix.
- * `stop` also removes this file's serving queue from Redis.
+ * `stop` also removes this file's serving queues from Redis.
  */
 export async function startServingStack({ hostName }: { hostName: string }) {
   const artifacts = await serveArtifacts();
@@ -111,16 +111,19 @@ export async function startServingStack({ hostName }: { hostName: string }) {
       await gateway.close();
       await stopProcess(worker);
       await artifacts.close();
-      await removeServingQueue();
+      await removeServingQueues();
     },
   };
 }
 
-async function removeServingQueue(): Promise<void> {
+/** Removes this file's serving queues (every device's) from Redis. */
+export async function removeServingQueues(): Promise<void> {
   const { REDIS_URL, REDIS_KEY_PREFIX } = readEnv();
   const connection = connectRedis("producer", REDIS_URL);
-  const queue = new Queue(SERVING_QUEUE, { connection, prefix: bullPrefix(REDIS_KEY_PREFIX) });
-  await queue.obliterate({ force: true });
-  await queue.close();
+  for (const device of SERVING_DEVICES) {
+    const queue = new Queue(servingQueueName(device), { connection, prefix: bullPrefix(REDIS_KEY_PREFIX) });
+    await queue.obliterate({ force: true });
+    await queue.close();
+  }
   connection.disconnect();
 }
