@@ -9,7 +9,7 @@ import {
   updateDeploymentSettings,
   ZUpdateDeploymentSettingsInput,
 } from "@/server/services/deployment/update-deployment-settings";
-import { createTRPCRouter, teamProcedure } from "@/server/trpc/init";
+import { createTRPCRouter, teamProcedure } from "@/server/trpc/procedures";
 
 const ZDeploymentName = z.object({ name: z.string().min(1) });
 

@@ -10,7 +10,7 @@ import { getFeatureSet } from "@/server/services/feature-set/get-feature-set";
 import { getFeatureSetVersion } from "@/server/services/feature-set/get-feature-set-version";
 import { listFeatureSets } from "@/server/services/feature-set/list-feature-sets";
 import { readFilePart, readJsonPart, readTextPart } from "@/server/trpc/form-data";
-import { createTRPCRouter, teamProcedure } from "@/server/trpc/init";
+import { createTRPCRouter, teamProcedure } from "@/server/trpc/procedures";
 
 export const featureSetRouter = createTRPCRouter({
   list: teamProcedure.query(({ ctx }) => listFeatureSets(ctx.team.id)),

@@ -3,7 +3,7 @@ import { getModelVersion } from "@/server/services/model/get-model-version";
 import { linkFeatureSet } from "@/server/services/model/link-feature-set";
 import { registerModelVersion } from "@/server/services/model/register-model-version";
 import { readFilePart, readJsonPart, readTextPart } from "@/server/trpc/form-data";
-import { createTRPCRouter, teamProcedure } from "@/server/trpc/init";
+import { createTRPCRouter, teamProcedure } from "@/server/trpc/procedures";
 import { AppError } from "@/server/domain/app-error";
 import type { VersionMetadataInput } from "@/server/domain/version-metadata";
 

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { createModel, ZCreateModelInput } from "@/server/services/model/create-model";
 import { getModel } from "@/server/services/model/get-model";
 import { listModels } from "@/server/services/model/list-models";
-import { createTRPCRouter, teamProcedure } from "@/server/trpc/init";
+import { createTRPCRouter, teamProcedure } from "@/server/trpc/procedures";
 
 export const modelRouter = createTRPCRouter({
   list: teamProcedure

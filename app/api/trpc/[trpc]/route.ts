@@ -3,7 +3,7 @@ import superjson from "superjson";
 import { formatBytes } from "@/server/domain/format";
 import { readEnv } from "@/server/env";
 import { appRouter } from "@/server/trpc/root";
-import { createTRPCContext } from "@/server/trpc/init";
+import { createTRPCContext } from "@/server/trpc/context";
 
 /** Room for multipart boundaries and the metadata parts around the file. */
 const MULTIPART_OVERHEAD_BYTES = 1024 * 1024;

@@ -3,20 +3,9 @@ import superjson from "superjson";
 import { ZodError } from "zod";
 import { AppError } from "@/server/domain/app-error";
 import { formatZodIssues } from "@/server/domain/zod-message";
-import { readEnv } from "@/server/env";
 import { resolveTeam } from "@/server/services/team/resolve-team";
+import type { TRPCContext } from "@/server/trpc/context";
 import { trpcErrorOf } from "@/server/trpc/errors";
-
-export interface TRPCContext {
-  /** Which team the caller acts in; sign-in will derive it from the session or API key. */
-  teamSlug: string;
-  /** Who acts, for revisions and the audit log ("user:<id>", "apikey:<id>"; "local" until sign-in). */
-  actor: string;
-}
-
-export function createTRPCContext({ headers }: { headers: Headers }): TRPCContext {
-  return { teamSlug: headers.get("x-team")?.trim() || readEnv().DEFAULT_TEAM_SLUG, actor: "local" };
-}
 
 const t = initTRPC.context<TRPCContext>().create({
   transformer: superjson,
