@@ -56,7 +56,7 @@ export async function setUpConsole(
   const team = await resolveTeam("default");
   const deployments: BenchDeployment[] = [];
   for (const model of models) {
-    await createModel(team.id, { name: model.label, task: "benchmark" });
+    await createModel({ teamId: team.id, name: model.label, description: "", task: "benchmark" });
     const bytes = await readFile(path.join(REPO, "data/demo", model.file));
     const version = await registerModelVersion({
       teamId: team.id,
@@ -65,11 +65,17 @@ export async function setUpConsole(
       metadata: { description: `bench copy of ${model.file}` },
     });
     const name = `bench-${model.label}`;
-    const deployment = await createDeployment(
-      team.id,
-      { name, modelName: model.label, versionNumber: version.number, ...settings },
-      "bench",
-    );
+    const deployment = await createDeployment({
+      teamId: team.id,
+      actor: "bench",
+      name,
+      modelName: model.label,
+      versionNumber: version.number,
+      environment: "staging",
+      replicas: 1,
+      device: "cpu",
+      ...settings,
+    });
     deployments.push({ model, name, deploymentId: deployment.id, versionId: version.id });
   }
   const artifacts = await serveArtifacts();

@@ -42,6 +42,8 @@ export async function seedDemo(log: (line: string) => void = console.log): Promi
 }
 
 export const DEMO_DEPLOYMENT = "card-fraud-prod";
+/** Who the audit log says made what the seed makes. */
+const DEMO_ACTOR = "demo";
 
 /** Production serves v1 with v2 as a 10% canary: the state a rollout demo starts from. */
 async function seedDeployment(teamId: string, log: (line: string) => void) {
@@ -49,23 +51,23 @@ async function seedDeployment(teamId: string, log: (line: string) => void) {
     where: { teamId_name: { teamId, name: DEMO_DEPLOYMENT } },
   });
   if (existing) return;
-  await createDeployment(
+  await createDeployment({
     teamId,
-    {
-      name: DEMO_DEPLOYMENT,
-      modelName: "card-fraud",
-      versionNumber: 1,
-      environment: "production",
-      maxBatchSize: 64,
-      maxQueueDelayMs: 2,
-    },
-    "demo",
-  );
+    actor: DEMO_ACTOR,
+    name: DEMO_DEPLOYMENT,
+    modelName: "card-fraud",
+    versionNumber: 1,
+    environment: "production",
+    maxBatchSize: 64,
+    maxQueueDelayMs: 2,
+    replicas: 1,
+    device: "cpu",
+  });
   await changeTraffic({
     teamId,
-    deploymentName: DEMO_DEPLOYMENT,
+    actor: DEMO_ACTOR,
+    name: DEMO_DEPLOYMENT,
     change: { kind: "canary", versionNumber: 2, weightPercent: 10 },
-    actor: "demo",
   });
   log(`deployment ${DEMO_DEPLOYMENT}: v1 90%, v2 10% canary`);
 }
@@ -74,7 +76,8 @@ async function seedFeatureSet(teamId: string, manifest: DemoManifest, log: (line
   const db = getDb();
   const name = manifest.featureSet.name;
   let featureSet = await db.featureSet.findUnique({ where: { teamId_name: { teamId, name } } });
-  featureSet ??= await createFeatureSet(teamId, {
+  featureSet ??= await createFeatureSet({
+    teamId,
     name,
     description: "Transaction features of the card-fraud models, baseline from the training sample.",
   });
@@ -105,7 +108,8 @@ async function seedModelVersion(
   const db = getDb();
   const model =
     (await db.model.findUnique({ where: { teamId_name: { teamId, name: demoModel.name } } })) ??
-    (await createModel(teamId, {
+    (await createModel({
+      teamId,
       name: demoModel.name,
       task: demoModel.task,
       description: MODEL_DESCRIPTIONS[demoModel.name] ?? "",

@@ -209,6 +209,46 @@ describe("deployments", () => {
     await expect.poll(() => announced).toContain("fraud-prod");
   });
 
+  it("change only the setting an update names, leaving every other one as it was", async () => {
+    // Every setting away from its default, so a default sneaking back in shows.
+    const nonDefaults = {
+      environment: "production",
+      maxBatchSize: 16,
+      maxQueueDelayMs: 7,
+      replicas: 3,
+      device: "cuda",
+    } as const;
+    await api.deployment.create({
+      name: "fraud-settings",
+      modelName: "card-fraud",
+      versionNumber: 1,
+      ...nonDefaults,
+    });
+    const before = await getDb().deployment.findFirstOrThrow({ where: { name: "fraud-settings" } });
+    expect(before).toMatchObject(nonDefaults);
+
+    await api.deployment.updateSettings({ name: "fraud-settings", settings: { maxBatchSize: 128 } });
+
+    const after = await getDb().deployment.findFirstOrThrow({ where: { name: "fraud-settings" } });
+    const { maxBatchSize: _before, updatedAt: _beforeAt, ...restBefore } = before;
+    const { maxBatchSize, updatedAt: _afterAt, ...restAfter } = after;
+    expect(maxBatchSize).toBe(128);
+    expect(restAfter).toEqual(restBefore);
+    expect(await api.deployment.byName({ name: "fraud-settings" })).toMatchObject({
+      ...nonDefaults,
+      maxBatchSize: 128,
+    });
+  });
+
+  it("refuse a settings update that names no setting", async () => {
+    await expect(
+      api.deployment.updateSettings({ name: "fraud-settings", settings: {} }),
+    ).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: "input.settings: name at least one setting to change",
+    });
+  });
+
   it("are scoped to the team", async () => {
     expect(await callerFor("other-team").deployment.list()).toEqual([]);
     await expect(callerFor("other-team").deployment.byName({ name: "fraud-prod" })).rejects.toMatchObject({

@@ -39,6 +39,9 @@ export const ZTrafficChange = z.discriminatedUnion("kind", [
 ]);
 export type TrafficChange = z.infer<typeof ZTrafficChange>;
 
+export const ZChangeTrafficInput = z.object({ name: z.string().min(1), change: ZTrafficChange });
+export type ChangeTrafficOptions = z.output<typeof ZChangeTrafficInput> & { teamId: string; actor: string };
+
 const STRATEGY_BY_CHANGE: Record<TrafficChange["kind"], RevisionStrategy> = {
   promote: "promote",
   canary: "canary",
@@ -53,17 +56,7 @@ const STRATEGY_BY_CHANGE: Record<TrafficChange["kind"], RevisionStrategy> = {
  * a row lock on the deployment so concurrent changes apply one after the other. Gateways hear
  * about it after the commit.
  */
-export async function changeTraffic({
-  teamId,
-  deploymentName,
-  change,
-  actor = "system",
-}: {
-  teamId: string;
-  deploymentName: string;
-  change: TrafficChange;
-  actor?: string;
-}) {
+export async function changeTraffic({ teamId, actor, name: deploymentName, change }: ChangeTrafficOptions) {
   const db = getDb();
   const revision = await db.$transaction(async (tx) => {
     await tx.$queryRaw`SELECT id FROM "Deployment" WHERE "teamId" = ${teamId} AND name = ${deploymentName} FOR UPDATE`;

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { ZRevisionTarget } from "@/server/domain/traffic/revision-target";
 import { getDb } from "@/server/db";
 import { readEnv } from "@/server/env";
@@ -5,7 +6,12 @@ import { findDeploymentOrThrow } from "@/server/services/deployment/find-deploym
 
 const REVISION_HISTORY_LIMIT = 50;
 
-export async function getDeployment(teamId: string, name: string) {
+export const ZGetDeploymentInput = z.object({ name: z.string().min(1) });
+
+export async function getDeployment({
+  teamId,
+  name,
+}: z.output<typeof ZGetDeploymentInput> & { teamId: string }) {
   const deployment = await findDeploymentOrThrow(teamId, name);
   const db = getDb();
   const [revisions, versions] = await Promise.all([

@@ -1,7 +1,7 @@
 import { ZRevisionTarget } from "@/server/domain/traffic/revision-target";
 import { getDb } from "@/server/db";
 
-export async function listDeployments(teamId: string) {
+export async function listDeployments({ teamId }: { teamId: string }) {
   const deployments = await getDb().deployment.findMany({
     where: { teamId },
     orderBy: [{ environment: "desc" }, { name: "asc" }],

@@ -8,10 +8,9 @@ export const ZCreateFeatureSetInput = z.object({
   name: ZResourceName,
   description: z.string().max(2000).default(""),
 });
-export type CreateFeatureSetInput = z.input<typeof ZCreateFeatureSetInput>;
+export type CreateFeatureSetOptions = z.output<typeof ZCreateFeatureSetInput> & { teamId: string };
 
-export async function createFeatureSet(teamId: string, input: CreateFeatureSetInput) {
-  const { name, description } = ZCreateFeatureSetInput.parse(input);
+export async function createFeatureSet({ teamId, name, description }: CreateFeatureSetOptions) {
   try {
     return await getDb().featureSet.create({ data: { teamId, name, description } });
   } catch (error) {

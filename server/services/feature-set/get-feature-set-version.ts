@@ -1,9 +1,16 @@
+import { z } from "zod";
 import { ZFeatureSetBaseline } from "@/server/domain/feature-set/baseline";
 import { getDb } from "@/server/db";
 import { findFeatureSetVersionOrThrow } from "@/server/services/feature-set/find-feature-set-version";
 
-export async function getFeatureSetVersion(teamId: string, featureSetName: string, number: number) {
-  const version = await findFeatureSetVersionOrThrow(teamId, featureSetName, number);
+export const ZGetFeatureSetVersionInput = z.object({
+  name: z.string().min(1),
+  number: z.number().int().positive(),
+});
+export type GetFeatureSetVersionOptions = z.output<typeof ZGetFeatureSetVersionInput> & { teamId: string };
+
+export async function getFeatureSetVersion({ teamId, name, number }: GetFeatureSetVersionOptions) {
+  const version = await findFeatureSetVersionOrThrow(teamId, name, number);
   const linkedModelVersions = await getDb().modelVersion.findMany({
     where: { teamId, featureSetVersionId: version.id },
     orderBy: [{ model: { name: "asc" } }, { number: "asc" }],

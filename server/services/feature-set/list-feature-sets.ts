@@ -1,7 +1,7 @@
 import { ZFeatureList } from "@/server/domain/feature-set/feature-spec";
 import { getDb } from "@/server/db";
 
-export async function listFeatureSets(teamId: string) {
+export async function listFeatureSets({ teamId }: { teamId: string }) {
   const featureSets = await getDb().featureSet.findMany({
     where: { teamId },
     orderBy: { name: "asc" },

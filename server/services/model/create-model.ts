@@ -9,10 +9,11 @@ export const ZCreateModelInput = z.object({
   description: z.string().max(2000).default(""),
   task: z.string().trim().min(1).max(100).default("binary-classification"),
 });
-export type CreateModelInput = z.input<typeof ZCreateModelInput>;
 
-export async function createModel(teamId: string, input: CreateModelInput) {
-  const { name, description, task } = ZCreateModelInput.parse(input);
+/** The input as the procedure parsed it (defaults applied), plus who acts in which team. */
+export type CreateModelOptions = z.output<typeof ZCreateModelInput> & { teamId: string };
+
+export async function createModel({ teamId, name, description, task }: CreateModelOptions) {
   try {
     return await getDb().model.create({ data: { teamId, name, description, task } });
   } catch (error) {

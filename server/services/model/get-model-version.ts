@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { AppError } from "@/server/domain/app-error";
 import { ZSignature } from "@/server/domain/signature";
 import { ZVersionMetrics, ZVersionTags } from "@/server/domain/version-metadata";
@@ -5,7 +6,13 @@ import { getDb } from "@/server/db";
 import { findModelOrThrow } from "@/server/services/model/find-model";
 import type { OpsetImport } from "@/server/onnx/read-model-header";
 
-export async function getModelVersion(teamId: string, modelName: string, number: number) {
+export const ZGetModelVersionInput = z.object({
+  modelName: z.string().min(1),
+  number: z.number().int().positive(),
+});
+export type GetModelVersionOptions = z.output<typeof ZGetModelVersionInput> & { teamId: string };
+
+export async function getModelVersion({ teamId, modelName, number }: GetModelVersionOptions) {
   const model = await findModelOrThrow(teamId, modelName);
   const version = await getDb().modelVersion.findUnique({
     where: { modelId_number: { modelId: model.id, number } },

@@ -1,8 +1,11 @@
+import { z } from "zod";
 import { getDb } from "@/server/db";
 import { findModelOrThrow } from "@/server/services/model/find-model";
 import { ZSignature } from "@/server/domain/signature";
 
-export async function getModel(teamId: string, name: string) {
+export const ZGetModelInput = z.object({ name: z.string().min(1) });
+
+export async function getModel({ teamId, name }: z.output<typeof ZGetModelInput> & { teamId: string }) {
   const model = await findModelOrThrow(teamId, name);
   const versions = await getDb().modelVersion.findMany({
     where: { teamId, modelId: model.id },

@@ -1,6 +1,9 @@
+import { z } from "zod";
 import { getDb } from "@/server/db";
 
-export async function listModels(teamId: string, query = "") {
+export const ZListModelsInput = z.object({ query: z.string().max(200).default("") }).default({ query: "" });
+
+export async function listModels({ teamId, query }: z.output<typeof ZListModelsInput> & { teamId: string }) {
   const search = query.trim();
   const models = await getDb().model.findMany({
     where: {

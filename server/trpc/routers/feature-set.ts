@@ -6,20 +6,23 @@ import {
   createFeatureSetVersion,
   ZFeatureSource,
 } from "@/server/services/feature-set/create-feature-set-version";
-import { getFeatureSet } from "@/server/services/feature-set/get-feature-set";
-import { getFeatureSetVersion } from "@/server/services/feature-set/get-feature-set-version";
+import { getFeatureSet, ZGetFeatureSetInput } from "@/server/services/feature-set/get-feature-set";
+import {
+  getFeatureSetVersion,
+  ZGetFeatureSetVersionInput,
+} from "@/server/services/feature-set/get-feature-set-version";
 import { listFeatureSets } from "@/server/services/feature-set/list-feature-sets";
 import { readFilePart, readJsonPart, readTextPart } from "@/server/trpc/form-data";
 import { createTRPCRouter, teamProcedure } from "@/server/trpc/procedures";
 
 export const featureSetRouter = createTRPCRouter({
-  list: teamProcedure.query(({ ctx }) => listFeatureSets(ctx.team.id)),
+  list: teamProcedure.query(({ ctx }) => listFeatureSets({ teamId: ctx.team.id })),
   create: teamProcedure
     .input(ZCreateFeatureSetInput)
-    .mutation(({ ctx, input }) => createFeatureSet(ctx.team.id, input)),
+    .mutation(({ ctx, input }) => createFeatureSet({ teamId: ctx.team.id, ...input })),
   byName: teamProcedure
-    .input(z.object({ name: z.string().min(1) }))
-    .query(({ ctx, input }) => getFeatureSet(ctx.team.id, input.name)),
+    .input(ZGetFeatureSetInput)
+    .query(({ ctx, input }) => getFeatureSet({ teamId: ctx.team.id, ...input })),
   /** Multipart: `featureSetName`, `file` (CSV sample), `featureSource` (JSON of ZFeatureSource; default infer). */
   createVersion: teamProcedure.input(z.instanceof(FormData)).mutation(async ({ ctx, input }) => {
     const featureSetName = readTextPart(input, "featureSetName");
@@ -36,6 +39,6 @@ export const featureSetRouter = createTRPCRouter({
     });
   }),
   versionByNumber: teamProcedure
-    .input(z.object({ name: z.string().min(1), number: z.number().int().positive() }))
-    .query(({ ctx, input }) => getFeatureSetVersion(ctx.team.id, input.name, input.number)),
+    .input(ZGetFeatureSetVersionInput)
+    .query(({ ctx, input }) => getFeatureSetVersion({ teamId: ctx.team.id, ...input })),
 });
