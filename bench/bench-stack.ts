@@ -9,7 +9,7 @@ import { getRedis } from "@/server/redis";
 import { createDeployment } from "@/server/services/deployment/create-deployment";
 import { createModel } from "@/server/services/model/create-model";
 import { registerModelVersion } from "@/server/services/model/register-model-version";
-import { resolveTeam } from "@/server/services/team/resolve-team";
+import { ensureDefaultTeam } from "@/server/services/team/ensure-default-team";
 import { createDatabase, dropDatabase } from "@/test/support/databases";
 import { deleteKeysWithPrefix, scanKeys } from "@/test/support/redis-keys";
 import { serveArtifacts } from "@/test/support/serving-stack";
@@ -53,7 +53,7 @@ export async function setUpConsole(
   };
   Object.assign(process.env, env);
 
-  const team = await resolveTeam("default");
+  const team = await ensureDefaultTeam();
   const deployments: BenchDeployment[] = [];
   for (const model of models) {
     await createModel({ teamId: team.id, name: model.label, description: "", task: "benchmark" });

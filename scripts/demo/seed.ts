@@ -3,7 +3,6 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { getDb } from "@/server/db";
 import { getRedis } from "@/server/redis";
-import { readEnv } from "@/server/env";
 import { sha256Hex } from "@/server/storage/artifact-store";
 import { createFeatureSet } from "@/server/services/feature-set/create-feature-set";
 import { createFeatureSetVersion } from "@/server/services/feature-set/create-feature-set-version";
@@ -11,7 +10,7 @@ import { changeTraffic } from "@/server/services/deployment/change-traffic";
 import { createDeployment } from "@/server/services/deployment/create-deployment";
 import { createModel } from "@/server/services/model/create-model";
 import { registerModelVersion } from "@/server/services/model/register-model-version";
-import { resolveTeam } from "@/server/services/team/resolve-team";
+import { ensureDefaultTeam } from "@/server/services/team/ensure-default-team";
 import { makeDemoModels, type DemoManifest } from "./make-demo-models";
 
 export const DEMO_DIR = path.resolve(import.meta.dirname, "../../data/demo");
@@ -28,7 +27,8 @@ const MODEL_DESCRIPTIONS: Record<string, string> = {
  */
 export async function seedDemo(log: (line: string) => void = console.log): Promise<void> {
   const { manifest } = await makeDemoModels(DEMO_DIR);
-  const team = await resolveTeam(readEnv().DEFAULT_TEAM_SLUG);
+  // The migrate step made it already; a database migrated before it did gets it here.
+  const team = await ensureDefaultTeam();
   const featureSetVersion = await seedFeatureSet(team.id, manifest, log);
   for (const demoModel of manifest.models) {
     await seedModelVersion(

@@ -5,13 +5,14 @@ import { readEnv } from "@/server/env";
 import { deploymentChangedChannel } from "@/server/contracts/channels";
 import { getRedis } from "@/server/redis";
 import { readDemoFile } from "@/test/support/demo-files";
-import { callerFor, uploadForm } from "@/test/support/trpc-caller";
+import { callerFor, createTeam, uploadForm } from "@/test/support/trpc-caller";
 
 const api = callerFor();
 const subscriber = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
 const announced: string[] = [];
 
 beforeAll(async () => {
+  await createTeam("other-team");
   await api.model.create({ name: "card-fraud" });
   for (const file of ["fraud-v1.onnx", "fraud-v2.onnx", "fraud-v3.onnx"]) {
     await api.modelVersion.upload(uploadForm({ modelName: "card-fraud", file: await readDemoFile(file) }));

@@ -6,7 +6,7 @@ import type { Feature } from "@/server/domain/feature-set/feature-spec";
 import { getDb } from "@/server/db";
 import { fixedBatchOneModel, twoInputModel } from "@/test/fixtures/odd-models";
 import { readDemoFile } from "@/test/support/demo-files";
-import { callerFor, uploadForm } from "@/test/support/trpc-caller";
+import { callerFor, createTeam, uploadForm } from "@/test/support/trpc-caller";
 
 const api = callerFor();
 const FEATURE_SET = "card-fraud";
@@ -15,6 +15,7 @@ let sampleText: string;
 let manifestFeatures: Feature[];
 
 beforeAll(async () => {
+  await createTeam("other-team");
   sample = await readDemoFile("fraud-sample.csv");
   sampleText = new TextDecoder().decode(sample);
   const manifest = JSON.parse(new TextDecoder().decode(await readDemoFile("manifest.json"))) as {

@@ -12,13 +12,14 @@ import {
   twoInputModel,
 } from "@/test/fixtures/odd-models";
 import { readDemoFile } from "@/test/support/demo-files";
-import { callerFor, uploadForm } from "@/test/support/trpc-caller";
+import { callerFor, createTeam, uploadForm } from "@/test/support/trpc-caller";
 
 const api = callerFor();
 let fraudV1: Uint8Array;
 let fraudV2: Uint8Array;
 
 beforeAll(async () => {
+  await createTeam("other-team");
   fraudV1 = await readDemoFile("fraud-v1.onnx");
   fraudV2 = await readDemoFile("fraud-v2.onnx");
   await api.model.create({
