@@ -56,7 +56,13 @@ export async function setUpConsole(
   const team = await ensureDefaultTeam();
   const deployments: BenchDeployment[] = [];
   for (const model of models) {
-    await createModel({ teamId: team.id, name: model.label, description: "", task: "benchmark" });
+    await createModel({
+      teamId: team.id,
+      actor: "bench",
+      name: model.label,
+      description: "",
+      task: "benchmark",
+    });
     const bytes = await readFile(path.join(REPO, "data/demo", model.file));
     const version = await registerModelVersion({
       teamId: team.id,

@@ -78,6 +78,7 @@ async function seedFeatureSet(teamId: string, manifest: DemoManifest, log: (line
   let featureSet = await db.featureSet.findUnique({ where: { teamId_name: { teamId, name } } });
   featureSet ??= await createFeatureSet({
     teamId,
+    actor: DEMO_ACTOR,
     name,
     description: "Transaction features of the card-fraud models, baseline from the training sample.",
   });
@@ -110,6 +111,7 @@ async function seedModelVersion(
     (await db.model.findUnique({ where: { teamId_name: { teamId, name: demoModel.name } } })) ??
     (await createModel({
       teamId,
+      actor: DEMO_ACTOR,
       name: demoModel.name,
       task: demoModel.task,
       description: MODEL_DESCRIPTIONS[demoModel.name] ?? "",

@@ -15,6 +15,7 @@ import {
 } from "@/server/domain/traffic/revision-target";
 import type { Prisma, RevisionStrategy } from "@/generated/prisma/client";
 import { getDb } from "@/server/db";
+import { recordAuditEvent } from "@/server/services/audit/record-audit-event";
 import { findDeploymentOrThrow } from "@/server/services/deployment/find-deployment";
 import { publishDeploymentChange } from "@/server/services/deployment/publish-deployment-change";
 
@@ -81,20 +82,30 @@ export async function changeTraffic({ teamId, actor, name: deploymentName, chang
       },
     });
     await tx.deployment.update({ where: { id: deployment.id }, data: { activeRevisionId: created.id } });
-    await tx.auditEvent.create({
-      data: {
-        teamId,
-        actor,
-        action: `deployment.${change.kind}`,
-        targetType: "deployment",
-        targetId: deployment.id,
-        data: { revision: created.number, reason },
-      },
+    await recordAuditEvent(tx, {
+      teamId,
+      actor,
+      action: `deployment.${change.kind}`,
+      targetType: "deployment",
+      targetId: deployment.id,
+      before: { revision: revisionSummary(current) },
+      after: { revision: revisionSummary({ ...created, target: next.target }) },
     });
     return { ...created, deploymentId: deployment.id };
   });
   await publishDeploymentChange({ deploymentId: revision.deploymentId, name: deploymentName, teamId });
   return { number: revision.number, strategy: revision.strategy, reason: revision.reason };
+}
+
+/** What the audit log keeps of the revision that served before and after a change. */
+function revisionSummary(revision: {
+  number: number;
+  strategy: RevisionStrategy;
+  reason: string;
+  target: RevisionTarget;
+}) {
+  const { number, strategy, reason, target } = revision;
+  return { number, strategy, reason, target };
 }
 
 async function nextTarget(

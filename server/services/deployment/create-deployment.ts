@@ -3,6 +3,7 @@ import { AppError } from "@/server/domain/app-error";
 import { ZResourceName } from "@/server/domain/resource-name";
 import type { RevisionTarget } from "@/server/domain/traffic/revision-target";
 import { getDb } from "@/server/db";
+import { recordAuditEvent } from "@/server/services/audit/record-audit-event";
 import { ZDeploymentSettings } from "@/server/services/deployment/deployment-settings";
 import { findModelOrThrow } from "@/server/services/model/find-model";
 import { isUniqueViolation } from "@/server/services/prisma-errors";
@@ -59,14 +60,18 @@ export async function createDeployment({
           createdBy: actor,
         },
       });
-      await tx.auditEvent.create({
-        data: {
-          teamId,
-          actor,
-          action: "deployment.create",
-          targetType: "deployment",
-          targetId: created.id,
-          data: { name, modelName, versionNumber },
+      await recordAuditEvent(tx, {
+        teamId,
+        actor,
+        action: "deployment.create",
+        targetType: "deployment",
+        targetId: created.id,
+        before: null,
+        after: {
+          name,
+          modelName,
+          ...settings,
+          revision: { number: revision.number, strategy: revision.strategy, reason: revision.reason, target },
         },
       });
       return tx.deployment.update({ where: { id: created.id }, data: { activeRevisionId: revision.id } });

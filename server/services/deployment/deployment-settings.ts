@@ -14,3 +14,9 @@ export const ZDeploymentSettings = z.object({
   device: z.enum(["cpu", "cuda"]),
 });
 export type DeploymentSettings = z.output<typeof ZDeploymentSettings>;
+
+/** The settings of a deployment row, for audit events and answers. */
+export function settingsOf(deployment: DeploymentSettings): DeploymentSettings {
+  const { environment, maxBatchSize, maxQueueDelayMs, replicas, device } = deployment;
+  return { environment, maxBatchSize, maxQueueDelayMs, replicas, device };
+}

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { getDb } from "@/server/db";
-import { ZDeploymentSettings } from "@/server/services/deployment/deployment-settings";
+import { recordAuditEvent } from "@/server/services/audit/record-audit-event";
+import { settingsOf, ZDeploymentSettings } from "@/server/services/deployment/deployment-settings";
 import { findDeploymentOrThrow } from "@/server/services/deployment/find-deployment";
 import { publishDeploymentChange } from "@/server/services/deployment/publish-deployment-change";
 
@@ -26,21 +27,22 @@ export async function updateDeploymentSettings({
   name,
   settings,
 }: UpdateDeploymentSettingsOptions) {
-  const deployment = await findDeploymentOrThrow(teamId, name);
-  const db = getDb();
-  const updated = await db.$transaction(async (tx) => {
-    await tx.auditEvent.create({
-      data: {
-        teamId,
-        actor,
-        action: "deployment.settings",
-        targetType: "deployment",
-        targetId: deployment.id,
-        data: settings,
-      },
+  const updated = await getDb().$transaction(async (tx) => {
+    // Locked, so the audit's "before" is what this update replaced even under concurrent updates.
+    await tx.$queryRaw`SELECT id FROM "Deployment" WHERE "teamId" = ${teamId} AND name = ${name} FOR UPDATE`;
+    const deployment = await findDeploymentOrThrow(teamId, name, tx);
+    const after = await tx.deployment.update({ where: { id: deployment.id }, data: settings });
+    await recordAuditEvent(tx, {
+      teamId,
+      actor,
+      action: "deployment.updateSettings",
+      targetType: "deployment",
+      targetId: deployment.id,
+      before: settingsOf(deployment),
+      after: settingsOf(after),
     });
-    return tx.deployment.update({ where: { id: deployment.id }, data: settings });
+    return after;
   });
-  await publishDeploymentChange({ deploymentId: deployment.id, name, teamId });
+  await publishDeploymentChange({ deploymentId: updated.id, name, teamId });
   return updated;
 }

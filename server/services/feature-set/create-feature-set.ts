@@ -2,17 +2,33 @@ import { z } from "zod";
 import { AppError } from "@/server/domain/app-error";
 import { ZResourceName } from "@/server/domain/resource-name";
 import { getDb } from "@/server/db";
+import { recordAuditEvent } from "@/server/services/audit/record-audit-event";
 import { isUniqueViolation } from "@/server/services/prisma-errors";
 
 export const ZCreateFeatureSetInput = z.object({
   name: ZResourceName,
   description: z.string().max(2000).default(""),
 });
-export type CreateFeatureSetOptions = z.output<typeof ZCreateFeatureSetInput> & { teamId: string };
+export type CreateFeatureSetOptions = z.output<typeof ZCreateFeatureSetInput> & {
+  teamId: string;
+  actor: string;
+};
 
-export async function createFeatureSet({ teamId, name, description }: CreateFeatureSetOptions) {
+export async function createFeatureSet({ teamId, actor, name, description }: CreateFeatureSetOptions) {
   try {
-    return await getDb().featureSet.create({ data: { teamId, name, description } });
+    return await getDb().$transaction(async (tx) => {
+      const featureSet = await tx.featureSet.create({ data: { teamId, name, description } });
+      await recordAuditEvent(tx, {
+        teamId,
+        actor,
+        action: "featureSet.create",
+        targetType: "featureSet",
+        targetId: featureSet.id,
+        before: null,
+        after: { name, description },
+      });
+      return featureSet;
+    });
   } catch (error) {
     if (isUniqueViolation(error))
       throw new AppError("CONFLICT", `a feature set named '${name}' already exists`);

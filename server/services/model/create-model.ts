@@ -2,6 +2,7 @@ import { z } from "zod";
 import { AppError } from "@/server/domain/app-error";
 import { ZResourceName } from "@/server/domain/resource-name";
 import { getDb } from "@/server/db";
+import { recordAuditEvent } from "@/server/services/audit/record-audit-event";
 import { isUniqueViolation } from "@/server/services/prisma-errors";
 
 export const ZCreateModelInput = z.object({
@@ -11,11 +12,23 @@ export const ZCreateModelInput = z.object({
 });
 
 /** The input as the procedure parsed it (defaults applied), plus who acts in which team. */
-export type CreateModelOptions = z.output<typeof ZCreateModelInput> & { teamId: string };
+export type CreateModelOptions = z.output<typeof ZCreateModelInput> & { teamId: string; actor: string };
 
-export async function createModel({ teamId, name, description, task }: CreateModelOptions) {
+export async function createModel({ teamId, actor, name, description, task }: CreateModelOptions) {
   try {
-    return await getDb().model.create({ data: { teamId, name, description, task } });
+    return await getDb().$transaction(async (tx) => {
+      const model = await tx.model.create({ data: { teamId, name, description, task } });
+      await recordAuditEvent(tx, {
+        teamId,
+        actor,
+        action: "model.create",
+        targetType: "model",
+        targetId: model.id,
+        before: null,
+        after: { name, description, task },
+      });
+      return model;
+    });
   } catch (error) {
     if (isUniqueViolation(error)) throw new AppError("CONFLICT", `a model named '${name}' already exists`);
     throw error;

@@ -2,16 +2,25 @@ import { z } from "zod";
 import { AppError } from "@/server/domain/app-error";
 import { checkFeatureSetFit } from "@/server/domain/feature-set/link-check";
 import { getDb } from "@/server/db";
+import { recordAuditEvent } from "@/server/services/audit/record-audit-event";
 import { findFeatureSetVersionOrThrow } from "@/server/services/feature-set/find-feature-set-version";
 import { getModelVersion, ZGetModelVersionInput } from "@/server/services/model/get-model-version";
 
+const ZFeatureSetRef = z.object({ name: z.string().min(1), version: z.number().int().positive() });
+
 export const ZLinkFeatureSetInput = ZGetModelVersionInput.extend({
   /** null unlinks. */
-  featureSet: z.object({ name: z.string().min(1), version: z.number().int().positive() }).nullable(),
+  featureSet: ZFeatureSetRef.nullable(),
 });
-export type LinkFeatureSetOptions = z.output<typeof ZLinkFeatureSetInput> & { teamId: string };
+export type LinkFeatureSetOptions = z.output<typeof ZLinkFeatureSetInput> & { teamId: string; actor: string };
 
-export async function linkFeatureSet({ teamId, modelName, number, featureSet }: LinkFeatureSetOptions) {
+export async function linkFeatureSet({
+  teamId,
+  actor,
+  modelName,
+  number,
+  featureSet,
+}: LinkFeatureSetOptions) {
   const version = await getModelVersion({ teamId, modelName, number });
   let featureSetVersionId: string | null = null;
   if (featureSet) {
@@ -25,6 +34,27 @@ export async function linkFeatureSet({ teamId, modelName, number, featureSet }: 
     }
     featureSetVersionId = featureSetVersion.id;
   }
-  await getDb().modelVersion.update({ where: { id: version.id }, data: { featureSetVersionId } });
+  await getDb().$transaction(async (tx) => {
+    // Locked, so the audit's "before" is the link this change replaced even under concurrent links.
+    await tx.$queryRaw`SELECT id FROM "ModelVersion" WHERE id = ${version.id} FOR UPDATE`;
+    const current = await tx.modelVersion.findUniqueOrThrow({
+      where: { id: version.id },
+      select: { featureSetVersion: { select: { number: true, featureSet: { select: { name: true } } } } },
+    });
+    await tx.modelVersion.update({ where: { id: version.id }, data: { featureSetVersionId } });
+    await recordAuditEvent(tx, {
+      teamId,
+      actor,
+      action: "modelVersion.linkFeatureSet",
+      targetType: "modelVersion",
+      targetId: version.id,
+      before: {
+        featureSet: current.featureSetVersion
+          ? { name: current.featureSetVersion.featureSet.name, version: current.featureSetVersion.number }
+          : null,
+      },
+      after: { featureSet },
+    });
+  });
   return getModelVersion({ teamId, modelName, number });
 }

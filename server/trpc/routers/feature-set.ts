@@ -19,7 +19,7 @@ export const featureSetRouter = createTRPCRouter({
   list: teamProcedure.query(({ ctx }) => listFeatureSets({ teamId: ctx.team.id })),
   create: teamProcedure
     .input(ZCreateFeatureSetInput)
-    .mutation(({ ctx, input }) => createFeatureSet({ teamId: ctx.team.id, ...input })),
+    .mutation(({ ctx, input }) => createFeatureSet({ teamId: ctx.team.id, actor: ctx.actor, ...input })),
   byName: teamProcedure
     .input(ZGetFeatureSetInput)
     .query(({ ctx, input }) => getFeatureSet({ teamId: ctx.team.id, ...input })),

@@ -22,5 +22,5 @@ export const modelVersionRouter = createTRPCRouter({
     .query(({ ctx, input }) => getModelVersion({ teamId: ctx.team.id, ...input })),
   linkFeatureSet: teamProcedure
     .input(ZLinkFeatureSetInput)
-    .mutation(({ ctx, input }) => linkFeatureSet({ teamId: ctx.team.id, ...input })),
+    .mutation(({ ctx, input }) => linkFeatureSet({ teamId: ctx.team.id, actor: ctx.actor, ...input })),
 });

@@ -9,7 +9,7 @@ export const modelRouter = createTRPCRouter({
     .query(({ ctx, input }) => listModels({ teamId: ctx.team.id, ...input })),
   create: teamProcedure
     .input(ZCreateModelInput)
-    .mutation(({ ctx, input }) => createModel({ teamId: ctx.team.id, ...input })),
+    .mutation(({ ctx, input }) => createModel({ teamId: ctx.team.id, actor: ctx.actor, ...input })),
   byName: teamProcedure
     .input(ZGetModelInput)
     .query(({ ctx, input }) => getModel({ teamId: ctx.team.id, ...input })),
