@@ -15,11 +15,8 @@ function handler(request: Request) {
     endpoint: "/api/trpc",
     req: request,
     router: appRouter,
+    // Unexpected errors are logged with their reference id where they are replaced (server/trpc).
     createContext: () => createTRPCContext({ headers: request.headers }),
-    onError({ error, path }) {
-      if (error.code === "INTERNAL_SERVER_ERROR")
-        console.error(`tRPC ${path ?? "?"} failed:`, error.cause ?? error);
-    },
   });
 }
 
