@@ -71,7 +71,7 @@ export async function setUpConsole(
       metadata: { description: `bench copy of ${model.file}` },
     });
     const name = `bench-${model.label}`;
-    const deployment = await createDeployment({
+    await createDeployment({
       teamId: team.id,
       actor: "bench",
       name,
@@ -81,6 +81,11 @@ export async function setUpConsole(
       replicas: 1,
       device: "cpu",
       ...settings,
+    });
+    // The bench keys counters by row id, which the service's answer leaves out for clients.
+    const deployment = await getDb().deployment.findUniqueOrThrow({
+      where: { teamId_name: { teamId: team.id, name } },
+      select: { id: true },
     });
     deployments.push({ model, name, deploymentId: deployment.id, versionId: version.id });
   }

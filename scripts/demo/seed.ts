@@ -75,15 +75,16 @@ async function seedDeployment(teamId: string, log: (line: string) => void) {
 async function seedFeatureSet(teamId: string, manifest: DemoManifest, log: (line: string) => void) {
   const db = getDb();
   const name = manifest.featureSet.name;
-  let featureSet = await db.featureSet.findUnique({ where: { teamId_name: { teamId, name } } });
-  featureSet ??= await createFeatureSet({
-    teamId,
-    actor: DEMO_ACTOR,
-    name,
-    description: "Transaction features of the card-fraud models, baseline from the training sample.",
-  });
+  if (!(await db.featureSet.findUnique({ where: { teamId_name: { teamId, name } } }))) {
+    await createFeatureSet({
+      teamId,
+      actor: DEMO_ACTOR,
+      name,
+      description: "Transaction features of the card-fraud models, baseline from the training sample.",
+    });
+  }
   const existing = await db.featureSetVersion.findFirst({
-    where: { featureSetId: featureSet.id },
+    where: { teamId, featureSet: { name } },
     orderBy: { number: "asc" },
   });
   if (existing) return { name, version: existing.number };
@@ -107,18 +108,18 @@ async function seedModelVersion(
   log: (line: string) => void,
 ) {
   const db = getDb();
-  const model =
-    (await db.model.findUnique({ where: { teamId_name: { teamId, name: demoModel.name } } })) ??
-    (await createModel({
+  if (!(await db.model.findUnique({ where: { teamId_name: { teamId, name: demoModel.name } } }))) {
+    await createModel({
       teamId,
       actor: DEMO_ACTOR,
       name: demoModel.name,
       task: demoModel.task,
       description: MODEL_DESCRIPTIONS[demoModel.name] ?? "",
-    }));
+    });
+  }
   const bytes = await readFile(path.join(DEMO_DIR, demoModel.file));
-  const registered = await db.modelVersion.findUnique({
-    where: { modelId_artifactSha256: { modelId: model.id, artifactSha256: sha256Hex(bytes) } },
+  const registered = await db.modelVersion.findFirst({
+    where: { teamId, model: { name: demoModel.name }, artifactSha256: sha256Hex(bytes) },
   });
   if (registered) return;
   const version = await registerModelVersion({

@@ -5,6 +5,7 @@ import { readEnv } from "@/server/env";
 import { deploymentChangedChannel } from "@/server/contracts/channels";
 import { getRedis } from "@/server/redis";
 import { readDemoFile } from "@/test/support/demo-files";
+import { expectNoInternals } from "@/test/support/internal-ids";
 import { callerFor, createTeam, uploadForm } from "@/test/support/trpc-caller";
 
 const api = callerFor();
@@ -248,6 +249,19 @@ describe("deployments", () => {
       code: "BAD_REQUEST",
       message: "input.settings: name at least one setting to change",
     });
+  });
+
+  it("reach the client without team ids, row ids or version ids", async () => {
+    await expectNoInternals(
+      await api.deployment.byName({ name: "fraud-prod" }),
+      await api.deployment.list(),
+      await api.deployment.create({ name: "fraud-fresh", modelName: "card-fraud", versionNumber: 2 }),
+      await api.deployment.updateSettings({ name: "fraud-fresh", settings: { replicas: 2 } }),
+      await api.deployment.changeTraffic({
+        name: "fraud-fresh",
+        change: { kind: "addShadow", versionNumber: 3 },
+      }),
+    );
   });
 
   it("are scoped to the team", async () => {

@@ -16,6 +16,7 @@ import {
 import type { Prisma, RevisionStrategy } from "@/generated/prisma/client";
 import { getDb } from "@/server/db";
 import { recordAuditEvent } from "@/server/services/audit/record-audit-event";
+import { ZRevisionOutput } from "@/server/services/deployment/deployment-output";
 import { findDeploymentOrThrow } from "@/server/services/deployment/find-deployment";
 import { publishDeploymentChange } from "@/server/services/deployment/publish-deployment-change";
 
@@ -42,6 +43,8 @@ export type TrafficChange = z.infer<typeof ZTrafficChange>;
 
 export const ZChangeTrafficInput = z.object({ name: z.string().min(1), change: ZTrafficChange });
 export type ChangeTrafficOptions = z.output<typeof ZChangeTrafficInput> & { teamId: string; actor: string };
+/** The revision the change made. */
+export const ZChangeTrafficOutput = ZRevisionOutput.pick({ number: true, strategy: true, reason: true });
 
 const STRATEGY_BY_CHANGE: Record<TrafficChange["kind"], RevisionStrategy> = {
   promote: "promote",
@@ -57,7 +60,12 @@ const STRATEGY_BY_CHANGE: Record<TrafficChange["kind"], RevisionStrategy> = {
  * a row lock on the deployment so concurrent changes apply one after the other. Gateways hear
  * about it after the commit.
  */
-export async function changeTraffic({ teamId, actor, name: deploymentName, change }: ChangeTrafficOptions) {
+export async function changeTraffic({
+  teamId,
+  actor,
+  name: deploymentName,
+  change,
+}: ChangeTrafficOptions): Promise<z.output<typeof ZChangeTrafficOutput>> {
   const db = getDb();
   const revision = await db.$transaction(async (tx) => {
     await tx.$queryRaw`SELECT id FROM "Deployment" WHERE "teamId" = ${teamId} AND name = ${deploymentName} FOR UPDATE`;

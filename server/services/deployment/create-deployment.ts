@@ -4,6 +4,12 @@ import { ZResourceName } from "@/server/domain/resource-name";
 import type { RevisionTarget } from "@/server/domain/traffic/revision-target";
 import { getDb } from "@/server/db";
 import { recordAuditEvent } from "@/server/services/audit/record-audit-event";
+import {
+  DEPLOYMENT_SUMMARY_SELECT,
+  deploymentSummaryOf,
+  ZDeploymentSummary,
+  type DeploymentSummary,
+} from "@/server/services/deployment/deployment-output";
 import { ZDeploymentSettings } from "@/server/services/deployment/deployment-settings";
 import { findModelOrThrow } from "@/server/services/model/find-model";
 import { isUniqueViolation } from "@/server/services/prisma-errors";
@@ -26,6 +32,8 @@ export type CreateDeploymentOptions = z.output<typeof ZCreateDeploymentInput> & 
   actor: string;
 };
 
+export const ZCreateDeploymentOutput = ZDeploymentSummary;
+
 /** A deployment starts with revision 1 sending all traffic to one version. */
 export async function createDeployment({
   teamId,
@@ -34,11 +42,12 @@ export async function createDeployment({
   modelName,
   versionNumber,
   ...settings
-}: CreateDeploymentOptions) {
+}: CreateDeploymentOptions): Promise<DeploymentSummary> {
   const model = await findModelOrThrow(teamId, modelName);
   const db = getDb();
   const version = await db.modelVersion.findUnique({
     where: { modelId_number: { modelId: model.id, number: versionNumber } },
+    select: { id: true },
   });
   if (!version) throw new AppError("NOT_FOUND", `model '${modelName}' has no version ${versionNumber}`);
   const target: RevisionTarget = {
@@ -48,7 +57,10 @@ export async function createDeployment({
   };
   try {
     const deployment = await db.$transaction(async (tx) => {
-      const created = await tx.deployment.create({ data: { teamId, name, modelId: model.id, ...settings } });
+      const created = await tx.deployment.create({
+        data: { teamId, name, modelId: model.id, ...settings },
+        select: { id: true },
+      });
       const revision = await tx.deploymentRevision.create({
         data: {
           teamId,
@@ -74,10 +86,15 @@ export async function createDeployment({
           revision: { number: revision.number, strategy: revision.strategy, reason: revision.reason, target },
         },
       });
-      return tx.deployment.update({ where: { id: created.id }, data: { activeRevisionId: revision.id } });
+      return tx.deployment.update({
+        where: { id: created.id },
+        data: { activeRevisionId: revision.id },
+        select: { id: true, ...DEPLOYMENT_SUMMARY_SELECT },
+      });
     });
-    await publishDeploymentChange({ deploymentId: deployment.id, name: deployment.name, teamId });
-    return deployment;
+    await publishDeploymentChange({ deploymentId: deployment.id, name, teamId });
+    const { id: _id, ...summary } = deployment;
+    return deploymentSummaryOf(summary);
   } catch (error) {
     if (isUniqueViolation(error))
       throw new AppError("CONFLICT", `a deployment named '${name}' already exists`);

@@ -1,6 +1,12 @@
 import { z } from "zod";
 import { getDb } from "@/server/db";
 import { recordAuditEvent } from "@/server/services/audit/record-audit-event";
+import {
+  DEPLOYMENT_SUMMARY_SELECT,
+  deploymentSummaryOf,
+  ZDeploymentSummary,
+  type DeploymentSummary,
+} from "@/server/services/deployment/deployment-output";
 import { settingsOf, ZDeploymentSettings } from "@/server/services/deployment/deployment-settings";
 import { findDeploymentOrThrow } from "@/server/services/deployment/find-deployment";
 import { publishDeploymentChange } from "@/server/services/deployment/publish-deployment-change";
@@ -20,18 +26,24 @@ export type UpdateDeploymentSettingsOptions = z.output<typeof ZUpdateDeploymentS
   actor: string;
 };
 
+export const ZUpdateDeploymentSettingsOutput = ZDeploymentSummary;
+
 /** Batching and placement settings; gateways reload them like a revision change. */
 export async function updateDeploymentSettings({
   teamId,
   actor,
   name,
   settings,
-}: UpdateDeploymentSettingsOptions) {
+}: UpdateDeploymentSettingsOptions): Promise<DeploymentSummary> {
   const updated = await getDb().$transaction(async (tx) => {
     // Locked, so the audit's "before" is what this update replaced even under concurrent updates.
     await tx.$queryRaw`SELECT id FROM "Deployment" WHERE "teamId" = ${teamId} AND name = ${name} FOR UPDATE`;
     const deployment = await findDeploymentOrThrow(teamId, name, tx);
-    const after = await tx.deployment.update({ where: { id: deployment.id }, data: settings });
+    const after = await tx.deployment.update({
+      where: { id: deployment.id },
+      data: settings,
+      select: DEPLOYMENT_SUMMARY_SELECT,
+    });
     await recordAuditEvent(tx, {
       teamId,
       actor,
@@ -41,8 +53,8 @@ export async function updateDeploymentSettings({
       before: settingsOf(deployment),
       after: settingsOf(after),
     });
-    return after;
+    return { deploymentId: deployment.id, after };
   });
-  await publishDeploymentChange({ deploymentId: updated.id, name, teamId });
-  return updated;
+  await publishDeploymentChange({ deploymentId: updated.deploymentId, name, teamId });
+  return deploymentSummaryOf(updated.after);
 }

@@ -3,6 +3,10 @@ import { AppError } from "@/server/domain/app-error";
 import { ZResourceName } from "@/server/domain/resource-name";
 import { getDb } from "@/server/db";
 import { recordAuditEvent } from "@/server/services/audit/record-audit-event";
+import {
+  FEATURE_SET_SUMMARY_SELECT,
+  ZFeatureSetSummary,
+} from "@/server/services/feature-set/feature-set-output";
 import { isUniqueViolation } from "@/server/services/prisma-errors";
 
 export const ZCreateFeatureSetInput = z.object({
@@ -14,16 +18,26 @@ export type CreateFeatureSetOptions = z.output<typeof ZCreateFeatureSetInput> & 
   actor: string;
 };
 
-export async function createFeatureSet({ teamId, actor, name, description }: CreateFeatureSetOptions) {
+export const ZCreateFeatureSetOutput = ZFeatureSetSummary;
+
+export async function createFeatureSet({
+  teamId,
+  actor,
+  name,
+  description,
+}: CreateFeatureSetOptions): Promise<z.output<typeof ZCreateFeatureSetOutput>> {
   try {
     return await getDb().$transaction(async (tx) => {
-      const featureSet = await tx.featureSet.create({ data: { teamId, name, description } });
+      const { id, ...featureSet } = await tx.featureSet.create({
+        data: { teamId, name, description },
+        select: { id: true, ...FEATURE_SET_SUMMARY_SELECT },
+      });
       await recordAuditEvent(tx, {
         teamId,
         actor,
         action: "featureSet.create",
         targetType: "featureSet",
-        targetId: featureSet.id,
+        targetId: id,
         before: null,
         after: { name, description },
       });

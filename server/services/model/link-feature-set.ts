@@ -4,7 +4,14 @@ import { checkFeatureSetFit } from "@/server/domain/feature-set/link-check";
 import { getDb } from "@/server/db";
 import { recordAuditEvent } from "@/server/services/audit/record-audit-event";
 import { findFeatureSetVersionOrThrow } from "@/server/services/feature-set/find-feature-set-version";
-import { getModelVersion, ZGetModelVersionInput } from "@/server/services/model/get-model-version";
+import { ZSignature } from "@/server/domain/signature";
+import { findModelOrThrow } from "@/server/services/model/find-model";
+import {
+  getModelVersion,
+  modelVersionNotFound,
+  ZGetModelVersionInput,
+} from "@/server/services/model/get-model-version";
+import { FEATURE_SET_LINK_SELECT, featureSetLinkOf } from "@/server/services/model/model-output";
 
 const ZFeatureSetRef = z.object({ name: z.string().min(1), version: z.number().int().positive() });
 
@@ -21,11 +28,16 @@ export async function linkFeatureSet({
   number,
   featureSet,
 }: LinkFeatureSetOptions) {
-  const version = await getModelVersion({ teamId, modelName, number });
+  const model = await findModelOrThrow(teamId, modelName);
+  const version = await getDb().modelVersion.findUnique({
+    where: { modelId_number: { modelId: model.id, number } },
+    select: { id: true, signature: true },
+  });
+  if (!version) throw modelVersionNotFound(modelName, number);
   let featureSetVersionId: string | null = null;
   if (featureSet) {
     const featureSetVersion = await findFeatureSetVersionOrThrow(teamId, featureSet.name, featureSet.version);
-    const fit = checkFeatureSetFit(version.signature, featureSetVersion.features);
+    const fit = checkFeatureSetFit(ZSignature.parse(version.signature), featureSetVersion.features);
     if (!fit.ok) {
       throw new AppError(
         "BAD_REQUEST",
@@ -39,7 +51,7 @@ export async function linkFeatureSet({
     await tx.$queryRaw`SELECT id FROM "ModelVersion" WHERE id = ${version.id} FOR UPDATE`;
     const current = await tx.modelVersion.findUniqueOrThrow({
       where: { id: version.id },
-      select: { featureSetVersion: { select: { number: true, featureSet: { select: { name: true } } } } },
+      select: { featureSetVersion: FEATURE_SET_LINK_SELECT },
     });
     await tx.modelVersion.update({ where: { id: version.id }, data: { featureSetVersionId } });
     await recordAuditEvent(tx, {
@@ -48,11 +60,7 @@ export async function linkFeatureSet({
       action: "modelVersion.linkFeatureSet",
       targetType: "modelVersion",
       targetId: version.id,
-      before: {
-        featureSet: current.featureSetVersion
-          ? { name: current.featureSetVersion.featureSet.name, version: current.featureSetVersion.number }
-          : null,
-      },
+      before: { featureSet: featureSetLinkOf(current.featureSetVersion) },
       after: { featureSet },
     });
   });

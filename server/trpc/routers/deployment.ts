@@ -1,19 +1,35 @@
-import { changeTraffic, ZChangeTrafficInput } from "@/server/services/deployment/change-traffic";
-import { createDeployment, ZCreateDeploymentInput } from "@/server/services/deployment/create-deployment";
-import { getDeployment, ZGetDeploymentInput } from "@/server/services/deployment/get-deployment";
+import {
+  changeTraffic,
+  ZChangeTrafficInput,
+  ZChangeTrafficOutput,
+} from "@/server/services/deployment/change-traffic";
+import {
+  createDeployment,
+  ZCreateDeploymentInput,
+  ZCreateDeploymentOutput,
+} from "@/server/services/deployment/create-deployment";
+import {
+  getDeployment,
+  ZGetDeploymentInput,
+  ZGetDeploymentOutput,
+} from "@/server/services/deployment/get-deployment";
 import { getLiveTraffic, ZGetLiveTrafficInput } from "@/server/services/deployment/get-live-traffic";
 import { getShadowStats, ZGetShadowStatsInput } from "@/server/services/deployment/get-shadow-stats";
-import { listDeployments } from "@/server/services/deployment/list-deployments";
+import { listDeployments, ZListDeploymentsOutput } from "@/server/services/deployment/list-deployments";
 import {
   updateDeploymentSettings,
   ZUpdateDeploymentSettingsInput,
+  ZUpdateDeploymentSettingsOutput,
 } from "@/server/services/deployment/update-deployment-settings";
 import { createTRPCRouter, teamProcedure } from "@/server/trpc/procedures";
 
 export const deploymentRouter = createTRPCRouter({
-  list: teamProcedure.query(({ ctx }) => listDeployments({ teamId: ctx.team.id })),
+  list: teamProcedure
+    .output(ZListDeploymentsOutput)
+    .query(({ ctx }) => listDeployments({ teamId: ctx.team.id })),
   byName: teamProcedure
     .input(ZGetDeploymentInput)
+    .output(ZGetDeploymentOutput)
     .query(({ ctx, input }) => getDeployment({ teamId: ctx.team.id, ...input })),
   liveTraffic: teamProcedure
     .input(ZGetLiveTrafficInput)
@@ -23,14 +39,17 @@ export const deploymentRouter = createTRPCRouter({
     .query(({ ctx, input }) => getShadowStats({ teamId: ctx.team.id, ...input })),
   create: teamProcedure
     .input(ZCreateDeploymentInput)
+    .output(ZCreateDeploymentOutput)
     .mutation(({ ctx, input }) => createDeployment({ teamId: ctx.team.id, actor: ctx.actor, ...input })),
   updateSettings: teamProcedure
     .input(ZUpdateDeploymentSettingsInput)
+    .output(ZUpdateDeploymentSettingsOutput)
     .mutation(({ ctx, input }) =>
       updateDeploymentSettings({ teamId: ctx.team.id, actor: ctx.actor, ...input }),
     ),
   /** Promote, canary, weights, shadow on/off and rollback: each makes a new revision. */
   changeTraffic: teamProcedure
     .input(ZChangeTrafficInput)
+    .output(ZChangeTrafficOutput)
     .mutation(({ ctx, input }) => changeTraffic({ teamId: ctx.team.id, actor: ctx.actor, ...input })),
 });

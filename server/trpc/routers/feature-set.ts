@@ -1,30 +1,48 @@
 import { z } from "zod";
 import { AppError } from "@/server/domain/app-error";
 import { formatZodIssues } from "@/server/domain/zod-message";
-import { createFeatureSet, ZCreateFeatureSetInput } from "@/server/services/feature-set/create-feature-set";
+import {
+  createFeatureSet,
+  ZCreateFeatureSetInput,
+  ZCreateFeatureSetOutput,
+} from "@/server/services/feature-set/create-feature-set";
 import {
   createFeatureSetVersion,
   ZFeatureSource,
 } from "@/server/services/feature-set/create-feature-set-version";
-import { getFeatureSet, ZGetFeatureSetInput } from "@/server/services/feature-set/get-feature-set";
+import { ZCreateFeatureSetVersionOutput } from "@/server/services/feature-set/feature-set-output";
+import {
+  getFeatureSet,
+  ZGetFeatureSetInput,
+  ZGetFeatureSetOutput,
+} from "@/server/services/feature-set/get-feature-set";
 import {
   getFeatureSetVersion,
   ZGetFeatureSetVersionInput,
+  ZGetFeatureSetVersionOutput,
 } from "@/server/services/feature-set/get-feature-set-version";
-import { listFeatureSets } from "@/server/services/feature-set/list-feature-sets";
+import { listFeatureSets, ZListFeatureSetsOutput } from "@/server/services/feature-set/list-feature-sets";
 import { readFilePart, readJsonPart, readTextPart } from "@/server/trpc/form-data";
 import { createTRPCRouter, teamProcedure } from "@/server/trpc/procedures";
 
+const createVersionProcedure = teamProcedure
+  .input(z.instanceof(FormData))
+  .output(ZCreateFeatureSetVersionOutput);
+
 export const featureSetRouter = createTRPCRouter({
-  list: teamProcedure.query(({ ctx }) => listFeatureSets({ teamId: ctx.team.id })),
+  list: teamProcedure
+    .output(ZListFeatureSetsOutput)
+    .query(({ ctx }) => listFeatureSets({ teamId: ctx.team.id })),
   create: teamProcedure
     .input(ZCreateFeatureSetInput)
+    .output(ZCreateFeatureSetOutput)
     .mutation(({ ctx, input }) => createFeatureSet({ teamId: ctx.team.id, actor: ctx.actor, ...input })),
   byName: teamProcedure
     .input(ZGetFeatureSetInput)
+    .output(ZGetFeatureSetOutput)
     .query(({ ctx, input }) => getFeatureSet({ teamId: ctx.team.id, ...input })),
   /** Multipart: `featureSetName`, `file` (CSV sample), `featureSource` (JSON of ZFeatureSource; default infer). */
-  createVersion: teamProcedure.input(z.instanceof(FormData)).mutation(async ({ ctx, input }) => {
+  createVersion: createVersionProcedure.mutation(async ({ ctx, input }) => {
     const featureSetName = readTextPart(input, "featureSetName");
     if (!featureSetName) throw new AppError("BAD_REQUEST", "the upload has no 'featureSetName' part");
     const { bytes } = await readFilePart(input, "file");
@@ -40,5 +58,6 @@ export const featureSetRouter = createTRPCRouter({
   }),
   versionByNumber: teamProcedure
     .input(ZGetFeatureSetVersionInput)
+    .output(ZGetFeatureSetVersionOutput)
     .query(({ ctx, input }) => getFeatureSetVersion({ teamId: ctx.team.id, ...input })),
 });

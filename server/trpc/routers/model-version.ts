@@ -1,15 +1,22 @@
 import { z } from "zod";
-import { getModelVersion, ZGetModelVersionInput } from "@/server/services/model/get-model-version";
+import {
+  getModelVersion,
+  ZGetModelVersionInput,
+  ZGetModelVersionOutput,
+} from "@/server/services/model/get-model-version";
 import { linkFeatureSet, ZLinkFeatureSetInput } from "@/server/services/model/link-feature-set";
+import { ZUploadModelVersionOutput } from "@/server/services/model/model-output";
 import { registerModelVersion } from "@/server/services/model/register-model-version";
 import { readFilePart, readJsonPart, readTextPart } from "@/server/trpc/form-data";
 import { createTRPCRouter, teamProcedure } from "@/server/trpc/procedures";
 import { AppError } from "@/server/domain/app-error";
 import type { VersionMetadataInput } from "@/server/domain/version-metadata";
 
+const uploadProcedure = teamProcedure.input(z.instanceof(FormData)).output(ZUploadModelVersionOutput);
+
 export const modelVersionRouter = createTRPCRouter({
   /** Multipart: `modelName`, `file` (the .onnx), optional `metadata` (JSON of ZVersionMetadata). Browser and CI both use it. */
-  upload: teamProcedure.input(z.instanceof(FormData)).mutation(async ({ ctx, input }) => {
+  upload: uploadProcedure.mutation(async ({ ctx, input }) => {
     const modelName = readTextPart(input, "modelName");
     if (!modelName) throw new AppError("BAD_REQUEST", "the upload has no 'modelName' part");
     const { bytes } = await readFilePart(input, "file");
@@ -19,8 +26,10 @@ export const modelVersionRouter = createTRPCRouter({
   }),
   byNumber: teamProcedure
     .input(ZGetModelVersionInput)
+    .output(ZGetModelVersionOutput)
     .query(({ ctx, input }) => getModelVersion({ teamId: ctx.team.id, ...input })),
   linkFeatureSet: teamProcedure
     .input(ZLinkFeatureSetInput)
+    .output(ZGetModelVersionOutput)
     .mutation(({ ctx, input }) => linkFeatureSet({ teamId: ctx.team.id, actor: ctx.actor, ...input })),
 });

@@ -1,16 +1,19 @@
-import { createModel, ZCreateModelInput } from "@/server/services/model/create-model";
-import { getModel, ZGetModelInput } from "@/server/services/model/get-model";
-import { listModels, ZListModelsInput } from "@/server/services/model/list-models";
+import { createModel, ZCreateModelInput, ZCreateModelOutput } from "@/server/services/model/create-model";
+import { getModel, ZGetModelInput, ZGetModelOutput } from "@/server/services/model/get-model";
+import { listModels, ZListModelsInput, ZListModelsOutput } from "@/server/services/model/list-models";
 import { createTRPCRouter, teamProcedure } from "@/server/trpc/procedures";
 
 export const modelRouter = createTRPCRouter({
   list: teamProcedure
     .input(ZListModelsInput)
+    .output(ZListModelsOutput)
     .query(({ ctx, input }) => listModels({ teamId: ctx.team.id, ...input })),
   create: teamProcedure
     .input(ZCreateModelInput)
+    .output(ZCreateModelOutput)
     .mutation(({ ctx, input }) => createModel({ teamId: ctx.team.id, actor: ctx.actor, ...input })),
   byName: teamProcedure
     .input(ZGetModelInput)
+    .output(ZGetModelOutput)
     .query(({ ctx, input }) => getModel({ teamId: ctx.team.id, ...input })),
 });
