@@ -1,8 +1,9 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import { AppError } from "@/server/domain/app-error";
-import { errorBody, modelMetadataResponse } from "@/server/domain/inference/v2-responses";
+import { errorBody, inferResponse, modelMetadataResponse } from "@/server/domain/inference/v2-responses";
 import type { CachedDeployment, DeploymentCache } from "@/server/gateway/deployment-cache";
-import { DeadlineExceeded, type InferenceService } from "@/server/gateway/infer";
+import { DeadlineExceeded } from "@/server/gateway/execute-target";
+import type { InferenceService } from "@/server/gateway/infer";
 import type { JobDispatcher } from "@/server/gateway/job-dispatcher";
 
 export interface GatewayDeps {
@@ -102,14 +103,29 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     reply: FastifyReply,
   ) => {
     const deployment = await deploymentOrThrow(deps.cache, params.name);
-    const answer = await deps.inference.infer({
+    const result = await deps.inference.infer({
       deployment,
       pinnedVersion: params.version ? versionOrThrow(deployment, params.version) : null,
       body,
       stickyKey: header(headers, "x-sticky-key"),
       timeoutMs: requestTimeout(header(headers, "x-timeout-ms"), deps.requestTimeoutMs),
     });
-    return reply.code(answer.status).headers(answer.headers).send(answer.body);
+    const answerHeaders = {
+      "x-model-version": String(result.versionNumber),
+      "x-revision": String(result.revisionNumber),
+    };
+    if (!result.ok) return reply.code(400).headers(answerHeaders).send(errorBody(result.message));
+    return reply
+      .code(200)
+      .headers(answerHeaders)
+      .send(
+        inferResponse({
+          modelName: result.deploymentName,
+          modelVersion: String(result.versionNumber),
+          id: result.callerId,
+          outputs: result.outputs,
+        }),
+      );
   };
   app.post<{ Params: ModelParams }>("/v2/models/:name/infer", (request, reply) =>
     infer(request.params, request.body, request.headers, reply),

@@ -2,8 +2,8 @@ import { UnrecoverableError, Worker, type Job } from "bullmq";
 import { Redis } from "ioredis";
 import { formatZodIssues } from "@/server/domain/zod-message";
 import { SERVING_QUEUE, ZServingJob, type ServingJobResult } from "@/server/contracts/serving";
-import { ArtifactCache, ArtifactUnavailableError } from "./artifact-cache";
-import { SessionCache } from "./session-cache";
+import { ArtifactCache, ArtifactUnavailableError } from "@/workers/runtime/artifact-cache";
+import { SessionCache } from "@/workers/runtime/session-cache";
 
 export interface ServingWorkerOptions {
   redisUrl: string;
