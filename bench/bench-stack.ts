@@ -10,7 +10,7 @@ import { getRedis } from "@/server/redis";
 import { createDeployment } from "@/server/services/deployment/create-deployment";
 import { createModel } from "@/server/services/model/create-model";
 import { registerModelVersion } from "@/server/services/model/register-model-version";
-import { resolveTeam } from "@/server/services/team/resolve-team";
+import { ensureDefaultTeam } from "@/server/services/team/ensure-default-team";
 import { createDatabase, dropDatabase } from "@/test/support/databases";
 import { deleteKeysWithPrefix, scanKeys } from "@/test/support/redis-keys";
 import { serveArtifacts } from "@/test/support/serving-stack";
@@ -54,10 +54,16 @@ export async function setUpConsole(
   };
   Object.assign(process.env, env);
 
-  const team = await resolveTeam("default");
+  const team = await ensureDefaultTeam();
   const deployments: BenchDeployment[] = [];
   for (const model of models) {
-    await createModel(team.id, { name: model.label, task: "benchmark" });
+    await createModel({
+      teamId: team.id,
+      actor: "bench",
+      name: model.label,
+      description: "",
+      task: "benchmark",
+    });
     const bytes = await readFile(path.join(REPO, "data/demo", model.file));
     const version = await registerModelVersion({
       teamId: team.id,
@@ -66,11 +72,22 @@ export async function setUpConsole(
       metadata: { description: `bench copy of ${model.file}` },
     });
     const name = `bench-${model.label}`;
-    const deployment = await createDeployment(
-      team.id,
-      { name, modelName: model.label, versionNumber: version.number, ...settings },
-      "bench",
-    );
+    await createDeployment({
+      teamId: team.id,
+      actor: "bench",
+      name,
+      modelName: model.label,
+      versionNumber: version.number,
+      environment: "staging",
+      replicas: 1,
+      device: "cpu",
+      ...settings,
+    });
+    // The bench keys counters by row id, which the service's answer leaves out for clients.
+    const deployment = await getDb().deployment.findUniqueOrThrow({
+      where: { teamId_name: { teamId: team.id, name } },
+      select: { id: true },
+    });
     deployments.push({ model, name, deploymentId: deployment.id, versionId: version.id });
   }
   const artifacts = await serveArtifacts();

@@ -2,6 +2,7 @@ import { readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getDb } from "@/server/db";
 import { getRedis } from "@/server/redis";
 import { readDemoFile } from "@/test/support/demo-files";
 import { ownRedis } from "@/test/support/own-redis";
@@ -64,7 +65,10 @@ async function logLines(): Promise<Record<string, unknown>[]> {
 describe("a rollback while Redis is down", () => {
   it("answers success at once, and the gateway serves the rolled-back revision after Redis returns", async () => {
     expect(await infer()).toEqual({ status: 200, version: "2", revision: "2" });
-    const { id: deploymentId } = await api.deployment.byName({ name: DEPLOYMENT });
+    const { id: deploymentId } = await getDb().deployment.findFirstOrThrow({
+      where: { name: DEPLOYMENT },
+      select: { id: true },
+    });
 
     await redis.stop();
     const calledMs = performance.now();

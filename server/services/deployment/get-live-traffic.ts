@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { getRedis } from "@/server/redis";
 import { MINUTE_MS, decodeTrafficHash, minuteStartOf, trafficKey } from "@/server/contracts/live-counters";
 import { findDeploymentOrThrow } from "@/server/services/deployment/find-deployment";
@@ -13,11 +14,21 @@ export interface TrafficPoint {
   meanBatchRows: number | null;
 }
 
+export const ZGetLiveTrafficInput = z.object({
+  name: z.string().min(1),
+  minutes: z.number().int().min(1).max(360).default(30),
+});
+export type GetLiveTrafficOptions = z.output<typeof ZGetLiveTrafficInput> & {
+  teamId: string;
+  /** The clock, for tests; now by default. */
+  nowMs?: number;
+};
+
 /**
  * Per-minute traffic of the last minutes from the gateway's live counters in Redis: enough for
  * the deployment page while the monitor worker (which writes rollups) is not there yet.
  */
-export async function getLiveTraffic(teamId: string, name: string, minutes = 30, nowMs = Date.now()) {
+export async function getLiveTraffic({ teamId, name, minutes, nowMs = Date.now() }: GetLiveTrafficOptions) {
   const deployment = await findDeploymentOrThrow(teamId, name);
   const lastMinute = minuteStartOf(nowMs);
   const minuteStarts = Array.from(
