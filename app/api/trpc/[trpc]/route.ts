@@ -4,7 +4,7 @@ import { formatBytes } from "@/server/domain/format";
 import { readEnv, type Env } from "@/server/env";
 import { BoundedRequest } from "@/server/trpc/request-body";
 import { appRouter } from "@/server/trpc/root";
-import { createTRPCContext } from "@/server/trpc/init";
+import { createTRPCContext } from "@/server/trpc/context";
 
 const MiB = 1024 * 1024;
 /** Room for multipart boundaries and the text parts around the file. */
@@ -29,11 +29,8 @@ async function handler(request: Request) {
       endpoint: "/api/trpc",
       req: bounded,
       router: appRouter,
+      // Unexpected errors are logged with their reference id where they are replaced (server/trpc).
       createContext: () => createTRPCContext({ headers: request.headers }),
-      onError({ error, path }) {
-        if (error.code === "INTERNAL_SERVER_ERROR")
-          console.error(`tRPC ${path ?? "?"} failed:`, error.cause ?? error);
-      },
     });
     if (bounded.leftBodyPartlyRead) response.headers.set("connection", "close");
     return response;
