@@ -69,6 +69,7 @@ export async function setUpConsole(
     const version = await usingStagedFile(stageBytes(bytes), (artifact) =>
       registerModelVersion({
         teamId: team.id,
+        actor: "bench",
         modelName: model.label,
         artifact,
         metadata: { description: `bench copy of ${model.file}` },

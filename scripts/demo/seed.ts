@@ -96,6 +96,7 @@ async function seedFeatureSet(teamId: string, manifest: DemoManifest, log: (line
     (file) =>
       createFeatureSetVersion({
         teamId,
+        actor: DEMO_ACTOR,
         featureSetName: name,
         sample: file,
         featureSource: { kind: "explicit", features: manifest.featureSet.features },
@@ -131,6 +132,7 @@ async function seedModelVersion(
   const version = await usingStagedFile(stageBytes(bytes), (artifact) =>
     registerModelVersion({
       teamId,
+      actor: DEMO_ACTOR,
       modelName: demoModel.name,
       artifact,
       metadata: {

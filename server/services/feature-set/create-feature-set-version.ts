@@ -5,6 +5,7 @@ import type { SampleFeatures } from "@/server/domain/feature-set/profile-sample"
 import { formatBytes } from "@/server/domain/format";
 import { getDb } from "@/server/db";
 import { readEnv } from "@/server/env";
+import { recordAuditEvent } from "@/server/services/audit/record-audit-event";
 import { findFeatureSetOrThrow } from "@/server/services/feature-set/find-feature-set";
 import { profileSampleInThread } from "@/server/services/feature-set/profile-sample-in-thread";
 import type { StagedFile } from "@/server/storage/upload-staging";
@@ -21,6 +22,8 @@ export type FeatureSource = z.infer<typeof ZFeatureSource>;
 
 export interface CreateFeatureSetVersionInput {
   teamId: string;
+  /** Who creates it, for the audit log ("user:<id>", "apikey:<id>", "local", "system"). */
+  actor: string;
   featureSetName: string;
   /** The CSV sample on disk; it is only read, the caller removes it. */
   sample: StagedFile;
@@ -33,6 +36,7 @@ export interface CreateFeatureSetVersionInput {
  */
 export async function createFeatureSetVersion({
   teamId,
+  actor,
   featureSetName,
   sample: sampleFile,
   featureSource,
@@ -76,17 +80,27 @@ export async function createFeatureSetVersion({
       where: { featureSetId: featureSet.id },
       _max: { number: true },
     });
-    return tx.featureSetVersion.create({
-      data: {
-        teamId,
-        featureSetId: featureSet.id,
-        number: (latest._max.number ?? 0) + 1,
-        features: profile.features,
-        baseline: profile.baseline,
-        sampleRowCount: profile.rowCount,
-        sampleSha256: sampleFile.sha256,
-      },
+    const fields = {
+      number: (latest._max.number ?? 0) + 1,
+      features: profile.features,
+      baseline: profile.baseline,
+      sampleRowCount: profile.rowCount,
+      sampleSha256: sampleFile.sha256,
+    };
+    const created = await tx.featureSetVersion.create({
+      data: { ...fields, teamId, featureSetId: featureSet.id },
+      select: { id: true, number: true },
     });
+    await recordAuditEvent(tx, {
+      teamId,
+      actor,
+      action: "featureSetVersion.create",
+      targetType: "featureSetVersion",
+      targetId: created.id,
+      before: null,
+      after: { featureSetName, ...fields },
+    });
+    return created;
   });
   return {
     number: version.number,

@@ -7,6 +7,7 @@ import { getDb } from "@/server/db";
 import { readEnv } from "@/server/env";
 import { inspectOnnxInThread } from "@/server/onnx/inspect-onnx-in-thread";
 import { findFeatureSetVersionOrThrow } from "@/server/services/feature-set/find-feature-set-version";
+import { recordAuditEvent } from "@/server/services/audit/record-audit-event";
 import { findModelOrThrow } from "@/server/services/model/find-model";
 import { isUniqueViolation } from "@/server/services/prisma-errors";
 import { lockArtifact, removeArtifactUnlessReferenced } from "@/server/storage/artifact-references";
@@ -15,6 +16,8 @@ import type { StagedFile } from "@/server/storage/upload-staging";
 
 export interface RegisterModelVersionInput {
   teamId: string;
+  /** Who registers it, for the audit log ("user:<id>", "apikey:<id>", "local", "system"). */
+  actor: string;
   modelName: string;
   /** The .onnx file on disk; moved into the artifact store when the version is registered. */
   artifact: StagedFile;
@@ -28,6 +31,7 @@ export interface RegisterModelVersionInput {
  */
 export async function registerModelVersion({
   teamId,
+  actor,
   modelName,
   artifact: staged,
   metadata: rawMetadata,
@@ -86,26 +90,38 @@ export async function registerModelVersion({
         where: { modelId: model.id },
         _max: { number: true },
       });
+      const fields = {
+        number: (latest._max.number ?? 0) + 1,
+        description: metadata.description,
+        artifactSha256: artifact.sha256,
+        artifactSizeBytes: artifact.sizeBytes,
+        signature: inspection.signature,
+        irVersion: inspection.irVersion,
+        opsetImports: inspection.opsetImports.map(({ domain, version }) => ({ domain, version })),
+        producerName: inspection.producerName,
+        producerVersion: inspection.producerVersion,
+        metrics: metadata.metrics,
+        gitCommit: metadata.gitCommit,
+        dataRef: metadata.dataRef,
+        tags: metadata.tags,
+      };
       const version = await tx.modelVersion.create({
         data: {
+          ...fields,
           teamId,
           modelId: model.id,
-          number: (latest._max.number ?? 0) + 1,
-          description: metadata.description,
-          artifactSha256: artifact.sha256,
-          artifactSizeBytes: artifact.sizeBytes,
           storageKey: artifact.storageKey,
-          signature: inspection.signature,
-          irVersion: inspection.irVersion,
-          opsetImports: inspection.opsetImports.map(({ domain, version }) => ({ domain, version })),
-          producerName: inspection.producerName,
-          producerVersion: inspection.producerVersion,
-          metrics: metadata.metrics,
-          gitCommit: metadata.gitCommit,
-          dataRef: metadata.dataRef,
-          tags: metadata.tags,
           featureSetVersionId,
         },
+      });
+      await recordAuditEvent(tx, {
+        teamId,
+        actor,
+        action: "modelVersion.register",
+        targetType: "modelVersion",
+        targetId: version.id,
+        before: null,
+        after: { modelName, ...fields, status: version.status, featureSet: metadata.featureSet },
       });
       await tx.model.update({ where: { id: model.id }, data: { updatedAt: new Date() } });
       return version;

@@ -49,7 +49,13 @@ export const featureSetRouter = createTRPCRouter({
     if (!source.success)
       throw new AppError("BAD_REQUEST", `invalid ${formatZodIssues(source.error, "featureSource")}`);
     return withFilePart(input, "file", (sample) =>
-      createFeatureSetVersion({ teamId: ctx.team.id, featureSetName, sample, featureSource: source.data }),
+      createFeatureSetVersion({
+        teamId: ctx.team.id,
+        actor: ctx.actor,
+        featureSetName,
+        sample,
+        featureSource: source.data,
+      }),
     );
   }),
   versionByNumber: teamProcedure

@@ -21,7 +21,7 @@ export const modelVersionRouter = createTRPCRouter({
     if (!modelName) throw new AppError("BAD_REQUEST", "the upload has no 'modelName' part");
     const metadata = (readJsonPart(input, "metadata") ?? {}) as VersionMetadataInput;
     const version = await withFilePart(input, "file", (artifact) =>
-      registerModelVersion({ teamId: ctx.team.id, modelName, artifact, metadata }),
+      registerModelVersion({ teamId: ctx.team.id, actor: ctx.actor, modelName, artifact, metadata }),
     );
     return { id: version.id, number: version.number, artifactSha256: version.artifactSha256 };
   }),
