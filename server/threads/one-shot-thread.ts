@@ -1,3 +1,4 @@
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parentPort, Worker, type WorkerOptions } from "node:worker_threads";
@@ -14,10 +15,16 @@ type ThreadReply<Value> =
   | { ok: false; appError: { code: AppErrorCode; message: string } }
   | { ok: false; unexpected: { message: string; stack?: string } };
 
-/** In a thread entry: runs `work` and posts its value, or the error it threw, to the parent. */
+/**
+ * In a thread entry: runs `work` and posts its value, or the error it threw, to the parent.
+ * The thread first lowers its own scheduling priority: its work is background work, and on a
+ * busy host the threads that answer requests should get the CPU first. (On Linux a nice value
+ * belongs to a thread; elsewhere it would apply to the whole process, so it is left alone.)
+ */
 export function replyToParent<Value>(work: () => Promise<Value>): void {
   const port = parentPort;
   if (!port) throw new Error("a thread entry runs as a worker thread only");
+  if (process.platform === "linux") os.setPriority(os.constants.priority.PRIORITY_LOW);
   work().then(
     (value) => port.postMessage({ ok: true, value } satisfies ThreadReply<Value>),
     (error: unknown) =>
