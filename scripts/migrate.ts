@@ -1,7 +1,7 @@
 import { applyMigrations, ensureDatabaseExists } from "@/server/migrations/apply-migrations";
-import { readEnv } from "@/server/env";
+import { readEnv, readEnvOrExit } from "@/server/env";
 
-const { DATABASE_URL } = readEnv();
+const { DATABASE_URL } = readEnvOrExit(readEnv);
 if (await ensureDatabaseExists(DATABASE_URL)) console.log("created database");
 const applied = await applyMigrations(DATABASE_URL);
 console.log(

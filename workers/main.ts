@@ -1,11 +1,12 @@
 import { getDb } from "@/server/db";
+import { readEnvOrExit } from "@/server/env";
 import { SERVING_QUEUE } from "@/server/contracts/serving";
 import { startHostAgent } from "@/workers/host";
 import { startServingWorker } from "@/workers/serving/serving-worker";
 import { readWorkerEnv } from "@/workers/worker-env";
 
 // The one worker entry (`tsx workers/main.ts`): host agent + serving worker, closed on SIGTERM/SIGINT.
-const env = readWorkerEnv();
+const env = readEnvOrExit(readWorkerEnv);
 const host = await startHostAgent({
   hostName: env.WORKER_HOST_NAME,
   device: env.WORKER_DEVICE,

@@ -3,7 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { getDb } from "@/server/db";
 import { getRedis } from "@/server/redis";
-import { readEnv } from "@/server/env";
+import { readEnv, readEnvOrExit } from "@/server/env";
 import { sha256Hex } from "@/server/storage/artifact-store";
 import { createFeatureSet } from "@/server/services/feature-set/create-feature-set";
 import { createFeatureSetVersion } from "@/server/services/feature-set/create-feature-set-version";
@@ -132,6 +132,7 @@ async function seedModelVersion(
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  readEnvOrExit(readEnv);
   await seedDemo();
   await getDb().$disconnect();
   getRedis().disconnect();

@@ -4,7 +4,7 @@ import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { getDb } from "@/server/db";
-import { readEnv } from "@/server/env";
+import { readEnv, readEnvOrExit } from "@/server/env";
 import { applyMigrations, ensureDatabaseExists } from "@/server/migrations/apply-migrations";
 import { getRedis } from "@/server/redis";
 import { DEMO_DEPLOYMENT, seedDemo } from "./seed";
@@ -163,5 +163,6 @@ function run(command: string, args: string[]): Promise<void> {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  readEnvOrExit(readEnv);
   await startDemo();
 }
