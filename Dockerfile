@@ -37,12 +37,16 @@ RUN npx next build && rm -rf .next/cache
 # ---- runtime
 FROM ${NODE_IMAGE} AS runtime
 WORKDIR /app
+# HOST, GATEWAY_HOST: 0.0.0.0 because a published port reaches a container on its network interface,
+# never on its loopback; the console's 127.0.0.1 default would make it unreachable. Who may reach it is
+# decided where the port is published (docker-compose.yml publishes on the host's 127.0.0.1 only).
 # npm_config_script_shell: npm runs scripts with `sh -c`, and dash dies on SIGTERM without passing it
 # on, leaving tsx and next running; bash execs the script's single command, so `docker stop` reaches
 # start.ts, which stops `next start`.
 ENV NODE_ENV=production \
     NEXT_TELEMETRY_DISABLED=1 \
     PORT=3000 \
+    HOST=0.0.0.0 \
     GATEWAY_PORT=8080 \
     GATEWAY_HOST=0.0.0.0 \
     ARTIFACT_DIR=/app/data/artifacts \

@@ -20,6 +20,11 @@ const ZEnv = z.object({
     .positive()
     .default(64 * MiB),
   MAX_FEATURE_SAMPLE_ROWS: z.coerce.number().int().positive().default(1_000_000),
+  /**
+   * Where the console (`npm start`, `npm run dev`, `npm run demo`) listens. Loopback until sign-in
+   * exists: anyone who reaches the port acts in the default team.
+   */
+  HOST: z.string().min(1).default("127.0.0.1"),
   /** Where inference clients reach the gateway; shown on deployment pages. */
   GATEWAY_PUBLIC_URL: z.string().url().default("http://localhost:8080"),
   /** Team used while sign-in is not configured: every request acts in it. */

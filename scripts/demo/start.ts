@@ -28,7 +28,7 @@ const BUILD_INPUTS = [
  * one serving worker and demo traffic until interrupted (DEMO_TRAFFIC=0 leaves traffic out).
  */
 export async function startDemo(port = Number(process.env.PORT ?? 3000)): Promise<void> {
-  const { DATABASE_URL } = readEnv();
+  const { DATABASE_URL, HOST } = readEnv();
   if (await ensureDatabaseExists(DATABASE_URL))
     console.log(`created database ${new URL(DATABASE_URL).pathname.slice(1)}`);
   const applied = await applyMigrations(DATABASE_URL);
@@ -44,7 +44,7 @@ export async function startDemo(port = Number(process.env.PORT ?? 3000)): Promis
     {
       name: "web",
       command: NEXT_BIN,
-      args: ["start", "--port", String(port)],
+      args: ["start", "--port", String(port), "--hostname", HOST],
       env: { GATEWAY_PUBLIC_URL: process.env.GATEWAY_PUBLIC_URL ?? `http://localhost:${gatewayPort}` },
     },
     {
@@ -57,7 +57,7 @@ export async function startDemo(port = Number(process.env.PORT ?? 3000)): Promis
       name: "worker",
       command: TSX_BIN,
       args: ["workers/main.ts"],
-      env: { ARTIFACT_SOURCE_URL: `http://127.0.0.1:${port}` },
+      env: { ARTIFACT_SOURCE_URL: `http://${reachableHost(HOST)}:${port}` },
     },
   ];
   if (process.env.DEMO_TRAFFIC !== "0") {
@@ -69,9 +69,15 @@ export async function startDemo(port = Number(process.env.PORT ?? 3000)): Promis
     });
   }
   console.log(
-    `\nMLOps console: http://localhost:${port}   inference gateway: http://localhost:${gatewayPort}/v2\n`,
+    `\nMLOps console: http://${reachableHost(HOST)}:${port}   inference gateway: http://localhost:${gatewayPort}/v2\n`,
   );
   await runTogether(services);
+}
+
+/** An address this machine's processes reach a server on: a wildcard listens on loopback too. */
+function reachableHost(host: string): string {
+  if (host === "0.0.0.0" || host === "::") return "127.0.0.1";
+  return host.includes(":") ? `[${host}]` : host;
 }
 
 interface Service {
