@@ -7,14 +7,19 @@ import { getDb } from "@/server/db";
 import { readEnv, readEnvOrExit } from "@/server/env";
 import { applyMigrations, ensureDatabaseExists } from "@/server/migrations/apply-migrations";
 import { getRedis } from "@/server/redis";
+import { type LocalService } from "@/scripts/services/local-services";
+import { exitIfServiceMissing, preparePostgres, prepareRedis } from "@/scripts/services/preflight";
 import { DEMO_DEPLOYMENT, seedDemo } from "./seed";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const NEXT_BIN = path.join(ROOT, "node_modules/.bin/next");
 const TSX_BIN = path.join(ROOT, "node_modules/.bin/tsx");
+/** Measured on a 2-core machine; a kept .next/cache roughly halves it. */
+const BUILD_DURATION = "usually 20-30 s";
 /** What a production build is made from: when any of it is newer than the build, rebuild. */
 const BUILD_INPUTS = [
   "app",
+  "instrumentation.ts",
   "server",
   "generated",
   "next.config.js",
@@ -24,10 +29,44 @@ const BUILD_INPUTS = [
 ];
 
 /**
- * `npm run demo`: migrate, seed, build when sources changed, then run the console, the gateway,
+ * `npm run demo`: check PostgreSQL and Redis (starting local ones where nothing answers at the
+ * default addresses), migrate, seed, build when sources changed, then run the console, the gateway,
  * one serving worker and demo traffic until interrupted (DEMO_TRAFFIC=0 leaves traffic out).
  */
 export async function startDemo(port = Number(process.env.PORT ?? 3000)): Promise<void> {
+  const { DATABASE_URL, REDIS_URL } = readEnv();
+  const localServices = await prepareServices(DATABASE_URL, REDIS_URL);
+  try {
+    await runDemo(port);
+  } finally {
+    for (const service of localServices.reverse()) await service.stop();
+  }
+}
+
+/** Servers the demo started because nothing answered at the default addresses; stopped with it. */
+async function prepareServices(databaseUrl: string, redisUrl: string): Promise<LocalService[]> {
+  const started: LocalService[] = [];
+  try {
+    const postgres = await preparePostgres({
+      url: databaseUrl,
+      configured: process.env.DATABASE_URL !== undefined,
+      dataDir: path.join(ROOT, "data/postgres"),
+    });
+    if (postgres) started.push(postgres);
+    const redis = await prepareRedis({
+      url: redisUrl,
+      configured: process.env.REDIS_URL !== undefined,
+      dataDir: path.join(ROOT, "data/redis"),
+    });
+    if (redis) started.push(redis);
+    return started;
+  } catch (error) {
+    for (const service of started) await service.stop();
+    throw error;
+  }
+}
+
+async function runDemo(port: number): Promise<void> {
   const { DATABASE_URL, HOST } = readEnv();
   if (await ensureDatabaseExists(DATABASE_URL))
     console.log(`created database ${new URL(DATABASE_URL).pathname.slice(1)}`);
@@ -37,7 +76,13 @@ export async function startDemo(port = Number(process.env.PORT ?? 3000)): Promis
   await getDb().$disconnect();
   getRedis().disconnect();
 
-  if (await isBuildStale()) await run(NEXT_BIN, ["build"]);
+  if (await isBuildStale()) {
+    // Minutes of silence would look like a hang: say what runs and for how long.
+    console.log(`building the console (next build, ${BUILD_DURATION}), since its sources changed`);
+    const startedMs = Date.now();
+    await run(NEXT_BIN, ["build"]);
+    console.log(`built in ${Math.round((Date.now() - startedMs) / 1000)} s`);
+  }
 
   const gatewayPort = Number(process.env.GATEWAY_PORT ?? 8080);
   const services: Service[] = [
@@ -87,10 +132,20 @@ interface Service {
   env?: Record<string, string>;
 }
 
-/** Runs the processes side by side with prefixed output; when one dies, all stop. */
+/**
+ * Runs the processes side by side with prefixed output; when one dies, all stop. Settles once
+ * every one has exited, so servers the demo started stop only after their clients.
+ */
 function runTogether(services: Service[]): Promise<void> {
   return new Promise((resolve, reject) => {
     let stopping = false;
+    let running = services.length;
+    let failure: Error | undefined;
+    const stop = () => {
+      stopping = true;
+      for (const child of children)
+        if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    };
     const children = services.map((service) => {
       const child = spawn(service.command, service.args, {
         cwd: ROOT,
@@ -104,25 +159,21 @@ function runTogether(services: Service[]): Promise<void> {
       forward(child.stdout!, process.stdout);
       forward(child.stderr!, process.stderr);
       child.on("exit", (code, signal) => {
-        if (stopping) return;
-        stop();
-        if (code === 0 || signal === "SIGTERM" || signal === "SIGINT") resolve();
-        else reject(new Error(`${service.name} exited with ${code ?? signal}`));
+        running -= 1;
+        if (!stopping) {
+          if (code !== 0 && signal !== "SIGTERM" && signal !== "SIGINT")
+            failure = new Error(`${service.name} exited with ${code ?? signal}`);
+          stop();
+        }
+        if (running === 0) {
+          if (failure) reject(failure);
+          else resolve();
+        }
       });
       return child;
     });
-    const stop = () => {
-      stopping = true;
-      for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
-    };
-    process.once("SIGINT", () => {
-      stop();
-      resolve();
-    });
-    process.once("SIGTERM", () => {
-      stop();
-      resolve();
-    });
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
   });
 }
 
@@ -170,5 +221,5 @@ function run(command: string, args: string[]): Promise<void> {
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   readEnvOrExit(readEnv);
-  await startDemo();
+  await startDemo().catch(exitIfServiceMissing);
 }
