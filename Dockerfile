@@ -10,17 +10,19 @@ WORKDIR /app
 ENV NEXT_TELEMETRY_DISABLED=1 \
     PRISMA_SCHEMA_ENGINE_BINARY=/bin/false
 # onnxruntime-node ships its CPU binaries in the npm package; its install script only downloads extra
-# execution providers and is denied (package.json allowScripts, .npmrc onnxruntime-node-install=skip).
+# execution providers and is denied (package.json allowScripts, which npm honours from 11.16 on: the
+# project's engines ask for it and .npmrc makes that strict, so the image's npm 10 is upgraded first).
 # GPU image: --build-arg ONNXRUNTIME_NODE_INSTALL=cuda12 fetches the CUDA 12 provider (needs internet),
 # and the runtime base must then bring CUDA 12 + cuDNN (e.g. an nvidia/cuda base with Node 20).
 ARG ONNXRUNTIME_NODE_INSTALL=skip
+RUN --mount=type=cache,target=/root/.npm npm install -g npm@11 --no-audit --no-fund
 # The postinstall runs `prisma generate`: the schema and its config must be there before the install.
 COPY package.json package-lock.json .npmrc prisma.config.ts ./
 COPY prisma ./prisma
 # `npm ci` rejects this lockfile (it lacks the darwin/win32 optional packages); `npm install` uses it
 # as it is. onnxruntime-node carries binaries for every OS and CPU (~290 MB): keep this image's only.
 RUN --mount=type=cache,target=/root/.npm \
-    ONNXRUNTIME_NODE_INSTALL=skip npm install --no-audit --no-fund \
+    npm install --no-audit --no-fund \
  && if [ "$ONNXRUNTIME_NODE_INSTALL" != "skip" ]; then \
       node node_modules/onnxruntime-node/script/install.js; \
     fi \
