@@ -145,7 +145,7 @@ function bringUpCommand(spec: ServiceSpec): string {
 }
 
 /** The URL without its password, which must not reach a terminal or a log. */
-export function displayUrl(url: string): string {
+function displayUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = "***";
