@@ -3,13 +3,14 @@ import os from "node:os";
 import path from "node:path";
 import { getDb } from "@/server/db";
 import { applyMigrations } from "@/server/migrations/apply-migrations";
-import { trafficField } from "@/server/contracts/live-counters";
-import { SERVING_QUEUE } from "@/server/contracts/serving";
+import { queueKey } from "@/server/contracts/key-prefix";
+import { decodeTrafficHash, type TrafficCounts } from "@/server/contracts/live-counters";
+import { servingQueueName } from "@/server/contracts/serving";
 import { getRedis } from "@/server/redis";
 import { createDeployment } from "@/server/services/deployment/create-deployment";
 import { createModel } from "@/server/services/model/create-model";
 import { registerModelVersion } from "@/server/services/model/register-model-version";
-import { resolveTeam } from "@/server/services/team/resolve-team";
+import { ensureDefaultTeam } from "@/server/services/team/ensure-default-team";
 import { createDatabase, dropDatabase } from "@/test/support/databases";
 import { deleteKeysWithPrefix, scanKeys } from "@/test/support/redis-keys";
 import { serveArtifacts } from "@/test/support/serving-stack";
@@ -53,10 +54,16 @@ export async function setUpConsole(
   };
   Object.assign(process.env, env);
 
-  const team = await resolveTeam("default");
+  const team = await ensureDefaultTeam();
   const deployments: BenchDeployment[] = [];
   for (const model of models) {
-    await createModel(team.id, { name: model.label, task: "benchmark" });
+    await createModel({
+      teamId: team.id,
+      actor: "bench",
+      name: model.label,
+      description: "",
+      task: "benchmark",
+    });
     const bytes = await readFile(path.join(REPO, "data/demo", model.file));
     const version = await registerModelVersion({
       teamId: team.id,
@@ -65,11 +72,22 @@ export async function setUpConsole(
       metadata: { description: `bench copy of ${model.file}` },
     });
     const name = `bench-${model.label}`;
-    const deployment = await createDeployment(
-      team.id,
-      { name, modelName: model.label, versionNumber: version.number, ...settings },
-      "bench",
-    );
+    await createDeployment({
+      teamId: team.id,
+      actor: "bench",
+      name,
+      modelName: model.label,
+      versionNumber: version.number,
+      environment: "staging",
+      replicas: 1,
+      device: "cpu",
+      ...settings,
+    });
+    // The bench keys counters by row id, which the service's answer leaves out for clients.
+    const deployment = await getDb().deployment.findUniqueOrThrow({
+      where: { teamId_name: { teamId: team.id, name } },
+      select: { id: true },
+    });
     deployments.push({ model, name, deploymentId: deployment.id, versionId: version.id });
   }
   const artifacts = await serveArtifacts();
@@ -89,15 +107,10 @@ export async function setUpConsole(
   };
 }
 
-export interface ServingCounters {
-  requests: number;
-  batchRowsSum: number;
-  batchCount: number;
-  computeSumUs: number;
-  queueWaitSumUs: number;
-  /** Jobs put on the serving queue so far (BullMQ's id counter). */
+export type ServingCounters = Omit<TrafficCounts, "errorCount" | "latencySumUs"> & {
+  /** Jobs put on the CPU serving queue so far (BullMQ's id counter); bench deployments are CPU. */
   jobs: number;
-}
+};
 
 /**
  * The gateway's per-minute counters of one deployment (summed over minutes) and the queue's job
@@ -110,13 +123,13 @@ export async function readServingCounters(deployment: BenchDeployment): Promise<
   const keys = (await scanKeys(redis, `${REDIS_KEY_PREFIX}traffic:${deployment.deploymentId}:*`)).map((key) =>
     key.slice(REDIS_KEY_PREFIX!.length),
   );
-  const totals = { requests: 0, batchRowsSum: 0, batchCount: 0, computeSumUs: 0, queueWaitSumUs: 0 };
+  const totals = { requestCount: 0, batchSizeSum: 0, batchCount: 0, busyComputeUs: 0, queueWaitSumUs: 0 };
   for (const key of keys) {
-    const hash = await redis.hgetall(key);
-    for (const counter of Object.keys(totals) as (keyof typeof totals)[])
-      totals[counter] += Number(hash[trafficField(deployment.versionId, counter)] ?? 0);
+    const counts = decodeTrafficHash(await redis.hgetall(key)).get(deployment.versionId);
+    if (!counts) continue;
+    for (const counter of Object.keys(totals) as (keyof typeof totals)[]) totals[counter] += counts[counter];
   }
-  const jobs = Number((await redis.get(`bull:${SERVING_QUEUE}:id`)) ?? 0);
+  const jobs = Number((await redis.get(queueKey(servingQueueName("cpu"), "id"))) ?? 0);
   return { ...totals, jobs };
 }
 

@@ -319,12 +319,12 @@ const workerProcess = await startNodeProcess("worker", "workers/main.ts", {
     WORKER_CACHE_DIR: path.join(stack.env.ARTIFACT_DIR, "worker-cache"),
     ARTIFACT_SOURCE_URL: stack.artifactSourceUrl,
   },
-  ready: /worker bench-worker: device/,
+  ready: /"hostName":"bench-worker".*"msg":"worker started"/,
   nodeArgs: profileArgs("worker"),
 });
 const gatewayProcess = await startNodeProcess("gateway", "server/gateway/main.ts", {
   env: { ...stack.env, GATEWAY_PORT: String(gatewayPort) },
-  ready: /gateway listening on/,
+  ready: /"msg":"gateway listening/,
   nodeArgs: profileArgs("gateway"),
 });
 const bareServers = new Map<string, { proc: BenchProcess; url: string }>();
@@ -459,7 +459,7 @@ for (const model of models) {
 
 console.log("\n## Inside (c): batching and CPU per request\n");
 console.log(
-  "requests/job from BullMQ's job counter; rows/run is the request-weighted mean of the session run each request took part in (gateway counters batchRowsSum / batchCount).\n",
+  "requests/job from BullMQ's job counter; rows/run is the request-weighted mean of the session run each request took part in (gateway counters batchSizeSum / batchCount).\n",
 );
 console.log(
   "| model | clients | requests/job | rows/run | queue wait ms | compute ms/request | CPU ms per request |",
@@ -469,12 +469,12 @@ for (const model of models) {
   for (const concurrency of CONCURRENCY) {
     const cell = results.get(key(model, concurrency, "c"));
     if (!cell?.serving) continue;
-    const { requests, jobs, batchRowsSum, batchCount, queueWaitSumUs, computeSumUs } = cell.serving;
+    const { requestCount, jobs, batchSizeSum, batchCount, queueWaitSumUs, busyComputeUs } = cell.serving;
     const perRequest = Object.entries({ client: cell.cpu.client, ...cell.cpu.server }).map(
       ([name, value]) => `${name} ${fmt((value * 1000) / cell.throughput, 3)}`,
     );
     console.log(
-      `| ${model.label} | ${concurrency} | ${fmt(requests / jobs, 1)} | ${fmt(batchRowsSum / batchCount, 1)} | ${fmt(queueWaitSumUs / batchCount / 1000, 2)} | ${fmt(computeSumUs / batchCount / 1000, 3)} | ${perRequest.join(", ")} |`,
+      `| ${model.label} | ${concurrency} | ${fmt(requestCount / jobs, 1)} | ${fmt(batchSizeSum / batchCount, 1)} | ${fmt(queueWaitSumUs / batchCount / 1000, 2)} | ${fmt(busyComputeUs / batchCount / 1000, 3)} | ${perRequest.join(", ")} |`,
     );
   }
 }

@@ -1,5 +1,7 @@
+import { getDb } from "@/server/db";
 import { applyMigrations, ensureDatabaseExists } from "@/server/migrations/apply-migrations";
 import { readEnv, readEnvOrExit } from "@/server/env";
+import { ensureDefaultTeam } from "@/server/services/team/ensure-default-team";
 import { exitIfServiceMissing, preparePostgres } from "@/scripts/services/preflight";
 
 const { DATABASE_URL } = readEnvOrExit(readEnv);
@@ -14,3 +16,6 @@ const applied = await applyMigrations(DATABASE_URL);
 console.log(
   applied.length ? `applied ${applied.length} migration(s): ${applied.join(", ")}` : "database is up to date",
 );
+const team = await ensureDefaultTeam();
+console.log(`default team: ${team.slug}`);
+await getDb().$disconnect();

@@ -1,6 +1,8 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import * as ort from "onnxruntime-node";
+import { servableDevices, type ServingDevice } from "@/server/contracts/serving";
+import { getLogger, type Logger } from "@/server/logger";
 import { OnnxGraphBuilder } from "@/server/onnx/onnx-builder";
 import {
   announceHost,
@@ -16,7 +18,7 @@ export interface HostAgentOptions {
   device: "cpu" | "cuda";
   costMicrosPerHour: number;
   heartbeatMs?: number;
-  log?: (line: string) => void;
+  log?: Logger;
 }
 
 export interface HostAgent {
@@ -24,17 +26,22 @@ export interface HostAgent {
   device: "cpu" | "cuda";
   /** Providers that created a session here, best first (the first is the one that runs). */
   executionProviders: string[];
+  /** The devices whose serving queues this host may consume: only those its probe ran. */
+  servesDevices: ServingDevice[];
   gpuMemoryMb: number | null;
   stop(): void;
 }
 
 /** Announces this host (Host row upserted by name) and heartbeats lastHeartbeatAt until stopped. */
 export async function startHostAgent(options: HostAgentOptions): Promise<HostAgent> {
-  const log = options.log ?? ((line: string) => console.log(`[host] ${line}`));
+  const log = options.log ?? getLogger().child({ component: "host" });
   const executionProviders = await probeExecutionProviders(options.device);
   const device = executionProviders.includes("cuda") ? "cuda" : "cpu";
   if (device !== options.device)
-    log(`device ${options.device} asked for, but no CUDA session can be created here: announcing ${device}`);
+    log.warn(
+      { asked: options.device, announced: device },
+      `device ${options.device} asked for, but no CUDA session can be created here: announcing ${device}`,
+    );
   const gpuMemoryMb = device === "cuda" ? await readGpuMemoryMb() : null;
   const announcement: AnnounceHostInput = {
     name: options.hostName,
@@ -51,12 +58,19 @@ export async function startHostAgent(options: HostAgentOptions): Promise<HostAge
     beating = true;
     recordHostHeartbeat(options.hostName)
       .then((found) => (found ? undefined : announceHost(announcement)))
-      .catch((error: Error) => log(`heartbeat failed: ${error.message}`))
+      .catch((error: Error) => log.warn({ err: error }, "heartbeat failed"))
       .finally(() => (beating = false));
   }, options.heartbeatMs ?? HEARTBEAT_INTERVAL_MS);
   timer.unref();
 
-  return { hostId: id, device, executionProviders, gpuMemoryMb, stop: () => clearInterval(timer) };
+  return {
+    hostId: id,
+    device,
+    executionProviders,
+    servesDevices: servableDevices(executionProviders),
+    gpuMemoryMb,
+    stop: () => clearInterval(timer),
+  };
 }
 
 /**

@@ -1,42 +1,50 @@
 import { getDb } from "@/server/db";
 import { readEnvOrExit } from "@/server/env";
-import { SERVING_QUEUE } from "@/server/contracts/serving";
+import { getLogger } from "@/server/logger";
 import { startHostAgent } from "@/workers/host";
-import { startServingWorker } from "@/workers/serving/serving-worker";
+import { startRoles } from "@/workers/roles";
 import { readWorkerEnv } from "@/workers/worker-env";
 
-// The one worker entry (`tsx workers/main.ts`): host agent + serving worker, closed on SIGTERM/SIGINT.
+// The one worker entry (`tsx workers/main.ts`): host agent + the roles WORKER_ROLES asks for,
+// closed on SIGTERM/SIGINT after their active jobs finish. A bad variable stops it first, naming
+// the variable (the logger reads the same environment, so it cannot report that).
 const env = readEnvOrExit(readWorkerEnv);
+const log = getLogger().child({ component: "worker", hostName: env.WORKER_HOST_NAME });
+// BullMQ's production advice: an error nobody caught is logged before the process ends.
+process.on("uncaughtException", (error) => {
+  log.fatal({ err: error }, "uncaught exception; exiting");
+  process.exit(1);
+});
+process.on("unhandledRejection", (error) => {
+  log.fatal({ err: error }, "unhandled rejection; exiting");
+  process.exit(1);
+});
 const host = await startHostAgent({
   hostName: env.WORKER_HOST_NAME,
   device: env.WORKER_DEVICE,
   costMicrosPerHour: env.WORKER_COST_MICROS_PER_HOUR,
 });
-const serving = await startServingWorker({
-  redisUrl: env.REDIS_URL,
-  keyPrefix: env.REDIS_KEY_PREFIX,
-  hostName: env.WORKER_HOST_NAME,
-  cacheDir: env.WORKER_CACHE_DIR,
-  artifactSourceUrl: env.ARTIFACT_SOURCE_URL,
-  memoryBudgetMb: env.WORKER_MEMORY_BUDGET_MB,
-  concurrency: env.WORKER_CONCURRENCY,
-  maxBatchRows: env.WORKER_MAX_BATCH_ROWS,
-  lockDurationMs: env.WORKER_LOCK_DURATION_MS,
-  stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
-});
-console.log(
-  `worker ${env.WORKER_HOST_NAME}: device ${host.device}, provider ${host.executionProviders[0]}, queue ${env.REDIS_KEY_PREFIX}bull:${SERVING_QUEUE}, concurrency ${env.WORKER_CONCURRENCY}, memory budget ${env.WORKER_MEMORY_BUDGET_MB} MB`,
-);
+const roles = await startRoles(env, host);
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) process.exit(1); // a second signal: stop waiting
   stopping = true;
-  console.log(`worker ${env.WORKER_HOST_NAME}: ${signal}, finishing active jobs`);
+  log.info({ signal }, "worker stopping: finishing active jobs");
   host.stop();
-  await serving.close();
+  await roles.close();
   await getDb().$disconnect();
   process.exit(0);
 }
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 process.on("SIGINT", () => void shutdown("SIGINT"));
+// Last, after the handlers: whoever waits for this line may signal at once.
+log.info(
+  {
+    device: host.device,
+    executionProvider: host.executionProviders[0],
+    servesDevices: host.servesDevices,
+    roles: roles.descriptions,
+  },
+  "worker started",
+);

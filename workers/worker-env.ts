@@ -2,8 +2,42 @@ import os from "node:os";
 import { z } from "zod";
 import { parseEnvironment, readEnv, type Env } from "@/server/env";
 
+/** The roles a worker process can take; workers/roles.ts has a starter for each. */
+export const WORKER_ROLE_NAMES = ["serving"] as const;
+export type WorkerRole = (typeof WORKER_ROLE_NAMES)[number];
+
+const isWorkerRole = (name: string): name is WorkerRole =>
+  (WORKER_ROLE_NAMES as readonly string[]).includes(name);
+
+/** A comma list such as "serving,batch"; a name nobody registered stops the process at boot. */
+const ZWorkerRoles = z
+  .string()
+  .default("serving")
+  .transform((raw, ctx): WorkerRole[] => {
+    const names = raw
+      .split(",")
+      .map((name) => name.trim())
+      .filter((name) => name.length > 0);
+    const unknown = names.filter((name) => !isWorkerRole(name));
+    const known = `known roles: ${WORKER_ROLE_NAMES.join(", ")}`;
+    if (unknown.length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        message: `unknown role ${unknown.map((name) => `'${name}'`).join(", ")} in '${raw}'; ${known}`,
+      });
+      return z.NEVER;
+    }
+    if (names.length === 0) {
+      ctx.addIssue({ code: "custom", message: `'${raw}' names no role; ${known}` });
+      return z.NEVER;
+    }
+    return [...new Set(names.filter(isWorkerRole))];
+  });
+
 /** Variables only the worker process reads, on top of server/env.ts. */
 const ZWorkerEnv = z.object({
+  /** Which roles this process runs, e.g. "serving" (the default) or "serving,batch". */
+  WORKER_ROLES: ZWorkerRoles,
   WORKER_HOST_NAME: z.string().min(1).default(os.hostname()),
   WORKER_DEVICE: z.enum(["cpu", "cuda"]).default("cpu"),
   WORKER_CACHE_DIR: z.string().min(1).default("./data/worker-cache"),

@@ -1,4 +1,4 @@
-import type { RevisionTarget } from "@/server/domain/traffic/revision-target";
+import type { TrafficTargetOutput } from "@/server/services/deployment/deployment-output";
 
 const VERSION_COLORS = ["#4f46e5", "#0891b2", "#d97706", "#16a34a", "#db2777", "#64748b"];
 
@@ -7,7 +7,13 @@ export function versionColor(versionNumber: number): string {
 }
 
 /** The active traffic split as one bar, each version's share labelled, shadows listed after it. */
-export function TrafficSplit({ target, compact = false }: { target: RevisionTarget; compact?: boolean }) {
+export function TrafficSplit({
+  target,
+  compact = false,
+}: {
+  target: TrafficTargetOutput;
+  compact?: boolean;
+}) {
   const weights = [...target.weights].sort((a, b) => a.versionNumber - b.versionNumber);
   return (
     <div className={compact ? "min-w-48" : ""}>
@@ -18,7 +24,7 @@ export function TrafficSplit({ target, compact = false }: { target: RevisionTarg
       >
         {weights.map((entry) => (
           <div
-            key={entry.versionId}
+            key={entry.versionNumber}
             style={{ width: `${entry.weight}%`, background: versionColor(entry.versionNumber) }}
             className="flex items-center justify-center text-xs font-medium text-white"
           >

@@ -46,7 +46,7 @@ export default function DeploymentsPage() {
                 columns={["Name", "Model", "Environment", "Traffic", "Revision", "Batching"]}
               >
                 {rows.map((deployment) => (
-                  <tr key={deployment.id} className="hover:bg-slate-50">
+                  <tr key={deployment.name} className="hover:bg-slate-50">
                     <td className="px-3 py-2">
                       <Link
                         href={`/deployments/${deployment.name}`}
@@ -192,7 +192,7 @@ function NewDeploymentForm({ onClose }: { onClose: () => void }) {
           >
             <option value="">Choose…</option>
             {models.data?.map((candidate) => (
-              <option key={candidate.id} value={candidate.name} disabled={!candidate.latestVersion}>
+              <option key={candidate.name} value={candidate.name} disabled={!candidate.latestVersion}>
                 {candidate.name}
               </option>
             ))}

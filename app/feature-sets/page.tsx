@@ -34,7 +34,7 @@ export default function FeatureSetsPage() {
                 columns={["Name", "Versions", "Features", "Sample rows", "Latest version"]}
               >
                 {rows.map((featureSet) => (
-                  <tr key={featureSet.id} className="hover:bg-slate-50">
+                  <tr key={featureSet.name} className="hover:bg-slate-50">
                     <td className="px-3 py-2">
                       <Link
                         href={`/feature-sets/${featureSet.name}`}

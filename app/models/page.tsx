@@ -53,7 +53,7 @@ export default function ModelsPage() {
             ) : (
               <DataTable caption="Models" columns={["Name", "Task", "Versions", "Latest", "Updated"]}>
                 {rows.map((model) => (
-                  <tr key={model.id} className="hover:bg-slate-50">
+                  <tr key={model.name} className="hover:bg-slate-50">
                     <td className="px-3 py-2">
                       <Link
                         href={`/models/${model.name}`}

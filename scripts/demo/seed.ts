@@ -11,7 +11,7 @@ import { changeTraffic } from "@/server/services/deployment/change-traffic";
 import { createDeployment } from "@/server/services/deployment/create-deployment";
 import { createModel } from "@/server/services/model/create-model";
 import { registerModelVersion } from "@/server/services/model/register-model-version";
-import { resolveTeam } from "@/server/services/team/resolve-team";
+import { ensureDefaultTeam } from "@/server/services/team/ensure-default-team";
 import { makeDemoModels, type DemoManifest } from "./make-demo-models";
 
 export const DEMO_DIR = path.resolve(import.meta.dirname, "../../data/demo");
@@ -28,7 +28,8 @@ const MODEL_DESCRIPTIONS: Record<string, string> = {
  */
 export async function seedDemo(log: (line: string) => void = console.log): Promise<void> {
   const { manifest } = await makeDemoModels(DEMO_DIR);
-  const team = await resolveTeam(readEnv().DEFAULT_TEAM_SLUG);
+  // The migrate step made it already; a database migrated before it did gets it here.
+  const team = await ensureDefaultTeam();
   const featureSetVersion = await seedFeatureSet(team.id, manifest, log);
   for (const demoModel of manifest.models) {
     await seedModelVersion(
@@ -42,6 +43,8 @@ export async function seedDemo(log: (line: string) => void = console.log): Promi
 }
 
 export const DEMO_DEPLOYMENT = "card-fraud-prod";
+/** Who the audit log says made what the seed makes. */
+const DEMO_ACTOR = "demo";
 
 /** Production serves v1 with v2 as a 10% canary: the state a rollout demo starts from. */
 async function seedDeployment(teamId: string, log: (line: string) => void) {
@@ -49,23 +52,23 @@ async function seedDeployment(teamId: string, log: (line: string) => void) {
     where: { teamId_name: { teamId, name: DEMO_DEPLOYMENT } },
   });
   if (existing) return;
-  await createDeployment(
+  await createDeployment({
     teamId,
-    {
-      name: DEMO_DEPLOYMENT,
-      modelName: "card-fraud",
-      versionNumber: 1,
-      environment: "production",
-      maxBatchSize: 64,
-      maxQueueDelayMs: 2,
-    },
-    "demo",
-  );
+    actor: DEMO_ACTOR,
+    name: DEMO_DEPLOYMENT,
+    modelName: "card-fraud",
+    versionNumber: 1,
+    environment: "production",
+    maxBatchSize: 64,
+    maxQueueDelayMs: 2,
+    replicas: 1,
+    device: "cpu",
+  });
   await changeTraffic({
     teamId,
-    deploymentName: DEMO_DEPLOYMENT,
+    actor: DEMO_ACTOR,
+    name: DEMO_DEPLOYMENT,
     change: { kind: "canary", versionNumber: 2, weightPercent: 10 },
-    actor: "demo",
   });
   log(`deployment ${DEMO_DEPLOYMENT}: v1 90%, v2 10% canary`);
 }
@@ -73,13 +76,16 @@ async function seedDeployment(teamId: string, log: (line: string) => void) {
 async function seedFeatureSet(teamId: string, manifest: DemoManifest, log: (line: string) => void) {
   const db = getDb();
   const name = manifest.featureSet.name;
-  let featureSet = await db.featureSet.findUnique({ where: { teamId_name: { teamId, name } } });
-  featureSet ??= await createFeatureSet(teamId, {
-    name,
-    description: "Transaction features of the card-fraud models, baseline from the training sample.",
-  });
+  if (!(await db.featureSet.findUnique({ where: { teamId_name: { teamId, name } } }))) {
+    await createFeatureSet({
+      teamId,
+      actor: DEMO_ACTOR,
+      name,
+      description: "Transaction features of the card-fraud models, baseline from the training sample.",
+    });
+  }
   const existing = await db.featureSetVersion.findFirst({
-    where: { featureSetId: featureSet.id },
+    where: { teamId, featureSet: { name } },
     orderBy: { number: "asc" },
   });
   if (existing) return { name, version: existing.number };
@@ -103,16 +109,18 @@ async function seedModelVersion(
   log: (line: string) => void,
 ) {
   const db = getDb();
-  const model =
-    (await db.model.findUnique({ where: { teamId_name: { teamId, name: demoModel.name } } })) ??
-    (await createModel(teamId, {
+  if (!(await db.model.findUnique({ where: { teamId_name: { teamId, name: demoModel.name } } }))) {
+    await createModel({
+      teamId,
+      actor: DEMO_ACTOR,
       name: demoModel.name,
       task: demoModel.task,
       description: MODEL_DESCRIPTIONS[demoModel.name] ?? "",
-    }));
+    });
+  }
   const bytes = await readFile(path.join(DEMO_DIR, demoModel.file));
-  const registered = await db.modelVersion.findUnique({
-    where: { modelId_artifactSha256: { modelId: model.id, artifactSha256: sha256Hex(bytes) } },
+  const registered = await db.modelVersion.findFirst({
+    where: { teamId, model: { name: demoModel.name }, artifactSha256: sha256Hex(bytes) },
   });
   if (registered) return;
   const version = await registerModelVersion({

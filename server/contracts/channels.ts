@@ -1,8 +1,10 @@
 import { z } from "zod";
 
 /**
- * Pub/sub channels. ioredis does not apply its keyPrefix to channels, so the prefix is added
- * here: gateways hear only the console that shares their prefix.
+ * Pub/sub channels. Producer: the console's deployment services (publish-deployment-change.ts),
+ * after a change committed. Consumer: every gateway (subscribe-deployment-changes.ts).
+ * ioredis does not apply its keyPrefix to channels, so the prefix is added here: gateways hear
+ * only the console that shares their prefix.
  */
 export function deploymentChangedChannel(keyPrefix: string): string {
   return `${keyPrefix}deployment-changed`;

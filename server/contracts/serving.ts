@@ -1,8 +1,38 @@
 import { z } from "zod";
 import { ZWireTensor } from "@/server/domain/inference/datatypes";
 
-/** One queue for all serving work: any worker host can load any version (sessions are cached LRU). */
-export const SERVING_QUEUE = "serving";
+/**
+ * The serving queues: jobs of batched inference requests and their results.
+ * Producer: the gateway (server/gateway/job-dispatcher.ts). Consumer: the serving worker
+ * (workers/serving/serving-worker.ts). Payloads carry schemaVersion; a field added later is
+ * optional, so jobs already queued by an older gateway still parse in a newer worker.
+ */
+
+/** The devices a deployment can ask for (Prisma's Device enum). */
+export const SERVING_DEVICES = ["cpu", "cuda"] as const;
+export type ServingDevice = (typeof SERVING_DEVICES)[number];
+export const ZServingDevice = z.enum(SERVING_DEVICES);
+
+/**
+ * One queue per device class: a job reaches only hosts that can run it where it asks, so a CPU
+ * host never takes a CUDA job (and runs it on CPU without saying so). Within a queue any host
+ * can load any version (sessions are cached LRU).
+ */
+export function servingQueueName(device: ServingDevice): string {
+  return `serving-${device}`;
+}
+
+/**
+ * The devices whose queues a host consumes, from the execution providers its probe model
+ * really ran (not the ones onnxruntime merely lists): CUDA only where a CUDA session was
+ * created, CPU wherever the CPU provider runs.
+ */
+export function servableDevices(workingProviders: readonly string[]): ServingDevice[] {
+  return SERVING_DEVICES.filter((device) => workingProviders.includes(device));
+}
+
+/** The payload shape the gateway writes today. */
+export const SERVING_JOB_SCHEMA_VERSION = 1;
 
 export const ZServingRequest = z.object({
   requestId: z.string(),
@@ -14,10 +44,12 @@ export type ServingRequest = z.infer<typeof ZServingRequest>;
 
 /** A job for a target (one model version today): the gateway batches concurrent requests into it. */
 export const ZServingJob = z.object({
+  /** Jobs queued before the field existed are version 1. */
+  schemaVersion: z.literal(SERVING_JOB_SCHEMA_VERSION).default(SERVING_JOB_SCHEMA_VERSION),
   deploymentId: z.string(),
   versionId: z.string(),
   artifactSha256: z.string().regex(/^[0-9a-f]{64}$/),
-  device: z.enum(["cpu", "cuda"]),
+  device: ZServingDevice,
   requests: z.array(ZServingRequest).min(1),
   enqueuedAtMs: z.number(),
 });

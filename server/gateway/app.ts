@@ -1,11 +1,16 @@
-import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
-import { AppError } from "@/server/domain/app-error";
-import { errorBody, modelMetadataResponse } from "@/server/domain/inference/v2-responses";
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import Fastify, { LogController, type FastifyReply } from "fastify";
+import { AppError, internalErrorMessage } from "@/server/domain/app-error";
+import { errorBody, inferResponse, modelMetadataResponse } from "@/server/domain/inference/v2-responses";
 import type { CachedDeployment, DeploymentCache } from "@/server/gateway/deployment-cache";
-import { DeadlineExceeded, type InferenceService } from "@/server/gateway/infer";
-import type { JobDispatcher } from "@/server/gateway/job-dispatcher";
+import type { InferenceService } from "@/server/gateway/infer";
+import { noWorkerMessage, type JobDispatcher } from "@/server/gateway/job-dispatcher";
+import { logUnexpectedError, type Logger } from "@/server/logger";
 
 export interface GatewayDeps {
+  /** The team every request acts in, until API keys name a team per request. */
+  teamId: string;
   cache: DeploymentCache;
   inference: InferenceService;
   dispatcher: JobDispatcher;
@@ -13,6 +18,7 @@ export interface GatewayDeps {
   dependenciesReady: () => Promise<boolean>;
   maxBodyBytes: number;
   requestTimeoutMs: number;
+  log: Logger;
 }
 
 interface ModelParams {
@@ -21,13 +27,36 @@ interface ModelParams {
 }
 
 /** The Open Inference Protocol (KServe v2) REST API; {name} is the deployment. */
-export function buildGateway(deps: GatewayDeps): FastifyInstance {
-  const app = Fastify({ bodyLimit: deps.maxBodyBytes, logger: false });
+export function buildGateway(deps: GatewayDeps) {
+  const app = Fastify({
+    bodyLimit: deps.maxBodyBytes,
+    loggerInstance: deps.log,
+    genReqId: requestIdOf,
+    // One line per request from the onResponse hook below, at a level that follows the status.
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    const level = reply.statusCode >= 500 ? "warn" : reply.statusCode >= 400 ? "info" : "debug";
+    request.log[level](
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? null,
+        statusCode: reply.statusCode,
+        responseTimeMs: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      "request answered",
+    );
+  });
 
   app.setErrorHandler((error, request, reply) => {
-    if (error instanceof AppError)
+    if (error instanceof AppError) {
+      if (error.httpStatus >= 500) request.log.warn({ err: error }, `answered ${error.httpStatus}`);
       return reply.code(error.httpStatus).headers(error.headers).send(errorBody(error.message));
-    if (error instanceof DeadlineExceeded) return reply.code(504).send(errorBody(error.message));
+    }
     const fastifyError = error as { statusCode?: number; code?: string; message: string };
     if (fastifyError.code === "FST_ERR_CTP_BODY_TOO_LARGE")
       return reply.code(413).send(errorBody(`the body is over the ${deps.maxBodyBytes} byte limit`));
@@ -43,13 +72,17 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
           ),
         );
     }
-    if (fastifyError.statusCode && fastifyError.statusCode < 500)
+    // Fastify's own refusals of a request (bad header, empty JSON body) name what is wrong with it.
+    if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500)
       return reply.code(fastifyError.statusCode).send(errorBody(fastifyError.message));
-    if (/Connection is closed|Stream isn't writeable|ECONNREFUSED/.test(fastifyError.message)) {
-      return reply.code(503).send(errorBody(`the serving queue is unavailable: ${fastifyError.message}`));
-    }
-    console.error("gateway error:", error);
-    return reply.code(500).send(errorBody(`internal error: ${fastifyError.message}`));
+    // Anything else nobody planned for: the client gets a reference, the log gets the error.
+    const referenceId = logUnexpectedError(error, {
+      component: "gateway",
+      reqId: request.id,
+      method: request.method,
+      route: request.routeOptions.url ?? null,
+    });
+    return reply.code(500).send(errorBody(internalErrorMessage(referenceId)));
   });
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send(errorBody(`no route ${request.method} ${request.url}`)),
@@ -63,7 +96,7 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
   app.get("/v2", async () => ({ name: "mlops-console-gateway", version: "1", extensions: [] }));
 
   const metadata = async (params: ModelParams) => {
-    const deployment = await deploymentOrThrow(deps.cache, params.name);
+    const deployment = await deploymentOrThrow(deps.cache, deps.teamId, params.name);
     const version = params.version ? versionOrThrow(deployment, params.version) : primaryVersion(deployment);
     const versions = [...deployment.versionsByNumber.keys()].sort((a, b) => a - b).map(String);
     return modelMetadataResponse({
@@ -79,13 +112,13 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
   );
 
   const ready = async (params: ModelParams, reply: FastifyReply) => {
-    const deployment = await deploymentOrThrow(deps.cache, params.name);
+    const deployment = await deploymentOrThrow(deps.cache, deps.teamId, params.name);
     if (params.version) versionOrThrow(deployment, params.version);
-    const workers = await deps.dispatcher.workerCount();
+    const workers = await deps.dispatcher.workerCount(deployment.device);
     return reply.code(workers > 0 ? 200 : 503).send({
       name: deployment.name,
       ready: workers > 0,
-      ...(workers === 0 && { error: "no serving worker is running" }),
+      ...(workers === 0 && { error: noWorkerMessage(deployment.device) }),
     });
   };
   app.get<{ Params: ModelParams }>("/v2/models/:name/ready", (request, reply) =>
@@ -101,15 +134,30 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
     headers: Record<string, string | string[] | undefined>,
     reply: FastifyReply,
   ) => {
-    const deployment = await deploymentOrThrow(deps.cache, params.name);
-    const answer = await deps.inference.infer({
+    const deployment = await deploymentOrThrow(deps.cache, deps.teamId, params.name);
+    const result = await deps.inference.infer({
       deployment,
       pinnedVersion: params.version ? versionOrThrow(deployment, params.version) : null,
       body,
       stickyKey: header(headers, "x-sticky-key"),
       timeoutMs: requestTimeout(header(headers, "x-timeout-ms"), deps.requestTimeoutMs),
     });
-    return reply.code(answer.status).headers(answer.headers).send(answer.body);
+    const answerHeaders = {
+      "x-model-version": String(result.versionNumber),
+      "x-revision": String(result.revisionNumber),
+    };
+    if (!result.ok) return reply.code(400).headers(answerHeaders).send(errorBody(result.message));
+    return reply
+      .code(200)
+      .headers(answerHeaders)
+      .send(
+        inferResponse({
+          modelName: result.deploymentName,
+          modelVersion: String(result.versionNumber),
+          id: result.callerId,
+          outputs: result.outputs,
+        }),
+      );
   };
   app.post<{ Params: ModelParams }>("/v2/models/:name/infer", (request, reply) =>
     infer(request.params, request.body, request.headers, reply),
@@ -121,8 +169,12 @@ export function buildGateway(deps: GatewayDeps): FastifyInstance {
   return app;
 }
 
-async function deploymentOrThrow(cache: DeploymentCache, name: string): Promise<CachedDeployment> {
-  const deployment = await cache.get(name);
+async function deploymentOrThrow(
+  cache: DeploymentCache,
+  teamId: string,
+  name: string,
+): Promise<CachedDeployment> {
+  const deployment = await cache.get({ teamId, name });
   if (!deployment) throw new AppError("NOT_FOUND", `unknown model '${name}': no deployment has that name`);
   return deployment;
 }
@@ -146,6 +198,15 @@ function versionOrThrow(deployment: CachedDeployment, raw: string) {
 function primaryVersion(deployment: CachedDeployment) {
   const top = [...deployment.target.weights].sort((a, b) => b.weight - a.weight)[0]!;
   return deployment.versions.get(top.versionId)!;
+}
+
+/**
+ * The caller's `x-request-id` when it is a plain token (it goes into logs and back out in a
+ * header), else a fresh one.
+ */
+function requestIdOf(request: IncomingMessage): string {
+  const given = request.headers["x-request-id"];
+  return typeof given === "string" && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
 }
 
 function header(headers: Record<string, string | string[] | undefined>, name: string): string | null {

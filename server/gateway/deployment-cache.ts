@@ -6,37 +6,47 @@ export interface CachedDeployment extends ServingDeployment {
   versionsByNumber: Map<number, ServingVersion>;
 }
 
+/** A deployment's name is unique within its team only: every lookup and drop names both. */
+export interface DeploymentKey {
+  teamId: string;
+  name: string;
+}
+
 /**
- * Deployments by name, loaded from Postgres on first use and dropped when a change is announced
- * on pub/sub (or all of them when the subscription reconnects, since messages may have been
- * missed). Requests routed before a drop finish on the revision they were routed with.
+ * Deployments by team and name, loaded from Postgres on first use and dropped when a change is
+ * announced on pub/sub (or all of them when the subscription reconnects, since messages may
+ * have been missed). Requests routed before a drop finish on the revision they were routed with.
  */
 export class DeploymentCache {
   private readonly entries = new Map<string, Promise<CachedDeployment | null>>();
 
-  constructor(private readonly load: (name: string) => Promise<ServingDeployment | null>) {}
+  constructor(private readonly load: (key: DeploymentKey) => Promise<ServingDeployment | null>) {}
 
-  get(name: string): Promise<CachedDeployment | null> {
-    let entry = this.entries.get(name);
+  get(key: DeploymentKey): Promise<CachedDeployment | null> {
+    const id = entryId(key);
+    let entry = this.entries.get(id);
     if (!entry) {
-      entry = this.load(name).then((deployment) => deployment && compile(deployment));
-      this.entries.set(name, entry);
+      entry = this.load(key).then((deployment) => deployment && compile(deployment));
+      this.entries.set(id, entry);
       // A failed load (database down) is not remembered: the next request tries again.
       entry.catch(() => {
-        if (this.entries.get(name) === entry) this.entries.delete(name);
+        if (this.entries.get(id) === entry) this.entries.delete(id);
       });
     }
     return entry;
   }
 
-  invalidate(name: string): void {
-    this.entries.delete(name);
+  invalidate(key: DeploymentKey): void {
+    this.entries.delete(entryId(key));
   }
 
   clear(): void {
     this.entries.clear();
   }
 }
+
+// JSON of the pair: no team id or name can make two keys collide.
+const entryId = ({ teamId, name }: DeploymentKey) => JSON.stringify([teamId, name]);
 
 function compile(deployment: ServingDeployment): CachedDeployment {
   return {

@@ -1,4 +1,8 @@
 import type { Redis } from "ioredis";
+import { getLogger } from "@/server/logger";
+
+/** While Redis is down every flush fails: one line per this long is enough. */
+const FAILURE_LOG_INTERVAL_MS = 10_000;
 
 /**
  * Sums of hash-field increments kept in memory and sent to Redis in one pipeline per interval:
@@ -7,6 +11,7 @@ import type { Redis } from "ioredis";
 export class HashIncrements {
   private pending = new Map<string, Map<string, number>>();
   private readonly timer: NodeJS.Timeout;
+  private failureLoggedAtMs = 0;
 
   constructor(
     private readonly redis: Redis,
@@ -15,7 +20,15 @@ export class HashIncrements {
     flushIntervalMs = 1_000,
   ) {
     this.timer = setInterval(
-      () => void this.flush().catch((error: Error) => console.error(`${label}: ${error.message}`)),
+      () =>
+        void this.flush().catch((error: Error) => {
+          if (Date.now() - this.failureLoggedAtMs < FAILURE_LOG_INTERVAL_MS) return;
+          this.failureLoggedAtMs = Date.now();
+          getLogger().warn(
+            { component: "gateway", counters: label, err: error },
+            "counter flush failed; that interval's increments are dropped",
+          );
+        }),
       flushIntervalMs,
     );
     this.timer.unref();

@@ -1,225 +1,76 @@
-import { randomUUID } from "node:crypto";
 import type { WireTensor } from "@/server/domain/inference/datatypes";
-import { parseInferRequest } from "@/server/domain/inference/v2-infer-request";
-import { inferResponse } from "@/server/domain/inference/v2-responses";
-import type { CachedDeployment } from "@/server/gateway/deployment-cache";
+import { chooseTarget, PendingRequests, type InferenceCall } from "@/server/gateway/choose-target";
+import { TargetExecutor } from "@/server/gateway/execute-target";
 import type { JobDispatcher } from "@/server/gateway/job-dispatcher";
+import { InferenceObserver } from "@/server/gateway/observe-inference";
 import type { ShadowRecorder } from "@/server/gateway/shadow-recorder";
 import type { TrafficCounters } from "@/server/gateway/traffic-counters";
-import { VersionBatcher, type BatchedAnswer } from "@/server/gateway/version-batcher";
-import type { ServingVersion } from "@/server/services/deployment/load-serving-deployment";
-import type { ServingRequest } from "@/server/contracts/serving";
 
-/** A single request may carry many rows; the body limit bounds it first. */
-const MAX_ROWS_PER_REQUEST = 65_536;
-
-export interface InferenceCall {
-  deployment: CachedDeployment;
-  /** Set when the path names a version (…/versions/{v}/infer): no routing, no shadows. */
-  pinnedVersion: ServingVersion | null;
-  body: unknown;
-  stickyKey: string | null;
-  timeoutMs: number;
-}
-
-export interface InferenceAnswer {
-  status: number;
-  body: unknown;
-  headers: Record<string, string>;
-}
+/** What the model answered, for the front end to encode (the V2 REST response over HTTP). */
+export type InferenceResult = {
+  deploymentName: string;
+  versionNumber: number;
+  revisionNumber: number;
+  /** The caller's own request id, echoed back. */
+  callerId: string | undefined;
+} & ({ ok: true; outputs: WireTensor[] } | { ok: false; message: string });
 
 /**
- * The inference path: route, validate against the chosen version's signature, batch into a
- * job, await it with a deadline, answer, then copy the request to shadow versions.
+ * The inference path, free of any transport: choose a target (route, validate, admit), execute
+ * it (batch into a job, await it with a deadline), observe it (counters, then shadow copies).
+ * Refusals and failures are thrown: AppError for the input, admission, deadline or an unavailable
+ * queue; anything else is unexpected.
  */
 export class InferenceService {
-  private readonly batchers = new Map<
-    string,
-    { batcher: VersionBatcher; settings: { maxBatchSize: number; maxQueueDelayMs: number } }
-  >();
-  private readonly pendingByDeployment = new Map<string, number>();
+  private readonly pending: PendingRequests;
+  private readonly executor: TargetExecutor;
+  private readonly observer: InferenceObserver;
 
   constructor(
-    private readonly dispatcher: JobDispatcher,
-    private readonly counters: TrafficCounters,
-    private readonly shadows: ShadowRecorder,
-    private readonly limits: { maxPendingPerDeployment: number; jobTimeoutMs: number },
-  ) {}
-
-  async infer(call: InferenceCall): Promise<InferenceAnswer> {
-    const { deployment } = call;
-    const version = this.chooseVersion(call);
-    const parsed = parseInferRequest(call.body, version.signature, { maxBatchRows: MAX_ROWS_PER_REQUEST });
-    const pending = this.pendingByDeployment.get(deployment.id) ?? 0;
-    if (pending >= this.limits.maxPendingPerDeployment) {
-      return {
-        status: 429,
-        body: {
-          error: `deployment '${deployment.name}' has ${pending} requests waiting, its limit; retry later`,
-        },
-        headers: { "retry-after": "1" },
-      };
-    }
-    const request: ServingRequest = {
-      requestId: randomUUID(),
-      inputs: parsed.inputs,
-      outputNames: parsed.outputNames,
-    };
-    const startedNs = process.hrtime.bigint();
-    this.pendingByDeployment.set(deployment.id, pending + 1);
-    const submitted = this.batcherFor(deployment, version).submit(request, parsed.batchRows);
-    // A request past its deadline still occupies a worker until its job ends: it counts until then.
-    submitted
-      .catch(() => undefined)
-      .finally(() =>
-        this.pendingByDeployment.set(deployment.id, (this.pendingByDeployment.get(deployment.id) ?? 1) - 1),
-      );
-    let answer: BatchedAnswer;
-    try {
-      answer = await withDeadline(submitted, call.timeoutMs);
-    } catch (error) {
-      // Deadlines and queue failures are errors of this version too, for the counters.
-      const latencyUs = Number(process.hrtime.bigint() - startedNs) / 1_000;
-      this.counters.record({
-        deploymentId: deployment.id,
-        versionId: version.versionId,
-        ok: false,
-        latencyUs,
-        queueWaitUs: 0,
-        computeUs: 0,
-        batchRows: 0,
-      });
-      throw error;
-    }
-    const latencyUs = Number(process.hrtime.bigint() - startedNs) / 1_000;
-    this.counters.record({
-      deploymentId: deployment.id,
-      versionId: version.versionId,
-      ok: answer.result.ok,
-      latencyUs,
-      queueWaitUs: answer.job.queueWaitUs,
-      computeUs: answer.job.computeUs,
-      batchRows: answer.job.batchRows,
+    dispatcher: JobDispatcher,
+    counters: TrafficCounters,
+    shadows: ShadowRecorder,
+    limits: { maxPendingPerDeployment: number; jobTimeoutMs: number },
+  ) {
+    this.pending = new PendingRequests(limits.maxPendingPerDeployment);
+    this.executor = new TargetExecutor(dispatcher, limits.jobTimeoutMs);
+    this.observer = new InferenceObserver({
+      counters,
+      shadows,
+      executor: this.executor,
+      pending: this.pending,
     });
-    const headers = {
-      "x-model-version": String(version.versionNumber),
-      "x-revision": String(deployment.revisionNumber),
+  }
+
+  async infer(call: InferenceCall): Promise<InferenceResult> {
+    const target = chooseTarget(call, this.pending);
+    const { execution, jobDone } = this.executor.execute(target, call.timeoutMs);
+    void jobDone.then(target.release);
+    const outcome = await execution;
+    this.observer.served(target, outcome);
+    if (!outcome.ok) throw outcome.error;
+
+    const { deployment, version } = target;
+    const answered = {
+      deploymentName: deployment.name,
+      versionNumber: version.versionNumber,
+      revisionNumber: deployment.revisionNumber,
+      callerId: target.callerId,
     };
-    if (!answer.result.ok) {
+    const { result } = outcome.answer;
+    if (!result.ok) {
       return {
-        status: 400,
-        body: {
-          error: `model '${deployment.name}' v${version.versionNumber} could not run this input: ${answer.result.error}`,
-        },
-        headers,
+        ...answered,
+        ok: false,
+        message: `model '${deployment.name}' v${version.versionNumber} could not run this input: ${result.error}`,
       };
     }
-    const outputs = answer.result.outputs;
-    if (call.pinnedVersion === null)
-      setImmediate(() =>
-        this.shadow(deployment, request, parsed.batchRows, outputs, latencyUs, call.timeoutMs),
+    if (target.shadowed)
+      this.observer.shadowAfterAnswer(
+        target,
+        { outputs: result.outputs, latencyUs: outcome.latencyUs },
+        call.timeoutMs,
       );
-    return {
-      status: 200,
-      body: inferResponse({
-        modelName: deployment.name,
-        modelVersion: String(version.versionNumber),
-        id: parsed.id,
-        outputs,
-      }),
-      headers,
-    };
+    return { ...answered, ok: true, outputs: result.outputs };
   }
-
-  private chooseVersion({ deployment, pinnedVersion, stickyKey, body }: InferenceCall): ServingVersion {
-    if (pinnedVersion) return pinnedVersion;
-    const requestId =
-      typeof body === "object" && body !== null && typeof (body as { id?: unknown }).id === "string"
-        ? (body as { id: string }).id
-        : null;
-    const chosen = deployment.routing.choose(stickyKey ?? requestId);
-    return deployment.versions.get(chosen.versionId)!;
-  }
-
-  private batcherFor(deployment: CachedDeployment, version: ServingVersion): VersionBatcher {
-    const key = `${deployment.id}:${version.versionId}`;
-    let entry = this.batchers.get(key);
-    if (!entry) {
-      const settings = { maxBatchSize: deployment.maxBatchSize, maxQueueDelayMs: deployment.maxQueueDelayMs };
-      const batcher = new VersionBatcher(
-        (requests) =>
-          this.dispatcher.dispatch(
-            {
-              deploymentId: deployment.id,
-              versionId: version.versionId,
-              artifactSha256: version.artifactSha256,
-              device: deployment.device,
-              requests,
-              enqueuedAtMs: Date.now(),
-            },
-            this.limits.jobTimeoutMs,
-          ),
-        () => settings,
-      );
-      entry = { batcher, settings };
-      this.batchers.set(key, entry);
-    }
-    // Settings follow the deployment as it is reloaded after a change.
-    entry.settings.maxBatchSize = deployment.maxBatchSize;
-    entry.settings.maxQueueDelayMs = deployment.maxQueueDelayMs;
-    return entry.batcher;
-  }
-
-  /** Shadows never delay or fail the primary: they run after it answered and only while there is room. */
-  private shadow(
-    deployment: CachedDeployment,
-    request: ServingRequest,
-    rows: number,
-    primaryOutputs: WireTensor[],
-    primaryLatencyUs: number,
-    timeoutMs: number,
-  ): void {
-    if ((this.pendingByDeployment.get(deployment.id) ?? 0) > this.limits.maxPendingPerDeployment / 2) return;
-    for (const shadowRef of deployment.target.shadows) {
-      const version = deployment.versions.get(shadowRef.versionId);
-      if (!version) continue;
-      const startedNs = process.hrtime.bigint();
-      withDeadline(
-        this.batcherFor(deployment, version).submit({ ...request, requestId: randomUUID() }, rows),
-        timeoutMs,
-      )
-        .then((answer) => {
-          const latencyUs = Number(process.hrtime.bigint() - startedNs) / 1_000;
-          this.counters.record({
-            deploymentId: deployment.id,
-            versionId: version.versionId,
-            ok: answer.result.ok,
-            latencyUs,
-            queueWaitUs: answer.job.queueWaitUs,
-            computeUs: answer.job.computeUs,
-            batchRows: answer.job.batchRows,
-          });
-          if (answer.result.ok)
-            this.shadows.record(
-              deployment.id,
-              version.versionId,
-              { outputs: primaryOutputs, latencyUs: primaryLatencyUs },
-              { outputs: answer.result.outputs, latencyUs },
-            );
-        })
-        .catch((error: Error) =>
-          console.error(`shadow v${version.versionNumber} of ${deployment.name}: ${error.message}`),
-        );
-    }
-  }
-}
-
-export class DeadlineExceeded extends Error {}
-
-function withDeadline<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineExceeded(`no answer within ${timeoutMs} ms`)), timeoutMs);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }

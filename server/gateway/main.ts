@@ -2,17 +2,33 @@ import { getDb } from "@/server/db";
 import { readEnvOrExit } from "@/server/env";
 import { readGatewayEnv } from "@/server/gateway/gateway-env";
 import { startGateway } from "@/server/gateway/start-gateway";
+import { getLogger } from "@/server/logger";
 import { getRedis } from "@/server/redis";
 
 /** `tsx server/gateway/main.ts`: the inference data plane, one stateless process per port. */
-const gateway = await startGateway(readEnvOrExit(readGatewayEnv));
-console.log(`gateway listening on ${gateway.url} (Open Inference Protocol v2)`);
+// First of all: a bad variable stops the process here with its name (the logger reads the same
+// environment, so it cannot report that).
+const env = readEnvOrExit(readGatewayEnv);
+const log = getLogger().child({ component: "gateway" });
+// BullMQ's production advice: an error nobody caught is logged before the process ends.
+process.on("uncaughtException", (error) => {
+  log.fatal({ err: error }, "uncaught exception; exiting");
+  process.exit(1);
+});
+process.on("unhandledRejection", (error) => {
+  log.fatal({ err: error }, "unhandled rejection; exiting");
+  process.exit(1);
+});
 
-async function shutdown(): Promise<void> {
+const gateway = await startGateway(env);
+log.info({ url: gateway.url }, "gateway listening (Open Inference Protocol v2)");
+
+async function shutdown(signal: string): Promise<void> {
+  log.info({ signal }, "gateway stopping");
   await gateway.close();
   getRedis().disconnect();
   await getDb().$disconnect();
   process.exit(0);
 }
-process.once("SIGTERM", () => void shutdown());
-process.once("SIGINT", () => void shutdown());
+process.once("SIGTERM", () => void shutdown("SIGTERM"));
+process.once("SIGINT", () => void shutdown("SIGINT"));

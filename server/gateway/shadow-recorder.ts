@@ -5,7 +5,11 @@ import {
   compareOutputs,
   emptyShadowStats,
 } from "@/server/domain/traffic/shadow-comparison";
-import { SHADOW_STATS_TTL_SECONDS, shadowStatsKey } from "@/server/contracts/live-counters";
+import {
+  SHADOW_STATS_TTL_SECONDS,
+  encodeShadowObservation,
+  shadowStatsKey,
+} from "@/server/contracts/live-counters";
 import { HashIncrements } from "@/server/gateway/hash-increments";
 
 /**
@@ -32,7 +36,7 @@ export class ShadowRecorder {
       primary.latencyUs,
       shadow.latencyUs,
     );
-    for (const [field, value] of Object.entries(observation)) this.increments.increment(key, field, value);
+    for (const [field, by] of encodeShadowObservation(observation)) this.increments.increment(key, field, by);
   }
 
   close(): Promise<void> {

@@ -6,6 +6,7 @@ import { createJobDispatcher } from "@/server/gateway/job-dispatcher";
 import { ShadowRecorder } from "@/server/gateway/shadow-recorder";
 import { subscribeToDeploymentChanges } from "@/server/gateway/subscribe-deployment-changes";
 import { TrafficCounters } from "@/server/gateway/traffic-counters";
+import { getLogger } from "@/server/logger";
 import { getRedis } from "@/server/redis";
 import { loadServingDeployment } from "@/server/services/deployment/load-serving-deployment";
 import { checkHealth } from "@/server/services/health/check-health";
@@ -15,11 +16,13 @@ import { resolveTeam } from "@/server/services/team/resolve-team";
 export async function startGateway(env: GatewayEnv) {
   // Until API keys land, the gateway serves the default team's deployments.
   const team = await resolveTeam(env.DEFAULT_TEAM_SLUG);
-  const cache = new DeploymentCache((name) => loadServingDeployment(team.id, name));
+  const log = getLogger().child({ component: "gateway" });
+  const cache = new DeploymentCache(loadServingDeployment);
   const subscription = await subscribeToDeploymentChanges({
     redisUrl: env.REDIS_URL,
     keyPrefix: env.REDIS_KEY_PREFIX,
     cache,
+    log,
   });
   const dispatcher = createJobDispatcher({ redisUrl: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX });
   const counters = new TrafficCounters(getRedis());
@@ -29,12 +32,14 @@ export async function startGateway(env: GatewayEnv) {
     jobTimeoutMs: env.GATEWAY_REQUEST_TIMEOUT_MS,
   });
   const app = buildGateway({
+    teamId: team.id,
     cache,
     inference,
     dispatcher,
     dependenciesReady: async () => (await checkHealth()).ok,
     maxBodyBytes: env.GATEWAY_MAX_BODY_BYTES,
     requestTimeoutMs: env.GATEWAY_REQUEST_TIMEOUT_MS,
+    log,
   });
   const address = await app.listen({ port: env.GATEWAY_PORT, host: env.GATEWAY_HOST });
   return {

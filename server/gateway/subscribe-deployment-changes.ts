@@ -1,36 +1,51 @@
-import { Redis } from "ioredis";
 import { deploymentChangedChannel, ZDeploymentChangedMessage } from "@/server/contracts/channels";
+import { connectRedis } from "@/server/contracts/redis-connections";
 import type { DeploymentCache } from "@/server/gateway/deployment-cache";
+import type { Logger } from "@/server/logger";
 
 /**
- * Drops a cached deployment when the console announces a change. After a reconnect, messages
- * may have been missed, so everything is dropped and reloaded on demand.
+ * Drops a cached deployment when the console announces a change. While the connection was down,
+ * announcements may have been missed, so after a reconnect everything is dropped and re-read on
+ * demand, once the subscription is active again: a change committed after that is announced to
+ * this gateway, one committed before it is what the re-read finds.
  */
 export async function subscribeToDeploymentChanges({
   redisUrl,
   keyPrefix,
   cache,
+  log,
 }: {
   redisUrl: string;
   keyPrefix: string;
   cache: DeploymentCache;
+  log: Logger;
 }) {
-  const subscriber = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const subscriber = connectRedis("subscriber", redisUrl);
   const channel = deploymentChangedChannel(keyPrefix);
   let connectedBefore = false;
   subscriber.on("ready", () => {
-    if (connectedBefore) cache.clear();
-    connectedBefore = true;
+    if (!connectedBefore) return void (connectedBefore = true);
+    // ioredis re-subscribes on its own; waiting for this SUBSCRIBE's reply (Redis answers in
+    // order) tells when the subscription is active again.
+    subscriber
+      .subscribe(channel)
+      .then(() => {
+        cache.clear();
+        log.info("deployment change subscription back: cached deployments dropped, re-read on demand");
+      })
+      .catch((error: Error) =>
+        log.warn({ err: error }, "deployment change subscription: resubscribe failed"),
+      );
   });
-  subscriber.on("error", (error) => console.error(`deployment change subscription: ${error.message}`));
   subscriber.on("message", (_channel: string, raw: string) => {
     let message;
     try {
       message = ZDeploymentChangedMessage.safeParse(JSON.parse(raw));
     } catch {
-      return;
+      message = null;
     }
-    if (message.success) cache.invalidate(message.data.name);
+    if (!message?.success) return void log.warn("ignored a deployment change message that does not parse");
+    cache.invalidate({ teamId: message.data.teamId, name: message.data.name });
   });
   await subscriber.subscribe(channel);
   return { close: async () => void (await subscriber.quit()) };

@@ -1,20 +1,15 @@
 import type { Redis } from "ioredis";
 import {
-  MINUTE_MS,
   TRAFFIC_COUNTER_TTL_SECONDS,
-  trafficField,
+  encodeTrafficObservation,
+  minuteStartOf,
   trafficKey,
+  type TrafficObservation,
 } from "@/server/contracts/live-counters";
 import { HashIncrements } from "@/server/gateway/hash-increments";
 
-export interface InferenceObservation {
+export interface InferenceObservation extends TrafficObservation {
   deploymentId: string;
-  versionId: string;
-  ok: boolean;
-  latencyUs: number;
-  queueWaitUs: number;
-  computeUs: number;
-  batchRows: number;
 }
 
 /** The one place that counts served requests, per deployment, version and minute. */
@@ -31,30 +26,9 @@ export class TrafficCounters {
   }
 
   record(observation: InferenceObservation, nowMs = Date.now()): void {
-    const key = trafficKey(observation.deploymentId, Math.floor(nowMs / MINUTE_MS) * MINUTE_MS);
-    const { versionId } = observation;
-    this.increments.increment(key, trafficField(versionId, "requests"), 1);
-    if (!observation.ok) this.increments.increment(key, trafficField(versionId, "errors"), 1);
-    this.increments.increment(
-      key,
-      trafficField(versionId, "latencySumUs"),
-      Math.round(observation.latencyUs),
-    );
-    // A request that never ran (deadline, queue down) has no batch to average in.
-    if (observation.batchRows > 0) {
-      this.increments.increment(
-        key,
-        trafficField(versionId, "queueWaitSumUs"),
-        Math.round(observation.queueWaitUs),
-      );
-      this.increments.increment(
-        key,
-        trafficField(versionId, "computeSumUs"),
-        Math.round(observation.computeUs),
-      );
-      this.increments.increment(key, trafficField(versionId, "batchRowsSum"), observation.batchRows);
-      this.increments.increment(key, trafficField(versionId, "batchCount"), 1);
-    }
+    const key = trafficKey(observation.deploymentId, minuteStartOf(nowMs));
+    for (const [field, by] of encodeTrafficObservation(observation))
+      this.increments.increment(key, field, by);
   }
 
   close(): Promise<void> {

@@ -3,7 +3,7 @@ import { hostRouter } from "@/server/trpc/routers/host";
 import { featureSetRouter } from "@/server/trpc/routers/feature-set";
 import { modelRouter } from "@/server/trpc/routers/model";
 import { modelVersionRouter } from "@/server/trpc/routers/model-version";
-import { createCallerFactory, createTRPCRouter } from "@/server/trpc/init";
+import { createCallerFactory, createTRPCRouter } from "@/server/trpc/procedures";
 
 export const appRouter = createTRPCRouter({
   model: modelRouter,

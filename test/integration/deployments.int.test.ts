@@ -5,13 +5,15 @@ import { readEnv } from "@/server/env";
 import { deploymentChangedChannel } from "@/server/contracts/channels";
 import { getRedis } from "@/server/redis";
 import { readDemoFile } from "@/test/support/demo-files";
-import { callerFor, uploadForm } from "@/test/support/trpc-caller";
+import { expectNoInternals } from "@/test/support/internal-ids";
+import { callerFor, createTeam, uploadForm } from "@/test/support/trpc-caller";
 
 const api = callerFor();
 const subscriber = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
 const announced: string[] = [];
 
 beforeAll(async () => {
+  await createTeam("other-team");
   await api.model.create({ name: "card-fraud" });
   for (const file of ["fraud-v1.onnx", "fraud-v2.onnx", "fraud-v3.onnx"]) {
     await api.modelVersion.upload(uploadForm({ modelName: "card-fraud", file: await readDemoFile(file) }));
@@ -207,6 +209,59 @@ describe("deployments", () => {
     });
     expect(updated).toMatchObject({ maxBatchSize: 128, maxQueueDelayMs: 5 });
     await expect.poll(() => announced).toContain("fraud-prod");
+  });
+
+  it("change only the setting an update names, leaving every other one as it was", async () => {
+    // Every setting away from its default, so a default sneaking back in shows.
+    const nonDefaults = {
+      environment: "production",
+      maxBatchSize: 16,
+      maxQueueDelayMs: 7,
+      replicas: 3,
+      device: "cuda",
+    } as const;
+    await api.deployment.create({
+      name: "fraud-settings",
+      modelName: "card-fraud",
+      versionNumber: 1,
+      ...nonDefaults,
+    });
+    const before = await getDb().deployment.findFirstOrThrow({ where: { name: "fraud-settings" } });
+    expect(before).toMatchObject(nonDefaults);
+
+    await api.deployment.updateSettings({ name: "fraud-settings", settings: { maxBatchSize: 128 } });
+
+    const after = await getDb().deployment.findFirstOrThrow({ where: { name: "fraud-settings" } });
+    const { maxBatchSize: _before, updatedAt: _beforeAt, ...restBefore } = before;
+    const { maxBatchSize, updatedAt: _afterAt, ...restAfter } = after;
+    expect(maxBatchSize).toBe(128);
+    expect(restAfter).toEqual(restBefore);
+    expect(await api.deployment.byName({ name: "fraud-settings" })).toMatchObject({
+      ...nonDefaults,
+      maxBatchSize: 128,
+    });
+  });
+
+  it("refuse a settings update that names no setting", async () => {
+    await expect(
+      api.deployment.updateSettings({ name: "fraud-settings", settings: {} }),
+    ).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: "input.settings: name at least one setting to change",
+    });
+  });
+
+  it("reach the client without team ids, row ids or version ids", async () => {
+    await expectNoInternals(
+      await api.deployment.byName({ name: "fraud-prod" }),
+      await api.deployment.list(),
+      await api.deployment.create({ name: "fraud-fresh", modelName: "card-fraud", versionNumber: 2 }),
+      await api.deployment.updateSettings({ name: "fraud-fresh", settings: { replicas: 2 } }),
+      await api.deployment.changeTraffic({
+        name: "fraud-fresh",
+        change: { kind: "addShadow", versionNumber: 3 },
+      }),
+    );
   });
 
   it("are scoped to the team", async () => {

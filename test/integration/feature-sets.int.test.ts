@@ -6,7 +6,8 @@ import type { Feature } from "@/server/domain/feature-set/feature-spec";
 import { getDb } from "@/server/db";
 import { fixedBatchOneModel, twoInputModel } from "@/test/fixtures/odd-models";
 import { readDemoFile } from "@/test/support/demo-files";
-import { callerFor, uploadForm } from "@/test/support/trpc-caller";
+import { expectNoInternals } from "@/test/support/internal-ids";
+import { callerFor, createTeam, uploadForm } from "@/test/support/trpc-caller";
 
 const api = callerFor();
 const FEATURE_SET = "card-fraud";
@@ -15,6 +16,7 @@ let sampleText: string;
 let manifestFeatures: Feature[];
 
 beforeAll(async () => {
+  await createTeam("other-team");
   sample = await readDemoFile("fraud-sample.csv");
   sampleText = new TextDecoder().decode(sample);
   const manifest = JSON.parse(new TextDecoder().decode(await readDemoFile("manifest.json"))) as {
@@ -562,6 +564,16 @@ describe("a bad sample or request is refused with a message naming the problem, 
     expect(
       (await api.featureSet.byName({ name: FEATURE_SET })).versions.map((version) => version.number),
     ).toEqual([4, 3, 2, 1]);
+  });
+
+  it("reach the client without team ids or row ids", async () => {
+    await expectNoInternals(
+      await api.featureSet.list(),
+      await api.featureSet.byName({ name: FEATURE_SET }),
+      await api.featureSet.versionByNumber({ name: FEATURE_SET, number: 1 }),
+      await api.featureSet.create({ name: "leak-check" }),
+      await createVersion("leak-check", "a,b\n1,2\n"),
+    );
   });
 });
 

@@ -1,8 +1,8 @@
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { V2InferResponse } from "@/server/domain/inference/v2-responses";
 import { readGatewayEnv } from "@/server/gateway/gateway-env";
 import { deploymentChangedChannel } from "@/server/contracts/channels";
+import { connectRedis } from "@/server/contracts/redis-connections";
 import { getRedis } from "@/server/redis";
 import { readDemoFile } from "@/test/support/demo-files";
 import { startServingStack } from "@/test/support/serving-stack";
@@ -27,7 +27,7 @@ const SWITCH_SLACK_MS = 50;
 let stack: Awaited<ReturnType<typeof startServingStack>>;
 let gateway: Awaited<ReturnType<typeof startServingStack>>["gateway"];
 const { REDIS_URL, REDIS_KEY_PREFIX } = readGatewayEnv();
-const subscriber = new Redis(REDIS_URL);
+const subscriber = connectRedis("subscriber", REDIS_URL);
 /** performance.now() of each deployment-changed announcement this process heard, in order. */
 const announcedAt: number[] = [];
 

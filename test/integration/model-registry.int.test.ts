@@ -12,13 +12,15 @@ import {
   twoInputModel,
 } from "@/test/fixtures/odd-models";
 import { readDemoFile } from "@/test/support/demo-files";
-import { callerFor, uploadForm } from "@/test/support/trpc-caller";
+import { expectNoInternals } from "@/test/support/internal-ids";
+import { callerFor, createTeam, uploadForm } from "@/test/support/trpc-caller";
 
 const api = callerFor();
 let fraudV1: Uint8Array;
 let fraudV2: Uint8Array;
 
 beforeAll(async () => {
+  await createTeam("other-team");
   fraudV1 = await readDemoFile("fraud-v1.onnx");
   fraudV2 = await readDemoFile("fraud-v2.onnx");
   await api.model.create({
@@ -120,9 +122,22 @@ describe("uploading a version", () => {
     });
     expect(version.irVersion).toBeGreaterThan(0);
     expect(version.opsetImports.some((opset) => opset.domain === "" && opset.version > 0)).toBe(true);
-    const stored = await stat(artifactPath(version.storageKey));
+    const row = await getDb().modelVersion.findFirstOrThrow({
+      where: { artifactSha256: version.artifactSha256 },
+    });
+    expect(row.storageKey).toBe(`sha256/${version.artifactSha256.slice(0, 2)}/${version.artifactSha256}`);
+    const stored = await stat(artifactPath(row.storageKey));
     expect(stored.size).toBe(fraudV1.byteLength);
-    expect(version.storageKey).toBe(`sha256/${version.artifactSha256.slice(0, 2)}/${version.artifactSha256}`);
+  });
+
+  it("reach the client without storage keys, team ids or row ids", async () => {
+    await expectNoInternals(
+      await api.modelVersion.byNumber({ modelName: "card-fraud", number: 1 }),
+      await api.model.byName({ name: "card-fraud" }),
+      await api.model.list({ query: "" }),
+      await api.model.create({ name: "fresh" }),
+      await upload("fresh", fraudV2),
+    );
   });
 
   it("numbers concurrent uploads densely", async () => {

@@ -4,19 +4,22 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { Queue, QueueEvents, type JobsOptions } from "bullmq";
-import { Redis } from "ioredis";
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/server/db";
+import { getLogger } from "@/server/logger";
 import type { WireTensor } from "@/server/domain/inference/datatypes";
 import {
   SERVING_JOB_OPTIONS,
-  SERVING_QUEUE,
+  SERVING_JOB_SCHEMA_VERSION,
+  servingQueueName,
   ZServingJobResult,
   type ServingJob,
   type ServingJobResult,
   type ServingRequest,
 } from "@/server/contracts/serving";
+import { bullPrefix } from "@/server/contracts/key-prefix";
+import { connectRedis } from "@/server/contracts/redis-connections";
 import { putArtifact, sha256Hex } from "@/server/storage/artifact-store";
 import {
   FIXED_BATCH_WEIGHTS,
@@ -33,6 +36,7 @@ import { startHostAgent } from "@/workers/host";
 import { startServingWorker, type ServingWorker } from "@/workers/serving/serving-worker";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const silent = getLogger().child({}, { level: "silent" });
 const PREFIX = process.env.REDIS_KEY_PREFIX!;
 
 const model: Record<string, { bytes: Uint8Array; sha256: string }> = {};
@@ -45,17 +49,12 @@ async function store(name: string, bytes: Uint8Array): Promise<void> {
   model[name] = { bytes, sha256 };
 }
 
-/** A producer and its events on a key prefix, as the gateway has them. */
+/** A producer and its events on a key prefix's CPU queue, as the gateway has them. */
 function client(keyPrefix: string) {
-  const prefix = `${keyPrefix}bull`;
-  const queue = new Queue(SERVING_QUEUE, {
-    connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }),
-    prefix,
-  });
-  const events = new QueueEvents(SERVING_QUEUE, {
-    connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }),
-    prefix,
-  });
+  const prefix = bullPrefix(keyPrefix);
+  const name = servingQueueName("cpu");
+  const queue = new Queue(name, { connection: connectRedis("producer", REDIS_URL), prefix });
+  const events = new QueueEvents(name, { connection: connectRedis("consumer", REDIS_URL), prefix });
   events.setMaxListeners(500);
   queue.setMaxListeners(500);
   cleanups.push(async () => {
@@ -69,6 +68,7 @@ function client(keyPrefix: string) {
     requests: ServingRequest[],
     extra: Partial<ServingJob> = {},
   ): ServingJob => ({
+    schemaVersion: SERVING_JOB_SCHEMA_VERSION,
     deploymentId: "dep-test",
     versionId: `version-${modelName}`,
     artifactSha256: model[modelName]!.sha256,
@@ -108,10 +108,11 @@ async function worker(
     redisUrl: REDIS_URL,
     keyPrefix,
     hostName: options.hostName ?? "test-host",
+    devices: ["cpu"],
     cacheDir: await mkdtemp(path.join(tmpDir, "cache-")),
     artifactSourceUrl: sourceUrl,
     memoryBudgetMb: options.memoryBudgetMb ?? 4096,
-    log: () => undefined,
+    log: silent,
   });
   cleanups.push(() => started.close());
   return started;
@@ -365,16 +366,10 @@ describe("serving worker (in process)", () => {
     expect(Math.max(...batchRows)).toBeGreaterThan(rowsPerJob);
   });
 
-  it("falls back to CPU for a job that asks for CUDA where CUDA is not available, and says so", async () => {
-    const rows = features(2, 7);
-    const result = await api.run(
-      api.job("fraud-v3", [request("r", [fp32("features", rows)])], { device: "cuda" }),
-    );
-    expect(result.executionProvider).toBe("cpu");
-    expectClose(
-      okOutputs(result).probability!.data,
-      (await directRun(model["fraud-v3"]!.bytes, rows)).probability!,
-    );
+  it("refuses a CUDA job that came on the CPU queue instead of running it on CPU", async () => {
+    await expect(
+      api.run(api.job("fraud-v3", [request("r", [fp32("features", features(2, 7))])], { device: "cuda" })),
+    ).rejects.toThrow(/^job asks for device cuda but came on the serving-cpu queue; not run here$/);
   });
 
   it("fails the job with a clear message when the served bytes do not match the sha256, and keeps nothing", async () => {
@@ -431,7 +426,7 @@ describe("serving worker (in process)", () => {
       device: "cuda",
       costMicrosPerHour: 1_250_000,
       heartbeatMs: 100,
-      log: () => undefined,
+      log: silent,
     });
     try {
       const first = await getDb().host.findUniqueOrThrow({ where: { name: "agent-test" } });
@@ -441,7 +436,12 @@ describe("serving worker (in process)", () => {
         costMicrosPerHour: 1_250_000,
         gpuMemoryMb: null,
       });
-      expect(agent).toMatchObject({ hostId: first.id, device: "cpu", executionProviders: ["cpu"] });
+      expect(agent).toMatchObject({
+        hostId: first.id,
+        device: "cpu",
+        executionProviders: ["cpu"],
+        servesDevices: ["cpu"],
+      });
       await new Promise((resolve) => setTimeout(resolve, 350));
       const later = await getDb().host.findUniqueOrThrow({ where: { name: "agent-test" } });
       expect(later.lastHeartbeatAt.getTime()).toBeGreaterThan(first.lastHeartbeatAt.getTime());

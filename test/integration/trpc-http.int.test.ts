@@ -2,15 +2,23 @@ import { createTRPCClient, httpLink, TRPCClientError } from "@trpc/client";
 import superjson from "superjson";
 import { describe, expect, it } from "vitest";
 import { POST } from "@/app/api/trpc/[trpc]/route";
+import { getDb } from "@/server/db";
 import type { AppRouter } from "@/server/trpc/root";
 
 // The real route handler behind a real tRPC client; only the socket is skipped.
 const fetchThroughRoute: typeof fetch = async (input, init) => POST(new Request(input as string, init));
-const client = createTRPCClient<AppRouter>({
-  links: [
-    httpLink({ url: "http://console.test/api/trpc", transformer: superjson, fetch: fetchThroughRoute }),
-  ],
-});
+const clientFor = (headers: Record<string, string> = {}) =>
+  createTRPCClient<AppRouter>({
+    links: [
+      httpLink({
+        url: "http://console.test/api/trpc",
+        transformer: superjson,
+        fetch: fetchThroughRoute,
+        headers,
+      }),
+    ],
+  });
+const client = clientFor();
 
 describe("the tRPC route over HTTP", () => {
   it("answers queries and maps service errors to statuses with their messages", async () => {
@@ -22,6 +30,25 @@ describe("the tRPC route over HTTP", () => {
       message: "model 'ghost' does not exist",
       data: { code: "NOT_FOUND", httpStatus: 404 },
     });
+  });
+
+  it("answers NOT_FOUND for an unknown x-team and creates nothing, not even on a mutation", async () => {
+    const db = getDb();
+    const teamsBefore = await db.team.count();
+    const modelsBefore = await db.model.count();
+    const intruder = clientFor({ "x-team": "intruder" });
+    for (const call of [
+      () => intruder.model.list.query({ query: "" }),
+      () => intruder.model.create.mutate({ name: "planted" }),
+    ]) {
+      await expect(call()).rejects.toMatchObject({
+        message: "team 'intruder' does not exist",
+        data: { code: "NOT_FOUND", httpStatus: 404 },
+      });
+    }
+    expect(await db.team.count()).toBe(teamsBefore);
+    expect(await db.team.findUnique({ where: { slug: "intruder" } })).toBeNull();
+    expect(await db.model.count()).toBe(modelsBefore);
   });
 
   it("names the field of an invalid input", async () => {

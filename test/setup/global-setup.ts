@@ -1,5 +1,7 @@
 import { Redis } from "ioredis";
+import { createDb, type Db } from "@/server/db";
 import { applyMigrations } from "@/server/migrations/apply-migrations";
+import { ensureDefaultTeam } from "@/server/services/team/ensure-default-team";
 import { makeDemoModels } from "@/scripts/demo/make-demo-models";
 import { ADMIN_DATABASE_URL, TEMPLATE_DATABASE, createDatabase } from "@/test/support/databases";
 import { DEMO_DIR } from "@/test/support/demo-files";
@@ -12,7 +14,18 @@ export default async function globalSetup(): Promise<void> {
     throw new Error(`PostgreSQL at ${ADMIN_DATABASE_URL} is not usable for tests: ${error.message}`);
   });
   await applyMigrations(templateUrl);
+  await withDb(templateUrl, (db) => ensureDefaultTeam({ db }));
   await makeDemoModels(DEMO_DIR);
+}
+
+/** Disconnects at once: a template that still has a session cannot be cloned. */
+async function withDb(url: string, work: (db: Db) => Promise<unknown>): Promise<void> {
+  const db = createDb(url);
+  try {
+    await work(db);
+  } finally {
+    await db.$disconnect();
+  }
 }
 
 async function assertRedisAnswers(redisUrl: string): Promise<void> {

@@ -7,12 +7,13 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { Queue } from "bullmq";
-import { Redis } from "ioredis";
 import { GET as getArtifact } from "@/app/api/artifacts/[sha256]/route";
 import { readEnv } from "@/server/env";
 import { readGatewayEnv } from "@/server/gateway/gateway-env";
 import { startGateway } from "@/server/gateway/start-gateway";
-import { SERVING_QUEUE } from "@/server/contracts/serving";
+import { bullPrefix } from "@/server/contracts/key-prefix";
+import { connectRedis } from "@/server/contracts/redis-connections";
+import { SERVING_DEVICES, servingQueueName } from "@/server/contracts/serving";
 
 const REPO = path.resolve(import.meta.dirname, "../..");
 
@@ -47,10 +48,12 @@ export async function startWorkerProcess(options: {
 }): Promise<ChildProcess> {
   const cacheDir =
     options.cacheDir ?? (await mkdtemp(path.join(os.tmpdir(), `worker-cache-${options.hostName}-`)));
+  // The worker logs JSON lines to its stdout, where its start is awaited, not to this file's LOG_FILE.
+  const { LOG_FILE: _logFile, ...inherited } = process.env;
   const child = spawn(process.execPath, ["--import", "tsx", "workers/main.ts"], {
     cwd: REPO,
     env: {
-      ...process.env,
+      ...inherited,
       WORKER_HOST_NAME: options.hostName,
       WORKER_CACHE_DIR: cacheDir,
       ARTIFACT_SOURCE_URL: options.artifactSourceUrl,
@@ -62,7 +65,7 @@ export async function startWorkerProcess(options: {
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on("data", (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes(`worker ${options.hostName}: device`)) resolve();
+      if (output.split("\n").some((line) => isStartLine(line, options.hostName))) resolve();
     });
     child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.once("exit", (code) =>
@@ -70,6 +73,17 @@ export async function startWorkerProcess(options: {
     );
   });
   return child;
+}
+
+/** The log line workers/main.ts writes once it takes jobs. */
+function isStartLine(line: string, hostName: string): boolean {
+  if (!line.startsWith("{")) return false;
+  try {
+    const entry = JSON.parse(line) as { msg?: string; hostName?: string };
+    return entry.msg === "worker started" && entry.hostName === hostName;
+  } catch {
+    return false;
+  }
 }
 
 export function stopProcess(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
@@ -83,7 +97,7 @@ export function stopProcess(child: ChildProcess, signal: NodeJS.Signals = "SIGTE
 /**
  * The data plane as production runs it: the artifact route, one worker process and a gateway
  * in this process on a free port, on this test file's database and Redis prefix.
- * `stop` also removes this file's serving queue from Redis.
+ * `stop` also removes this file's serving queues from Redis.
  */
 export async function startServingStack({ hostName }: { hostName: string }) {
   const artifacts = await serveArtifacts();
@@ -97,16 +111,19 @@ export async function startServingStack({ hostName }: { hostName: string }) {
       await gateway.close();
       await stopProcess(worker);
       await artifacts.close();
-      await removeServingQueue();
+      await removeServingQueues();
     },
   };
 }
 
-async function removeServingQueue(): Promise<void> {
+/** Removes this file's serving queues (every device's) from Redis. */
+export async function removeServingQueues(): Promise<void> {
   const { REDIS_URL, REDIS_KEY_PREFIX } = readEnv();
-  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  const queue = new Queue(SERVING_QUEUE, { connection, prefix: `${REDIS_KEY_PREFIX}bull` });
-  await queue.obliterate({ force: true });
-  await queue.close();
+  const connection = connectRedis("producer", REDIS_URL);
+  for (const device of SERVING_DEVICES) {
+    const queue = new Queue(servingQueueName(device), { connection, prefix: bullPrefix(REDIS_KEY_PREFIX) });
+    await queue.obliterate({ force: true });
+    await queue.close();
+  }
   connection.disconnect();
 }

@@ -1,8 +1,17 @@
+import { getDb } from "@/server/db";
 import { createCaller } from "@/server/trpc/root";
 
 /** Calls procedures as the API does (middlewares included), acting in the given team. */
 export function callerFor(teamSlug = "default") {
   return createCaller({ teamSlug, actor: "test" });
+}
+
+/**
+ * A second team, for tests of team scoping. Requests never create teams (the migrate step makes
+ * the default one), so a test makes its own straight in the database.
+ */
+export async function createTeam(slug: string): Promise<void> {
+  await getDb().team.create({ data: { slug, name: slug } });
 }
 
 export function uploadForm(parts: Record<string, string | Uint8Array>): FormData {

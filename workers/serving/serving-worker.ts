@@ -1,19 +1,31 @@
 import { UnrecoverableError, Worker, type Job } from "bullmq";
-import { Redis } from "ioredis";
 import { formatZodIssues } from "@/server/domain/zod-message";
-import { SERVING_QUEUE, ZServingJob, type ServingJobResult } from "@/server/contracts/serving";
-import { ArtifactCache, ArtifactUnavailableError } from "./artifact-cache";
-import { SessionCache } from "./session-cache";
+import { getLogger, type Logger } from "@/server/logger";
+import { bullPrefix } from "@/server/contracts/key-prefix";
+import { connectRedis, logRedisErrors } from "@/server/contracts/redis-connections";
+import {
+  ZServingJob,
+  servingQueueName,
+  type ServingDevice,
+  type ServingJobResult,
+} from "@/server/contracts/serving";
+import { ArtifactCache, ArtifactUnavailableError } from "@/workers/runtime/artifact-cache";
+import { SessionCache } from "@/workers/runtime/session-cache";
 
 export interface ServingWorkerOptions {
   redisUrl: string;
-  /** REDIS_KEY_PREFIX: queues live under `${keyPrefix}bull`. */
+  /** REDIS_KEY_PREFIX: queues live under bullPrefix(keyPrefix). */
   keyPrefix: string;
   hostName: string;
+  /**
+   * The devices whose queues this worker consumes: those the host agent's probe really ran
+   * (servableDevices), so a CPU-only host never takes a CUDA job.
+   */
+  devices: ServingDevice[];
   cacheDir: string;
   artifactSourceUrl: string;
   memoryBudgetMb: number;
-  /** Jobs in flight: each is an await on a session thread, so many (default 64). */
+  /** Jobs in flight per device queue: each is an await on a session thread, so many (default 64). */
   concurrency?: number;
   /** Rows of one merged session run at most (default 1024). */
   maxBatchRows?: number;
@@ -21,34 +33,40 @@ export interface ServingWorkerOptions {
   lockDurationMs?: number;
   /** How often stalled jobs are looked for (default 30 s). */
   stalledIntervalMs?: number;
-  log?: (line: string) => void;
+  log?: Logger;
 }
 
 export interface ServingWorker {
-  worker: Worker<unknown, ServingJobResult>;
+  /** One BullMQ worker per device queue consumed. */
+  workers: Worker<unknown, ServingJobResult>[];
   sessions: SessionCache;
   /** Stops taking jobs, lets active ones finish, then ends the session threads and the connection. */
   close(): Promise<void>;
 }
 
-/** The serving processor: one BullMQ worker on SERVING_QUEUE, sessions in worker threads. */
+/** The serving processor: a BullMQ worker on each device's queue, sessions in worker threads. */
 export async function startServingWorker(options: ServingWorkerOptions): Promise<ServingWorker> {
-  const log = options.log ?? ((line: string) => console.log(`[serving] ${line}`));
+  const log = options.log ?? getLogger().child({ component: "serving" });
+  if (options.devices.length === 0) throw new Error("a serving worker needs at least one device to serve");
   const artifacts = new ArtifactCache({ cacheDir: options.cacheDir, sourceUrl: options.artifactSourceUrl });
   const sessions = new SessionCache({
     artifacts,
     memoryBudgetMb: options.memoryBudgetMb,
     maxBatchRows: options.maxBatchRows,
-    log,
+    log: (line) => log.info(line),
   });
-  const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
 
-  const processor = async (job: Job<unknown, ServingJobResult>): Promise<ServingJobResult> => {
+  const processorFor = (queueDevice: ServingDevice) => async (job: Job<unknown, ServingJobResult>) => {
     const pickedUpMs = Date.now();
     const parsed = ZServingJob.safeParse(job.data);
     if (!parsed.success)
       throw new UnrecoverableError(`invalid serving job: ${formatZodIssues(parsed.error, "job")}`);
     const { requests, artifactSha256, device, versionId, enqueuedAtMs } = parsed.data;
+    // Only a producer that ignores the contract puts one here; running it would hide that.
+    if (device !== queueDevice)
+      throw new UnrecoverableError(
+        `job asks for device ${device} but came on the ${servingQueueName(queueDevice)} queue; not run here`,
+      );
     const queueWaitUs = Math.max(0, Math.round((pickedUpMs - enqueuedAtMs) * 1000));
     try {
       await sessions.get({ artifactSha256, device });
@@ -58,7 +76,7 @@ export async function startServingWorker(options: ServingWorkerOptions): Promise
       throw retryable ? new Error(message) : new UnrecoverableError(message);
     }
     const outcome = await sessions.run({ artifactSha256, device }, requests);
-    return {
+    const result: ServingJobResult = {
       results: outcome.results,
       hostName: options.hostName,
       executionProvider: outcome.executionProvider,
@@ -66,31 +84,43 @@ export async function startServingWorker(options: ServingWorkerOptions): Promise
       batchRows: outcome.batchRows,
       queueWaitUs,
     };
+    return result;
   };
 
-  const worker = new Worker<unknown, ServingJobResult>(SERVING_QUEUE, processor, {
-    connection,
-    prefix: `${options.keyPrefix}bull`,
-    concurrency: options.concurrency ?? 64,
-    ...(options.lockDurationMs ? { lockDuration: options.lockDurationMs } : {}),
-    ...(options.stalledIntervalMs ? { stalledInterval: options.stalledIntervalMs } : {}),
+  const connections = options.devices.map(() => connectRedis("consumer", options.redisUrl));
+  const workers = options.devices.map((device, index) => {
+    const queue = servingQueueName(device);
+    const worker = new Worker<unknown, ServingJobResult>(queue, processorFor(device), {
+      connection: connections[index]!,
+      prefix: bullPrefix(options.keyPrefix),
+      concurrency: options.concurrency ?? 64,
+      ...(options.lockDurationMs ? { lockDuration: options.lockDurationMs } : {}),
+      ...(options.stalledIntervalMs ? { stalledInterval: options.stalledIntervalMs } : {}),
+    });
+    logRedisErrors(worker, { component: "serving", queue });
+    // Job data holds tensors: a failed job is logged by id and reason only.
+    worker.on("failed", (job, error) =>
+      log.warn({ queue, jobId: job?.id, attempt: job?.attemptsMade, err: error }, "serving job failed"),
+    );
+    worker.on("stalled", (jobId) =>
+      log.warn(
+        { queue, jobId },
+        "serving job stalled (its worker stopped renewing the lock); it goes back to the queue",
+      ),
+    );
+    return worker;
   });
-  worker.on("error", (error) => log(`worker error: ${error.message}`));
-  worker.on("failed", (job, error) =>
-    log(`job ${job?.id ?? "?"} failed (attempt ${job?.attemptsMade ?? "?"}): ${error.message}`),
-  );
-  worker.on("stalled", (jobId) =>
-    log(`job ${jobId} stalled (its worker stopped renewing the lock); it goes back to the queue`),
-  );
-  await worker.waitUntilReady();
+  await Promise.all(workers.map((worker) => worker.waitUntilReady()));
 
   return {
-    worker,
+    workers,
     sessions,
     async close() {
-      await worker.close();
+      await Promise.all(workers.map((worker) => worker.close()));
       await sessions.close();
-      await connection.quit().catch(() => connection.disconnect());
+      await Promise.all(
+        connections.map((connection) => connection.quit().catch(() => connection.disconnect())),
+      );
     },
   };
 }

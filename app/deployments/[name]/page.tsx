@@ -140,9 +140,13 @@ export default function DeploymentPage() {
             >
               <DataTable caption="Revision history" columns={["Revision", "Change", "Traffic", "By", "When"]}>
                 {data.revisions.map((revision) => (
-                  <tr key={revision.id} className={revision.id === active.id ? "bg-indigo-50/50" : undefined}>
+                  <tr
+                    key={revision.number}
+                    className={revision.number === active.number ? "bg-indigo-50/50" : undefined}
+                  >
                     <td className="whitespace-nowrap px-3 py-2 font-medium">
-                      #{revision.number} {revision.id === active.id && <Badge tone="indigo">active</Badge>}
+                      #{revision.number}{" "}
+                      {revision.number === active.number && <Badge tone="indigo">active</Badge>}
                     </td>
                     <td className="px-3 py-2">
                       <Badge>{revision.strategy}</Badge>{" "}

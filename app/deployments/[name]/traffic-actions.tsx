@@ -6,12 +6,12 @@ import { useTRPC } from "@/app/_trpc/client";
 import { ConfirmDialog } from "@/app/_components/confirm-dialog";
 import { SELECT_CLASS } from "@/app/_components/select";
 import { Button, ErrorState, TextField } from "@/app/_components/ui";
-import type { RevisionTarget } from "@/server/domain/traffic/revision-target";
 import type { TrafficChange } from "@/server/services/deployment/change-traffic";
+import type { TrafficTargetOutput } from "@/server/services/deployment/deployment-output";
 
 interface Props {
   deploymentName: string;
-  target: RevisionTarget;
+  target: TrafficTargetOutput;
   revisionNumber: number;
   rollbackTo: number | null;
   versions: { number: number; description: string }[];

@@ -42,7 +42,7 @@ export default function ModelPage() {
                 columns={["Version", "Inputs", "Outputs", "Metrics", "Feature set", "Size", "Registered"]}
               >
                 {data.versions.map((version) => (
-                  <tr key={version.id} className="align-top hover:bg-slate-50">
+                  <tr key={version.number} className="align-top hover:bg-slate-50">
                     <td className="px-3 py-2">
                       <Link
                         href={`/models/${data.name}/versions/${version.number}`}
@@ -71,9 +71,7 @@ export default function ModelPage() {
                         ))}
                     </td>
                     <td className="px-3 py-2 text-xs">
-                      {version.featureSetVersion
-                        ? `${version.featureSetVersion.featureSet.name} v${version.featureSetVersion.number}`
-                        : "—"}
+                      {version.featureSet ? `${version.featureSet.name} v${version.featureSet.version}` : "—"}
                     </td>
                     <td className="whitespace-nowrap px-3 py-2 tabular-nums">
                       {formatBytes(version.artifactSizeBytes)}

@@ -15,6 +15,8 @@ import {
 } from "@/server/domain/traffic/revision-target";
 import type { Prisma, RevisionStrategy } from "@/generated/prisma/client";
 import { getDb } from "@/server/db";
+import { recordAuditEvent } from "@/server/services/audit/record-audit-event";
+import { ZRevisionOutput } from "@/server/services/deployment/deployment-output";
 import { findDeploymentOrThrow } from "@/server/services/deployment/find-deployment";
 import { publishDeploymentChange } from "@/server/services/deployment/publish-deployment-change";
 
@@ -39,6 +41,11 @@ export const ZTrafficChange = z.discriminatedUnion("kind", [
 ]);
 export type TrafficChange = z.infer<typeof ZTrafficChange>;
 
+export const ZChangeTrafficInput = z.object({ name: z.string().min(1), change: ZTrafficChange });
+export type ChangeTrafficOptions = z.output<typeof ZChangeTrafficInput> & { teamId: string; actor: string };
+/** The revision the change made. */
+export const ZChangeTrafficOutput = ZRevisionOutput.pick({ number: true, strategy: true, reason: true });
+
 const STRATEGY_BY_CHANGE: Record<TrafficChange["kind"], RevisionStrategy> = {
   promote: "promote",
   canary: "canary",
@@ -55,15 +62,10 @@ const STRATEGY_BY_CHANGE: Record<TrafficChange["kind"], RevisionStrategy> = {
  */
 export async function changeTraffic({
   teamId,
-  deploymentName,
+  actor,
+  name: deploymentName,
   change,
-  actor = "system",
-}: {
-  teamId: string;
-  deploymentName: string;
-  change: TrafficChange;
-  actor?: string;
-}) {
+}: ChangeTrafficOptions): Promise<z.output<typeof ZChangeTrafficOutput>> {
   const db = getDb();
   const revision = await db.$transaction(async (tx) => {
     await tx.$queryRaw`SELECT id FROM "Deployment" WHERE "teamId" = ${teamId} AND name = ${deploymentName} FOR UPDATE`;
@@ -88,20 +90,30 @@ export async function changeTraffic({
       },
     });
     await tx.deployment.update({ where: { id: deployment.id }, data: { activeRevisionId: created.id } });
-    await tx.auditEvent.create({
-      data: {
-        teamId,
-        actor,
-        action: `deployment.${change.kind}`,
-        targetType: "deployment",
-        targetId: deployment.id,
-        data: { revision: created.number, reason },
-      },
+    await recordAuditEvent(tx, {
+      teamId,
+      actor,
+      action: `deployment.${change.kind}`,
+      targetType: "deployment",
+      targetId: deployment.id,
+      before: { revision: revisionSummary(current) },
+      after: { revision: revisionSummary({ ...created, target: next.target }) },
     });
     return { ...created, deploymentId: deployment.id };
   });
   await publishDeploymentChange({ deploymentId: revision.deploymentId, name: deploymentName, teamId });
   return { number: revision.number, strategy: revision.strategy, reason: revision.reason };
+}
+
+/** What the audit log keeps of the revision that served before and after a change. */
+function revisionSummary(revision: {
+  number: number;
+  strategy: RevisionStrategy;
+  reason: string;
+  target: RevisionTarget;
+}) {
+  const { number, strategy, reason, target } = revision;
+  return { number, strategy, reason, target };
 }
 
 async function nextTarget(

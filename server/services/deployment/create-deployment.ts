@@ -3,34 +3,51 @@ import { AppError } from "@/server/domain/app-error";
 import { ZResourceName } from "@/server/domain/resource-name";
 import type { RevisionTarget } from "@/server/domain/traffic/revision-target";
 import { getDb } from "@/server/db";
+import { recordAuditEvent } from "@/server/services/audit/record-audit-event";
+import {
+  DEPLOYMENT_SUMMARY_SELECT,
+  deploymentSummaryOf,
+  ZDeploymentSummary,
+  type DeploymentSummary,
+} from "@/server/services/deployment/deployment-output";
+import { ZDeploymentSettings } from "@/server/services/deployment/deployment-settings";
 import { findModelOrThrow } from "@/server/services/model/find-model";
 import { isUniqueViolation } from "@/server/services/prisma-errors";
 import { publishDeploymentChange } from "@/server/services/deployment/publish-deployment-change";
 
-export const ZDeploymentSettings = z.object({
-  environment: z.enum(["staging", "production"]).default("staging"),
-  /** Rows per batch the gateway and worker build at most. */
-  maxBatchSize: z.number().int().min(1).max(4096).default(32),
-  /** How long a request may wait for others to share its batch while the model is busy. */
-  maxQueueDelayMs: z.number().int().min(0).max(1000).default(2),
-  replicas: z.number().int().min(1).max(64).default(1),
-  device: z.enum(["cpu", "cuda"]).default("cpu"),
-});
+const settings = ZDeploymentSettings.shape;
 
-export const ZCreateDeploymentInput = ZDeploymentSettings.extend({
+export const ZCreateDeploymentInput = z.object({
   name: ZResourceName,
   modelName: z.string().min(1),
   versionNumber: z.number().int().positive(),
+  environment: settings.environment.default("staging"),
+  maxBatchSize: settings.maxBatchSize.default(32),
+  maxQueueDelayMs: settings.maxQueueDelayMs.default(2),
+  replicas: settings.replicas.default(1),
+  device: settings.device.default("cpu"),
 });
-export type CreateDeploymentInput = z.input<typeof ZCreateDeploymentInput>;
+export type CreateDeploymentOptions = z.output<typeof ZCreateDeploymentInput> & {
+  teamId: string;
+  actor: string;
+};
+
+export const ZCreateDeploymentOutput = ZDeploymentSummary;
 
 /** A deployment starts with revision 1 sending all traffic to one version. */
-export async function createDeployment(teamId: string, input: CreateDeploymentInput, actor = "system") {
-  const { name, modelName, versionNumber, ...settings } = ZCreateDeploymentInput.parse(input);
+export async function createDeployment({
+  teamId,
+  actor,
+  name,
+  modelName,
+  versionNumber,
+  ...settings
+}: CreateDeploymentOptions): Promise<DeploymentSummary> {
   const model = await findModelOrThrow(teamId, modelName);
   const db = getDb();
   const version = await db.modelVersion.findUnique({
     where: { modelId_number: { modelId: model.id, number: versionNumber } },
+    select: { id: true },
   });
   if (!version) throw new AppError("NOT_FOUND", `model '${modelName}' has no version ${versionNumber}`);
   const target: RevisionTarget = {
@@ -40,7 +57,10 @@ export async function createDeployment(teamId: string, input: CreateDeploymentIn
   };
   try {
     const deployment = await db.$transaction(async (tx) => {
-      const created = await tx.deployment.create({ data: { teamId, name, modelId: model.id, ...settings } });
+      const created = await tx.deployment.create({
+        data: { teamId, name, modelId: model.id, ...settings },
+        select: { id: true },
+      });
       const revision = await tx.deploymentRevision.create({
         data: {
           teamId,
@@ -52,20 +72,29 @@ export async function createDeployment(teamId: string, input: CreateDeploymentIn
           createdBy: actor,
         },
       });
-      await tx.auditEvent.create({
-        data: {
-          teamId,
-          actor,
-          action: "deployment.create",
-          targetType: "deployment",
-          targetId: created.id,
-          data: { name, modelName, versionNumber },
+      await recordAuditEvent(tx, {
+        teamId,
+        actor,
+        action: "deployment.create",
+        targetType: "deployment",
+        targetId: created.id,
+        before: null,
+        after: {
+          name,
+          modelName,
+          ...settings,
+          revision: { number: revision.number, strategy: revision.strategy, reason: revision.reason, target },
         },
       });
-      return tx.deployment.update({ where: { id: created.id }, data: { activeRevisionId: revision.id } });
+      return tx.deployment.update({
+        where: { id: created.id },
+        data: { activeRevisionId: revision.id },
+        select: { id: true, ...DEPLOYMENT_SUMMARY_SELECT },
+      });
     });
-    await publishDeploymentChange({ deploymentId: deployment.id, name: deployment.name, teamId });
-    return deployment;
+    await publishDeploymentChange({ deploymentId: deployment.id, name, teamId });
+    const { id: _id, ...summary } = deployment;
+    return deploymentSummaryOf(summary);
   } catch (error) {
     if (isUniqueViolation(error))
       throw new AppError("CONFLICT", `a deployment named '${name}' already exists`);

@@ -10,9 +10,8 @@ export async function findDeploymentOrThrow(teamId: string, name: string, client
     where: { teamId_name: { teamId, name } },
     include: { activeRevision: true, model: { select: { id: true, name: true } } },
   });
-  if (!deployment) throw new AppError("NOT_FOUND", `deployment '${name}' does not exist`);
-  if (!deployment.activeRevision)
-    throw new AppError("CONFLICT", `deployment '${name}' has no active revision`);
+  if (!deployment) throw deploymentNotFound(name);
+  if (!deployment.activeRevision) throw noActiveRevision(name);
   return {
     ...deployment,
     activeRevision: {
@@ -20,4 +19,12 @@ export async function findDeploymentOrThrow(teamId: string, name: string, client
       target: ZRevisionTarget.parse(deployment.activeRevision.target),
     },
   };
+}
+
+export function deploymentNotFound(name: string): AppError {
+  return new AppError("NOT_FOUND", `deployment '${name}' does not exist`);
+}
+
+export function noActiveRevision(name: string): AppError {
+  return new AppError("CONFLICT", `deployment '${name}' has no active revision`);
 }

@@ -1,40 +1,80 @@
-import { ZRevisionTarget } from "@/server/domain/traffic/revision-target";
+import { z } from "zod";
+import { ZVersionMetrics } from "@/server/domain/version-metadata";
 import { getDb } from "@/server/db";
 import { readEnv } from "@/server/env";
-import { findDeploymentOrThrow } from "@/server/services/deployment/find-deployment";
+import {
+  DEPLOYMENT_SUMMARY_SELECT,
+  deploymentSummaryOf,
+  REVISION_SELECT,
+  revisionOf,
+  ZDeploymentSummary,
+  ZRevisionOutput,
+} from "@/server/services/deployment/deployment-output";
+import { deploymentNotFound, noActiveRevision } from "@/server/services/deployment/find-deployment";
 
 const REVISION_HISTORY_LIMIT = 50;
 
-export async function getDeployment(teamId: string, name: string) {
-  const deployment = await findDeploymentOrThrow(teamId, name);
+export const ZGetDeploymentInput = z.object({ name: z.string().min(1) });
+export const ZGetDeploymentOutput = ZDeploymentSummary.extend({
+  inferUrl: z.string(),
+  activeRevision: ZRevisionOutput,
+  /** The revision a rollback would return to; null when there is none. */
+  rollbackTo: z.number().int().nullable(),
+  /** Newest first, at most REVISION_HISTORY_LIMIT. */
+  revisions: z.array(ZRevisionOutput),
+  /** The model's versions, newest first: what the traffic actions can choose from. */
+  versions: z.array(
+    z.object({
+      number: z.number().int(),
+      description: z.string(),
+      metrics: ZVersionMetrics,
+      createdAt: z.date(),
+    }),
+  ),
+});
+
+export async function getDeployment({
+  teamId,
+  name,
+}: z.output<typeof ZGetDeploymentInput> & { teamId: string }): Promise<
+  z.output<typeof ZGetDeploymentOutput>
+> {
   const db = getDb();
-  const [revisions, versions] = await Promise.all([
-    db.deploymentRevision.findMany({
-      where: { deploymentId: deployment.id },
-      orderBy: { number: "desc" },
-      take: REVISION_HISTORY_LIMIT,
-    }),
-    db.modelVersion.findMany({
-      where: { modelId: deployment.modelId },
-      orderBy: { number: "desc" },
-      select: { id: true, number: true, description: true, metrics: true, createdAt: true },
-    }),
-  ]);
-  const previous = deployment.activeRevision.previousRevisionId
+  const deployment = await db.deployment.findUnique({
+    where: { teamId_name: { teamId, name } },
+    select: {
+      ...DEPLOYMENT_SUMMARY_SELECT,
+      model: {
+        select: {
+          name: true,
+          versions: {
+            orderBy: { number: "desc" },
+            select: { number: true, description: true, metrics: true, createdAt: true },
+          },
+        },
+      },
+      activeRevision: { select: { ...REVISION_SELECT, previousRevisionId: true } },
+      revisions: { orderBy: { number: "desc" }, take: REVISION_HISTORY_LIMIT, select: REVISION_SELECT },
+    },
+  });
+  if (!deployment) throw deploymentNotFound(name);
+  const { activeRevision, revisions, model } = deployment;
+  if (!activeRevision) throw noActiveRevision(name);
+  const previous = activeRevision.previousRevisionId
     ? await db.deploymentRevision.findUnique({
-        where: { id: deployment.activeRevision.previousRevisionId },
+        where: { id: activeRevision.previousRevisionId },
         select: { number: true },
       })
     : null;
   return {
-    ...deployment,
-    modelName: deployment.model.name,
+    ...deploymentSummaryOf(deployment),
     inferUrl: `${readEnv().GATEWAY_PUBLIC_URL}/v2/models/${deployment.name}/infer`,
+    activeRevision: revisionOf(activeRevision),
     rollbackTo: previous?.number ?? null,
-    revisions: revisions.map((revision) => ({ ...revision, target: ZRevisionTarget.parse(revision.target) })),
-    versions: versions.map((version) => ({
+    revisions: revisions.map(revisionOf),
+    versions: model.versions.map((version) => ({
       ...version,
-      metrics: version.metrics as Record<string, unknown>,
+      metrics: ZVersionMetrics.parse(version.metrics),
     })),
   };
 }

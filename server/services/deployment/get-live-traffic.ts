@@ -1,10 +1,6 @@
+import { z } from "zod";
 import { getRedis } from "@/server/redis";
-import {
-  MINUTE_MS,
-  TRAFFIC_COUNTERS,
-  trafficKey,
-  type TrafficCounter,
-} from "@/server/contracts/live-counters";
+import { MINUTE_MS, decodeTrafficHash, minuteStartOf, trafficKey } from "@/server/contracts/live-counters";
 import { findDeploymentOrThrow } from "@/server/services/deployment/find-deployment";
 import { getDb } from "@/server/db";
 
@@ -18,13 +14,23 @@ export interface TrafficPoint {
   meanBatchRows: number | null;
 }
 
+export const ZGetLiveTrafficInput = z.object({
+  name: z.string().min(1),
+  minutes: z.number().int().min(1).max(360).default(30),
+});
+export type GetLiveTrafficOptions = z.output<typeof ZGetLiveTrafficInput> & {
+  teamId: string;
+  /** The clock, for tests; now by default. */
+  nowMs?: number;
+};
+
 /**
  * Per-minute traffic of the last minutes from the gateway's live counters in Redis: enough for
  * the deployment page while the monitor worker (which writes rollups) is not there yet.
  */
-export async function getLiveTraffic(teamId: string, name: string, minutes = 30, nowMs = Date.now()) {
+export async function getLiveTraffic({ teamId, name, minutes, nowMs = Date.now() }: GetLiveTrafficOptions) {
   const deployment = await findDeploymentOrThrow(teamId, name);
-  const lastMinute = Math.floor(nowMs / MINUTE_MS) * MINUTE_MS;
+  const lastMinute = minuteStartOf(nowMs);
   const minuteStarts = Array.from(
     { length: minutes },
     (_, index) => lastMinute - (minutes - 1 - index) * MINUTE_MS,
@@ -45,27 +51,19 @@ export async function getLiveTraffic(teamId: string, name: string, minutes = 30,
   );
   const points: TrafficPoint[] = [];
   hashes.forEach((hash, index) => {
-    const byVersion = new Map<string, Partial<Record<TrafficCounter, number>>>();
-    for (const [field, value] of Object.entries(hash)) {
-      const [versionId, counter] = field.split("|") as [string, TrafficCounter];
-      if (!TRAFFIC_COUNTERS.includes(counter)) continue;
-      const counters = byVersion.get(versionId) ?? {};
-      counters[counter] = Number(value);
-      byVersion.set(versionId, counters);
-    }
-    for (const [versionId, counters] of byVersion) {
+    for (const [versionId, counters] of decodeTrafficHash(hash)) {
       const versionNumber = versionNumbers.get(versionId);
       if (versionNumber === undefined) continue;
-      const requests = counters.requests ?? 0;
-      const batches = counters.batchCount ?? 0;
+      const requests = counters.requestCount;
+      const batches = counters.batchCount;
       points.push({
         minuteStartMs: minuteStarts[index]!,
         versionNumber,
         requests,
-        errors: counters.errors ?? 0,
-        meanLatencyMs: requests ? (counters.latencySumUs ?? 0) / requests / 1000 : null,
-        meanComputeMs: batches ? (counters.computeSumUs ?? 0) / batches / 1000 : null,
-        meanBatchRows: batches ? (counters.batchRowsSum ?? 0) / batches : null,
+        errors: counters.errorCount,
+        meanLatencyMs: requests ? counters.latencySumUs / requests / 1000 : null,
+        meanComputeMs: batches ? counters.busyComputeUs / batches / 1000 : null,
+        meanBatchRows: batches ? counters.batchSizeSum / batches : null,
       });
     }
   });

@@ -1,23 +1,42 @@
+import { z } from "zod";
 import { ZRevisionTarget } from "@/server/domain/traffic/revision-target";
 import { getDb } from "@/server/db";
+import {
+  DEPLOYMENT_SUMMARY_SELECT,
+  deploymentSummaryOf,
+  trafficTargetOf,
+  ZDeploymentSummary,
+  ZTrafficTargetOutput,
+} from "@/server/services/deployment/deployment-output";
 
-export async function listDeployments(teamId: string) {
+export const ZListDeploymentsOutput = z.array(
+  ZDeploymentSummary.extend({
+    activeRevision: z
+      .object({ number: z.number().int(), createdAt: z.date(), target: ZTrafficTargetOutput })
+      .nullable(),
+  }),
+);
+
+export async function listDeployments({
+  teamId,
+}: {
+  teamId: string;
+}): Promise<z.output<typeof ZListDeploymentsOutput>> {
   const deployments = await getDb().deployment.findMany({
     where: { teamId },
     orderBy: [{ environment: "desc" }, { name: "asc" }],
-    include: {
-      model: { select: { name: true } },
+    select: {
+      ...DEPLOYMENT_SUMMARY_SELECT,
       activeRevision: { select: { number: true, target: true, createdAt: true } },
     },
   });
-  return deployments.map(({ activeRevision, model, ...deployment }) => ({
-    ...deployment,
-    modelName: model.name,
+  return deployments.map(({ activeRevision, ...deployment }) => ({
+    ...deploymentSummaryOf(deployment),
     activeRevision: activeRevision
       ? {
           number: activeRevision.number,
           createdAt: activeRevision.createdAt,
-          target: ZRevisionTarget.parse(activeRevision.target),
+          target: trafficTargetOf(ZRevisionTarget.parse(activeRevision.target)),
         }
       : null,
   }));

@@ -25,7 +25,13 @@ export interface ServingDeployment {
 }
 
 /** What a gateway needs to route and validate requests for one deployment; null when unknown. */
-export async function loadServingDeployment(teamId: string, name: string): Promise<ServingDeployment | null> {
+export async function loadServingDeployment({
+  teamId,
+  name,
+}: {
+  teamId: string;
+  name: string;
+}): Promise<ServingDeployment | null> {
   const db = getDb();
   const deployment = await db.deployment.findUnique({
     where: { teamId_name: { teamId, name } },

@@ -1,34 +1,60 @@
-import { type z } from "zod";
+import { z } from "zod";
 import { getDb } from "@/server/db";
-import { ZDeploymentSettings } from "@/server/services/deployment/create-deployment";
+import { recordAuditEvent } from "@/server/services/audit/record-audit-event";
+import {
+  DEPLOYMENT_SUMMARY_SELECT,
+  deploymentSummaryOf,
+  ZDeploymentSummary,
+  type DeploymentSummary,
+} from "@/server/services/deployment/deployment-output";
+import { settingsOf, ZDeploymentSettings } from "@/server/services/deployment/deployment-settings";
 import { findDeploymentOrThrow } from "@/server/services/deployment/find-deployment";
 import { publishDeploymentChange } from "@/server/services/deployment/publish-deployment-change";
 
-export const ZUpdateDeploymentSettingsInput = ZDeploymentSettings.partial();
+export const ZUpdateDeploymentSettingsInput = z.object({
+  name: z.string().min(1),
+  /** Only the settings named change; ZDeploymentSettings has no defaults to fill the others in. */
+  settings: ZDeploymentSettings.partial().refine(
+    (settings) => Object.values(settings).some((value) => value !== undefined),
+    {
+      message: "name at least one setting to change",
+    },
+  ),
+});
+export type UpdateDeploymentSettingsOptions = z.output<typeof ZUpdateDeploymentSettingsInput> & {
+  teamId: string;
+  actor: string;
+};
+
+export const ZUpdateDeploymentSettingsOutput = ZDeploymentSummary;
 
 /** Batching and placement settings; gateways reload them like a revision change. */
-export async function updateDeploymentSettings(
-  teamId: string,
-  name: string,
-  input: z.input<typeof ZUpdateDeploymentSettingsInput>,
-  actor = "system",
-) {
-  const settings = ZUpdateDeploymentSettingsInput.parse(input);
-  const deployment = await findDeploymentOrThrow(teamId, name);
-  const db = getDb();
-  const updated = await db.$transaction(async (tx) => {
-    await tx.auditEvent.create({
-      data: {
-        teamId,
-        actor,
-        action: "deployment.settings",
-        targetType: "deployment",
-        targetId: deployment.id,
-        data: settings,
-      },
+export async function updateDeploymentSettings({
+  teamId,
+  actor,
+  name,
+  settings,
+}: UpdateDeploymentSettingsOptions): Promise<DeploymentSummary> {
+  const updated = await getDb().$transaction(async (tx) => {
+    // Locked, so the audit's "before" is what this update replaced even under concurrent updates.
+    await tx.$queryRaw`SELECT id FROM "Deployment" WHERE "teamId" = ${teamId} AND name = ${name} FOR UPDATE`;
+    const deployment = await findDeploymentOrThrow(teamId, name, tx);
+    const after = await tx.deployment.update({
+      where: { id: deployment.id },
+      data: settings,
+      select: DEPLOYMENT_SUMMARY_SELECT,
     });
-    return tx.deployment.update({ where: { id: deployment.id }, data: settings });
+    await recordAuditEvent(tx, {
+      teamId,
+      actor,
+      action: "deployment.updateSettings",
+      targetType: "deployment",
+      targetId: deployment.id,
+      before: settingsOf(deployment),
+      after: settingsOf(after),
+    });
+    return { deploymentId: deployment.id, after };
   });
-  await publishDeploymentChange({ deploymentId: deployment.id, name, teamId });
-  return updated;
+  await publishDeploymentChange({ deploymentId: updated.deploymentId, name, teamId });
+  return deploymentSummaryOf(updated.after);
 }

@@ -7,6 +7,10 @@ export async function findFeatureSetVersionOrThrow(teamId: string, featureSetNam
     where: { teamId, number, featureSet: { name: featureSetName } },
     include: { featureSet: { select: { name: true } } },
   });
-  if (!version) throw new AppError("NOT_FOUND", `feature set '${featureSetName}' has no version ${number}`);
+  if (!version) throw featureSetVersionNotFound(featureSetName, number);
   return { ...version, features: ZFeatureList.parse(version.features) };
+}
+
+export function featureSetVersionNotFound(featureSetName: string, number: number): AppError {
+  return new AppError("NOT_FOUND", `feature set '${featureSetName}' has no version ${number}`);
 }

@@ -3,6 +3,10 @@ import { getDb } from "@/server/db";
 
 export async function findModelOrThrow(teamId: string, name: string) {
   const model = await getDb().model.findUnique({ where: { teamId_name: { teamId, name } } });
-  if (!model) throw new AppError("NOT_FOUND", `model '${name}' does not exist`);
+  if (!model) throw modelNotFound(name);
   return model;
+}
+
+export function modelNotFound(name: string): AppError {
+  return new AppError("NOT_FOUND", `model '${name}' does not exist`);
 }

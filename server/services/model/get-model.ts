@@ -1,31 +1,28 @@
+import { z } from "zod";
 import { getDb } from "@/server/db";
-import { findModelOrThrow } from "@/server/services/model/find-model";
-import { ZSignature } from "@/server/domain/signature";
+import { modelNotFound } from "@/server/services/model/find-model";
+import {
+  MODEL_SUMMARY_SELECT,
+  MODEL_VERSION_SUMMARY_SELECT,
+  modelVersionSummaryOf,
+  ZModelSummary,
+  ZModelVersionSummary,
+} from "@/server/services/model/model-output";
 
-export async function getModel(teamId: string, name: string) {
-  const model = await findModelOrThrow(teamId, name);
-  const versions = await getDb().modelVersion.findMany({
-    where: { teamId, modelId: model.id },
-    orderBy: { number: "desc" },
+export const ZGetModelInput = z.object({ name: z.string().min(1) });
+export const ZGetModelOutput = ZModelSummary.extend({ versions: z.array(ZModelVersionSummary) });
+
+export async function getModel({
+  teamId,
+  name,
+}: z.output<typeof ZGetModelInput> & { teamId: string }): Promise<z.output<typeof ZGetModelOutput>> {
+  const model = await getDb().model.findUnique({
+    where: { teamId_name: { teamId, name } },
     select: {
-      id: true,
-      number: true,
-      status: true,
-      description: true,
-      artifactSha256: true,
-      artifactSizeBytes: true,
-      metrics: true,
-      signature: true,
-      createdAt: true,
-      featureSetVersion: { select: { number: true, featureSet: { select: { name: true } } } },
+      ...MODEL_SUMMARY_SELECT,
+      versions: { orderBy: { number: "desc" }, select: MODEL_VERSION_SUMMARY_SELECT },
     },
   });
-  return {
-    ...model,
-    versions: versions.map(({ signature, ...version }) => ({
-      ...version,
-      metrics: version.metrics as Record<string, unknown>,
-      signature: ZSignature.parse(signature),
-    })),
-  };
+  if (!model) throw modelNotFound(name);
+  return { ...model, versions: model.versions.map(modelVersionSummaryOf) };
 }

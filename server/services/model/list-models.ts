@@ -1,6 +1,22 @@
+import { z } from "zod";
 import { getDb } from "@/server/db";
 
-export async function listModels(teamId: string, query = "") {
+export const ZListModelsInput = z.object({ query: z.string().max(200).default("") }).default({ query: "" });
+export const ZListModelsOutput = z.array(
+  z.object({
+    name: z.string(),
+    description: z.string(),
+    task: z.string(),
+    updatedAt: z.date(),
+    versionCount: z.number().int(),
+    latestVersion: z.object({ number: z.number().int(), createdAt: z.date() }).nullable(),
+  }),
+);
+
+export async function listModels({
+  teamId,
+  query,
+}: z.output<typeof ZListModelsInput> & { teamId: string }): Promise<z.output<typeof ZListModelsOutput>> {
   const search = query.trim();
   const models = await getDb().model.findMany({
     where: {
@@ -15,7 +31,6 @@ export async function listModels(teamId: string, query = "") {
     },
     orderBy: { updatedAt: "desc" },
     select: {
-      id: true,
       name: true,
       description: true,
       task: true,

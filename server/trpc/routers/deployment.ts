@@ -1,46 +1,55 @@
-import { z } from "zod";
-import { changeTraffic, ZTrafficChange } from "@/server/services/deployment/change-traffic";
-import { createDeployment, ZCreateDeploymentInput } from "@/server/services/deployment/create-deployment";
-import { getDeployment } from "@/server/services/deployment/get-deployment";
-import { getLiveTraffic } from "@/server/services/deployment/get-live-traffic";
-import { getShadowStats } from "@/server/services/deployment/get-shadow-stats";
-import { listDeployments } from "@/server/services/deployment/list-deployments";
+import {
+  changeTraffic,
+  ZChangeTrafficInput,
+  ZChangeTrafficOutput,
+} from "@/server/services/deployment/change-traffic";
+import {
+  createDeployment,
+  ZCreateDeploymentInput,
+  ZCreateDeploymentOutput,
+} from "@/server/services/deployment/create-deployment";
+import {
+  getDeployment,
+  ZGetDeploymentInput,
+  ZGetDeploymentOutput,
+} from "@/server/services/deployment/get-deployment";
+import { getLiveTraffic, ZGetLiveTrafficInput } from "@/server/services/deployment/get-live-traffic";
+import { getShadowStats, ZGetShadowStatsInput } from "@/server/services/deployment/get-shadow-stats";
+import { listDeployments, ZListDeploymentsOutput } from "@/server/services/deployment/list-deployments";
 import {
   updateDeploymentSettings,
   ZUpdateDeploymentSettingsInput,
+  ZUpdateDeploymentSettingsOutput,
 } from "@/server/services/deployment/update-deployment-settings";
-import { createTRPCRouter, teamProcedure } from "@/server/trpc/init";
-
-const ZDeploymentName = z.object({ name: z.string().min(1) });
+import { createTRPCRouter, teamProcedure } from "@/server/trpc/procedures";
 
 export const deploymentRouter = createTRPCRouter({
-  list: teamProcedure.query(({ ctx }) => listDeployments(ctx.team.id)),
+  list: teamProcedure
+    .output(ZListDeploymentsOutput)
+    .query(({ ctx }) => listDeployments({ teamId: ctx.team.id })),
   byName: teamProcedure
-    .input(ZDeploymentName)
-    .query(({ ctx, input }) => getDeployment(ctx.team.id, input.name)),
+    .input(ZGetDeploymentInput)
+    .output(ZGetDeploymentOutput)
+    .query(({ ctx, input }) => getDeployment({ teamId: ctx.team.id, ...input })),
   liveTraffic: teamProcedure
-    .input(ZDeploymentName.extend({ minutes: z.number().int().min(1).max(360).default(30) }))
-    .query(({ ctx, input }) => getLiveTraffic(ctx.team.id, input.name, input.minutes)),
+    .input(ZGetLiveTrafficInput)
+    .query(({ ctx, input }) => getLiveTraffic({ teamId: ctx.team.id, ...input })),
   shadowStats: teamProcedure
-    .input(ZDeploymentName)
-    .query(({ ctx, input }) => getShadowStats(ctx.team.id, input.name)),
+    .input(ZGetShadowStatsInput)
+    .query(({ ctx, input }) => getShadowStats({ teamId: ctx.team.id, ...input })),
   create: teamProcedure
     .input(ZCreateDeploymentInput)
-    .mutation(({ ctx, input }) => createDeployment(ctx.team.id, input, ctx.actor)),
+    .output(ZCreateDeploymentOutput)
+    .mutation(({ ctx, input }) => createDeployment({ teamId: ctx.team.id, actor: ctx.actor, ...input })),
   updateSettings: teamProcedure
-    .input(ZDeploymentName.extend({ settings: ZUpdateDeploymentSettingsInput }))
+    .input(ZUpdateDeploymentSettingsInput)
+    .output(ZUpdateDeploymentSettingsOutput)
     .mutation(({ ctx, input }) =>
-      updateDeploymentSettings(ctx.team.id, input.name, input.settings, ctx.actor),
+      updateDeploymentSettings({ teamId: ctx.team.id, actor: ctx.actor, ...input }),
     ),
   /** Promote, canary, weights, shadow on/off and rollback: each makes a new revision. */
   changeTraffic: teamProcedure
-    .input(ZDeploymentName.extend({ change: ZTrafficChange }))
-    .mutation(({ ctx, input }) =>
-      changeTraffic({
-        teamId: ctx.team.id,
-        deploymentName: input.name,
-        change: input.change,
-        actor: ctx.actor,
-      }),
-    ),
+    .input(ZChangeTrafficInput)
+    .output(ZChangeTrafficOutput)
+    .mutation(({ ctx, input }) => changeTraffic({ teamId: ctx.team.id, actor: ctx.actor, ...input })),
 });

@@ -1,27 +1,48 @@
 import { z } from "zod";
 import { AppError } from "@/server/domain/app-error";
 import { formatZodIssues } from "@/server/domain/zod-message";
-import { createFeatureSet, ZCreateFeatureSetInput } from "@/server/services/feature-set/create-feature-set";
+import {
+  createFeatureSet,
+  ZCreateFeatureSetInput,
+  ZCreateFeatureSetOutput,
+} from "@/server/services/feature-set/create-feature-set";
 import {
   createFeatureSetVersion,
   ZFeatureSource,
 } from "@/server/services/feature-set/create-feature-set-version";
-import { getFeatureSet } from "@/server/services/feature-set/get-feature-set";
-import { getFeatureSetVersion } from "@/server/services/feature-set/get-feature-set-version";
-import { listFeatureSets } from "@/server/services/feature-set/list-feature-sets";
+import { ZCreateFeatureSetVersionOutput } from "@/server/services/feature-set/feature-set-output";
+import {
+  getFeatureSet,
+  ZGetFeatureSetInput,
+  ZGetFeatureSetOutput,
+} from "@/server/services/feature-set/get-feature-set";
+import {
+  getFeatureSetVersion,
+  ZGetFeatureSetVersionInput,
+  ZGetFeatureSetVersionOutput,
+} from "@/server/services/feature-set/get-feature-set-version";
+import { listFeatureSets, ZListFeatureSetsOutput } from "@/server/services/feature-set/list-feature-sets";
 import { readFilePart, readJsonPart, readTextPart } from "@/server/trpc/form-data";
-import { createTRPCRouter, teamProcedure } from "@/server/trpc/init";
+import { createTRPCRouter, teamProcedure } from "@/server/trpc/procedures";
+
+const createVersionProcedure = teamProcedure
+  .input(z.instanceof(FormData))
+  .output(ZCreateFeatureSetVersionOutput);
 
 export const featureSetRouter = createTRPCRouter({
-  list: teamProcedure.query(({ ctx }) => listFeatureSets(ctx.team.id)),
+  list: teamProcedure
+    .output(ZListFeatureSetsOutput)
+    .query(({ ctx }) => listFeatureSets({ teamId: ctx.team.id })),
   create: teamProcedure
     .input(ZCreateFeatureSetInput)
-    .mutation(({ ctx, input }) => createFeatureSet(ctx.team.id, input)),
+    .output(ZCreateFeatureSetOutput)
+    .mutation(({ ctx, input }) => createFeatureSet({ teamId: ctx.team.id, actor: ctx.actor, ...input })),
   byName: teamProcedure
-    .input(z.object({ name: z.string().min(1) }))
-    .query(({ ctx, input }) => getFeatureSet(ctx.team.id, input.name)),
+    .input(ZGetFeatureSetInput)
+    .output(ZGetFeatureSetOutput)
+    .query(({ ctx, input }) => getFeatureSet({ teamId: ctx.team.id, ...input })),
   /** Multipart: `featureSetName`, `file` (CSV sample), `featureSource` (JSON of ZFeatureSource; default infer). */
-  createVersion: teamProcedure.input(z.instanceof(FormData)).mutation(async ({ ctx, input }) => {
+  createVersion: createVersionProcedure.mutation(async ({ ctx, input }) => {
     const featureSetName = readTextPart(input, "featureSetName");
     if (!featureSetName) throw new AppError("BAD_REQUEST", "the upload has no 'featureSetName' part");
     const { bytes } = await readFilePart(input, "file");
@@ -36,6 +57,7 @@ export const featureSetRouter = createTRPCRouter({
     });
   }),
   versionByNumber: teamProcedure
-    .input(z.object({ name: z.string().min(1), number: z.number().int().positive() }))
-    .query(({ ctx, input }) => getFeatureSetVersion(ctx.team.id, input.name, input.number)),
+    .input(ZGetFeatureSetVersionInput)
+    .output(ZGetFeatureSetVersionOutput)
+    .query(({ ctx, input }) => getFeatureSetVersion({ teamId: ctx.team.id, ...input })),
 });

@@ -1,5 +1,5 @@
 import { listHosts } from "@/server/services/host/list-hosts";
-import { createTRPCRouter, teamProcedure } from "@/server/trpc/init";
+import { createTRPCRouter, teamProcedure } from "@/server/trpc/procedures";
 
 export const hostRouter = createTRPCRouter({
   list: teamProcedure.query(() => listHosts()),

@@ -1,17 +1,22 @@
 import { z } from "zod";
-import { getModelVersion } from "@/server/services/model/get-model-version";
-import { linkFeatureSet } from "@/server/services/model/link-feature-set";
+import {
+  getModelVersion,
+  ZGetModelVersionInput,
+  ZGetModelVersionOutput,
+} from "@/server/services/model/get-model-version";
+import { linkFeatureSet, ZLinkFeatureSetInput } from "@/server/services/model/link-feature-set";
+import { ZUploadModelVersionOutput } from "@/server/services/model/model-output";
 import { registerModelVersion } from "@/server/services/model/register-model-version";
 import { readFilePart, readJsonPart, readTextPart } from "@/server/trpc/form-data";
-import { createTRPCRouter, teamProcedure } from "@/server/trpc/init";
+import { createTRPCRouter, teamProcedure } from "@/server/trpc/procedures";
 import { AppError } from "@/server/domain/app-error";
 import type { VersionMetadataInput } from "@/server/domain/version-metadata";
 
-const ZVersionRef = z.object({ modelName: z.string().min(1), number: z.number().int().positive() });
+const uploadProcedure = teamProcedure.input(z.instanceof(FormData)).output(ZUploadModelVersionOutput);
 
 export const modelVersionRouter = createTRPCRouter({
   /** Multipart: `modelName`, `file` (the .onnx), optional `metadata` (JSON of ZVersionMetadata). Browser and CI both use it. */
-  upload: teamProcedure.input(z.instanceof(FormData)).mutation(async ({ ctx, input }) => {
+  upload: uploadProcedure.mutation(async ({ ctx, input }) => {
     const modelName = readTextPart(input, "modelName");
     if (!modelName) throw new AppError("BAD_REQUEST", "the upload has no 'modelName' part");
     const { bytes } = await readFilePart(input, "file");
@@ -20,20 +25,11 @@ export const modelVersionRouter = createTRPCRouter({
     return { id: version.id, number: version.number, artifactSha256: version.artifactSha256 };
   }),
   byNumber: teamProcedure
-    .input(ZVersionRef)
-    .query(({ ctx, input }) => getModelVersion(ctx.team.id, input.modelName, input.number)),
+    .input(ZGetModelVersionInput)
+    .output(ZGetModelVersionOutput)
+    .query(({ ctx, input }) => getModelVersion({ teamId: ctx.team.id, ...input })),
   linkFeatureSet: teamProcedure
-    .input(
-      ZVersionRef.extend({
-        featureSet: z.object({ name: z.string().min(1), version: z.number().int().positive() }).nullable(),
-      }),
-    )
-    .mutation(({ ctx, input }) =>
-      linkFeatureSet({
-        teamId: ctx.team.id,
-        modelName: input.modelName,
-        versionNumber: input.number,
-        featureSet: input.featureSet,
-      }),
-    ),
+    .input(ZLinkFeatureSetInput)
+    .output(ZGetModelVersionOutput)
+    .mutation(({ ctx, input }) => linkFeatureSet({ teamId: ctx.team.id, actor: ctx.actor, ...input })),
 });

@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { WireTensor } from "@/server/domain/inference/datatypes";
 import { fixedBatchOneModel, multiOutputModel } from "@/test/fixtures/odd-models";
-import { SessionRunner, SessionRunnerClosedError } from "@/workers/serving/session-runner";
+import { SessionRunner, SessionRunnerClosedError } from "@/workers/runtime/session-runner";
 
 let dir: string;
 const file = async (name: string, bytes: Uint8Array) => {

@@ -11,7 +11,7 @@ import {
   transferablesOf,
   unpackToWire,
   wireToOrt,
-} from "@/workers/serving/tensor-convert";
+} from "@/workers/runtime/tensor-convert";
 
 const wire = (
   datatype: WireTensor["datatype"],

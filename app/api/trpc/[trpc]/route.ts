@@ -3,7 +3,7 @@ import superjson from "superjson";
 import { formatBytes } from "@/server/domain/format";
 import { readEnv } from "@/server/env";
 import { appRouter } from "@/server/trpc/root";
-import { createTRPCContext } from "@/server/trpc/init";
+import { createTRPCContext } from "@/server/trpc/context";
 
 /** Room for multipart boundaries and the metadata parts around the file. */
 const MULTIPART_OVERHEAD_BYTES = 1024 * 1024;
@@ -15,11 +15,8 @@ function handler(request: Request) {
     endpoint: "/api/trpc",
     req: request,
     router: appRouter,
+    // Unexpected errors are logged with their reference id where they are replaced (server/trpc).
     createContext: () => createTRPCContext({ headers: request.headers }),
-    onError({ error, path }) {
-      if (error.code === "INTERNAL_SERVER_ERROR")
-        console.error(`tRPC ${path ?? "?"} failed:`, error.cause ?? error);
-    },
   });
 }
 

@@ -62,7 +62,7 @@ export function LinkFeatureSet({
         >
           <option value="">Choose…</option>
           {featureSets.data?.map((featureSet) => (
-            <option key={featureSet.id} value={featureSet.name} disabled={!featureSet.latestVersion}>
+            <option key={featureSet.name} value={featureSet.name} disabled={!featureSet.latestVersion}>
               {featureSet.name}
             </option>
           ))}

@@ -1,0 +1,98 @@
+import { AppError } from "@/server/domain/app-error";
+import type { ServingRequest } from "@/server/contracts/serving";
+import type { CachedDeployment } from "@/server/gateway/deployment-cache";
+import type { JobDispatcher } from "@/server/gateway/job-dispatcher";
+import { VersionBatcher, type BatchedAnswer } from "@/server/gateway/version-batcher";
+import type { ServingVersion } from "@/server/services/deployment/load-serving-deployment";
+
+/** What one run of a target came to, with the time the caller waited for it either way. */
+export type Execution =
+  { ok: true; answer: BatchedAnswer; latencyUs: number } | { ok: false; error: Error; latencyUs: number };
+
+export interface ExecutionTarget {
+  deployment: CachedDeployment;
+  version: ServingVersion;
+  request: ServingRequest;
+  batchRows: number;
+}
+
+/** Runs requests on model versions: one batcher per version, each request bounded by its deadline. */
+export class TargetExecutor {
+  private readonly batchers = new Map<
+    string,
+    { batcher: VersionBatcher; settings: { maxBatchSize: number; maxQueueDelayMs: number } }
+  >();
+
+  constructor(
+    private readonly dispatcher: JobDispatcher,
+    private readonly jobTimeoutMs: number,
+  ) {}
+
+  /**
+   * `execution` settles when the answer comes or the deadline passes, whichever is first;
+   * `jobDone` when the job itself ends, since a request past its deadline still holds a worker.
+   */
+  execute(
+    target: ExecutionTarget,
+    timeoutMs: number,
+  ): { execution: Promise<Execution>; jobDone: Promise<void> } {
+    const startedNs = process.hrtime.bigint();
+    const submitted = this.batcherFor(target.deployment, target.version).submit(
+      target.request,
+      target.batchRows,
+    );
+    const jobDone = submitted.then(
+      () => undefined,
+      () => undefined,
+    );
+    const execution = withDeadline(submitted, timeoutMs).then(
+      (answer): Execution => ({ ok: true, answer, latencyUs: elapsedUs(startedNs) }),
+      (error: Error): Execution => ({ ok: false, error, latencyUs: elapsedUs(startedNs) }),
+    );
+    return { execution, jobDone };
+  }
+
+  private batcherFor(deployment: CachedDeployment, version: ServingVersion): VersionBatcher {
+    const key = `${deployment.id}:${version.versionId}`;
+    let entry = this.batchers.get(key);
+    if (!entry) {
+      const settings = { maxBatchSize: deployment.maxBatchSize, maxQueueDelayMs: deployment.maxQueueDelayMs };
+      const batcher = new VersionBatcher(
+        (requests) =>
+          this.dispatcher.dispatch(
+            {
+              deploymentId: deployment.id,
+              versionId: version.versionId,
+              artifactSha256: version.artifactSha256,
+              device: deployment.device,
+              requests,
+              enqueuedAtMs: Date.now(),
+            },
+            this.jobTimeoutMs,
+          ),
+        () => settings,
+      );
+      entry = { batcher, settings };
+      this.batchers.set(key, entry);
+    }
+    // Settings follow the deployment as it is reloaded after a change.
+    entry.settings.maxBatchSize = deployment.maxBatchSize;
+    entry.settings.maxQueueDelayMs = deployment.maxQueueDelayMs;
+    return entry.batcher;
+  }
+}
+
+function elapsedUs(startedNs: bigint): number {
+  return Number(process.hrtime.bigint() - startedNs) / 1_000;
+}
+
+function withDeadline<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new AppError("DEADLINE_EXCEEDED", `no answer within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,13 @@
+import { readEnv } from "@/server/env";
+
+/** What every procedure knows about its caller before any middleware runs. */
+export interface TRPCContext {
+  /** Which team the caller acts in; sign-in will derive it from the session or API key. */
+  teamSlug: string;
+  /** Who acts, for revisions and the audit log ("user:<id>", "apikey:<id>"; "local" until sign-in). */
+  actor: string;
+}
+
+export function createTRPCContext({ headers }: { headers: Headers }): TRPCContext {
+  return { teamSlug: headers.get("x-team")?.trim() || readEnv().DEFAULT_TEAM_SLUG, actor: "local" };
+}

@@ -1,0 +1,34 @@
+import { expect } from "vitest";
+import { getDb } from "@/server/db";
+
+/** Every row id and storage key in the database: values no answer to a client should carry. */
+async function internalValues(): Promise<string[]> {
+  const db = getDb();
+  const ids = (rows: { id: string }[]) => rows.map((row) => row.id);
+  const select = { select: { id: true } };
+  const [teams, models, versions, deployments, revisions, featureSets, featureSetVersions, storageKeys] =
+    await Promise.all([
+      db.team.findMany(select),
+      db.model.findMany(select),
+      db.modelVersion.findMany(select),
+      db.deployment.findMany(select),
+      db.deploymentRevision.findMany(select),
+      db.featureSet.findMany(select),
+      db.featureSetVersion.findMany(select),
+      db.modelVersion.findMany({ select: { storageKey: true } }),
+    ]);
+  return [
+    ...[teams, models, versions, deployments, revisions, featureSets, featureSetVersions].flatMap(ids),
+    ...storageKeys.map((row) => row.storageKey),
+  ];
+}
+
+/** Fails when an answer carries a row id, team id or storage key, under any key, at any depth. */
+export async function expectNoInternals(...answers: unknown[]): Promise<void> {
+  const values = await internalValues();
+  expect(values.length).toBeGreaterThan(0);
+  for (const answer of answers) {
+    const text = JSON.stringify(answer);
+    for (const value of values) expect(text).not.toContain(value);
+  }
+}

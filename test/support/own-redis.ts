@@ -1,0 +1,63 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import net from "node:net";
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * A redis-server of the test's own on a free port, for tests that stop Redis: the shared one is
+ * never stopped. No persistence, so a restart comes back empty, as after a crash of a cache node.
+ * `start` again brings it back on the same port.
+ */
+export async function ownRedis() {
+  const port = await freePort();
+  let child: ChildProcess | null = null;
+
+  async function start(): Promise<void> {
+    const started = spawn(
+      "redis-server",
+      [
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--daemonize",
+        "no",
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let output = "";
+    await new Promise<void>((resolve, reject) => {
+      started.stdout!.on("data", (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes("Ready to accept connections")) resolve();
+      });
+      started.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+      started.once("error", reject);
+      started.once("exit", (code) => reject(new Error(`redis-server exited with ${code}:\n${output}`)));
+    });
+    child = started;
+  }
+
+  async function stop(): Promise<void> {
+    const running = child;
+    child = null;
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      running.once("exit", () => resolve());
+      running.kill("SIGTERM");
+    });
+  }
+
+  await start();
+  return { port, url: `redis://127.0.0.1:${port}`, start, stop };
+}

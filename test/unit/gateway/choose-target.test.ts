@@ -1,0 +1,148 @@
+import { describe, expect, it } from "vitest";
+import { AppError } from "@/server/domain/app-error";
+import { chooseTarget, PendingRequests, routingKeyOf } from "@/server/gateway/choose-target";
+import { bodyFor, cachedDeployment } from "@/test/fixtures/cached-deployment";
+
+const call = (overrides: Partial<Parameters<typeof chooseTarget>[0]> = {}) => ({
+  deployment: cachedDeployment(),
+  pinnedVersion: null,
+  body: bodyFor("x", 2, 3),
+  stickyKey: null,
+  timeoutMs: 1_000,
+  ...overrides,
+});
+
+const appErrorOf = (run: () => unknown): AppError => {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof AppError) return error;
+    throw error;
+  }
+  throw new Error("expected an AppError");
+};
+
+describe("routingKeyOf", () => {
+  it("prefers the sticky key, then the body's string id, else none", () => {
+    expect(routingKeyOf("user-7", { id: "req-1" })).toBe("user-7");
+    expect(routingKeyOf(null, { id: "req-1" })).toBe("req-1");
+    expect(routingKeyOf(null, { id: 12 })).toBeNull();
+    expect(routingKeyOf(null, "not an object")).toBeNull();
+    expect(routingKeyOf(null, null)).toBeNull();
+  });
+});
+
+describe("chooseTarget", () => {
+  it("routes a keyed request where the revision's routing sends that key, and validates it against that version", () => {
+    const deployment = cachedDeployment();
+    const keys = Array.from({ length: 40 }, (_, index) => `user-${index}`);
+    const byVersion = new Map<string, number>();
+    for (const key of keys) {
+      const expected = deployment.versions.get(deployment.routing.choose(key).versionId)!;
+      const width = expected.signature.inputs[0]!.shape[1] as number;
+      const body = bodyFor(expected.signature.inputs[0]!.name, width, 2);
+      const target = chooseTarget(call({ deployment, stickyKey: key, body }), new PendingRequests(100));
+      expect(target.version).toBe(expected);
+      expect(target.batchRows).toBe(2);
+      expect(target.request.inputs[0]!.name).toBe(expected.signature.inputs[0]!.name);
+      expect(target.shadowed).toBe(true);
+      byVersion.set(expected.versionId, (byVersion.get(expected.versionId) ?? 0) + 1);
+      // The same input sent to the other version is refused with that version's signature.
+      const other = [...deployment.versions.values()].find(
+        (version) => version !== expected && version.versionId !== "ver-3",
+      )!;
+      const refused = appErrorOf(() =>
+        chooseTarget(
+          call({ deployment, stickyKey: key, pinnedVersion: other, body }),
+          new PendingRequests(100),
+        ),
+      );
+      expect(refused.code).toBe("BAD_REQUEST");
+    }
+    // 40 keys over a 50/50 split reach both versions.
+    expect(byVersion.size).toBe(2);
+  });
+
+  it("routes an unkeyed request by its body id exactly as a sticky key of that id", () => {
+    const deployment = cachedDeployment();
+    for (let index = 0; index < 20; index += 1) {
+      const id = `req-${index}`;
+      const version = deployment.versions.get(deployment.routing.choose(id).versionId)!;
+      const input = version.signature.inputs[0]!;
+      const body = bodyFor(input.name, input.shape[1] as number, 1, id);
+      const byId = chooseTarget(call({ deployment, body }), new PendingRequests(100));
+      expect(byId.version).toBe(version);
+      expect(byId.callerId).toBe(id);
+    }
+  });
+
+  it("takes a pinned version without routing and marks it unshadowed", () => {
+    const deployment = cachedDeployment();
+    const pinned = deployment.versionsByNumber.get(2)!;
+    const target = chooseTarget(
+      call({ deployment, pinnedVersion: pinned, body: bodyFor("y", 3, 5) }),
+      new PendingRequests(100),
+    );
+    expect(target.version).toBe(pinned);
+    expect(target.shadowed).toBe(false);
+    expect(target.batchRows).toBe(5);
+  });
+
+  it("gives each target a fresh job request id, apart from the caller's id", () => {
+    const pending = new PendingRequests(100);
+    const pinned = cachedDeployment().versionsByNumber.get(1)!;
+    const first = chooseTarget(call({ pinnedVersion: pinned, body: bodyFor("x", 2, 1, "same") }), pending);
+    const second = chooseTarget(call({ pinnedVersion: pinned, body: bodyFor("x", 2, 1, "same") }), pending);
+    expect(first.request.requestId).not.toBe(second.request.requestId);
+    expect(first.callerId).toBe("same");
+  });
+
+  it("validates before admitting: a bad input to a full deployment is a bad request, and takes no slot", () => {
+    const pending = new PendingRequests(1);
+    const pinned = cachedDeployment().versionsByNumber.get(1)!;
+    const admitted = chooseTarget(call({ pinnedVersion: pinned }), pending);
+    expect(
+      appErrorOf(() => chooseTarget(call({ pinnedVersion: pinned, body: { inputs: [] } }), pending)).code,
+    ).toBe("BAD_REQUEST");
+    const full = appErrorOf(() => chooseTarget(call({ pinnedVersion: pinned }), pending));
+    expect(full.code).toBe("TOO_MANY_REQUESTS");
+    admitted.release();
+    expect(pending.count("dep-1")).toBe(0);
+    chooseTarget(call({ pinnedVersion: pinned }), pending);
+    expect(pending.count("dep-1")).toBe(1);
+  });
+});
+
+describe("PendingRequests", () => {
+  const deployment = { id: "dep-1", name: "fraud" };
+
+  it("refuses past the limit with TOO_MANY_REQUESTS, retry after 1 s, naming the deployment and its limit", () => {
+    const pending = new PendingRequests(2);
+    pending.admit(deployment);
+    pending.admit(deployment);
+    const refused = appErrorOf(() => pending.admit(deployment));
+    expect(refused.code).toBe("TOO_MANY_REQUESTS");
+    expect(refused.retryAfterSeconds).toBe(1);
+    expect(refused.message).toBe("deployment 'fraud' has 2 requests waiting, its limit; retry later");
+    // Other deployments have limits of their own.
+    expect(() => pending.admit({ id: "dep-2", name: "churn" })).not.toThrow();
+  });
+
+  it("frees a slot once per release, however often release is called", () => {
+    const pending = new PendingRequests(2);
+    const release = pending.admit(deployment);
+    pending.admit(deployment);
+    release();
+    release();
+    expect(pending.count("dep-1")).toBe(1);
+  });
+
+  it("leaves room for shadows only while at most half of the limit is taken", () => {
+    const pending = new PendingRequests(4);
+    pending.admit(deployment);
+    pending.admit(deployment);
+    expect(pending.hasRoomForShadows("dep-1")).toBe(true);
+    pending.admit(deployment);
+    expect(pending.hasRoomForShadows("dep-1")).toBe(false);
+  });
+});

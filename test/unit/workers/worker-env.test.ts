@@ -1,0 +1,53 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { WORKER_ROLE_NAMES } from "@/workers/worker-env";
+
+afterEach(() => vi.unstubAllEnvs());
+
+/** A process reads its environment once: each case reads it as a new process would, in fresh modules. */
+async function readFreshWorkerEnv() {
+  vi.resetModules();
+  const { readWorkerEnv } = await import("@/workers/worker-env");
+  return readWorkerEnv();
+}
+
+const rolesOf = async (value: string | undefined) => {
+  vi.stubEnv("WORKER_ROLES", value);
+  return (await readFreshWorkerEnv()).WORKER_ROLES;
+};
+
+const errorOf = async (value: string): Promise<string> => {
+  vi.stubEnv("WORKER_ROLES", value);
+  try {
+    await readFreshWorkerEnv();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error(`WORKER_ROLES='${value}' was accepted`);
+};
+
+describe("WORKER_ROLES", () => {
+  it("defaults to serving", async () => {
+    expect(await rolesOf(undefined)).toEqual(["serving"]);
+  });
+
+  it("reads a comma list, ignoring spaces, empty entries and repeats", async () => {
+    expect(await rolesOf(" serving ,, serving")).toEqual(["serving"]);
+  });
+
+  it("refuses an unknown role, naming the variable, the bad name, the value and the known roles", async () => {
+    const message = await errorOf("serving,bacth");
+    expect(message).toContain("WORKER_ROLES");
+    expect(message).toContain("unknown role 'bacth' in 'serving,bacth'");
+    expect(message).toContain(`known roles: ${WORKER_ROLE_NAMES.join(", ")}`);
+  });
+
+  it("names every unknown role at once", async () => {
+    expect(await errorOf("batch,monitor")).toContain("unknown role 'batch', 'monitor'");
+  });
+
+  it("refuses a list that names no role", async () => {
+    expect(await errorOf(" , ")).toContain(
+      `WORKER_ROLES: ' , ' names no role; known roles: ${WORKER_ROLE_NAMES.join(", ")}`,
+    );
+  });
+});

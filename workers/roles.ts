@@ -1,0 +1,62 @@
+import { bullPrefix } from "@/server/contracts/key-prefix";
+import { servingQueueName } from "@/server/contracts/serving";
+import type { HostAgent } from "@/workers/host";
+import { startServingWorker } from "@/workers/serving/serving-worker";
+import type { WorkerEnv, WorkerRole } from "@/workers/worker-env";
+
+/** A started role: `close` stops taking work and lets active jobs finish. */
+export interface RunningRole {
+  /** One line for the startup log: what this role consumes and with what limits. */
+  description: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The one place that knows how each role starts, by the name WORKER_ROLES uses. Adding a role is
+ * its name in worker-env.ts and its starter here (the Record makes the compiler ask for both).
+ */
+const ROLE_STARTERS: Record<WorkerRole, (env: WorkerEnv, host: HostAgent) => Promise<RunningRole>> = {
+  serving: async (env, host) => {
+    const serving = await startServingWorker({
+      redisUrl: env.REDIS_URL,
+      keyPrefix: env.REDIS_KEY_PREFIX,
+      hostName: env.WORKER_HOST_NAME,
+      devices: host.servesDevices,
+      cacheDir: env.WORKER_CACHE_DIR,
+      artifactSourceUrl: env.ARTIFACT_SOURCE_URL,
+      memoryBudgetMb: env.WORKER_MEMORY_BUDGET_MB,
+      concurrency: env.WORKER_CONCURRENCY,
+      maxBatchRows: env.WORKER_MAX_BATCH_ROWS,
+      lockDurationMs: env.WORKER_LOCK_DURATION_MS,
+      stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
+    });
+    return {
+      description: `serving: queues ${host.servesDevices.map((device) => `${bullPrefix(env.REDIS_KEY_PREFIX)}:${servingQueueName(device)}`).join(", ")}, concurrency ${env.WORKER_CONCURRENCY}, memory budget ${env.WORKER_MEMORY_BUDGET_MB} MB`,
+      close: () => serving.close(),
+    };
+  },
+};
+
+export interface RunningRoles {
+  descriptions: string[];
+  /** Closes every role at once, each finishing its active jobs; rejects if any close failed. */
+  close(): Promise<void>;
+}
+
+/** Starts the roles in the order asked; if one cannot start, those already running are closed first. */
+export async function startRoles(env: WorkerEnv, host: HostAgent): Promise<RunningRoles> {
+  const running: RunningRole[] = [];
+  try {
+    for (const role of env.WORKER_ROLES) running.push(await ROLE_STARTERS[role](env, host));
+  } catch (error) {
+    await closeAll(running).catch(() => undefined);
+    throw error;
+  }
+  return { descriptions: running.map((role) => role.description), close: () => closeAll(running) };
+}
+
+async function closeAll(roles: RunningRole[]): Promise<void> {
+  const closed = await Promise.allSettled(roles.map((role) => role.close()));
+  const failure = closed.find((result) => result.status === "rejected");
+  if (failure) throw failure.reason;
+}
