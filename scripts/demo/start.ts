@@ -9,6 +9,7 @@ import { applyMigrations, ensureDatabaseExists } from "@/server/migrations/apply
 import { getRedis } from "@/server/redis";
 import { type LocalService } from "@/scripts/services/local-services";
 import { exitIfServiceMissing, preparePostgres, prepareRedis } from "@/scripts/services/preflight";
+import { readableLogLine } from "./log-line";
 import { DEMO_DEPLOYMENT, seedDemo } from "./seed";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -157,7 +158,9 @@ function runTogether(services: Service[]): Promise<void> {
       });
       const prefix = `[${service.name}] `;
       const forward = (stream: NodeJS.ReadableStream, target: NodeJS.WriteStream) => {
-        createInterface({ input: stream }).on("line", (line) => target.write(`${prefix}${line}\n`));
+        createInterface({ input: stream }).on("line", (line) =>
+          target.write(`${prefix}${readableLogLine(line)}\n`),
+        );
       };
       forward(child.stdout!, process.stdout);
       forward(child.stderr!, process.stderr);
