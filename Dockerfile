@@ -10,17 +10,19 @@ WORKDIR /app
 ENV NEXT_TELEMETRY_DISABLED=1 \
     PRISMA_SCHEMA_ENGINE_BINARY=/bin/false
 # onnxruntime-node ships its CPU binaries in the npm package; its install script only downloads extra
-# execution providers and is denied (package.json allowScripts, .npmrc onnxruntime-node-install=skip).
+# execution providers and is denied (package.json allowScripts, which npm honours from 11.16 on: the
+# project's engines ask for it and .npmrc makes that strict, so the image's npm 10 is upgraded first).
 # GPU image: --build-arg ONNXRUNTIME_NODE_INSTALL=cuda12 fetches the CUDA 12 provider (needs internet),
 # and the runtime base must then bring CUDA 12 + cuDNN (e.g. an nvidia/cuda base with Node 20).
 ARG ONNXRUNTIME_NODE_INSTALL=skip
+RUN --mount=type=cache,target=/root/.npm npm install -g npm@11 --no-audit --no-fund
 # The postinstall runs `prisma generate`: the schema and its config must be there before the install.
 COPY package.json package-lock.json .npmrc prisma.config.ts ./
 COPY prisma ./prisma
 # `npm ci` rejects this lockfile (it lacks the darwin/win32 optional packages); `npm install` uses it
 # as it is. onnxruntime-node carries binaries for every OS and CPU (~290 MB): keep this image's only.
 RUN --mount=type=cache,target=/root/.npm \
-    ONNXRUNTIME_NODE_INSTALL=skip npm install --no-audit --no-fund \
+    npm install --no-audit --no-fund \
  && if [ "$ONNXRUNTIME_NODE_INSTALL" != "skip" ]; then \
       node node_modules/onnxruntime-node/script/install.js; \
     fi \
@@ -37,12 +39,16 @@ RUN npx next build && rm -rf .next/cache
 # ---- runtime
 FROM ${NODE_IMAGE} AS runtime
 WORKDIR /app
+# HOST, GATEWAY_HOST: 0.0.0.0 because a published port reaches a container on its network interface,
+# never on its loopback; the console's 127.0.0.1 default would make it unreachable. Who may reach it is
+# decided where the port is published (docker-compose.yml publishes on the host's 127.0.0.1 only).
 # npm_config_script_shell: npm runs scripts with `sh -c`, and dash dies on SIGTERM without passing it
 # on, leaving tsx and next running; bash execs the script's single command, so `docker stop` reaches
 # start.ts, which stops `next start`.
 ENV NODE_ENV=production \
     NEXT_TELEMETRY_DISABLED=1 \
     PORT=3000 \
+    HOST=0.0.0.0 \
     GATEWAY_PORT=8080 \
     GATEWAY_HOST=0.0.0.0 \
     ARTIFACT_DIR=/app/data/artifacts \

@@ -17,7 +17,7 @@ import { deleteKeysWithPrefix, scanKeys } from "@/test/support/redis-keys";
 import { serveArtifacts } from "@/test/support/serving-stack";
 import { REPO } from "./processes";
 
-export const BENCH_DATABASE = "mlops_bench";
+const BENCH_DATABASE = "mlops_bench";
 
 export interface BenchModel {
   /** Short name in the table. */

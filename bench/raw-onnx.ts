@@ -6,7 +6,7 @@ export interface RawBatchResult {
   msPerRun: number;
 }
 
-export const RAW_BATCH_SIZES = [1, 2, 4, 8, 16, 32, 64, 128, 256];
+const RAW_BATCH_SIZES = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 
 /**
  * Baseline (a): session.run in this process, nothing else around it, at each batch size for

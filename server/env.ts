@@ -20,6 +20,11 @@ const ZEnv = z.object({
     .positive()
     .default(64 * MiB),
   MAX_FEATURE_SAMPLE_ROWS: z.coerce.number().int().positive().default(1_000_000),
+  /**
+   * Where the console (`npm start`, `npm run dev`, `npm run demo`) listens. Loopback until sign-in
+   * exists: anyone who reaches the port acts in the default team.
+   */
+  HOST: z.string().min(1).default("127.0.0.1"),
   /** Where inference clients reach the gateway; shown on deployment pages. */
   GATEWAY_PUBLIC_URL: z.string().url().default("http://localhost:8080"),
   /** Team used while sign-in is not configured: every request acts in it. */
@@ -30,14 +35,42 @@ const ZEnv = z.object({
 });
 export type Env = z.infer<typeof ZEnv>;
 
-/** Parsed on every call, not cached: tests point one process at several databases in turn. */
+let env: Env | undefined;
+
+/**
+ * The process's environment, parsed on the first call and kept: a process reads its settings once,
+ * at start (the entry points call this first, so a bad variable stops them at boot). Tests that
+ * need other settings set process.env before anything reads it; each test file has its own module
+ * graph, so each gets its own parse.
+ */
 export function readEnv(): Env {
-  return parseEnvironment(ZEnv);
+  env ??= parseEnvironment(ZEnv);
+  return env;
+}
+
+/** A variable that fails its schema; the message names every bad variable and nothing else. */
+export class InvalidEnvironmentError extends Error {
+  override name = "InvalidEnvironmentError";
 }
 
 /** Parses process.env with a process's own schema; the error names every bad variable. */
 export function parseEnvironment<Schema extends z.ZodType>(schema: Schema): z.output<Schema> {
   const parsed = schema.safeParse(process.env);
-  if (!parsed.success) throw new Error(`invalid environment: ${formatZodIssues(parsed.error, "env")}`);
+  if (!parsed.success)
+    throw new InvalidEnvironmentError(`invalid environment: ${formatZodIssues(parsed.error, "")}`);
   return parsed.data;
+}
+
+/**
+ * For entry points: the environment, or one line on stderr naming the bad variables and exit 1.
+ * A stack trace would only point into this file, not at the setting to fix.
+ */
+export function readEnvOrExit<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (!(error instanceof InvalidEnvironmentError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
 }

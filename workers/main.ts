@@ -1,20 +1,14 @@
 import { getDb } from "@/server/db";
+import { readEnvOrExit } from "@/server/env";
 import { getLogger } from "@/server/logger";
 import { startHostAgent } from "@/workers/host";
 import { startRoles } from "@/workers/roles";
-import { readWorkerEnv, type WorkerEnv } from "@/workers/worker-env";
+import { readWorkerEnv } from "@/workers/worker-env";
 
 // The one worker entry (`tsx workers/main.ts`): host agent + the roles WORKER_ROLES asks for,
-// closed on SIGTERM/SIGINT after their active jobs finish.
-let env: WorkerEnv;
-try {
-  env = readWorkerEnv();
-} catch (error) {
-  // A bad variable is the operator's to fix: its name and value, not a stack trace. (No logger
-  // yet: it reads the same environment.)
-  console.error(`worker: ${(error as Error).message}`);
-  process.exit(1);
-}
+// closed on SIGTERM/SIGINT after their active jobs finish. A bad variable stops it first, naming
+// the variable (the logger reads the same environment, so it cannot report that).
+const env = readEnvOrExit(readWorkerEnv);
 const log = getLogger().child({ component: "worker", hostName: env.WORKER_HOST_NAME });
 // BullMQ's production advice: an error nobody caught is logged before the process ends.
 process.on("uncaughtException", (error) => {

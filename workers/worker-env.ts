@@ -57,6 +57,10 @@ const ZWorkerEnv = z.object({
 });
 export type WorkerEnv = Env & z.infer<typeof ZWorkerEnv>;
 
+let workerEnv: WorkerEnv | undefined;
+
+/** server/env.ts plus the worker's own variables, parsed once per process like readEnv. */
 export function readWorkerEnv(): WorkerEnv {
-  return { ...readEnv(), ...parseEnvironment(ZWorkerEnv) };
+  workerEnv ??= { ...readEnv(), ...parseEnvironment(ZWorkerEnv) };
+  return workerEnv;
 }

@@ -8,7 +8,7 @@ const SERIES_COLORS = ["#4f46e5", "#0891b2", "#16a34a", "#d97706", "#db2777", "#
 const LEADING_METRICS = ["auc", "accuracy", "f1", "precision", "recall", "logLoss", "rmse", "mae", "r2"];
 const DEFAULT_CHARTED = 4;
 
-export function orderMetricNames(names: string[]): string[] {
+function orderMetricNames(names: string[]): string[] {
   const rank = (name: string) => {
     const index = LEADING_METRICS.indexOf(name);
     return index === -1 ? LEADING_METRICS.length : index;

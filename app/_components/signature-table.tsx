@@ -2,7 +2,7 @@ import type { Dimension, TensorSpec } from "@/server/domain/signature";
 import { DataTable } from "@/app/_components/ui";
 
 /** Dynamic dimensions are shown by name and marked, so a reader sees what the caller chooses. */
-export function ShapeView({ shape }: { shape: Dimension[] }) {
+function ShapeView({ shape }: { shape: Dimension[] }) {
   if (shape.length === 0) return <span className="font-mono text-slate-500">scalar</span>;
   return (
     <span className="font-mono">

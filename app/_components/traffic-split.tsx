@@ -1,6 +1,6 @@
 import type { TrafficTargetOutput } from "@/server/services/deployment/deployment-output";
 
-export const VERSION_COLORS = ["#4f46e5", "#0891b2", "#d97706", "#16a34a", "#db2777", "#64748b"];
+const VERSION_COLORS = ["#4f46e5", "#0891b2", "#d97706", "#16a34a", "#db2777", "#64748b"];
 
 export function versionColor(versionNumber: number): string {
   return VERSION_COLORS[(versionNumber - 1) % VERSION_COLORS.length]!;

@@ -8,7 +8,7 @@ import {
 import superjson from "superjson";
 import type { AppRouter } from "@/server/trpc/root";
 
-export const TRPC_URL = "/api/trpc";
+const TRPC_URL = "/api/trpc";
 
 /** File uploads (FormData) cannot be batched: they go through httpLink, everything else is batched. */
 export function createLinks(uploadFetch?: HTTPLinkOptions<AppRouter["_def"]["_config"]["$types"]>["fetch"]) {

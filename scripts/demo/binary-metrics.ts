@@ -10,7 +10,7 @@ export type BinaryMetrics = {
 };
 
 /** ROC AUC by ranks (Mann-Whitney U), with tied scores sharing their average rank. */
-export function rocAuc(probabilities: ArrayLike<number>, labels: ArrayLike<number>): number {
+function rocAuc(probabilities: ArrayLike<number>, labels: ArrayLike<number>): number {
   const order = Array.from({ length: labels.length }, (_, i) => i).sort(
     (a, b) => (probabilities[a] as number) - (probabilities[b] as number),
   );

@@ -1,17 +1,10 @@
 import type { Feature } from "@/server/domain/feature-set/feature-spec";
 import { createPrng, type Prng } from "./prng";
 
-export const MERCHANT_CATEGORIES = [
-  "grocery",
-  "restaurant",
-  "fuel",
-  "online",
-  "travel",
-  "electronics",
-] as const;
-export const COUNTRIES = ["US", "GB", "DE", "FR", "BR", "IN"] as const;
-export type MerchantCategory = (typeof MERCHANT_CATEGORIES)[number];
-export type Country = (typeof COUNTRIES)[number];
+const MERCHANT_CATEGORIES = ["grocery", "restaurant", "fuel", "online", "travel", "electronics"] as const;
+const COUNTRIES = ["US", "GB", "DE", "FR", "BR", "IN"] as const;
+type MerchantCategory = (typeof MERCHANT_CATEGORIES)[number];
+type Country = (typeof COUNTRIES)[number];
 
 export const LABEL_COLUMN = "is_fraud";
 

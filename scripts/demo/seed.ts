@@ -4,6 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { getDb } from "@/server/db";
 import { getRedis } from "@/server/redis";
+import { readEnv, readEnvOrExit } from "@/server/env";
 import { sha256Hex } from "@/server/storage/artifact-store";
 import { stageBytes, stageStream, usingStagedFile } from "@/server/storage/upload-staging";
 import { createFeatureSet } from "@/server/services/feature-set/create-feature-set";
@@ -149,6 +150,7 @@ async function seedModelVersion(
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  readEnvOrExit(readEnv);
   await seedDemo();
   await getDb().$disconnect();
   getRedis().disconnect();

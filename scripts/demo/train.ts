@@ -7,7 +7,7 @@ import { createPrng, type Prng } from "./prng";
  * columns standardized, categorical columns (given as category indexes) one-hot encoded.
  * The design row is [standardized numeric columns..., one-hot of each categorical column...].
  */
-export interface Preprocessing {
+interface Preprocessing {
   numericColumns: number[];
   mean: number[];
   std: number[];
@@ -15,7 +15,7 @@ export interface Preprocessing {
 }
 
 /** Row-major weights: weights[i * outputSize + j] links input i to output j. */
-export interface DenseLayer {
+interface DenseLayer {
   inputSize: number;
   outputSize: number;
   weights: Float64Array;

@@ -34,7 +34,7 @@ export type TrafficCounter = (typeof TRAFFIC_COUNTERS)[number];
 export type TrafficCounts = Record<TrafficCounter, number>;
 
 export const MINUTE_MS = 60_000;
-/** Long enough for the monitor to catch up after a restart. */
+/** Six hours: the live charts read at most 360 minutes back, and the coming rollup worker can catch up after a restart. */
 export const TRAFFIC_COUNTER_TTL_SECONDS = 6 * 60 * 60;
 
 export function trafficKey(deploymentId: string, minuteStartMs: number): string {

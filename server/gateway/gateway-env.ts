@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseEnvironment, readEnv } from "@/server/env";
+import { parseEnvironment, readEnv, type Env } from "@/server/env";
 
 const ZGatewayEnv = z.object({
   GATEWAY_PORT: z.coerce.number().int().min(1).max(65535).default(8080),
@@ -16,7 +16,11 @@ const ZGatewayEnv = z.object({
   GATEWAY_MAX_PENDING_PER_DEPLOYMENT: z.coerce.number().int().positive().default(4096),
 });
 
-export function readGatewayEnv() {
-  return { ...readEnv(), ...parseEnvironment(ZGatewayEnv) };
+export type GatewayEnv = Env & z.infer<typeof ZGatewayEnv>;
+let gatewayEnv: GatewayEnv | undefined;
+
+/** server/env.ts plus the gateway's own variables, parsed once per process like readEnv. */
+export function readGatewayEnv(): GatewayEnv {
+  gatewayEnv ??= { ...readEnv(), ...parseEnvironment(ZGatewayEnv) };
+  return gatewayEnv;
 }
-export type GatewayEnv = ReturnType<typeof readGatewayEnv>;

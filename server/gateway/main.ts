@@ -1,10 +1,14 @@
 import { getDb } from "@/server/db";
+import { readEnvOrExit } from "@/server/env";
 import { readGatewayEnv } from "@/server/gateway/gateway-env";
 import { startGateway } from "@/server/gateway/start-gateway";
 import { getLogger } from "@/server/logger";
 import { getRedis } from "@/server/redis";
 
 /** `tsx server/gateway/main.ts`: the inference data plane, one stateless process per port. */
+// First of all: a bad variable stops the process here with its name (the logger reads the same
+// environment, so it cannot report that).
+const env = readEnvOrExit(readGatewayEnv);
 const log = getLogger().child({ component: "gateway" });
 // BullMQ's production advice: an error nobody caught is logged before the process ends.
 process.on("uncaughtException", (error) => {
@@ -16,7 +20,7 @@ process.on("unhandledRejection", (error) => {
   process.exit(1);
 });
 
-const gateway = await startGateway(readGatewayEnv());
+const gateway = await startGateway(env);
 log.info({ url: gateway.url }, "gateway listening (Open Inference Protocol v2)");
 
 async function shutdown(signal: string): Promise<void> {

@@ -59,15 +59,6 @@ function setCell(header: string[], rows: string[][], row: number, column: string
   target[index] = value;
 }
 
-function withEnv<T>(name: string, value: string, run: () => Promise<T>): Promise<T> {
-  const previous = process.env[name];
-  process.env[name] = value;
-  return run().finally(() => {
-    if (previous === undefined) delete process.env[name];
-    else process.env[name] = previous;
-  });
-}
-
 async function storedArtifactFiles(): Promise<string[]> {
   const entries = await readdir(process.env.ARTIFACT_DIR!, { recursive: true, withFileTypes: true }).catch(
     () => [],
@@ -540,38 +531,6 @@ describe("a bad sample or request is refused with a message naming the problem, 
       message: typeof message === "string" ? message : expect.stringMatching(message),
     });
     expect(await getDb().featureSetVersion.count()).toBe(versionsBefore);
-  });
-
-  it("a file over MAX_FEATURE_SAMPLE_BYTES", async () => {
-    const versionsBefore = await getDb().featureSetVersion.count();
-    await withEnv("MAX_FEATURE_SAMPLE_BYTES", "1024", async () => {
-      await expect(createVersion(FEATURE_SET, sample)).rejects.toMatchObject({
-        code: "PAYLOAD_TOO_LARGE",
-        message: "the sample is 127.4 KiB, over the 1 KiB limit",
-      });
-      // At the limit is fine.
-      expect(await createVersion("race", "x,y\n" + "1,a\n".repeat(255))).toMatchObject({
-        number: 5,
-        sampleRowCount: 255,
-      });
-    });
-    expect(await getDb().featureSetVersion.count()).toBe(versionsBefore + 1);
-    expect(process.env.MAX_FEATURE_SAMPLE_BYTES).toBeUndefined();
-  });
-
-  it("more rows than MAX_FEATURE_SAMPLE_ROWS", async () => {
-    const versionsBefore = await getDb().featureSetVersion.count();
-    await withEnv("MAX_FEATURE_SAMPLE_ROWS", "1999", async () => {
-      await expect(createVersion(FEATURE_SET, sample, { kind: "previous" })).rejects.toMatchObject({
-        code: "PAYLOAD_TOO_LARGE",
-        message: "the CSV file has more than 1999 data rows; upload a sample of at most 1999 rows",
-      });
-    });
-    expect(await getDb().featureSetVersion.count()).toBe(versionsBefore);
-    await withEnv("MAX_FEATURE_SAMPLE_ROWS", "2000", async () => {
-      expect(await createVersion("race", sample)).toMatchObject({ number: 6, sampleRowCount: 2000 });
-    });
-    expect(process.env.MAX_FEATURE_SAMPLE_ROWS).toBeUndefined();
   });
 
   it("featureSource previous without an earlier version", async () => {

@@ -1,6 +1,6 @@
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { getDb } from "@/server/db";
 import { OnnxGraphBuilder } from "@/server/onnx/onnx-builder";
 import { artifactPath, sha256Hex, storageKeyFor } from "@/server/storage/artifact-store";
@@ -12,8 +12,11 @@ import { callerFor, uploadForm } from "@/test/support/trpc-caller";
 // A real database failure after the artifact is written: triggers in this file's own database
 // refuse new rows for the models and feature sets named "doomed*" and "slow-doomed*" (after 1.5 s),
 // and hold rows for "slow-kept*" models for 2 s before letting them in.
-// The failures are expected: their log lines (each in full, under its reference id) would only be noise here.
-process.env.LOG_LEVEL = "silent";
+// The failures are expected: their log lines (each in full, under its reference id) would only be
+// noise here. Set before anything reads the environment.
+vi.hoisted(() => {
+  process.env.LOG_LEVEL = "silent";
+});
 const api = callerFor();
 const INTERNAL_ERROR = /^internal error \(reference [0-9a-f-]{36}\); the server log has the details$/;
 let server: Awaited<ReturnType<typeof startConsoleServer>>;

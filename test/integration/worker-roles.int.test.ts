@@ -16,8 +16,8 @@ describe("workers/main.ts roles", () => {
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
     expect(code).toBe(1);
-    expect(stderr).toContain(
-      "worker: invalid environment: env.WORKER_ROLES: unknown role 'bogus' in 'serving,bogus'; known roles: serving",
+    expect(stderr).toBe(
+      "invalid environment: WORKER_ROLES: unknown role 'bogus' in 'serving,bogus'; known roles: serving\n",
     );
     expect(stderr).not.toMatch(/^\s+at /m);
   });

@@ -35,10 +35,6 @@ export const V2_DATATYPE_BY_ELEMENT_TYPE: Record<ElementType, V2Datatype> = {
   string: "BYTES",
 };
 
-export const ELEMENT_TYPE_BY_V2_DATATYPE = Object.fromEntries(
-  Object.entries(V2_DATATYPE_BY_ELEMENT_TYPE).map(([elementType, datatype]) => [datatype, elementType]),
-) as Record<V2Datatype, ElementType>;
-
 /**
  * A tensor as it travels between gateway and worker (and in v2 responses): row-major flat data.
  * 64-bit integers travel as JSON numbers, exact up to 2^53.

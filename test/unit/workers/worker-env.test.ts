@@ -1,17 +1,24 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { readWorkerEnv, WORKER_ROLE_NAMES } from "@/workers/worker-env";
+import { WORKER_ROLE_NAMES } from "@/workers/worker-env";
 
 afterEach(() => vi.unstubAllEnvs());
 
-const rolesOf = (value: string | undefined) => {
+/** A process reads its environment once: each case reads it as a new process would, in fresh modules. */
+async function readFreshWorkerEnv() {
+  vi.resetModules();
+  const { readWorkerEnv } = await import("@/workers/worker-env");
+  return readWorkerEnv();
+}
+
+const rolesOf = async (value: string | undefined) => {
   vi.stubEnv("WORKER_ROLES", value);
-  return readWorkerEnv().WORKER_ROLES;
+  return (await readFreshWorkerEnv()).WORKER_ROLES;
 };
 
-const errorOf = (value: string): string => {
+const errorOf = async (value: string): Promise<string> => {
   vi.stubEnv("WORKER_ROLES", value);
   try {
-    readWorkerEnv();
+    await readFreshWorkerEnv();
   } catch (error) {
     return (error as Error).message;
   }
@@ -19,27 +26,27 @@ const errorOf = (value: string): string => {
 };
 
 describe("WORKER_ROLES", () => {
-  it("defaults to serving", () => {
-    expect(rolesOf(undefined)).toEqual(["serving"]);
+  it("defaults to serving", async () => {
+    expect(await rolesOf(undefined)).toEqual(["serving"]);
   });
 
-  it("reads a comma list, ignoring spaces, empty entries and repeats", () => {
-    expect(rolesOf(" serving ,, serving")).toEqual(["serving"]);
+  it("reads a comma list, ignoring spaces, empty entries and repeats", async () => {
+    expect(await rolesOf(" serving ,, serving")).toEqual(["serving"]);
   });
 
-  it("refuses an unknown role, naming the variable, the bad name, the value and the known roles", () => {
-    const message = errorOf("serving,bacth");
+  it("refuses an unknown role, naming the variable, the bad name, the value and the known roles", async () => {
+    const message = await errorOf("serving,bacth");
     expect(message).toContain("WORKER_ROLES");
     expect(message).toContain("unknown role 'bacth' in 'serving,bacth'");
     expect(message).toContain(`known roles: ${WORKER_ROLE_NAMES.join(", ")}`);
   });
 
-  it("names every unknown role at once", () => {
-    expect(errorOf("batch,monitor")).toContain("unknown role 'batch', 'monitor'");
+  it("names every unknown role at once", async () => {
+    expect(await errorOf("batch,monitor")).toContain("unknown role 'batch', 'monitor'");
   });
 
-  it("refuses a list that names no role", () => {
-    expect(errorOf(" , ")).toContain(
+  it("refuses a list that names no role", async () => {
+    expect(await errorOf(" , ")).toContain(
       `WORKER_ROLES: ' , ' names no role; known roles: ${WORKER_ROLE_NAMES.join(", ")}`,
     );
   });

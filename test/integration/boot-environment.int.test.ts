@@ -1,0 +1,69 @@
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+
+const REPO = path.resolve(import.meta.dirname, "../..");
+
+/** Runs an entry point as production does (node with tsx's loader) and collects what it printed. */
+function boot(args: string[], env: Record<string, string>) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", ...args], {
+      cwd: REPO,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once("error", reject);
+    child.once("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+// Every process stops before it touches Postgres or Redis, with one line naming the variable:
+// no stack trace, and no value (a URL may carry a password).
+describe("a bad variable stops the process at boot with its name", () => {
+  it("the gateway", async () => {
+    const run = await boot(["server/gateway/main.ts"], { GATEWAY_PORT: "eighty" });
+    expect(run).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: "invalid environment: GATEWAY_PORT: Invalid input: expected number, received NaN\n",
+    });
+  });
+
+  it("the worker", async () => {
+    const run = await boot(["workers/main.ts"], { WORKER_DEVICE: "tpu" });
+    expect(run).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: 'invalid environment: WORKER_DEVICE: Invalid option: expected one of "cpu"|"cuda"\n',
+    });
+  });
+
+  it("the migrate script", async () => {
+    const run = await boot(["scripts/migrate.ts"], { DATABASE_URL: "postgres at home" });
+    expect(run).toEqual({ code: 1, stdout: "", stderr: "invalid environment: DATABASE_URL: Invalid URL\n" });
+  });
+
+  it("the demo", async () => {
+    const run = await boot(["scripts/demo/start.ts"], { LOG_LEVEL: "loud" });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      'invalid environment: LOG_LEVEL: Invalid option: expected one of "fatal"|"error"|"warn"|"info"|"debug"|"trace"|"silent"\n',
+    );
+  });
+
+  it("the web app, through the register() hook Next.js calls at server start", async () => {
+    const run = await boot(
+      ["--input-type=module", "-e", 'await (await import("./instrumentation.ts")).register();'],
+      { NEXT_RUNTIME: "nodejs", MAX_ARTIFACT_BYTES: "-1" },
+    );
+    expect(run).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: "invalid environment: MAX_ARTIFACT_BYTES: Too small: expected number to be >0\n",
+    });
+  });
+});
