@@ -7,7 +7,7 @@ import { discardStagedFile, stageStream, type StagedFile } from "@/server/storag
 
 const MiB = 1024 * 1024;
 /** A text part (a name, JSON metadata, a feature list) is kept in memory: it gets a small limit of its own. */
-export const MAX_TEXT_PART_BYTES = 1 * MiB;
+const MAX_TEXT_PART_BYTES = 1 * MiB;
 const MAX_TEXT_PARTS = 16;
 /** Uploads carry one file today; a model with its external data beside it would raise this. */
 const MAX_FILE_PARTS = 1;
@@ -42,7 +42,6 @@ export class BoundedRequest extends Request {
     await parseMultipart(this.countedBody(), this.headers.get("content-type") ?? "", {
       onField: (name, value) => form.append(name, value),
       onFile: async (name, fileName, staged) => {
-        this.stagedFiles.push(staged);
         // openAsBlob reads nothing now: the part stays on disk until someone streams it.
         const part = new File([await openAsBlob(staged.path)], fileName);
         registerStagedPart(part, staged);
@@ -103,7 +102,7 @@ function bodyTooLarge(limit: { bytes: number; procedurePath: string }, receivedB
 interface MultipartHandlers {
   onField: (name: string, value: string) => void;
   onFile: (name: string, fileName: string, staged: StagedFile) => Promise<void>;
-  /** Where staged files are recorded as soon as they exist, so a failure can remove them. */
+  /** Where staged files are recorded as soon as they exist: a failure here removes them, else the caller does. */
   stagedFiles: StagedFile[];
 }
 
@@ -140,7 +139,7 @@ async function parseMultipart(
   let wakeFeeder = () => {};
   const fail = (error: Error) => {
     state.failure ??= error;
-    for (const stream of openFileStreams) stream.destroy(state.failure);
+    for (const stream of openFileStreams) if (!stream.readableEnded) stream.destroy(state.failure);
     // Once a file stream is destroyed busboy never drains: the feeder must not wait for it.
     wakeFeeder();
   };
@@ -166,6 +165,8 @@ async function parseMultipart(
     else handlers.onField(name, value);
   });
   parser.on("file", (name, stream, fileName) => {
+    // Its staging reports its errors; this keeps a late destroy from surfacing as an unhandled one.
+    stream.on("error", () => undefined);
     openFileStreams.add(stream);
     if (state.failure) stream.destroy(state.failure);
     staging.push(
@@ -178,13 +179,11 @@ async function parseMultipart(
         .finally(() => openFileStreams.delete(stream)),
     );
   });
-  const tooMany = (what: string) => () =>
-    fail(new AppError("BAD_REQUEST", `the upload has more ${what} than the ${MAX_TEXT_PARTS} allowed`));
-  parser.on("fieldsLimit", tooMany("text parts"));
-  parser.on("partsLimit", tooMany("parts"));
-  parser.on("filesLimit", () =>
-    fail(new AppError("BAD_REQUEST", `the upload has more than ${MAX_FILE_PARTS} file part`)),
-  );
+  const tooMany = (what: string, limit: number) => () =>
+    fail(new AppError("BAD_REQUEST", `the upload has more than ${limit} ${what}`));
+  parser.on("fieldsLimit", tooMany("text parts", MAX_TEXT_PARTS));
+  parser.on("partsLimit", tooMany("parts", MAX_TEXT_PARTS + MAX_FILE_PARTS));
+  parser.on("filesLimit", tooMany(MAX_FILE_PARTS === 1 ? "file part" : "file parts", MAX_FILE_PARTS));
 
   try {
     for await (const chunk of body) {

@@ -119,6 +119,25 @@ describe("request bodies are counted as they stream, whatever the transfer encod
     expect(await stagedFiles()).toEqual([]);
   });
 
+  it("refuses a second file part, removing the first one's staging file", async () => {
+    const second = multipartBody({}, { field: "extra", fileName: "weights.bin", chunks: [fraudV1] });
+    async function* twoFiles() {
+      for await (const chunk of multipartBody(
+        { modelName: "limits" },
+        { field: "file", fileName: "m.onnx", chunks: [fraudV1] },
+      )) {
+        // Drop the closing boundary of the first body: the second body's parts continue the form.
+        if (new TextDecoder().decode(chunk).endsWith("--\r\n")) yield new TextEncoder().encode("\r\n");
+        else yield chunk;
+      }
+      yield* second;
+    }
+    const answer = await postChunked(uploadUrl(), MULTIPART_CONTENT_TYPE, twoFiles());
+    expect(answer.status).toBe(400);
+    expect(trpcError(answer).message).toBe("the upload has more than 1 file part");
+    expect(await stagedFiles()).toEqual([]);
+  });
+
   it("refuses a body that is not multipart as declared, naming the problem", async () => {
     const answer = await postChunked(uploadUrl(), "multipart/form-data", [new TextEncoder().encode("hello")]);
     expect(answer.status).toBe(400);
