@@ -110,6 +110,35 @@ test("a feature set version shows its features and baseline histograms; a mismat
   await screenshot(page, "07-link-refused");
 });
 
+test("a CSV sample becomes a new feature set version; a bad row is refused with its line", async ({
+  page,
+}) => {
+  await page.goto("/feature-sets/card-fraud");
+  const csv = await readFile(path.join(DEMO_DIR, "fraud-holdout.csv"), "utf8");
+  const chooser = page.getByLabel("Choose a CSV file");
+  await page.getByLabel(/Same as the latest version/).check();
+
+  // A bad cell on the second data row: the console names its line and column.
+  const [header, first, ...rest] = csv.trim().split("\n");
+  const broken = [header, first, rest[0]!.replace(/^[^,]*/, "lots"), ...rest.slice(1)].join("\n");
+  await chooser.setInputFiles({ name: "broken.csv", mimeType: "text/csv", buffer: Buffer.from(broken) });
+  await page.getByRole("button", { name: "Create version" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "Sample rejected" })).toContainText(
+    "row 2 (line 3)",
+  );
+  await screenshot(page, "08-sample-refused");
+
+  await page
+    .getByLabel("Choose another file")
+    .setInputFiles({ name: "holdout.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+  await page.getByRole("button", { name: "Create version" }).click();
+  const rows = (csv.trim().split("\n").length - 1).toLocaleString("en");
+  await expect(page.getByRole("status")).toContainText(
+    `Created version 2 with 14 features from ${rows} rows`,
+  );
+  await screenshot(page, "09-sample-uploaded");
+});
+
 test("controls are reachable with the keyboard", async ({ page }) => {
   await page.goto("/models/card-fraud");
   await page.keyboard.press("Tab");
