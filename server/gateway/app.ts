@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import Fastify, { LogController, type FastifyReply } from "fastify";
 import { AppError, internalErrorMessage } from "@/server/domain/app-error";
@@ -7,6 +6,7 @@ import type { CachedDeployment, DeploymentCache } from "@/server/gateway/deploym
 import type { InferenceService } from "@/server/gateway/infer";
 import { noWorkerMessage, type JobDispatcher } from "@/server/gateway/job-dispatcher";
 import { logUnexpectedError, type Logger } from "@/server/logger";
+import { REQUEST_ID_HEADER, requestIdFrom } from "@/server/request-id";
 
 export interface GatewayDeps {
   /** The team every request acts in, until API keys name a team per request. */
@@ -31,13 +31,13 @@ export function buildGateway(deps: GatewayDeps) {
   const app = Fastify({
     bodyLimit: deps.maxBodyBytes,
     loggerInstance: deps.log,
-    genReqId: requestIdOf,
+    genReqId: (request: IncomingMessage) => requestIdFrom(request.headers[REQUEST_ID_HEADER]),
     // One line per request from the onResponse hook below, at a level that follows the status.
     logController: new LogController({ disableRequestLogging: true }),
   });
 
   app.addHook("onRequest", async (request, reply) => {
-    reply.header("x-request-id", request.id);
+    reply.header(REQUEST_ID_HEADER, request.id);
   });
   app.addHook("onResponse", async (request, reply) => {
     const level = reply.statusCode >= 500 ? "warn" : reply.statusCode >= 400 ? "info" : "debug";
@@ -198,15 +198,6 @@ function versionOrThrow(deployment: CachedDeployment, raw: string) {
 function primaryVersion(deployment: CachedDeployment) {
   const top = [...deployment.target.weights].sort((a, b) => b.weight - a.weight)[0]!;
   return deployment.versions.get(top.versionId)!;
-}
-
-/**
- * The caller's `x-request-id` when it is a plain token (it goes into logs and back out in a
- * header), else a fresh one.
- */
-function requestIdOf(request: IncomingMessage): string {
-  const given = request.headers["x-request-id"];
-  return typeof given === "string" && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
 }
 
 function header(headers: Record<string, string | string[] | undefined>, name: string): string | null {

@@ -6,8 +6,20 @@ export interface TRPCContext {
   teamSlug: string;
   /** Who acts, for revisions and the audit log ("user:<id>", "apikey:<id>"; "local" until sign-in). */
   actor: string;
+  /** The request's id in log lines (the caller's `x-request-id`, or a fresh one). */
+  requestId: string;
 }
 
-export function createTRPCContext({ headers }: { headers: Headers }): TRPCContext {
-  return { teamSlug: headers.get("x-team")?.trim() || readEnv().DEFAULT_TEAM_SLUG, actor: "local" };
+export function createTRPCContext({
+  headers,
+  requestId,
+}: {
+  headers: Headers;
+  requestId: string;
+}): TRPCContext {
+  return {
+    teamSlug: headers.get("x-team")?.trim() || readEnv().DEFAULT_TEAM_SLUG,
+    actor: "local",
+    requestId,
+  };
 }

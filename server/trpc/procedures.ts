@@ -10,13 +10,13 @@ import { internalTRPCError, isUnexpected } from "@/server/trpc/unexpected-errors
 
 const t = initTRPC.context<TRPCContext>().create({
   transformer: superjson,
-  errorFormatter({ shape, error, path, type }) {
+  errorFormatter({ shape, error, path, type, ctx }) {
     // Stacks stay in the server log; clients get the message and the code.
     const { stack: _stack, ...data } = shape.data;
     // Backstop for internal errors raised outside a procedure (context, serialization):
     // mapErrors has already replaced the ones raised inside.
     if (isUnexpected(error)) {
-      const replaced = internalTRPCError(error.cause ?? error, { path, type });
+      const replaced = internalTRPCError(error.cause ?? error, { path, type, requestId: ctx?.requestId });
       return { ...shape, message: replaced.message, data };
     }
     return { ...shape, data };
@@ -28,7 +28,7 @@ const t = initTRPC.context<TRPCContext>().create({
  * validation errors become one sentence per field instead of a JSON dump of zod issues. Anything
  * else is unexpected: logged with a reference id, and only the id reaches the caller.
  */
-const mapErrors = t.middleware(async ({ next, path, type }) => {
+const mapErrors = t.middleware(async ({ ctx, next, path, type }) => {
   const result = await next();
   if (result.ok) return result;
   const { error } = result;
@@ -37,7 +37,8 @@ const mapErrors = t.middleware(async ({ next, path, type }) => {
   // stored data arrives as INTERNAL_SERVER_ERROR and is not the caller's fault.
   if (error.code === "BAD_REQUEST" && error.cause instanceof ZodError)
     throw new TRPCError({ code: "BAD_REQUEST", message: formatZodIssues(error.cause), cause: error.cause });
-  if (isUnexpected(error)) throw internalTRPCError(error.cause ?? error, { path, type });
+  if (isUnexpected(error))
+    throw internalTRPCError(error.cause ?? error, { path, type, requestId: ctx.requestId });
   return result;
 });
 

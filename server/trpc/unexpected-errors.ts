@@ -14,7 +14,10 @@ class LoggedError extends Error {
  * An error nobody planned for goes to the log in full, under a fresh reference id; the caller gets
  * "internal error" and the id, never the message, stack, SQL or path of what failed.
  */
-export function internalTRPCError(error: unknown, context: { path?: string; type?: string }): TRPCError {
+export function internalTRPCError(
+  error: unknown,
+  context: { path?: string; type?: string; requestId?: string },
+): TRPCError {
   const referenceId = logUnexpectedError(error, { component: "trpc", ...context });
   return new TRPCError({
     code: "INTERNAL_SERVER_ERROR",

@@ -41,9 +41,11 @@ describe("an unexpected error over HTTP", () => {
     const response = await GET(
       new Request(
         `http://console.test/api/trpc/model.list?input=${encodeURIComponent(JSON.stringify({ json: { query: "" } }))}`,
+        { headers: { "x-request-id": "trace-42" } },
       ),
     );
     expect(response.status).toBe(500);
+    expect(response.headers.get("x-request-id")).toBe("trace-42");
     const body = await response.text();
     const { error: shape } = JSON.parse(body) as { error: { json: { message: string } } };
     expect(shape).toEqual({
@@ -56,11 +58,11 @@ describe("an unexpected error over HTTP", () => {
     for (const detail of [databaseName, "prisma", "postgres", "stack", process.cwd(), String(process.pid)])
       expect(body.toLowerCase()).not.toContain(detail.toLowerCase());
 
-    const logged = (await readFile(logFile, "utf8"))
+    const lines = (await readFile(logFile, "utf8"))
       .trim()
       .split("\n")
-      .map((line) => JSON.parse(line) as Record<string, unknown>)
-      .find((line) => line.referenceId === referenceId);
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const logged = lines.find((line) => line.referenceId === referenceId);
     expect(logged).toMatchObject({
       level: 50,
       msg: "unexpected error",
@@ -71,5 +73,10 @@ describe("an unexpected error over HTTP", () => {
     });
     // The log has what the client was spared.
     expect(JSON.stringify(logged)).toContain(databaseName);
+    // The caller's request id ties its answer to the error and to the request's own line.
+    expect(lines.filter((line) => line.requestId === "trace-42")).toEqual([
+      expect.objectContaining({ msg: "unexpected error", path: "model.list" }),
+      expect.objectContaining({ msg: "request answered", procedurePath: "model.list", statusCode: 500 }),
+    ]);
   });
 });

@@ -3,7 +3,7 @@ import { createCaller } from "@/server/trpc/root";
 
 /** Calls procedures as the API does (middlewares included), acting in the given team. */
 export function callerFor(teamSlug = "default") {
-  return createCaller({ teamSlug, actor: "test" });
+  return createCaller({ teamSlug, actor: "test", requestId: "test" });
 }
 
 /**

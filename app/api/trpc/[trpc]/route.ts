@@ -2,6 +2,8 @@ import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import superjson from "superjson";
 import { formatBytes } from "@/server/domain/format";
 import { readEnv, type Env } from "@/server/env";
+import { getLogger } from "@/server/logger";
+import { REQUEST_ID_HEADER, requestIdFrom } from "@/server/request-id";
 import { BoundedRequest } from "@/server/trpc/request-body";
 import { appRouter } from "@/server/trpc/root";
 import { createTRPCContext } from "@/server/trpc/context";
@@ -19,7 +21,28 @@ const UPLOAD_LIMITS: Record<string, (env: Env) => number> = {
 };
 
 async function handler(request: Request) {
+  const startedMs = performance.now();
+  const requestId = requestIdFrom(request.headers.get(REQUEST_ID_HEADER));
   const procedurePath = new URL(request.url).pathname.replace(/^\/api\/trpc\//, "");
+  const response = await answer(request, procedurePath, requestId);
+  response.headers.set(REQUEST_ID_HEADER, requestId);
+  // One line per call, at a level that follows the status (as the gateway does).
+  const level = response.status >= 500 ? "warn" : response.status >= 400 ? "info" : "debug";
+  getLogger()[level](
+    {
+      component: "trpc",
+      requestId,
+      method: request.method,
+      procedurePath,
+      statusCode: response.status,
+      responseTimeMs: Math.round((performance.now() - startedMs) * 10) / 10,
+    },
+    "request answered",
+  );
+  return response;
+}
+
+async function answer(request: Request, procedurePath: string, requestId: string): Promise<Response> {
   const limitBytes = bodyLimitBytes(procedurePath, request.headers.get("content-type"));
   const tooLarge = refuseDeclaredOversize(request, procedurePath, limitBytes);
   if (tooLarge) return tooLarge;
@@ -30,7 +53,7 @@ async function handler(request: Request) {
       req: bounded,
       router: appRouter,
       // Unexpected errors are logged with their reference id where they are replaced (server/trpc).
-      createContext: () => createTRPCContext({ headers: request.headers }),
+      createContext: () => createTRPCContext({ headers: request.headers, requestId }),
     });
     if (bounded.leftBodyPartlyRead) response.headers.set("connection", "close");
     return response;
