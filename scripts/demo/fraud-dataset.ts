@@ -1,5 +1,5 @@
 import type { Feature } from "@/server/domain/feature-set/feature-spec";
-import { createPrng, type Prng } from "./prng";
+import { createPrng, type Prng } from "@/server/domain/prng";
 
 const MERCHANT_CATEGORIES = ["grocery", "restaurant", "fuel", "online", "travel", "electronics"] as const;
 const COUNTRIES = ["US", "GB", "DE", "FR", "BR", "IN"] as const;

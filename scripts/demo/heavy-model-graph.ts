@@ -1,5 +1,5 @@
 import { OnnxGraphBuilder, floatTensor } from "@/server/onnx/onnx-builder";
-import { createPrng } from "./prng";
+import { createPrng } from "@/server/domain/prng";
 
 /** About 21M parameters: a few milliseconds per batch-1 run on one CPU core, enough to load a server. */
 export const HEAVY_LAYER_SIZES = [512, 4096, 4096, 512, 10] as const;

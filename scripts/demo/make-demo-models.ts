@@ -15,7 +15,7 @@ import {
 } from "./fraud-dataset";
 import { buildFraudModelGraph } from "./fraud-model-graph";
 import { HEAVY_LAYER_SIZES, buildHeavyModelGraph, heavyParameterCount } from "./heavy-model-graph";
-import { createPrng } from "./prng";
+import { createPrng } from "@/server/domain/prng";
 import { predictProbability, trainBinaryModel, type TrainOptions } from "./train";
 
 /** Bump whenever any output byte would change, so existing demo directories get rebuilt. */

@@ -1,6 +1,6 @@
 import type { Feature } from "@/server/domain/feature-set/feature-spec";
 import { bestF1Threshold } from "./binary-metrics";
-import { createPrng, type Prng } from "./prng";
+import { createPrng, type Prng } from "@/server/domain/prng";
 
 /**
  * What the model does before its first layer, fitted on the training set: numeric and boolean

@@ -1,3 +1,5 @@
+import { createPrng } from "@/server/domain/prng";
+
 /**
  * A uniform random sample of at most `capacity` values from a stream of unknown length
  * (Vitter's algorithm R): while the stream is shorter than the capacity it keeps every value,
@@ -14,7 +16,7 @@ export class Reservoir {
     seed: number,
   ) {
     this.values = new Float64Array(capacity);
-    this.random = mulberry32(seed);
+    this.random = createPrng(seed).next;
   }
 
   /** How many values were offered; more than `capacity` means the sample is a subset. */
@@ -36,16 +38,4 @@ export class Reservoir {
   sorted(): Float64Array {
     return this.values.slice(0, Math.min(this.seen, this.capacity)).sort();
   }
-}
-
-/** mulberry32: a small, fast 32-bit PRNG with uniform output in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -1,19 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { createPrng } from "@/server/domain/prng";
 import { canaryTarget } from "@/server/domain/traffic/revision-changes";
 import { chooseVersion, compileRouting, routingPoint } from "@/server/domain/traffic/route-request";
 import { type RevisionTarget, ZRevisionTarget } from "@/server/domain/traffic/revision-target";
-
-/** mulberry32: a small seeded PRNG, so the statistical checks are reproducible. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const target = (weights: [string, number, number][], shadows: [string, number][] = []): RevisionTarget =>
   ZRevisionTarget.parse({
@@ -52,7 +41,7 @@ describe("random choice", () => {
         ["v3", 3, 10],
       ]),
     );
-    const random = seeded(42);
+    const random = createPrng(42).next;
     const observed = shares(() => routing.choose(null, random).versionId, 100_000);
     expect(Math.abs(observed.get("v1")! - 70)).toBeLessThan(1);
     expect(Math.abs(observed.get("v2")! - 20)).toBeLessThan(1);
@@ -66,7 +55,7 @@ describe("random choice", () => {
         ["v2", 2, 100],
       ]),
     );
-    const random = seeded(7);
+    const random = createPrng(7).next;
     for (let draw = 0; draw < 1000; draw += 1) expect(routing.choose(null, random).versionId).toBe("v2");
   });
 
@@ -117,7 +106,7 @@ describe("sticky choice", () => {
     for (let index = 0; index < 2000; index += 1) {
       const key = `req-${index}`;
       const chosen = first.choose(key, () => 0.5).versionId;
-      expect(first.choose(key, seeded(index)).versionId).toBe(chosen);
+      expect(first.choose(key, createPrng(index).next).versionId).toBe(chosen);
       expect(second.choose(key).versionId).toBe(chosen);
       expect(chooseVersion(revision, key).versionId).toBe(chosen);
     }
