@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import net from "node:net";
 import path from "node:path";
 
 export const REPO = path.resolve(import.meta.dirname, "..");
@@ -63,14 +62,6 @@ export function stopNodeProcess(proc: BenchProcess, graceMs = 10_000): Promise<v
     });
     child.kill("SIGTERM");
   });
-}
-
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** CPU seconds (user + system) a process (all its threads) or one of its threads has used, from /proc. */

@@ -13,10 +13,10 @@ import {
   type BenchModel,
   type ServingCounters,
 } from "./bench-stack";
+import { freePort } from "@/test/support/free-port";
 import { formatSummary, summarizeProfile } from "./cpu-profile-summary";
 import { postJson, runClosedLoop, type LoadResult } from "./load-generator";
 import {
-  freePort,
   machineBusyCpuSeconds,
   processContextSwitches,
   processCpuSeconds,

@@ -1,5 +1,6 @@
 import { getDb } from "@/server/db";
 import { readEnvOrExit } from "@/server/env";
+import { exitOnUncaughtErrors } from "@/server/exit-on-uncaught-errors";
 import { getLogger } from "@/server/logger";
 import { startHostAgent } from "@/workers/host";
 import { startRoles } from "@/workers/roles";
@@ -10,15 +11,7 @@ import { readWorkerEnv } from "@/workers/worker-env";
 // the variable (the logger reads the same environment, so it cannot report that).
 const env = readEnvOrExit(readWorkerEnv);
 const log = getLogger().child({ component: "worker", hostName: env.WORKER_HOST_NAME });
-// BullMQ's production advice: an error nobody caught is logged before the process ends.
-process.on("uncaughtException", (error) => {
-  log.fatal({ err: error }, "uncaught exception; exiting");
-  process.exit(1);
-});
-process.on("unhandledRejection", (error) => {
-  log.fatal({ err: error }, "unhandled rejection; exiting");
-  process.exit(1);
-});
+exitOnUncaughtErrors(log);
 const host = await startHostAgent({
   hostName: env.WORKER_HOST_NAME,
   device: env.WORKER_DEVICE,

@@ -2,6 +2,7 @@ import { getDb } from "@/server/db";
 import { readEnvOrExit } from "@/server/env";
 import { readGatewayEnv } from "@/server/gateway/gateway-env";
 import { startGateway } from "@/server/gateway/start-gateway";
+import { exitOnUncaughtErrors } from "@/server/exit-on-uncaught-errors";
 import { getLogger } from "@/server/logger";
 import { getRedis } from "@/server/redis";
 
@@ -10,15 +11,7 @@ import { getRedis } from "@/server/redis";
 // environment, so it cannot report that).
 const env = readEnvOrExit(readGatewayEnv);
 const log = getLogger().child({ component: "gateway" });
-// BullMQ's production advice: an error nobody caught is logged before the process ends.
-process.on("uncaughtException", (error) => {
-  log.fatal({ err: error }, "uncaught exception; exiting");
-  process.exit(1);
-});
-process.on("unhandledRejection", (error) => {
-  log.fatal({ err: error }, "unhandled rejection; exiting");
-  process.exit(1);
-});
+exitOnUncaughtErrors(log);
 
 const gateway = await startGateway(env);
 log.info({ url: gateway.url }, "gateway listening (Open Inference Protocol v2)");
