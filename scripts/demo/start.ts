@@ -10,7 +10,7 @@ import { type LocalService } from "@/scripts/services/local-services";
 import { exitIfServiceMissing, preparePostgres, prepareRedis } from "@/scripts/services/preflight";
 import { DEMO_RESTART_POLICY } from "./restart-policy";
 import { DEMO_DEPLOYMENT, seedDemo } from "./seed";
-import { superviseTogether, type Service } from "./supervise";
+import { ChildKeepsFailingError, superviseTogether, type Service } from "./supervise";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const NEXT_BIN = path.join(ROOT, "node_modules/.bin/next");
@@ -180,5 +180,10 @@ function run(command: string, args: string[]): Promise<void> {
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   readEnvOrExit(readEnv);
-  await startDemo().catch(exitIfServiceMissing);
+  await startDemo().catch((error: unknown) => {
+    // Its own lines said what failed; a stack trace would add nothing.
+    if (!(error instanceof ChildKeepsFailingError)) return exitIfServiceMissing(error);
+    console.error(`demo stopped: ${error.message}`);
+    process.exit(1);
+  });
 }

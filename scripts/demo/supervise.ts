@@ -9,6 +9,11 @@ import {
   type RestartState,
 } from "./restart-policy";
 
+/** A child failed at boot again and again; the runner stopped the rest. */
+export class ChildKeepsFailingError extends Error {
+  override name = "ChildKeepsFailingError";
+}
+
 export interface Service {
   name: string;
   command: string;
@@ -78,7 +83,7 @@ export function superviseTogether(options: {
         const uptime = `${(exit.upMs / 1000).toFixed(1)} s`;
         const decision = decideRestart(policy, state, exit);
         if (decision.kind === "give-up") {
-          failure = new Error(`${service.name} keeps failing at start: ${decision.reason}`);
+          failure = new ChildKeepsFailingError(`${service.name} ${decision.reason}`);
           console.error(`[demo] ${service.name} (pid ${child.pid}) ${decision.reason}; stopping the demo`);
           return stop("SIGTERM");
         }

@@ -39,7 +39,7 @@ describe("decideRestart", () => {
     const decisions = decideAll([badEnvironment, badEnvironment, badEnvironment]);
     expect(decisions.map((decision) => decision.kind)).toEqual(["restart", "restart", "give-up"]);
     expect(decisions[2]).toMatchObject({
-      reason: "it ended with exit code 1 within 1 s of starting, 3 times in a row",
+      reason: "ended with exit code 1 within 5 s of starting, 3 times in a row",
     });
   });
 
@@ -47,7 +47,7 @@ describe("decideRestart", () => {
     const decisions = decideAll([
       badEnvironment,
       badEnvironment,
-      { code: 1, signal: null, upMs: 2_000 },
+      { code: 1, signal: null, upMs: policy.bootWindowMs },
       badEnvironment,
       badEnvironment,
     ]);
