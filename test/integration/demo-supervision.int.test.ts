@@ -120,7 +120,7 @@ describe("npm run demo with its worker SIGKILLed", () => {
   let consoleUrl: string;
   let gatewayUrl: string;
   let cacheDir: string;
-  let bootMs: number;
+  let bootMs: number | undefined;
 
   beforeAll(async () => {
     const [port, gatewayPort] = [await freePort(), await freePort()];
@@ -158,6 +158,8 @@ describe("npm run demo with its worker SIGKILLed", () => {
   }, BOOT_TIMEOUT_MS + 10_000);
 
   afterAll(async () => {
+    if (bootMs === undefined)
+      console.log(`the demo did not come up; it said:\n${demo.lines.map((line) => line.text).join("\n")}`);
     if (demo.child.exitCode === null && demo.child.signalCode === null) demo.child.kill("SIGKILL");
     for (const name of ["web", "gateway", "worker", "traffic"])
       for (const pid of startedPids(demo.lines, name)) if (isAlive(pid)) process.kill(pid, "SIGKILL");
@@ -206,7 +208,7 @@ describe("npm run demo with its worker SIGKILLed", () => {
 
     const pids = startedPids(demo.lines, "worker");
     console.log(
-      `demo booted in ${(bootMs / 1000).toFixed(1)} s; worker back (new pid, infer 200) ` +
+      `demo booted in ${(bootMs! / 1000).toFixed(1)} s; worker back (new pid, infer 200) ` +
         `${(backMs / 1000).toFixed(2)} s after its SIGKILL; ${healthStatuses.length} health checks meanwhile`,
     );
     expect(pids).toHaveLength(2);
