@@ -97,7 +97,7 @@ export function createJobDispatcher({
         .catch((error: unknown) => {
           throw queueUnavailable(error);
         });
-      const timeoutMs = Math.max(0, data.deadlineAtMs - Date.now());
+      const timeoutMs = Math.max(0, Math.ceil(data.deadlineAtMs - Date.now()));
       // The worker is ours and returns ZServingJobResult; re-validating large outputs on every
       // request would cost more than the rest of the gateway's work.
       const finished = job.waitUntilFinished(events, timeoutMs + LISTENER_GRACE_MS).catch((error: Error) => {
