@@ -108,7 +108,7 @@ describe("jobs whose deadline passed while no worker took them", () => {
       after.push(answer.latencyMs);
     }
     // Normal latency is back: the slack covers this 2-core machine's noise, not a queue to drain.
-    expect(median(after)).toBeLessThan(normalMs * 3 + 20);
+    expect(median(after)).toBeLessThan(normalMs * 3 + 50);
 
     // No stale job ran: each failed with the deadline reason, and together they hold every stale request.
     const failed = await queue.getFailed(0, -1);
