@@ -1,3 +1,4 @@
+import http from "node:http";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bullPrefix } from "@/server/contracts/key-prefix";
@@ -132,5 +133,30 @@ describe("jobs whose deadline passed while no worker took them", () => {
     console.info(
       `stale jobs: ${failed.length} (${STALE_REQUESTS} requests); first fresh answer ${Math.round(firstAnsweredAfterMs)} ms after the worker was back; median latency ${normalMs.toFixed(1)} ms before, ${median(after).toFixed(1)} ms after`,
     );
+  });
+
+  it("counts a request's deadline from its first bytes: a body slower than x-timeout-ms gets 504 and queues no job", async () => {
+    const jobsBefore = await queue.getJobCountByTypes("waiting", "active", "completed", "failed");
+    const body = JSON.stringify({
+      inputs: [{ name: "features", shape: [1, 14], datatype: "FP32", data: ROW }],
+    });
+    const startedMs = performance.now();
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const request = http.request(`${stack.gateway.url}/v2/models/${DEPLOYMENT}/infer`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "content-length": body.length, "x-timeout-ms": "300" },
+      });
+      request.on("response", (response) => {
+        let text = "";
+        response.on("data", (chunk: Buffer) => (text += chunk.toString()));
+        response.on("end", () => resolve({ status: response.statusCode!, body: text }));
+      });
+      request.on("error", reject);
+      request.write(body.slice(0, 10));
+      setTimeout(() => request.end(body.slice(10)), 400);
+    });
+    expect(answer).toEqual({ status: 504, body: JSON.stringify({ error: "no answer within 300 ms" }) });
+    expect(performance.now() - startedMs).toBeGreaterThanOrEqual(400);
+    expect(await queue.getJobCountByTypes("waiting", "active", "completed", "failed")).toBe(jobsBefore);
   });
 });
