@@ -91,6 +91,9 @@ export function createJobDispatcher({
     async dispatch(data) {
       // Said at once rather than found out at the deadline: nothing would ever take this job.
       if ((await workerCount(data.device)) === 0) throw noWorkerFor(data.device);
+      // The batcher may have held the job past every request's deadline: nobody would read its result.
+      if (data.deadlineAtMs <= Date.now())
+        throw new AppError("DEADLINE_EXCEEDED", "the deadline passed before the job was queued");
       const { queue, events } = queueOf(data.device);
       const job = await queue
         .add("infer", { schemaVersion: SERVING_JOB_SCHEMA_VERSION, ...data }, SERVING_JOB_OPTIONS)
