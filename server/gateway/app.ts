@@ -48,9 +48,13 @@ export function buildGateway(deps: GatewayDeps) {
     requestTimeout: deps.receiveTimeoutMs,
     connectionTimeout: deps.idleSocketTimeoutMs,
     keepAliveTimeout: deps.keepAliveTimeoutMs,
-    // Node looks for requests past their receive timeout every 30 s unless told: a slow body
-    // would then hold its socket up to 30 s longer than the timeout says.
-    http: { connectionsCheckingInterval: Math.max(100, Math.min(1_000, deps.receiveTimeoutMs / 10)) },
+    // Slow headers: Node looks for requests past these every 30 s unless told, so a slow client
+    // would hold its socket up to 30 s past the timeout. Slow bodies: the onRequest hook below.
+    http: {
+      headersTimeout: deps.receiveTimeoutMs,
+      requestTimeout: deps.receiveTimeoutMs,
+      connectionsCheckingInterval: Math.max(100, Math.min(1_000, deps.receiveTimeoutMs / 10)),
+    },
     clientErrorHandler: (error, socket) => answerClientError(error, socket, deps),
     loggerInstance: deps.log,
     genReqId: (request: IncomingMessage) => requestIdFrom(request.headers[REQUEST_ID_HEADER]),
@@ -60,6 +64,22 @@ export function buildGateway(deps: GatewayDeps) {
 
   app.addHook("onRequest", async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
+    // Node's request timeout stops counting once the headers are in and the request is handed
+    // over, so a body trickled a byte at a time would hold the socket forever: it gets its own.
+    const timer = setTimeout(() => {
+      if (request.raw.complete || reply.sent) return;
+      request.log.info({ receiveTimeoutMs: deps.receiveTimeoutMs }, "request body too slow: 408");
+      const body = JSON.stringify(errorBody(receiveTimeoutMessage(deps.receiveTimeoutMs)));
+      reply.hijack();
+      reply.raw.writeHead(408, {
+        "content-type": "application/json; charset=utf-8",
+        "content-length": Buffer.byteLength(body),
+        connection: "close",
+        [REQUEST_ID_HEADER]: request.id,
+      });
+      reply.raw.end(body, () => request.raw.socket.destroy());
+    }, deps.receiveTimeoutMs);
+    reply.raw.once("close", () => clearTimeout(timer));
   });
   app.addHook("onResponse", async (request, reply) => {
     const level = reply.statusCode >= 500 ? "warn" : reply.statusCode >= 400 ? "info" : "debug";
@@ -204,7 +224,7 @@ function answerClientError(
   if (error.code === "ECONNRESET" || socket.destroyed) return;
   const [status, message] =
     error.code === "ERR_HTTP_REQUEST_TIMEOUT"
-      ? [408, `the request was not received within ${deps.receiveTimeoutMs} ms; the connection is closed`]
+      ? [408, receiveTimeoutMessage(deps.receiveTimeoutMs)]
       : error.code === "HPE_HEADER_OVERFLOW"
         ? [431, "the request headers are over the size limit"]
         : [400, "the request is not valid HTTP/1.1"];
@@ -218,6 +238,9 @@ function answerClientError(
   }
   socket.destroy();
 }
+
+const receiveTimeoutMessage = (receiveTimeoutMs: number) =>
+  `the request was not received within ${receiveTimeoutMs} ms; the connection is closed`;
 
 async function deploymentOrThrow(
   cache: DeploymentCache,
