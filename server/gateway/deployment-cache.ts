@@ -20,7 +20,7 @@ export interface DeploymentCacheOptions {
   unknownNameTtlMs: number;
   /** At most this many unknown names are remembered (least recently used dropped first). */
   maxUnknownNames: number;
-  /** Postgres lookups of one name per second; past it the name's requests get 429. */
+  /** Postgres lookups per second of a name that matched nothing; past it the name's requests get 429. */
   lookupsPerNamePerSecond: number;
 }
 
@@ -37,15 +37,16 @@ export const DEFAULT_DEPLOYMENT_CACHE_OPTIONS: DeploymentCacheOptions = {
  *
  * A name that matches nothing is remembered only briefly and in a bounded LRU: random names
  * must not grow the process, and a deployment created under that name is found once the entry
- * expires (at once when its creation is announced). Lookups per name are rate limited, so one
- * name hammered while its entry keeps being pushed out costs Postgres a few queries a second.
+ * expires (at once when its creation is announced). Lookups that find nothing are rate limited per
+ * name, so one name hammered while its entry keeps being pushed out costs a few queries a second.
  */
 export class DeploymentCache {
   private readonly found = new Map<string, CachedDeployment>();
   /** Loads in flight: concurrent requests for one name share one query. */
   private readonly loading = new Map<string, Promise<CachedDeployment | null>>();
   private readonly unknown: TtlLru<string, true>;
-  private readonly lookups: KeyRateLimiter<string>;
+  /** Lookups that found nothing, per name: a deployment re-read after each change is never limited. */
+  private readonly misses: KeyRateLimiter<string>;
 
   constructor(
     private readonly load: (key: DeploymentKey) => Promise<ServingDeployment | null>,
@@ -57,7 +58,7 @@ export class DeploymentCache {
       ttlMs: options.unknownNameTtlMs,
       nowMs,
     });
-    this.lookups = new KeyRateLimiter({
+    this.misses = new KeyRateLimiter({
       limit: options.lookupsPerNamePerSecond,
       windowMs: 1_000,
       // Twice the names: a hot name pushed out of the unknown-name memory by a flood is still counted.
@@ -73,13 +74,15 @@ export class DeploymentCache {
     const inFlight = this.loading.get(id);
     if (inFlight) return inFlight;
     if (this.unknown.has(id)) return null;
-    const lookup = this.lookups.tryAcquire(id);
-    if (!lookup.allowed)
+    const retryAfterMs = this.misses.retryAfterMs(id);
+    if (retryAfterMs !== null) {
+      const retryAfterSeconds = Math.ceil(retryAfterMs / 1000);
       throw new AppError(
         "TOO_MANY_REQUESTS",
-        `too many lookups of deployment '${key.name}'; retry in ${Math.ceil(lookup.retryAfterMs / 1000)} s`,
-        { retryAfterSeconds: Math.ceil(lookup.retryAfterMs / 1000) },
+        `too many lookups of unknown deployment '${key.name}'; retry in ${retryAfterSeconds} s`,
+        { retryAfterSeconds },
       );
+    }
     const entry = this.load(key).then((deployment) => deployment && compile(deployment));
     this.loading.set(id, entry);
     try {
@@ -87,7 +90,10 @@ export class DeploymentCache {
       // Dropped while loading (a change was announced): what was read may be stale, keep nothing.
       if (this.loading.get(id) === entry) {
         if (deployment) this.found.set(id, deployment);
-        else this.unknown.set(id, true);
+        else {
+          this.unknown.set(id, true);
+          this.misses.record(id);
+        }
       }
       return deployment;
     } finally {

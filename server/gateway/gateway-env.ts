@@ -24,7 +24,7 @@ const ZGatewayEnv = z.object({
   GATEWAY_UNKNOWN_NAME_TTL_MS: z.coerce.number().int().positive().default(5_000),
   /** Unknown names remembered at most (least recently used dropped first). */
   GATEWAY_MAX_UNKNOWN_NAMES: z.coerce.number().int().positive().default(10_000),
-  /** Postgres lookups of one deployment name per second; past it, 429. */
+  /** Postgres lookups per second of one name that matches no deployment; past it, 429. */
   GATEWAY_LOOKUPS_PER_NAME_PER_SECOND: z.coerce.number().int().positive().default(5),
 });
 

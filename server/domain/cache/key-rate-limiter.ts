@@ -1,8 +1,9 @@
 import { TtlLru } from "@/server/domain/cache/ttl-lru";
 
 /**
- * At most `limit` acquisitions per key in any window of `windowMs` (a fixed window that starts
- * at a key's first acquisition). Keys are held in a bounded LRU, so a flood of distinct keys
+ * At most `limit` events per key in any window of `windowMs` (a fixed window that starts at a
+ * key's first event). Asking and counting are apart, so a caller can count only the events that
+ * turn out to be the kind it limits. Keys are held in a bounded LRU, so a flood of distinct keys
  * costs at most `maxKeys` entries; a key pushed out starts afresh, which only errs towards allowing.
  */
 export class KeyRateLimiter<K> {
@@ -16,21 +17,18 @@ export class KeyRateLimiter<K> {
     this.windows = new TtlLru({ maxEntries: options.maxKeys, ttlMs: options.windowMs, nowMs: options.nowMs });
   }
 
-  /** Counts an acquisition and says whether it is allowed; a refused one is not counted. */
-  tryAcquire(key: K): { allowed: true } | { allowed: false; retryAfterMs: number } {
+  /** How long until the key may have another event; null when it may now. Counts nothing. */
+  retryAfterMs(key: K): number | null {
     const window = this.windows.get(key);
-    if (!window) {
-      this.windows.set(key, { count: 1, startedAtMs: this.now() });
-      return { allowed: true };
-    }
-    if (window.count >= this.options.limit)
-      return {
-        allowed: false,
-        retryAfterMs: Math.max(1, window.startedAtMs + this.options.windowMs - this.now()),
-      };
+    if (!window || window.count < this.options.limit) return null;
+    return Math.max(1, window.startedAtMs + this.options.windowMs - this.now());
+  }
+
+  record(key: K): void {
+    const window = this.windows.get(key);
     // Mutated in place: set() would restart the window's expiry.
-    window.count += 1;
-    return { allowed: true };
+    if (window) window.count += 1;
+    else this.windows.set(key, { count: 1, startedAtMs: this.now() });
   }
 
   private now(): number {

@@ -7,36 +7,45 @@ function clock() {
 }
 
 describe("KeyRateLimiter", () => {
-  it("allows `limit` acquisitions per key in a window, then refuses with the time left", () => {
+  it("allows `limit` events per key in a window, then says how long until the window ends", () => {
     const time = clock();
     const limiter = new KeyRateLimiter<string>({ limit: 2, windowMs: 1_000, maxKeys: 10, nowMs: time.nowMs });
-    expect(limiter.tryAcquire("a")).toEqual({ allowed: true });
+    expect(limiter.retryAfterMs("a")).toBeNull();
+    limiter.record("a");
     time.advance(300);
-    expect(limiter.tryAcquire("a")).toEqual({ allowed: true });
-    expect(limiter.tryAcquire("a")).toEqual({ allowed: false, retryAfterMs: 700 });
+    expect(limiter.retryAfterMs("a")).toBeNull();
+    limiter.record("a");
+    expect(limiter.retryAfterMs("a")).toBe(700);
     // Another key has its own budget.
-    expect(limiter.tryAcquire("b")).toEqual({ allowed: true });
+    expect(limiter.retryAfterMs("b")).toBeNull();
     time.advance(700);
-    expect(limiter.tryAcquire("a")).toEqual({ allowed: true });
+    expect(limiter.retryAfterMs("a")).toBeNull();
   });
 
-  it("does not count refusals: a key hammered past its limit is allowed again when the window ends", () => {
-    const time = clock();
-    const limiter = new KeyRateLimiter<string>({ limit: 1, windowMs: 100, maxKeys: 10, nowMs: time.nowMs });
-    limiter.tryAcquire("a");
-    for (let i = 0; i < 50; i++) expect(limiter.tryAcquire("a").allowed).toBe(false);
-    time.advance(100);
-    expect(limiter.tryAcquire("a").allowed).toBe(true);
+  it("counts only what is recorded: asking, however often, uses no budget", () => {
+    const limiter = new KeyRateLimiter<string>({
+      limit: 1,
+      windowMs: 100,
+      maxKeys: 10,
+      nowMs: clock().nowMs,
+    });
+    for (let i = 0; i < 50; i++) expect(limiter.retryAfterMs("a")).toBeNull();
+    limiter.record("a");
+    expect(limiter.retryAfterMs("a")).toBe(100);
   });
 
   it("holds at most maxKeys keys; a key pushed out starts afresh", () => {
-    const time = clock();
-    const limiter = new KeyRateLimiter<number>({ limit: 1, windowMs: 1_000, maxKeys: 2, nowMs: time.nowMs });
-    limiter.tryAcquire(1);
-    limiter.tryAcquire(2);
-    limiter.tryAcquire(3);
-    expect(limiter.tryAcquire(1).allowed).toBe(true);
-    expect(limiter.tryAcquire(3).allowed).toBe(false);
+    const limiter = new KeyRateLimiter<number>({
+      limit: 1,
+      windowMs: 1_000,
+      maxKeys: 2,
+      nowMs: clock().nowMs,
+    });
+    limiter.record(1);
+    limiter.record(2);
+    limiter.record(3);
+    expect(limiter.retryAfterMs(1)).toBeNull();
+    expect(limiter.retryAfterMs(3)).toBe(1_000);
   });
 
   it("refuses a limit that is not a positive integer", () => {

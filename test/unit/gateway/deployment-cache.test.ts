@@ -146,8 +146,18 @@ describe("deployment cache: unknown names", () => {
     await expect(lookUp("hot")).rejects.toMatchObject({
       code: "TOO_MANY_REQUESTS",
       httpStatus: 429,
-      message: "too many lookups of deployment 'hot'; retry in 1 s",
+      message: "too many lookups of unknown deployment 'hot'; retry in 1 s",
     });
     expect(loads.filter((name) => name === "hot")).toHaveLength(2);
+  });
+
+  it("never limits a deployment that exists, however often a change drops it", async () => {
+    const { cache, created, loads } = cacheOfNoDeployments();
+    created.add("busy");
+    for (let change = 0; change < 20; change++) {
+      expect((await cache.get({ teamId: "t", name: "busy" }))?.name).toBe("busy");
+      cache.invalidate({ teamId: "t", name: "busy" });
+    }
+    expect(loads).toHaveLength(20);
   });
 });
