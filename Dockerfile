@@ -78,4 +78,8 @@ EXPOSE 3000 8080
 # The slim image has no curl: Node 20's fetch. 127.0.0.1 rather than localhost avoids ::1 lookups.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=180s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/api/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# `npm run demo` supervises its children (scripts/demo/supervise.ts): a worker, gateway, console or
+# traffic process that dies is restarted with capped backoff while the others keep serving; only a
+# child failing at boot three times in a row (a bad environment) ends the container, naming it, so
+# Docker's restart policy or the orchestrator takes over. `docker stop` stops them all.
 CMD ["npm", "run", "demo"]

@@ -1,6 +1,6 @@
 import { getDb } from "@/server/db";
 import { readEnvOrExit } from "@/server/env";
-import { exitOnUncaughtErrors } from "@/server/exit-on-uncaught-errors";
+import { handleUncaughtErrors } from "@/server/exit-on-uncaught-errors";
 import { getLogger } from "@/server/logger";
 import { startHostAgent } from "@/workers/host";
 import { startRoles } from "@/workers/roles";
@@ -11,7 +11,7 @@ import { readWorkerEnv } from "@/workers/worker-env";
 // the variable (the logger reads the same environment, so it cannot report that).
 const env = readEnvOrExit(readWorkerEnv);
 const log = getLogger().child({ component: "worker", hostName: env.WORKER_HOST_NAME });
-exitOnUncaughtErrors(log);
+handleUncaughtErrors(log, { unhandledRejection: "exit" });
 const host = await startHostAgent({
   hostName: env.WORKER_HOST_NAME,
   device: env.WORKER_DEVICE,

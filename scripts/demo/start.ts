@@ -1,5 +1,4 @@
 import { spawn } from "node:child_process";
-import { createInterface } from "node:readline";
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,12 +8,12 @@ import { applyMigrations, ensureDatabaseExists } from "@/server/migrations/apply
 import { getRedis } from "@/server/redis";
 import { type LocalService } from "@/scripts/services/local-services";
 import { exitIfServiceMissing, preparePostgres, prepareRedis } from "@/scripts/services/preflight";
-import { readableLogLine } from "./log-line";
+import { DEMO_RESTART_POLICY } from "./restart-policy";
 import { DEMO_DEPLOYMENT, seedDemo } from "./seed";
+import { ChildKeepsFailingError, superviseTogether, type Service } from "./supervise";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const NEXT_BIN = path.join(ROOT, "node_modules/.bin/next");
-const TSX_BIN = path.join(ROOT, "node_modules/.bin/tsx");
 /**
  * Measured on 2 cores: 30 s from scratch when idle, 65 s while other work ran, 11 s with the
  * previous build's .next kept.
@@ -35,7 +34,8 @@ const BUILD_INPUTS = [
 /**
  * `npm run demo`: check PostgreSQL and Redis (starting local ones where nothing answers at the
  * default addresses), migrate, seed, build when sources changed, then run the console, the gateway,
- * one serving worker and demo traffic until interrupted (DEMO_TRAFFIC=0 leaves traffic out).
+ * one serving worker and demo traffic until interrupted (DEMO_TRAFFIC=0 leaves traffic out). One
+ * that dies is restarted (DEMO_RESTART_POLICY) while the others keep running.
  */
 export async function startDemo(port = Number(process.env.PORT ?? 3000)): Promise<void> {
   const { DATABASE_URL, REDIS_URL } = readEnv();
@@ -98,29 +98,35 @@ async function runDemo(port: number): Promise<void> {
     },
     {
       name: "gateway",
-      command: TSX_BIN,
-      args: ["server/gateway/main.ts"],
+      ...tsxScript("server/gateway/main.ts"),
       env: { GATEWAY_PORT: String(gatewayPort) },
     },
     {
       name: "worker",
-      command: TSX_BIN,
-      args: ["workers/main.ts"],
+      ...tsxScript("workers/main.ts"),
       env: { ARTIFACT_SOURCE_URL: `http://${reachableHost(HOST)}:${port}` },
     },
   ];
   if (process.env.DEMO_TRAFFIC !== "0") {
     services.push({
       name: "traffic",
-      command: TSX_BIN,
-      args: ["scripts/demo/traffic.ts"],
+      ...tsxScript("scripts/demo/traffic.ts"),
       env: { GATEWAY_PORT: String(gatewayPort), DEMO_DEPLOYMENT },
     });
   }
   console.log(
     `\nMLOps console: http://${reachableHost(HOST)}:${port}   inference gateway: http://localhost:${gatewayPort}/v2\n`,
   );
-  await runTogether(services);
+  await superviseTogether({ services, policy: DEMO_RESTART_POLICY, cwd: ROOT });
+}
+
+/**
+ * Node with tsx's loader rather than the tsx CLI, which runs the script in a child of its own: a
+ * SIGKILL to the CLI would leave that child running, and the pid the runner logs would not be the
+ * process doing the work.
+ */
+function tsxScript(script: string): Pick<Service, "command" | "args"> {
+  return { command: process.execPath, args: ["--import", "tsx", script] };
 }
 
 /** An address this machine's processes reach a server on: a wildcard listens on loopback too. */
@@ -129,61 +135,8 @@ function reachableHost(host: string): string {
   return host.includes(":") ? `[${host}]` : host;
 }
 
-interface Service {
-  name: string;
-  command: string;
-  args: string[];
-  env?: Record<string, string>;
-}
-
-/**
- * Runs the processes side by side with prefixed output; when one dies, all stop. Settles once
- * every one has exited, so servers the demo started stop only after their clients.
- */
-function runTogether(services: Service[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let stopping = false;
-    let running = services.length;
-    let failure: Error | undefined;
-    const stop = () => {
-      stopping = true;
-      for (const child of children)
-        if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-    };
-    const children = services.map((service) => {
-      const child = spawn(service.command, service.args, {
-        cwd: ROOT,
-        env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", ...service.env },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      const prefix = `[${service.name}] `;
-      const forward = (stream: NodeJS.ReadableStream, target: NodeJS.WriteStream) => {
-        createInterface({ input: stream }).on("line", (line) =>
-          target.write(`${prefix}${readableLogLine(line)}\n`),
-        );
-      };
-      forward(child.stdout!, process.stdout);
-      forward(child.stderr!, process.stderr);
-      child.on("exit", (code, signal) => {
-        running -= 1;
-        if (!stopping) {
-          if (code !== 0 && signal !== "SIGTERM" && signal !== "SIGINT")
-            failure = new Error(`${service.name} exited with ${code ?? signal}`);
-          stop();
-        }
-        if (running === 0) {
-          if (failure) reject(failure);
-          else resolve();
-        }
-      });
-      return child;
-    });
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
-}
-
-async function isBuildStale(): Promise<boolean> {
+/** Whether a source of the console is newer than its production build (or there is none). */
+export async function isBuildStale(): Promise<boolean> {
   const built = await stat(path.join(ROOT, ".next/BUILD_ID")).catch(() => null);
   if (!built) return true;
   for (const input of BUILD_INPUTS) {
@@ -227,5 +180,10 @@ function run(command: string, args: string[]): Promise<void> {
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   readEnvOrExit(readEnv);
-  await startDemo().catch(exitIfServiceMissing);
+  await startDemo().catch((error: unknown) => {
+    // Its own lines said what failed; a stack trace would add nothing.
+    if (!(error instanceof ChildKeepsFailingError)) return exitIfServiceMissing(error);
+    console.error(`demo stopped: ${error.message}`);
+    process.exit(1);
+  });
 }

@@ -52,6 +52,13 @@ export const ZServingJob = z.object({
   device: ZServingDevice,
   requests: z.array(ZServingRequest).min(1),
   enqueuedAtMs: z.number(),
+  /**
+   * Wall-clock time (epoch ms) after which no caller of this job waits any more: the latest
+   * deadline of its requests, each counted from when its bytes started arriving. The worker drops
+   * a job picked up past it instead of running it. Optional: jobs queued by a gateway older than
+   * the field run as before.
+   */
+  deadlineAtMs: z.number().optional(),
 });
 export type ServingJob = z.infer<typeof ZServingJob>;
 
@@ -73,6 +80,12 @@ export const ZServingJobResult = z.object({
   queueWaitUs: z.number().int().nonnegative(),
 });
 export type ServingJobResult = z.infer<typeof ZServingJobResult>;
+
+/**
+ * The failed reason of a job the worker dropped because its deadline had passed when it was picked
+ * up. The gateway turns it into DEADLINE_EXCEEDED (504), never into an internal error.
+ */
+export const SERVING_DEADLINE_PASSED_REASON = "deadline passed before the model ran";
 
 /**
  * Finished jobs are kept briefly: waitUntilFinished needs the result in Redis (removeOnComplete:

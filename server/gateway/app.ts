@@ -176,12 +176,16 @@ export function buildGateway(deps: GatewayDeps) {
     headers: Record<string, string | string[] | undefined>,
     reply: FastifyReply,
   ) => {
+    // reply.elapsedTime counts from Fastify's onRequest, before the body was read and parsed:
+    // a slow or large body spends the request's own deadline.
+    const receivedAtMs = Date.now() - reply.elapsedTime;
     const deployment = await deploymentOrThrow(deps.cache, deps.teamId, params.name);
     const result = await deps.inference.infer({
       deployment,
       pinnedVersion: params.version ? versionOrThrow(deployment, params.version) : null,
       body,
       stickyKey: header(headers, "x-sticky-key"),
+      receivedAtMs,
       timeoutMs: requestTimeout(header(headers, "x-timeout-ms"), deps.requestTimeoutMs),
     });
     const answerHeaders = {

@@ -15,6 +15,8 @@ export interface InferenceCall {
   pinnedVersion: ServingVersion | null;
   body: unknown;
   stickyKey: string | null;
+  /** When the request's bytes started arriving (epoch ms): its deadline counts from here, not from parsing. */
+  receivedAtMs: number;
   timeoutMs: number;
 }
 

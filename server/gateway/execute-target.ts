@@ -5,6 +5,12 @@ import type { JobDispatcher } from "@/server/gateway/job-dispatcher";
 import { VersionBatcher, type BatchedAnswer } from "@/server/gateway/version-batcher";
 import type { ServingVersion } from "@/server/services/deployment/load-serving-deployment";
 
+/** When a request's caller stops waiting: `timeoutMs` after its bytes started arriving (`atMs`, epoch ms). */
+export interface Deadline {
+  atMs: number;
+  timeoutMs: number;
+}
+
 /** What one run of a target came to, with the time the caller waited for it either way. */
 export type Execution =
   { ok: true; answer: BatchedAnswer; latencyUs: number } | { ok: false; error: Error; latencyUs: number };
@@ -16,36 +22,43 @@ export interface ExecutionTarget {
   batchRows: number;
 }
 
-/** Runs requests on model versions: one batcher per version, each request bounded by its deadline. */
+/**
+ * Runs requests on model versions: one batcher per version, each request bounded by its deadline,
+ * which its job carries to the worker (past it the worker drops the job instead of running it).
+ */
 export class TargetExecutor {
   private readonly batchers = new Map<
     string,
     { batcher: VersionBatcher; settings: { maxBatchSize: number; maxQueueDelayMs: number } }
   >();
 
-  constructor(
-    private readonly dispatcher: JobDispatcher,
-    private readonly jobTimeoutMs: number,
-  ) {}
+  constructor(private readonly dispatcher: JobDispatcher) {}
 
   /**
-   * `execution` settles when the answer comes or the deadline passes, whichever is first;
-   * `jobDone` when the job itself ends, since a request past its deadline still holds a worker.
+   * `execution` settles when the answer comes or the deadline passes, whichever is
+   * first; `jobDone` when the job itself ends, since a request past its deadline may still hold a
+   * worker. A request whose deadline passed before it got here (a slow body) is not sent at all.
    */
   execute(
     target: ExecutionTarget,
-    timeoutMs: number,
+    deadline: Deadline,
   ): { execution: Promise<Execution>; jobDone: Promise<void> } {
     const startedNs = process.hrtime.bigint();
-    const submitted = this.batcherFor(target.deployment, target.version).submit(
-      target.request,
-      target.batchRows,
-    );
+    const remainingMs = deadline.atMs - Date.now();
+    const exceeded = new AppError("DEADLINE_EXCEEDED", `no answer within ${deadline.timeoutMs} ms`);
+    const submitted =
+      remainingMs > 0
+        ? this.batcherFor(target.deployment, target.version).submit(
+            target.request,
+            target.batchRows,
+            deadline.atMs,
+          )
+        : Promise.reject(exceeded);
     const jobDone = submitted.then(
       () => undefined,
       () => undefined,
     );
-    const execution = withDeadline(submitted, timeoutMs).then(
+    const execution = withDeadline(submitted, remainingMs, exceeded).then(
       (answer): Execution => ({ ok: true, answer, latencyUs: elapsedUs(startedNs) }),
       (error: Error): Execution => ({ ok: false, error, latencyUs: elapsedUs(startedNs) }),
     );
@@ -58,18 +71,16 @@ export class TargetExecutor {
     if (!entry) {
       const settings = { maxBatchSize: deployment.maxBatchSize, maxQueueDelayMs: deployment.maxQueueDelayMs };
       const batcher = new VersionBatcher(
-        (requests) =>
-          this.dispatcher.dispatch(
-            {
-              deploymentId: deployment.id,
-              versionId: version.versionId,
-              artifactSha256: version.artifactSha256,
-              device: deployment.device,
-              requests,
-              enqueuedAtMs: Date.now(),
-            },
-            this.jobTimeoutMs,
-          ),
+        (requests, deadlineAtMs) =>
+          this.dispatcher.dispatch({
+            deploymentId: deployment.id,
+            versionId: version.versionId,
+            artifactSha256: version.artifactSha256,
+            device: deployment.device,
+            requests,
+            enqueuedAtMs: Date.now(),
+            deadlineAtMs,
+          }),
         () => settings,
       );
       entry = { batcher, settings };
@@ -86,13 +97,11 @@ function elapsedUs(startedNs: bigint): number {
   return Number(process.hrtime.bigint() - startedNs) / 1_000;
 }
 
-function withDeadline<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
+function withDeadline<T>(promise: Promise<T>, remainingMs: number, exceeded: AppError): Promise<T> {
+  if (remainingMs <= 0) return promise;
   let timer: NodeJS.Timeout;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new AppError("DEADLINE_EXCEEDED", `no answer within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
+    timer = setTimeout(() => reject(exceeded), remainingMs);
   });
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }

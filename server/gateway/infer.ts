@@ -30,10 +30,10 @@ export class InferenceService {
     dispatcher: JobDispatcher,
     counters: TrafficCounters,
     shadows: ShadowRecorder,
-    limits: { maxPendingPerDeployment: number; jobTimeoutMs: number },
+    limits: { maxPendingPerDeployment: number },
   ) {
     this.pending = new PendingRequests(limits.maxPendingPerDeployment);
-    this.executor = new TargetExecutor(dispatcher, limits.jobTimeoutMs);
+    this.executor = new TargetExecutor(dispatcher);
     this.observer = new InferenceObserver({
       counters,
       shadows,
@@ -44,7 +44,10 @@ export class InferenceService {
 
   async infer(call: InferenceCall): Promise<InferenceResult> {
     const target = chooseTarget(call, this.pending);
-    const { execution, jobDone } = this.executor.execute(target, call.timeoutMs);
+    const { execution, jobDone } = this.executor.execute(target, {
+      atMs: call.receivedAtMs + call.timeoutMs,
+      timeoutMs: call.timeoutMs,
+    });
     void jobDone.then(target.release);
     const outcome = await execution;
     this.observer.served(target, outcome);

@@ -3,6 +3,7 @@ import { AppError } from "@/server/domain/app-error";
 import { bullPrefix } from "@/server/contracts/key-prefix";
 import { connectRedis, logRedisErrors } from "@/server/contracts/redis-connections";
 import {
+  SERVING_DEADLINE_PASSED_REASON,
   SERVING_JOB_OPTIONS,
   SERVING_DEVICES,
   SERVING_JOB_SCHEMA_VERSION,
@@ -12,17 +13,21 @@ import {
   type ServingJobResult,
 } from "@/server/contracts/serving";
 
-/** A job as the inference path builds it; the dispatcher stamps the payload's schema version. */
-export type DispatchedJob = Omit<ServingJob, "schemaVersion">;
+/**
+ * A job as the inference path builds it; the dispatcher stamps the payload's schema version.
+ * The deadline is optional only for jobs an older gateway queued: this one always sets it.
+ */
+export type DispatchedJob = Omit<ServingJob, "schemaVersion" | "deadlineAtMs"> & { deadlineAtMs: number };
 
 export interface JobDispatcher {
   /**
-   * Puts the job on its device's queue and waits for the result. Throws AppError UNAVAILABLE
-   * when no worker takes that device's jobs or the queue cannot take it (Redis down), and
-   * DEADLINE_EXCEEDED when no result came within timeoutMs; a job that failed on the worker
-   * rejects with its reason, which is for the log, not the client.
+   * Puts the job on its device's queue and waits for the result until the job's deadline.
+   * Throws AppError UNAVAILABLE when no worker takes that device's jobs or the queue cannot take
+   * it (Redis down), and DEADLINE_EXCEEDED when no result came by the deadline or the worker
+   * dropped the job past it; a job that failed on the worker otherwise rejects with its reason,
+   * which is for the log, not the client.
    */
-  dispatch(job: DispatchedJob, timeoutMs: number): Promise<ServingJobResult>;
+  dispatch(job: DispatchedJob): Promise<ServingJobResult>;
   /** Workers consuming the device's queue (read at most once a second); UNAVAILABLE when Redis does not answer. */
   workerCount(device: ServingDevice): Promise<number>;
   close(): Promise<void>;
@@ -83,18 +88,27 @@ export function createJobDispatcher({
 
   return {
     workerCount,
-    async dispatch(data, timeoutMs) {
+    async dispatch(data) {
       // Said at once rather than found out at the deadline: nothing would ever take this job.
       if ((await workerCount(data.device)) === 0) throw noWorkerFor(data.device);
+      // The batcher may have held the job past every request's deadline: nobody would read its result.
+      if (data.deadlineAtMs <= Date.now())
+        throw new AppError("DEADLINE_EXCEEDED", "the deadline passed before the job was queued");
       const { queue, events } = queueOf(data.device);
       const job = await queue
         .add("infer", { schemaVersion: SERVING_JOB_SCHEMA_VERSION, ...data }, SERVING_JOB_OPTIONS)
         .catch((error: unknown) => {
           throw queueUnavailable(error);
         });
+      const timeoutMs = Math.max(0, Math.ceil(data.deadlineAtMs - Date.now()));
       // The worker is ours and returns ZServingJobResult; re-validating large outputs on every
       // request would cost more than the rest of the gateway's work.
-      const finished = job.waitUntilFinished(events, timeoutMs + LISTENER_GRACE_MS);
+      const finished = job.waitUntilFinished(events, timeoutMs + LISTENER_GRACE_MS).catch((error: Error) => {
+        // A worker whose clock runs ahead of ours may drop the job a moment before our deadline.
+        if (error.message === SERVING_DEADLINE_PASSED_REASON)
+          throw new AppError("DEADLINE_EXCEEDED", `the job's deadline passed before a worker took it`);
+        throw error;
+      });
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<never>((_, reject) => {
         timer = setTimeout(

@@ -2,7 +2,7 @@ import { getDb } from "@/server/db";
 import { readEnvOrExit } from "@/server/env";
 import { readGatewayEnv } from "@/server/gateway/gateway-env";
 import { startGateway } from "@/server/gateway/start-gateway";
-import { exitOnUncaughtErrors } from "@/server/exit-on-uncaught-errors";
+import { handleUncaughtErrors } from "@/server/exit-on-uncaught-errors";
 import { getLogger } from "@/server/logger";
 import { getRedis } from "@/server/redis";
 
@@ -11,7 +11,7 @@ import { getRedis } from "@/server/redis";
 // environment, so it cannot report that).
 const env = readEnvOrExit(readGatewayEnv);
 const log = getLogger().child({ component: "gateway" });
-exitOnUncaughtErrors(log);
+handleUncaughtErrors(log, { unhandledRejection: "log" });
 
 const gateway = await startGateway(env);
 log.info({ url: gateway.url }, "gateway listening (Open Inference Protocol v2)");

@@ -43,7 +43,8 @@ export class InferenceObserver {
       if (!version) continue;
       const { execution } = this.deps.executor.execute(
         { deployment, version, request: { ...request, requestId: randomUUID() }, batchRows },
-        timeoutMs,
+        // A shadow copy starts its own clock: it runs after the caller was answered.
+        { atMs: Date.now() + timeoutMs, timeoutMs },
       );
       execution
         .then((outcome) => {

@@ -33,7 +33,6 @@ export async function startGateway(env: GatewayEnv) {
   const shadows = new ShadowRecorder(getRedis());
   const inference = new InferenceService(dispatcher, counters, shadows, {
     maxPendingPerDeployment: env.GATEWAY_MAX_PENDING_PER_DEPLOYMENT,
-    jobTimeoutMs: env.GATEWAY_REQUEST_TIMEOUT_MS,
   });
   const app = buildGateway({
     teamId: team.id,

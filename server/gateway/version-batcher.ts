@@ -8,6 +8,8 @@ export interface BatchedAnswer {
 interface Pending {
   request: ServingRequest;
   rows: number;
+  /** When this request's caller stops waiting (epoch ms). */
+  deadlineAtMs: number;
   resolve: (answer: BatchedAnswer) => void;
   reject: (error: Error) => void;
 }
@@ -26,13 +28,17 @@ export class VersionBatcher {
   private immediate: NodeJS.Immediate | null = null;
 
   constructor(
-    private readonly dispatch: (requests: ServingRequest[]) => Promise<ServingJobResult>,
+    /** deadlineAtMs: the latest of the requests' deadlines, past which nobody waits for the job. */
+    private readonly dispatch: (
+      requests: ServingRequest[],
+      deadlineAtMs: number,
+    ) => Promise<ServingJobResult>,
     private readonly settings: () => { maxBatchSize: number; maxQueueDelayMs: number },
   ) {}
 
-  submit(request: ServingRequest, rows: number): Promise<BatchedAnswer> {
+  submit(request: ServingRequest, rows: number, deadlineAtMs: number): Promise<BatchedAnswer> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ request, rows, resolve, reject });
+      this.pending.push({ request, rows, deadlineAtMs, resolve, reject });
       this.pendingRows += rows;
       this.schedule();
     });
@@ -68,7 +74,11 @@ export class VersionBatcher {
     const batch = this.pending.splice(0, count);
     this.pendingRows -= rows;
     this.inFlight += 1;
-    this.dispatch(batch.map((entry) => entry.request))
+    const deadlineAtMs = Math.max(...batch.map((entry) => entry.deadlineAtMs));
+    this.dispatch(
+      batch.map((entry) => entry.request),
+      deadlineAtMs,
+    )
       .then(({ results, ...job }) => {
         const byId = new Map(results.map((result) => [result.requestId, result]));
         for (const entry of batch) {

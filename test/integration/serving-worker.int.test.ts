@@ -10,6 +10,7 @@ import { getDb } from "@/server/db";
 import { getLogger } from "@/server/logger";
 import type { WireTensor } from "@/server/domain/inference/datatypes";
 import {
+  SERVING_DEADLINE_PASSED_REASON,
   SERVING_JOB_OPTIONS,
   SERVING_JOB_SCHEMA_VERSION,
   servingQueueName,
@@ -364,6 +365,24 @@ describe("serving worker (in process)", () => {
       `50 jobs of ${rowsPerJob} rows added at once: session runs of ${[...new Set(batchRows)].sort((a, b) => a - b).join(", ")} rows`,
     );
     expect(Math.max(...batchRows)).toBeGreaterThan(rowsPerJob);
+  });
+
+  it("drops a job picked up past its deadline without loading its model, and does not retry it", async () => {
+    // An unloadable model: had the worker tried to load it, the reason would be onnxruntime's.
+    const stale = api.job("garbage", [request("late", [fp32("features", features(1, 3))])], {
+      deadlineAtMs: Date.now() - 1,
+    });
+    const added = await api.queue.add("serve", stale, SERVING_JOB_OPTIONS);
+    await expect(added.waitUntilFinished(api.events, 50_000)).rejects.toThrow(
+      new RegExp(`^${SERVING_DEADLINE_PASSED_REASON}$`),
+    );
+    const failed = (await api.queue.getJob(added.id!))!;
+    expect(failed.attemptsMade).toBe(1);
+    // A deadline still ahead (and none at all, as an older gateway's jobs: the tests above) runs.
+    const fresh = api.job("fraud-v1", [request("on-time", [fp32("features", features(1, 3))])], {
+      deadlineAtMs: Date.now() + 30_000,
+    });
+    expect((await api.run(fresh)).results).toMatchObject([{ requestId: "on-time", ok: true }]);
   });
 
   it("refuses a CUDA job that came on the CPU queue instead of running it on CPU", async () => {

@@ -4,11 +4,13 @@ import { getLogger, type Logger } from "@/server/logger";
 import { bullPrefix } from "@/server/contracts/key-prefix";
 import { connectRedis, logRedisErrors } from "@/server/contracts/redis-connections";
 import {
+  SERVING_DEADLINE_PASSED_REASON,
   ZServingJob,
   servingQueueName,
   type ServingDevice,
   type ServingJobResult,
 } from "@/server/contracts/serving";
+import { DroppedJobs } from "@/workers/serving/dropped-jobs";
 import { ArtifactCache, ArtifactUnavailableError } from "@/workers/runtime/artifact-cache";
 import { SessionCache } from "@/workers/runtime/session-cache";
 
@@ -56,17 +58,29 @@ export async function startServingWorker(options: ServingWorkerOptions): Promise
     log: (line) => log.info(line),
   });
 
+  const drops = new Map(
+    options.devices.map((device) => [device, new DroppedJobs(log, servingQueueName(device))]),
+  );
+
   const processorFor = (queueDevice: ServingDevice) => async (job: Job<unknown, ServingJobResult>) => {
     const pickedUpMs = Date.now();
     const parsed = ZServingJob.safeParse(job.data);
     if (!parsed.success)
       throw new UnrecoverableError(`invalid serving job: ${formatZodIssues(parsed.error, "job")}`);
-    const { requests, artifactSha256, device, versionId, enqueuedAtMs } = parsed.data;
+    const { requests, artifactSha256, device, versionId, enqueuedAtMs, deadlineAtMs } = parsed.data;
     // Only a producer that ignores the contract puts one here; running it would hide that.
     if (device !== queueDevice)
       throw new UnrecoverableError(
         `job asks for device ${device} but came on the ${servingQueueName(queueDevice)} queue; not run here`,
       );
+    // Nobody waits for this answer any more (the gateway has answered 504): running it would only
+    // delay the jobs behind it, which is how a returning worker spent 35 s on the clients of an outage.
+    // Failing it (not retried) rather than completing it makes a gateway whose clock runs behind
+    // ours answer 504, not a model error.
+    if (deadlineAtMs !== undefined && pickedUpMs >= deadlineAtMs) {
+      drops.get(queueDevice)!.record(requests.length, pickedUpMs - deadlineAtMs);
+      throw new UnrecoverableError(SERVING_DEADLINE_PASSED_REASON);
+    }
     const queueWaitUs = Math.max(0, Math.round((pickedUpMs - enqueuedAtMs) * 1000));
     try {
       await sessions.get({ artifactSha256, device });
@@ -98,10 +112,12 @@ export async function startServingWorker(options: ServingWorkerOptions): Promise
       ...(options.stalledIntervalMs ? { stalledInterval: options.stalledIntervalMs } : {}),
     });
     logRedisErrors(worker, { component: "serving", queue });
-    // Job data holds tensors: a failed job is logged by id and reason only.
-    worker.on("failed", (job, error) =>
-      log.warn({ queue, jobId: job?.id, attempt: job?.attemptsMade, err: error }, "serving job failed"),
-    );
+    // Job data holds tensors: a failed job is logged by id and reason only. Dropped ones are
+    // counted by DroppedJobs instead, a line per second rather than per job.
+    worker.on("failed", (job, error) => {
+      if (error.message === SERVING_DEADLINE_PASSED_REASON) return;
+      log.warn({ queue, jobId: job?.id, attempt: job?.attemptsMade, err: error }, "serving job failed");
+    });
     worker.on("stalled", (jobId) =>
       log.warn(
         { queue, jobId },
@@ -117,6 +133,7 @@ export async function startServingWorker(options: ServingWorkerOptions): Promise
     sessions,
     async close() {
       await Promise.all(workers.map((worker) => worker.close()));
+      for (const dropped of drops.values()) dropped.close();
       await sessions.close();
       await Promise.all(
         connections.map((connection) => connection.quit().catch(() => connection.disconnect())),

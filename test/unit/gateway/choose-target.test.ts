@@ -8,6 +8,7 @@ const call = (overrides: Partial<Parameters<typeof chooseTarget>[0]> = {}) => ({
   pinnedVersion: null,
   body: bodyFor("x", 2, 3),
   stickyKey: null,
+  receivedAtMs: Date.now(),
   timeoutMs: 1_000,
   ...overrides,
 });

@@ -7,14 +7,12 @@ import { cachedDeployment } from "@/test/fixtures/cached-deployment";
 
 /** A dispatcher that records each job and lets the test decide when and how it ends. */
 function controlledDispatcher() {
-  const jobs: { job: DispatchedJob; timeoutMs: number; finish: () => void; fail: (error: Error) => void }[] =
-    [];
+  const jobs: { job: DispatchedJob; finish: () => void; fail: (error: Error) => void }[] = [];
   const dispatcher: JobDispatcher = {
-    dispatch: (job, timeoutMs) =>
+    dispatch: (job) =>
       new Promise<ServingJobResult>((resolve, reject) => {
         jobs.push({
           job,
-          timeoutMs,
           finish: () =>
             resolve({
               results: job.requests.map((request) => ({
@@ -47,6 +45,9 @@ const target = (requestId: string) => {
   };
 };
 
+/** A deadline timeoutMs from now, as a request that just arrived has. */
+const within = (timeoutMs: number) => ({ atMs: Date.now() + timeoutMs, timeoutMs });
+
 const settled = async (promise: Promise<unknown>) => {
   let done = false;
   void promise.then(() => (done = true));
@@ -55,10 +56,11 @@ const settled = async (promise: Promise<unknown>) => {
 };
 
 describe("TargetExecutor", () => {
-  it("sends the request as a job of its version, with the job timeout, and answers with the job's result", async () => {
+  it("sends the request as a job of its version, with its deadline, and answers with the job's result", async () => {
     const { jobs, dispatcher } = controlledDispatcher();
-    const executor = new TargetExecutor(dispatcher, 30_000);
-    const { execution, jobDone } = executor.execute(target("r-1"), 1_000);
+    const executor = new TargetExecutor(dispatcher);
+    const deadline = within(1_000);
+    const { execution, jobDone } = executor.execute(target("r-1"), deadline);
     await new Promise((resolve) => setImmediate(resolve));
     expect(jobs).toHaveLength(1);
     const version = cachedDeployment().versionsByNumber.get(2)!;
@@ -68,7 +70,7 @@ describe("TargetExecutor", () => {
       artifactSha256: version.artifactSha256,
       device: "cpu",
     });
-    expect(jobs[0]!.timeoutMs).toBe(30_000);
+    expect(jobs[0]!.job.deadlineAtMs).toBe(deadline.atMs);
     jobs[0]!.finish();
     const outcome = await execution;
     await jobDone;
@@ -81,8 +83,8 @@ describe("TargetExecutor", () => {
 
   it("gives up at the deadline while the job itself is still running, and says so when it ends", async () => {
     const { jobs, dispatcher } = controlledDispatcher();
-    const executor = new TargetExecutor(dispatcher, 30_000);
-    const { execution, jobDone } = executor.execute(target("r-1"), 20);
+    const executor = new TargetExecutor(dispatcher);
+    const { execution, jobDone } = executor.execute(target("r-1"), within(20));
     const outcome = await execution;
     expect(outcome.ok).toBe(false);
     if (outcome.ok) return;
@@ -97,8 +99,8 @@ describe("TargetExecutor", () => {
 
   it("reports a queue failure as a failed execution, and the job as done", async () => {
     const { jobs, dispatcher } = controlledDispatcher();
-    const executor = new TargetExecutor(dispatcher, 30_000);
-    const { execution, jobDone } = executor.execute(target("r-1"), 1_000);
+    const executor = new TargetExecutor(dispatcher);
+    const { execution, jobDone } = executor.execute(target("r-1"), within(1_000));
     await new Promise((resolve) => setImmediate(resolve));
     jobs[0]!.fail(new Error("Connection is closed."));
     const outcome = await execution;
@@ -108,14 +110,14 @@ describe("TargetExecutor", () => {
 
   it("batches concurrent requests for one version into one job, and keeps versions apart", async () => {
     const { jobs, dispatcher } = controlledDispatcher();
-    const executor = new TargetExecutor(dispatcher, 30_000);
+    const executor = new TargetExecutor(dispatcher);
     const deployment = cachedDeployment();
     const v1 = deployment.versionsByNumber.get(1)!;
     const v2 = deployment.versionsByNumber.get(2)!;
     const run = (requestId: string, version: typeof v1) =>
       executor.execute(
         { deployment, version, request: { requestId, inputs: [], outputNames: undefined }, batchRows: 1 },
-        1_000,
+        within(1_000),
       );
     const runs = [run("a", v1), run("b", v1), run("c", v2)];
     await new Promise((resolve) => setImmediate(resolve));
@@ -126,5 +128,31 @@ describe("TargetExecutor", () => {
     jobs.forEach((entry) => entry.finish());
     const outcomes = await Promise.all(runs.map((entry) => entry.execution));
     expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
+  });
+
+  it("does not send a request whose deadline passed before it got here (a slow body)", async () => {
+    const { jobs, dispatcher } = controlledDispatcher();
+    const executor = new TargetExecutor(dispatcher);
+    const { execution, jobDone } = executor.execute(target("r-1"), { atMs: Date.now() - 5, timeoutMs: 50 });
+    const outcome = await execution;
+    expect(outcome).toMatchObject({
+      ok: false,
+      error: { code: "DEADLINE_EXCEEDED", message: "no answer within 50 ms" },
+    });
+    expect(await settled(jobDone)).toBe(true);
+    expect(jobs).toHaveLength(0);
+  });
+
+  it("gives a job of several requests the latest of their deadlines", async () => {
+    const { jobs, dispatcher } = controlledDispatcher();
+    const executor = new TargetExecutor(dispatcher);
+    const early = within(200);
+    const late = within(5_000);
+    const runs = [executor.execute(target("a"), early), executor.execute(target("b"), late)];
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(jobs.map((entry) => entry.job.requests.map((r) => r.requestId))).toEqual([["a", "b"]]);
+    expect(jobs[0]!.job.deadlineAtMs).toBe(late.atMs);
+    jobs[0]!.finish();
+    await Promise.all(runs.map((entry) => entry.execution));
   });
 });

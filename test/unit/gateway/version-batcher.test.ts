@@ -29,13 +29,15 @@ function controlledDispatch() {
 }
 
 const request = (id: string): ServingRequest => ({ requestId: id, inputs: [] });
+/** A deadline none of these tests reaches. */
+const FAR_DEADLINE_MS = Date.now() + 3_600_000;
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 describe("version batcher", () => {
   it("sends a lone request at once, without waiting for the queue delay", async () => {
     const { jobs, dispatch } = controlledDispatch();
     const batcher = new VersionBatcher(dispatch, () => ({ maxBatchSize: 32, maxQueueDelayMs: 10_000 }));
-    const answer = batcher.submit(request("a"), 1);
+    const answer = batcher.submit(request("a"), 1, FAR_DEADLINE_MS);
     await tick();
     expect(jobs.map((job) => job.requests.map((r) => r.requestId))).toEqual([["a"]]);
     jobs[0]!.finish();
@@ -45,12 +47,12 @@ describe("version batcher", () => {
   it("merges requests of the same turn, and gathers the next ones while a job is in flight", async () => {
     const { jobs, dispatch } = controlledDispatch();
     const batcher = new VersionBatcher(dispatch, () => ({ maxBatchSize: 32, maxQueueDelayMs: 10_000 }));
-    const first = ["a", "b", "c"].map((id) => batcher.submit(request(id), 1));
+    const first = ["a", "b", "c"].map((id) => batcher.submit(request(id), 1, FAR_DEADLINE_MS));
     await tick();
     expect(jobs).toHaveLength(1);
     expect(jobs[0]!.requests.map((r) => r.requestId)).toEqual(["a", "b", "c"]);
 
-    const second = ["d", "e"].map((id) => batcher.submit(request(id), 1));
+    const second = ["d", "e"].map((id) => batcher.submit(request(id), 1, FAR_DEADLINE_MS));
     await tick();
     expect(jobs).toHaveLength(1); // d and e wait for the job in flight
     jobs[0]!.finish();
@@ -64,12 +66,12 @@ describe("version batcher", () => {
   it("keeps gathering when a job returns while another is still out, until the queue delay", async () => {
     const { jobs, dispatch } = controlledDispatch();
     const batcher = new VersionBatcher(dispatch, () => ({ maxBatchSize: 32, maxQueueDelayMs: 20 }));
-    void batcher.submit(request("a"), 1);
+    void batcher.submit(request("a"), 1, FAR_DEADLINE_MS);
     await tick();
-    void batcher.submit(request("b"), 1);
+    void batcher.submit(request("b"), 1, FAR_DEADLINE_MS);
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(jobs).toHaveLength(2); // b left on the queue delay while a was out
-    void batcher.submit(request("c"), 1);
+    void batcher.submit(request("c"), 1, FAR_DEADLINE_MS);
     jobs[0]!.finish();
     await tick();
     expect(jobs).toHaveLength(2); // b is still out: c waits for company
@@ -80,9 +82,9 @@ describe("version batcher", () => {
   it("sends a full batch without waiting, and never more rows than the batch size", async () => {
     const { jobs, dispatch } = controlledDispatch();
     const batcher = new VersionBatcher(dispatch, () => ({ maxBatchSize: 4, maxQueueDelayMs: 10_000 }));
-    batcher.submit(request("warm"), 1);
+    batcher.submit(request("warm"), 1, FAR_DEADLINE_MS);
     await tick();
-    for (const id of ["a", "b", "c", "d", "e", "f"]) void batcher.submit(request(id), 2);
+    for (const id of ["a", "b", "c", "d", "e", "f"]) void batcher.submit(request(id), 2, FAR_DEADLINE_MS);
     expect(jobs.map((job) => job.requests.map((r) => r.requestId))).toEqual([
       ["warm"],
       ["a", "b"],
@@ -94,16 +96,16 @@ describe("version batcher", () => {
   it("lets one request larger than the batch size go alone", async () => {
     const { jobs, dispatch } = controlledDispatch();
     const batcher = new VersionBatcher(dispatch, () => ({ maxBatchSize: 4, maxQueueDelayMs: 5 }));
-    void batcher.submit(request("big"), 100);
+    void batcher.submit(request("big"), 100, FAR_DEADLINE_MS);
     expect(jobs.map((job) => job.requests.length)).toEqual([1]);
   });
 
   it("sends what gathered after the queue delay even while a job is still in flight", async () => {
     const { jobs, dispatch } = controlledDispatch();
     const batcher = new VersionBatcher(dispatch, () => ({ maxBatchSize: 32, maxQueueDelayMs: 5 }));
-    void batcher.submit(request("slow"), 1);
+    void batcher.submit(request("slow"), 1, FAR_DEADLINE_MS);
     await tick();
-    void batcher.submit(request("next"), 1);
+    void batcher.submit(request("next"), 1, FAR_DEADLINE_MS);
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(jobs.map((job) => job.requests.map((r) => r.requestId))).toEqual([["slow"], ["next"]]);
   });
@@ -111,11 +113,11 @@ describe("version batcher", () => {
   it("fails every request of a job that fails, and keeps serving afterwards", async () => {
     const { jobs, dispatch } = controlledDispatch();
     const batcher = new VersionBatcher(dispatch, () => ({ maxBatchSize: 32, maxQueueDelayMs: 5 }));
-    const answers = ["a", "b"].map((id) => batcher.submit(request(id), 1));
+    const answers = ["a", "b"].map((id) => batcher.submit(request(id), 1, FAR_DEADLINE_MS));
     await tick();
     jobs[0]!.fail(new Error("Redis is down"));
     for (const answer of answers) await expect(answer).rejects.toThrow("Redis is down");
-    const later = batcher.submit(request("c"), 1);
+    const later = batcher.submit(request("c"), 1, FAR_DEADLINE_MS);
     await tick();
     jobs[1]!.finish();
     expect((await later).result.requestId).toBe("c");
