@@ -1,4 +1,5 @@
-import type { IncomingMessage } from "node:http";
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import Fastify, { LogController, type FastifyReply } from "fastify";
 import { AppError, internalErrorMessage } from "@/server/domain/app-error";
 import { errorBody, inferResponse, modelMetadataResponse } from "@/server/domain/inference/v2-responses";
@@ -14,11 +15,25 @@ export interface GatewayDeps {
   cache: DeploymentCache;
   inference: InferenceService;
   dispatcher: JobDispatcher;
-  /** Postgres and Redis answer. */
-  dependenciesReady: () => Promise<boolean>;
+  /** What serving needs (Redis, live deployment updates) decides `ready`; Postgres is only reported. */
+  readiness: () => Promise<GatewayReadiness>;
   maxBodyBytes: number;
   requestTimeoutMs: number;
+  /** Headers and body must arrive within this: a slow body gets 408 and its socket is closed. */
+  receiveTimeoutMs: number;
+  /** A socket with no traffic at all for this long is closed (longer than any answer wait). */
+  idleSocketTimeoutMs: number;
+  keepAliveTimeoutMs: number;
   log: Logger;
+}
+
+export interface GatewayReadiness {
+  ready: boolean;
+  redis: "up" | "down";
+  /** Serving does not read Postgres for cached deployments: down here does not make a gateway unready. */
+  postgres: "up" | "down";
+  /** Whether deployment changes reach this gateway (the pub/sub subscription is active). */
+  deploymentChanges: "live" | "down";
 }
 
 interface ModelParams {
@@ -30,6 +45,17 @@ interface ModelParams {
 export function buildGateway(deps: GatewayDeps) {
   const app = Fastify({
     bodyLimit: deps.maxBodyBytes,
+    requestTimeout: deps.receiveTimeoutMs,
+    connectionTimeout: deps.idleSocketTimeoutMs,
+    keepAliveTimeout: deps.keepAliveTimeoutMs,
+    // Slow headers: Node looks for requests past these every 30 s unless told, so a slow client
+    // would hold its socket up to 30 s past the timeout. Slow bodies: the onRequest hook below.
+    http: {
+      headersTimeout: deps.receiveTimeoutMs,
+      requestTimeout: deps.receiveTimeoutMs,
+      connectionsCheckingInterval: Math.max(100, Math.min(1_000, deps.receiveTimeoutMs / 10)),
+    },
+    clientErrorHandler: (error, socket) => answerClientError(error, socket, deps),
     loggerInstance: deps.log,
     genReqId: (request: IncomingMessage) => requestIdFrom(request.headers[REQUEST_ID_HEADER]),
     // One line per request from the onResponse hook below, at a level that follows the status.
@@ -38,6 +64,22 @@ export function buildGateway(deps: GatewayDeps) {
 
   app.addHook("onRequest", async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
+    // Node's request timeout stops counting once the headers are in and the request is handed
+    // over, so a body trickled a byte at a time would hold the socket forever: it gets its own.
+    const timer = setTimeout(() => {
+      if (request.raw.complete || reply.sent) return;
+      request.log.info({ receiveTimeoutMs: deps.receiveTimeoutMs }, "request body too slow: 408");
+      const body = JSON.stringify(errorBody(receiveTimeoutMessage(deps.receiveTimeoutMs)));
+      reply.hijack();
+      reply.raw.writeHead(408, {
+        "content-type": "application/json; charset=utf-8",
+        "content-length": Buffer.byteLength(body),
+        connection: "close",
+        [REQUEST_ID_HEADER]: request.id,
+      });
+      reply.raw.end(body, () => request.raw.socket.destroy());
+    }, deps.receiveTimeoutMs);
+    reply.raw.once("close", () => clearTimeout(timer));
   });
   app.addHook("onResponse", async (request, reply) => {
     const level = reply.statusCode >= 500 ? "warn" : reply.statusCode >= 400 ? "info" : "debug";
@@ -90,8 +132,8 @@ export function buildGateway(deps: GatewayDeps) {
 
   app.get("/v2/health/live", async () => ({ live: true }));
   app.get("/v2/health/ready", async (_request, reply) => {
-    const ready = await deps.dependenciesReady();
-    return reply.code(ready ? 200 : 503).send({ ready });
+    const readiness = await deps.readiness();
+    return reply.code(readiness.ready ? 200 : 503).send(readiness);
   });
   app.get("/v2", async () => ({ name: "mlops-console-gateway", version: "1", extensions: [] }));
 
@@ -172,6 +214,37 @@ export function buildGateway(deps: GatewayDeps) {
 
   return app;
 }
+
+/**
+ * Errors Node meets before a request reaches a route: a request not received within the receive
+ * timeout (a slow body) gets 408, with the protocol's `{"error"}` body when no answer has started.
+ */
+function answerClientError(
+  error: Error & { code?: string },
+  socket: Duplex & { _httpMessage?: ServerResponse | null },
+  deps: GatewayDeps,
+): void {
+  // A reset connection is gone already: nothing to answer.
+  if (error.code === "ECONNRESET" || socket.destroyed) return;
+  const [status, message] =
+    error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+      ? [408, receiveTimeoutMessage(deps.receiveTimeoutMs)]
+      : error.code === "HPE_HEADER_OVERFLOW"
+        ? [431, "the request headers are over the size limit"]
+        : [400, "the request is not valid HTTP/1.1"];
+  deps.log.info({ code: error.code, statusCode: status }, "request refused before routing");
+  if (socket.writable && !socket._httpMessage?.headersSent) {
+    const body = JSON.stringify(errorBody(message));
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}
+
+const receiveTimeoutMessage = (receiveTimeoutMs: number) =>
+  `the request was not received within ${receiveTimeoutMs} ms; the connection is closed`;
 
 async function deploymentOrThrow(
   cache: DeploymentCache,

@@ -1,3 +1,6 @@
+import { AppError } from "@/server/domain/app-error";
+import { KeyRateLimiter } from "@/server/domain/cache/key-rate-limiter";
+import { TtlLru } from "@/server/domain/cache/ttl-lru";
 import { compileRouting } from "@/server/domain/traffic/route-request";
 import type { ServingDeployment, ServingVersion } from "@/server/services/deployment/load-serving-deployment";
 
@@ -12,36 +15,104 @@ export interface DeploymentKey {
   name: string;
 }
 
+export interface DeploymentCacheOptions {
+  /** How long a name that matched no deployment is answered as unknown without asking Postgres. */
+  unknownNameTtlMs: number;
+  /** At most this many unknown names are remembered (least recently used dropped first). */
+  maxUnknownNames: number;
+  /** Postgres lookups per second of a name that matched nothing; past it the name's requests get 429. */
+  lookupsPerNamePerSecond: number;
+}
+
+export const DEFAULT_DEPLOYMENT_CACHE_OPTIONS: DeploymentCacheOptions = {
+  unknownNameTtlMs: 5_000,
+  maxUnknownNames: 10_000,
+  lookupsPerNamePerSecond: 5,
+};
+
 /**
  * Deployments by team and name, loaded from Postgres on first use and dropped when a change is
  * announced on pub/sub (or all of them when the subscription reconnects, since messages may
  * have been missed). Requests routed before a drop finish on the revision they were routed with.
+ *
+ * A name that matches nothing is remembered only briefly and in a bounded LRU: random names
+ * must not grow the process, and a deployment created under that name is found once the entry
+ * expires (at once when its creation is announced). Lookups that find nothing are rate limited per
+ * name, so one name hammered while its entry keeps being pushed out costs a few queries a second.
  */
 export class DeploymentCache {
-  private readonly entries = new Map<string, Promise<CachedDeployment | null>>();
+  private readonly found = new Map<string, CachedDeployment>();
+  /** Loads in flight: concurrent requests for one name share one query. */
+  private readonly loading = new Map<string, Promise<CachedDeployment | null>>();
+  private readonly unknown: TtlLru<string, true>;
+  /** Lookups that found nothing, per name: a deployment re-read after each change is never limited. */
+  private readonly misses: KeyRateLimiter<string>;
 
-  constructor(private readonly load: (key: DeploymentKey) => Promise<ServingDeployment | null>) {}
+  constructor(
+    private readonly load: (key: DeploymentKey) => Promise<ServingDeployment | null>,
+    options: DeploymentCacheOptions = DEFAULT_DEPLOYMENT_CACHE_OPTIONS,
+    nowMs?: () => number,
+  ) {
+    this.unknown = new TtlLru({
+      maxEntries: options.maxUnknownNames,
+      ttlMs: options.unknownNameTtlMs,
+      nowMs,
+    });
+    this.misses = new KeyRateLimiter({
+      limit: options.lookupsPerNamePerSecond,
+      windowMs: 1_000,
+      // Twice the names: a hot name pushed out of the unknown-name memory by a flood is still counted.
+      maxKeys: 2 * options.maxUnknownNames,
+      nowMs,
+    });
+  }
 
-  get(key: DeploymentKey): Promise<CachedDeployment | null> {
+  async get(key: DeploymentKey): Promise<CachedDeployment | null> {
     const id = entryId(key);
-    let entry = this.entries.get(id);
-    if (!entry) {
-      entry = this.load(key).then((deployment) => deployment && compile(deployment));
-      this.entries.set(id, entry);
-      // A failed load (database down) is not remembered: the next request tries again.
-      entry.catch(() => {
-        if (this.entries.get(id) === entry) this.entries.delete(id);
-      });
+    const cached = this.found.get(id);
+    if (cached) return cached;
+    const inFlight = this.loading.get(id);
+    if (inFlight) return inFlight;
+    if (this.unknown.has(id)) return null;
+    const retryAfterMs = this.misses.retryAfterMs(id);
+    if (retryAfterMs !== null) {
+      const retryAfterSeconds = Math.ceil(retryAfterMs / 1000);
+      throw new AppError(
+        "TOO_MANY_REQUESTS",
+        `too many lookups of unknown deployment '${key.name}'; retry in ${retryAfterSeconds} s`,
+        { retryAfterSeconds },
+      );
     }
-    return entry;
+    const entry = this.load(key).then((deployment) => deployment && compile(deployment));
+    this.loading.set(id, entry);
+    try {
+      const deployment = await entry;
+      // Dropped while loading (a change was announced): what was read may be stale, keep nothing.
+      if (this.loading.get(id) === entry) {
+        if (deployment) this.found.set(id, deployment);
+        else {
+          this.unknown.set(id, true);
+          this.misses.record(id);
+        }
+      }
+      return deployment;
+    } finally {
+      // A failed load (database down) is not remembered either: the next request tries again.
+      if (this.loading.get(id) === entry) this.loading.delete(id);
+    }
   }
 
   invalidate(key: DeploymentKey): void {
-    this.entries.delete(entryId(key));
+    const id = entryId(key);
+    this.found.delete(id);
+    this.loading.delete(id);
+    this.unknown.delete(id);
   }
 
   clear(): void {
-    this.entries.clear();
+    this.found.clear();
+    this.loading.clear();
+    this.unknown.clear();
   }
 }
 

@@ -14,6 +14,18 @@ const ZGatewayEnv = z.object({
   GATEWAY_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /** Requests of one deployment waiting or in flight in this gateway; above it, 429. */
   GATEWAY_MAX_PENDING_PER_DEPLOYMENT: z.coerce.number().int().positive().default(4096),
+  /** A request's headers and body must arrive within this, or it gets 408 and its socket closes. */
+  GATEWAY_RECEIVE_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
+  /** A socket with no traffic for this long is closed; longer than the request timeout. */
+  GATEWAY_IDLE_SOCKET_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
+  /** An idle keep-alive connection is closed after this (raise it above a load balancer's idle timeout). */
+  GATEWAY_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
+  /** How long a name that matches no deployment is answered 404 without asking Postgres again. */
+  GATEWAY_UNKNOWN_NAME_TTL_MS: z.coerce.number().int().positive().default(5_000),
+  /** Unknown names remembered at most (least recently used dropped first). */
+  GATEWAY_MAX_UNKNOWN_NAMES: z.coerce.number().int().positive().default(10_000),
+  /** Postgres lookups per second of one name that matches no deployment; past it, 429. */
+  GATEWAY_LOOKUPS_PER_NAME_PER_SECOND: z.coerce.number().int().positive().default(5),
 });
 
 export type GatewayEnv = Env & z.infer<typeof ZGatewayEnv>;
@@ -23,4 +35,18 @@ let gatewayEnv: GatewayEnv | undefined;
 export function readGatewayEnv(): GatewayEnv {
   gatewayEnv ??= { ...readEnv(), ...parseEnvironment(ZGatewayEnv) };
   return gatewayEnv;
+}
+
+/**
+ * The socket timeouts, derived from the request timeout unless set: receiving a request may take
+ * at most a third of its deadline (10 s of 30 s), and an idle socket outlives the longest answer
+ * wait by 5 s, so a request waiting on a worker is never cut off for being quiet.
+ */
+export function socketTimeouts(env: GatewayEnv) {
+  return {
+    receiveTimeoutMs:
+      env.GATEWAY_RECEIVE_TIMEOUT_MS ?? Math.max(1_000, Math.round(env.GATEWAY_REQUEST_TIMEOUT_MS / 3)),
+    idleSocketTimeoutMs: env.GATEWAY_IDLE_SOCKET_TIMEOUT_MS ?? env.GATEWAY_REQUEST_TIMEOUT_MS + 5_000,
+    keepAliveTimeoutMs: env.GATEWAY_KEEP_ALIVE_TIMEOUT_MS,
+  };
 }

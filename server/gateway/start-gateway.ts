@@ -1,6 +1,6 @@
 import { buildGateway } from "@/server/gateway/app";
 import { DeploymentCache } from "@/server/gateway/deployment-cache";
-import type { GatewayEnv } from "@/server/gateway/gateway-env";
+import { socketTimeouts, type GatewayEnv } from "@/server/gateway/gateway-env";
 import { InferenceService } from "@/server/gateway/infer";
 import { createJobDispatcher } from "@/server/gateway/job-dispatcher";
 import { ShadowRecorder } from "@/server/gateway/shadow-recorder";
@@ -17,7 +17,11 @@ export async function startGateway(env: GatewayEnv) {
   // Until API keys land, the gateway serves the default team's deployments.
   const team = await resolveTeam(env.DEFAULT_TEAM_SLUG);
   const log = getLogger().child({ component: "gateway" });
-  const cache = new DeploymentCache(loadServingDeployment);
+  const cache = new DeploymentCache(loadServingDeployment, {
+    unknownNameTtlMs: env.GATEWAY_UNKNOWN_NAME_TTL_MS,
+    maxUnknownNames: env.GATEWAY_MAX_UNKNOWN_NAMES,
+    lookupsPerNamePerSecond: env.GATEWAY_LOOKUPS_PER_NAME_PER_SECOND,
+  });
   const subscription = await subscribeToDeploymentChanges({
     redisUrl: env.REDIS_URL,
     keyPrefix: env.REDIS_KEY_PREFIX,
@@ -35,9 +39,21 @@ export async function startGateway(env: GatewayEnv) {
     cache,
     inference,
     dispatcher,
-    dependenciesReady: async () => (await checkHealth()).ok,
+    readiness: async () => {
+      const health = await checkHealth();
+      const deploymentChanges = subscription.live() ? "live" : "down";
+      return {
+        // Cached deployments serve without Postgres; without Redis nothing is served, and without
+        // the subscription the cache could serve a deployment after its change.
+        ready: health.redis.ok && deploymentChanges === "live",
+        redis: health.redis.ok ? "up" : "down",
+        postgres: health.postgres.ok ? "up" : "down",
+        deploymentChanges,
+      };
+    },
     maxBodyBytes: env.GATEWAY_MAX_BODY_BYTES,
     requestTimeoutMs: env.GATEWAY_REQUEST_TIMEOUT_MS,
+    ...socketTimeouts(env),
     log,
   });
   const address = await app.listen({ port: env.GATEWAY_PORT, host: env.GATEWAY_HOST });

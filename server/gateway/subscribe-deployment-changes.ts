@@ -23,6 +23,9 @@ export async function subscribeToDeploymentChanges({
   const subscriber = connectRedis("subscriber", redisUrl);
   const channel = deploymentChangedChannel(keyPrefix);
   let connectedBefore = false;
+  // Changes reach this gateway only while subscribed: false from a drop until the resubscribe.
+  let live = false;
+  subscriber.on("close", () => (live = false));
   subscriber.on("ready", () => {
     if (!connectedBefore) return void (connectedBefore = true);
     // ioredis re-subscribes on its own; waiting for this SUBSCRIBE's reply (Redis answers in
@@ -31,6 +34,7 @@ export async function subscribeToDeploymentChanges({
       .subscribe(channel)
       .then(() => {
         cache.clear();
+        live = true;
         log.info("deployment change subscription back: cached deployments dropped, re-read on demand");
       })
       .catch((error: Error) =>
@@ -48,5 +52,6 @@ export async function subscribeToDeploymentChanges({
     cache.invalidate({ teamId: message.data.teamId, name: message.data.name });
   });
   await subscriber.subscribe(channel);
-  return { close: async () => void (await subscriber.quit()) };
+  live = true;
+  return { live: () => live, close: async () => void (await subscriber.quit()) };
 }

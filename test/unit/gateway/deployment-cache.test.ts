@@ -71,3 +71,93 @@ describe("deployment cache", () => {
     expect(calls).toBe(2);
   });
 });
+
+describe("deployment cache: unknown names", () => {
+  function cacheOfNoDeployments(
+    options = { unknownNameTtlMs: 1_000, maxUnknownNames: 3, lookupsPerNamePerSecond: 2 },
+  ) {
+    let nowMs = 0;
+    const loads: string[] = [];
+    const created = new Set<string>();
+    const cache = new DeploymentCache(
+      async ({ teamId, name }: DeploymentKey) => {
+        loads.push(name);
+        if (!created.has(name)) return null;
+        return {
+          id: `${teamId}-${name}`,
+          teamId,
+          name,
+          modelName: "m",
+          device: "cpu",
+          maxBatchSize: 1,
+          maxQueueDelayMs: 1,
+          revisionId: "r1",
+          revisionNumber: 1,
+          target: {
+            kind: "versions",
+            weights: [{ versionId: "v1", versionNumber: 1, weight: 100 }],
+            shadows: [],
+          },
+          versions: new Map(),
+        } satisfies ServingDeployment;
+      },
+      options,
+      () => nowMs,
+    );
+    return { cache, loads, created, advance: (ms: number) => (nowMs += ms) };
+  }
+
+  it("answers an unknown name from memory until its ttl passes, then asks again and finds a deployment created since", async () => {
+    const { cache, loads, created, advance } = cacheOfNoDeployments();
+    expect(await cache.get({ teamId: "t", name: "later" })).toBeNull();
+    created.add("later");
+    advance(999);
+    expect(await cache.get({ teamId: "t", name: "later" })).toBeNull();
+    advance(1);
+    expect((await cache.get({ teamId: "t", name: "later" }))?.name).toBe("later");
+    expect(loads).toEqual(["later", "later"]);
+  });
+
+  it("finds a deployment at once when its creation is announced (invalidate), before the ttl", async () => {
+    const { cache, created } = cacheOfNoDeployments();
+    expect(await cache.get({ teamId: "t", name: "new" })).toBeNull();
+    created.add("new");
+    cache.invalidate({ teamId: "t", name: "new" });
+    expect((await cache.get({ teamId: "t", name: "new" }))?.name).toBe("new");
+  });
+
+  it("shares one query among concurrent lookups of one name", async () => {
+    const { cache, loads } = cacheOfNoDeployments();
+    await Promise.all([1, 2, 3].map(() => cache.get({ teamId: "t", name: "x" })));
+    expect(loads).toEqual(["x"]);
+  });
+
+  it("limits lookups per name: a name pushed out of the bounded memory and asked again gets 429", async () => {
+    const { cache, loads } = cacheOfNoDeployments({
+      unknownNameTtlMs: 1_000,
+      maxUnknownNames: 1,
+      lookupsPerNamePerSecond: 2,
+    });
+    const lookUp = async (name: string) => cache.get({ teamId: "t", name });
+    await lookUp("hot");
+    await lookUp("other"); // pushes "hot" out of the unknown-name memory
+    await lookUp("hot");
+    await lookUp("other");
+    await expect(lookUp("hot")).rejects.toMatchObject({
+      code: "TOO_MANY_REQUESTS",
+      httpStatus: 429,
+      message: "too many lookups of unknown deployment 'hot'; retry in 1 s",
+    });
+    expect(loads.filter((name) => name === "hot")).toHaveLength(2);
+  });
+
+  it("never limits a deployment that exists, however often a change drops it", async () => {
+    const { cache, created, loads } = cacheOfNoDeployments();
+    created.add("busy");
+    for (let change = 0; change < 20; change++) {
+      expect((await cache.get({ teamId: "t", name: "busy" }))?.name).toBe("busy");
+      cache.invalidate({ teamId: "t", name: "busy" });
+    }
+    expect(loads).toHaveLength(20);
+  });
+});
