@@ -6,9 +6,8 @@ import { readGatewayEnv } from "@/server/gateway/gateway-env";
 import { startGateway } from "@/server/gateway/start-gateway";
 import { getRedis } from "@/server/redis";
 import { dropDatabase } from "@/test/support/databases";
-import { readDemoFile } from "@/test/support/demo-files";
+import { createFraudDeployment } from "@/test/support/fraud-deployment";
 import { ownRedis } from "@/test/support/own-redis";
-import { callerFor, uploadForm } from "@/test/support/trpc-caller";
 
 // Real faults under a gateway in this process: its Redis (one of this file's own) stops, then
 // its database vanishes. Clients get a status and a message that says what to do, never the
@@ -19,15 +18,10 @@ process.env.REDIS_URL = redis.url;
 const logFile = path.join(os.tmpdir(), `gateway-errors-${process.pid}.log`);
 process.env.LOG_FILE = logFile;
 
-const api = callerFor();
 let gateway: Awaited<ReturnType<typeof startGateway>>;
 
 beforeAll(async () => {
-  await api.model.create({ name: "card-fraud" });
-  await api.modelVersion.upload(
-    uploadForm({ modelName: "card-fraud", file: await readDemoFile("fraud-v1.onnx") }),
-  );
-  await api.deployment.create({ name: "fraud", modelName: "card-fraud", versionNumber: 1 });
+  await createFraudDeployment();
   gateway = await startGateway({ ...readGatewayEnv(), GATEWAY_PORT: 0, GATEWAY_HOST: "127.0.0.1" });
 });
 

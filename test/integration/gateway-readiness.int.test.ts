@@ -6,9 +6,8 @@ import { readGatewayEnv } from "@/server/gateway/gateway-env";
 import { startGateway } from "@/server/gateway/start-gateway";
 import { getRedis } from "@/server/redis";
 import { dropDatabase } from "@/test/support/databases";
-import { readDemoFile } from "@/test/support/demo-files";
+import { createFraudDeployment } from "@/test/support/fraud-deployment";
 import { ownRedis } from "@/test/support/own-redis";
-import { callerFor, uploadForm } from "@/test/support/trpc-caller";
 
 // Readiness follows what serving needs: a gateway whose Postgres is gone still serves its cached
 // deployments, so a load balancer must keep it; one whose Redis is gone serves nothing.
@@ -20,15 +19,10 @@ process.env.REDIS_URL = redis.url;
 // The faults' warnings go to a file of this test's, not into the test output.
 const logFile = path.join(os.tmpdir(), `gateway-readiness-${process.pid}.log`);
 process.env.LOG_FILE = logFile;
-const api = callerFor();
 let gateway: Awaited<ReturnType<typeof startGateway>>;
 
 beforeAll(async () => {
-  await api.model.create({ name: "card-fraud" });
-  await api.modelVersion.upload(
-    uploadForm({ modelName: "card-fraud", file: await readDemoFile("fraud-v1.onnx") }),
-  );
-  await api.deployment.create({ name: "fraud", modelName: "card-fraud", versionNumber: 1 });
+  await createFraudDeployment();
   gateway = await startGateway({ ...readGatewayEnv(), GATEWAY_PORT: 0, GATEWAY_HOST: "127.0.0.1" });
 });
 

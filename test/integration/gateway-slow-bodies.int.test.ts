@@ -2,8 +2,7 @@ import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readGatewayEnv } from "@/server/gateway/gateway-env";
 import { startGateway } from "@/server/gateway/start-gateway";
-import { readDemoFile } from "@/test/support/demo-files";
-import { callerFor, uploadForm } from "@/test/support/trpc-caller";
+import { createFraudDeployment } from "@/test/support/fraud-deployment";
 
 // Done-when 5 of issue 7, scaled down from 1,000 sockets for 60 s to 200 for 8 s (a socket that
 // is cut off is replaced at once, so 200 are open throughout): each slow body is cut off with 408
@@ -13,15 +12,10 @@ const SLOW_SOCKETS = 200;
 const PHASE_MS = 8_000;
 const RECEIVE_TIMEOUT_MS = 2_000;
 const REQUEST_TIMEOUT_MS = 5_000;
-const api = callerFor();
 let gateway: Awaited<ReturnType<typeof startGateway>>;
 
 beforeAll(async () => {
-  await api.model.create({ name: "card-fraud" });
-  await api.modelVersion.upload(
-    uploadForm({ modelName: "card-fraud", file: await readDemoFile("fraud-v1.onnx") }),
-  );
-  await api.deployment.create({ name: "fraud", modelName: "card-fraud", versionNumber: 1 });
+  await createFraudDeployment();
   gateway = await startGateway({
     ...readGatewayEnv(),
     GATEWAY_PORT: 0,
