@@ -1,7 +1,8 @@
 import { Worker } from "node:worker_threads";
 import { AppError } from "@/server/domain/app-error";
 import type { OnnxInspection } from "@/server/onnx/inspect-onnx";
-import { awaitReply, startTypeScriptThread, threadLimit } from "@/server/threads/one-shot-thread";
+import { awaitReply, threadLimit } from "@/server/threads/one-shot-thread";
+import { startTypeScriptThread } from "@/server/threads/typescript-thread";
 
 /** The model's bytes are outside the heap; the session's own objects are small. */
 const THREAD_HEAP_LIMIT_MB = 256;

@@ -7,6 +7,7 @@ import {
 } from "@/server/domain/inference/batch-merge";
 import type { ServingRequest, ServingRequestResult } from "@/server/contracts/serving";
 import type { Signature } from "@/server/domain/signature";
+import { startTypeScriptThread } from "@/server/threads/typescript-thread";
 import type {
   FromThreadMessage,
   SessionThreadData,
@@ -289,20 +290,9 @@ export class SessionRunner {
   }
 }
 
-/**
- * Worker threads do not inherit a TypeScript loader (under tsx, `--import tsx` in execArgv is
- * ignored for workers on Node 20, and vitest's transform does not reach them), so when this
- * module runs as TypeScript the thread starts from a small bootstrap that registers tsx's ESM
- * hooks and then imports session-thread.ts. Compiled JavaScript loads session-thread.js directly.
- */
+/** Compiled JavaScript loads session-thread.js directly; TypeScript needs the tsx bootstrap. */
 function spawnSessionThread(workerData: SessionThreadData): Worker {
-  const entry = new URL(
-    import.meta.url.endsWith(".ts") ? "./session-thread.ts" : "./session-thread.js",
-    import.meta.url,
-  );
-  if (!entry.pathname.endsWith(".ts")) return new Worker(entry, { workerData });
-  const tsxApi = import.meta.resolve("tsx/esm/api");
-  const tsconfig = new URL("../../tsconfig.json", import.meta.url).pathname;
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((api) => { api.register({ tsconfig: ${JSON.stringify(tsconfig)} }); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData, execArgv: [] });
+  if (!import.meta.url.endsWith(".ts"))
+    return new Worker(new URL("./session-thread.js", import.meta.url), { workerData });
+  return startTypeScriptThread(import.meta.url, "session-thread.ts", { workerData });
 }

@@ -1,7 +1,8 @@
 import { Worker } from "node:worker_threads";
 import { AppError } from "@/server/domain/app-error";
 import type { SampleFeatures, SampleProfile } from "@/server/domain/feature-set/profile-sample";
-import { awaitReply, startTypeScriptThread, threadLimit } from "@/server/threads/one-shot-thread";
+import { awaitReply, threadLimit } from "@/server/threads/one-shot-thread";
+import { startTypeScriptThread } from "@/server/threads/typescript-thread";
 
 export interface ProfileSampleInput {
   /** The staged CSV file. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "@/server/domain/app-error";
-import { awaitReply, startTypeScriptThread, threadLimit } from "@/server/threads/one-shot-thread";
+import { awaitReply, threadLimit } from "@/server/threads/one-shot-thread";
+import { startTypeScriptThread } from "@/server/threads/typescript-thread";
 
 const entry = new URL("../../fixtures/threads/", import.meta.url).href;
 const run = (behave: string, maxOldGenerationSizeMb = 64) =>
