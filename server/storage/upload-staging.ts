@@ -1,10 +1,9 @@
-import { createHash, randomUUID } from "node:crypto";
-import { createWriteStream } from "node:fs";
+import { randomUUID } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
-import { Transform, type Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import type { Readable } from "node:stream";
 import { readEnv } from "@/server/env";
+import { writeHashedFile } from "@/server/storage/write-hashed-file";
 
 /** An uploaded file on local disk, counted and hashed while it streamed in. */
 export interface StagedFile {
@@ -32,22 +31,12 @@ export async function stageStream(
   const directory = stagingDir();
   await mkdir(directory, { recursive: true });
   const target = path.join(directory, `${randomUUID()}.upload`);
-  const hash = createHash("sha256");
-  let sizeBytes = 0;
-  const count = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      hash.update(chunk);
-      sizeBytes += chunk.byteLength;
-      done(null, chunk);
-    },
-  });
   try {
-    await pipeline(source, count, createWriteStream(target, { flags: "wx" }));
+    return { path: target, ...(await writeHashedFile(source, target, { flags: "wx" })) };
   } catch (error) {
     await rm(target, { force: true });
     throw error;
   }
-  return { path: target, sizeBytes, sha256: hash.digest("hex") };
 }
 
 /** For callers that hold the bytes already (the demo seed, the benchmark). */

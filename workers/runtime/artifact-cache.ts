@@ -1,10 +1,9 @@
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
-import { createHash, randomUUID } from "node:crypto";
-import { createWriteStream } from "node:fs";
+import { randomUUID } from "node:crypto";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
-import { Readable, Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import { Readable } from "node:stream";
+import { writeHashedFile } from "@/server/storage/write-hashed-file";
 
 /**
  * Artifacts fetched by sha256 from the web app (`GET /api/artifacts/<sha256>`) and kept on the
@@ -73,21 +72,10 @@ export class ArtifactCache {
     }
     const temporary = `${target}.${randomUUID()}.partial`;
     try {
-      const hash = createHash("sha256");
-      let bytes = 0;
-      const hashing = new Transform({
-        transform(chunk: Buffer, _encoding, callback) {
-          hash.update(chunk);
-          bytes += chunk.byteLength;
-          callback(null, chunk);
-        },
-      });
-      await pipeline(
+      const { sha256: actual, sizeBytes: bytes } = await writeHashedFile(
         Readable.fromWeb(response.body as NodeReadableStream),
-        hashing,
-        createWriteStream(temporary),
+        temporary,
       );
-      const actual = hash.digest("hex");
       if (actual !== sha256) {
         throw new ArtifactUnavailableError(
           `artifact ${sha256} from ${url} does not match its sha256: the ${bytes} bytes received hash to ${actual}; discarded`,
