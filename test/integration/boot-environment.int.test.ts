@@ -1,24 +1,9 @@
-import { spawn } from "node:child_process";
-import path from "node:path";
 import { describe, expect, it } from "vitest";
-
-const REPO = path.resolve(import.meta.dirname, "../..");
+import { runTypeScript } from "@/test/support/run-typescript";
 
 /** Runs an entry point as production does (node with tsx's loader) and collects what it printed. */
 function boot(args: string[], env: Record<string, string>) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", ...args], {
-      cwd: REPO,
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once("error", reject);
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
-  });
+  return runTypeScript(args, { ...process.env, ...env });
 }
 
 // Every process stops before it touches Postgres or Redis, with one line naming the variable:

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";
 import net, { type AddressInfo } from "node:net";
@@ -8,8 +7,8 @@ import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { probePostgres, probeRedis } from "@/scripts/services/probe";
 import { MissingServiceError, preparePostgres, prepareRedis } from "@/scripts/services/preflight";
+import { runTypeScript } from "@/test/support/run-typescript";
 
-const REPO = path.resolve(import.meta.dirname, "../..");
 const scratch = await mkdtemp(path.join(os.tmpdir(), "demo-preflight-"));
 // As root, the embedded PostgreSQL runs as the postgres user, which must reach its data directory.
 await chmod(scratch, 0o755);
@@ -34,19 +33,7 @@ async function missingServiceMessage(preparing: Promise<unknown>): Promise<strin
 }
 
 function runScript(script: string, env: Record<string, string>) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", script], {
-      cwd: REPO,
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once("error", reject);
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
-  });
+  return runTypeScript([script], { ...process.env, ...env });
 }
 
 describe("a configured URL that nothing answers gets help naming the service, the URL and the command", () => {

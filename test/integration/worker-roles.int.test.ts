@@ -1,20 +1,14 @@
-import { spawn } from "node:child_process";
-import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { runTypeScript } from "@/test/support/run-typescript";
 import { startWorkerProcess, stopProcess } from "@/test/support/serving-stack";
-
-const REPO = path.resolve(import.meta.dirname, "../..");
 
 describe("workers/main.ts roles", () => {
   it("stops at boot on an unknown role, naming WORKER_ROLES, the bad value and the known roles, with no stack", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "workers/main.ts"], {
-      cwd: REPO,
-      env: { ...process.env, WORKER_ROLES: "serving,bogus", WORKER_HOST_NAME: "roles-bad" },
-      stdio: ["ignore", "pipe", "pipe"],
+    const { code, stderr } = await runTypeScript(["workers/main.ts"], {
+      ...process.env,
+      WORKER_ROLES: "serving,bogus",
+      WORKER_HOST_NAME: "roles-bad",
     });
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
     expect(code).toBe(1);
     expect(stderr).toBe(
       "invalid environment: WORKER_ROLES: unknown role 'bogus' in 'serving,bogus'; known roles: serving\n",

@@ -1,30 +1,18 @@
-import { spawn } from "node:child_process";
-import path from "node:path";
 import { describe, expect, it } from "vitest";
-
-const REPO = path.resolve(import.meta.dirname, "../..");
+import { runTypeScript } from "@/test/support/run-typescript";
 
 /** Runs the fixture in its own process; its JSON log lines and "alive" come on stdout. */
-function runFixture(policy: "log" | "exit", escape: "reject" | "throw") {
+async function runFixture(policy: "log" | "exit", escape: "reject" | "throw") {
   const { LOG_FILE: _logFile, ...env } = process.env;
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", "test/fixtures/uncaught-errors.ts", policy, escape],
-    {
-      cwd: REPO,
-      env: { ...env, LOG_LEVEL: "info" },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  let stdout = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  return new Promise<{ code: number | null; lines: string[]; logs: Record<string, unknown>[] }>((resolve) =>
-    child.once("exit", (code) => {
-      const lines = stdout.split("\n").filter(Boolean);
-      const logs = lines.filter((line) => line.startsWith("{")).map((line) => JSON.parse(line));
-      resolve({ code, lines, logs });
-    }),
-  );
+  const { code, stdout } = await runTypeScript(["test/fixtures/uncaught-errors.ts", policy, escape], {
+    ...env,
+    LOG_LEVEL: "info",
+  });
+  const lines = stdout.split("\n").filter(Boolean);
+  const logs = lines
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  return { code, lines, logs };
 }
 
 describe("the process handler for uncaught errors", () => {
