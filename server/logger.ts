@@ -49,3 +49,11 @@ export function logUnexpectedError(error: unknown, context: Record<string, unkno
   getLogger().error({ err: error, referenceId, ...context }, "unexpected error");
   return referenceId;
 }
+
+/**
+ * The level of a "request answered" line: failures stand out, and the 200s, most of the
+ * traffic, are debug lines the default level drops.
+ */
+export function answeredLogLevel(statusCode: number): "warn" | "info" | "debug" {
+  return statusCode >= 500 ? "warn" : statusCode >= 400 ? "info" : "debug";
+}

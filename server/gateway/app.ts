@@ -6,7 +6,7 @@ import { errorBody, inferResponse, modelMetadataResponse } from "@/server/domain
 import type { CachedDeployment, DeploymentCache } from "@/server/gateway/deployment-cache";
 import type { InferenceService } from "@/server/gateway/infer";
 import { noWorkerMessage, type JobDispatcher } from "@/server/gateway/job-dispatcher";
-import { logUnexpectedError, type Logger } from "@/server/logger";
+import { answeredLogLevel, logUnexpectedError, type Logger } from "@/server/logger";
 import { REQUEST_ID_HEADER, requestIdFrom } from "@/server/request-id";
 
 export interface GatewayDeps {
@@ -82,7 +82,8 @@ export function buildGateway(deps: GatewayDeps) {
     reply.raw.once("close", () => clearTimeout(timer));
   });
   app.addHook("onResponse", async (request, reply) => {
-    const level = reply.statusCode >= 500 ? "warn" : reply.statusCode >= 400 ? "info" : "debug";
+    const level = answeredLogLevel(reply.statusCode);
+    if (!deps.log.isLevelEnabled(level)) return;
     request.log[level](
       {
         method: request.method,

@@ -2,7 +2,7 @@ import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import superjson from "superjson";
 import { formatBytes } from "@/server/domain/format";
 import { readEnv, type Env } from "@/server/env";
-import { getLogger } from "@/server/logger";
+import { answeredLogLevel, getLogger } from "@/server/logger";
 import { REQUEST_ID_HEADER, requestIdFrom } from "@/server/request-id";
 import { BoundedRequest } from "@/server/trpc/request-body";
 import { appRouter } from "@/server/trpc/root";
@@ -27,7 +27,8 @@ async function handler(request: Request) {
   const response = await answer(request, procedurePath, requestId);
   response.headers.set(REQUEST_ID_HEADER, requestId);
   // One line per call, at a level that follows the status (as the gateway does).
-  const level = response.status >= 500 ? "warn" : response.status >= 400 ? "info" : "debug";
+  const level = answeredLogLevel(response.status);
+  if (!getLogger().isLevelEnabled(level)) return response;
   getLogger()[level](
     {
       component: "trpc",
