@@ -12,8 +12,9 @@ const globalForLogger = globalThis as unknown as { mlopsLogger?: Logger };
  * tensors and request bodies are never passed in.
  */
 export function getLogger(): Logger {
+  if (globalForLogger.mlopsLogger) return globalForLogger.mlopsLogger;
   const { LOG_LEVEL, LOG_FILE } = readEnv();
-  globalForLogger.mlopsLogger ??= pino(
+  globalForLogger.mlopsLogger = pino(
     {
       level: LOG_LEVEL,
       base: { pid: process.pid },
