@@ -20,7 +20,13 @@ export interface BenchProcess {
 export async function startNodeProcess(
   name: string,
   entry: string,
-  options: { env: Record<string, string>; ready: RegExp; nodeArgs?: string[]; timeoutMs?: number },
+  /** `env` adds to this process's environment; an undefined value removes a variable. */
+  options: {
+    env: Record<string, string | undefined>;
+    ready: RegExp;
+    nodeArgs?: string[];
+    timeoutMs?: number;
+  },
 ): Promise<BenchProcess> {
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), "--import", "tsx", entry], {
     cwd: REPO,

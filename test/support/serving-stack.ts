@@ -14,6 +14,8 @@ import { startGateway } from "@/server/gateway/start-gateway";
 import { bullPrefix } from "@/server/contracts/key-prefix";
 import { connectRedis } from "@/server/contracts/redis-connections";
 import { SERVING_DEVICES, servingQueueName } from "@/server/contracts/serving";
+import { startNodeProcess, type BenchProcess } from "@/bench/processes";
+import { freePort } from "@/test/support/free-port";
 
 const REPO = path.resolve(import.meta.dirname, "../..");
 
@@ -84,6 +86,22 @@ function isStartLine(line: string, hostName: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * server/gateway/main.ts as production runs it, in a child process on a free port, for tests that
+ * read its memory or must see that it stays alive; `env` overrides this test file's environment.
+ */
+export async function startGatewayProcess(
+  env: Record<string, string> = {},
+): Promise<BenchProcess & { url: string }> {
+  const port = await freePort();
+  const proc = await startNodeProcess("gateway", "server/gateway/main.ts", {
+    // Its JSON lines go to its stdout, where its start is awaited, not to this file's LOG_FILE.
+    env: { LOG_FILE: undefined, GATEWAY_PORT: String(port), ...env },
+    ready: /"msg":"gateway listening/,
+  });
+  return { ...proc, url: `http://127.0.0.1:${port}` };
 }
 
 export function stopProcess(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
