@@ -39,10 +39,14 @@ export async function startNodeProcess(
       () => reject(new Error(`${name} did not start within ${options.timeoutMs ?? 60_000} ms:\n${output}`)),
       options.timeoutMs ?? 60_000,
     );
+    let started = false;
     child.stdout!.on("data", (chunk: Buffer) => {
       output += chunk.toString();
+      // Only until it is up: a process that logs every request would make each chunk scan it all.
+      if (started) return;
       const line = output.split("\n").find((candidate) => options.ready.test(candidate));
       if (line) {
+        started = true;
         clearTimeout(timer);
         resolve(line);
       }

@@ -4,7 +4,7 @@ import { freePort } from "@/test/support/free-port";
 /**
  * A redis-server of the test's own on a free port, for tests that stop Redis: the shared one is
  * never stopped. No persistence, so a restart comes back empty, as after a crash of a cache node.
- * `start` again brings it back on the same port.
+ * `start` again brings it back on the same port. `stop("SIGKILL")` is a crash: no client is told.
  */
 export async function ownRedis() {
   const port = await freePort();
@@ -40,13 +40,13 @@ export async function ownRedis() {
     child = started;
   }
 
-  async function stop(): Promise<void> {
+  async function stop(signal: "SIGTERM" | "SIGKILL" = "SIGTERM"): Promise<void> {
     const running = child;
     child = null;
     if (!running || running.exitCode !== null || running.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       running.once("exit", () => resolve());
-      running.kill("SIGTERM");
+      running.kill(signal);
     });
   }
 

@@ -41,19 +41,20 @@ export async function closedLoop(
 }
 
 /**
- * Open loop: a request every 1/ratePerSecond seconds for `durationMs`, whether or not earlier
- * ones were answered (as independent users arrive), over at most `maxSockets` connections.
+ * Open loop: a request every 1/ratePerSecond seconds for `durationMs` or until `shouldStop` says
+ * so, whether or not earlier ones were answered (as independent users arrive), over at most
+ * `maxSockets` connections.
  */
 export async function openLoop(
   target: TrafficTarget,
-  options: { ratePerSecond: number; durationMs: number; maxSockets?: number },
+  options: { ratePerSecond: number; durationMs: number; maxSockets?: number; shouldStop?: () => boolean },
 ): Promise<SentRequest[]> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 4_096 });
   const total = Math.floor((options.ratePerSecond * options.durationMs) / 1000);
   const intervalMs = 1000 / options.ratePerSecond;
   const startedMs = performance.now();
   const pending: Promise<SentRequest>[] = [];
-  for (let index = 0; index < total; index += 1) {
+  for (let index = 0; index < total && !options.shouldStop?.(); index += 1) {
     const dueMs = startedMs + index * intervalMs;
     const waitMs = dueMs - performance.now();
     if (waitMs > 1) await new Promise((resolve) => setTimeout(resolve, waitMs));

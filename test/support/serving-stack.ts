@@ -64,10 +64,14 @@ export async function startWorkerProcess(options: {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
+  let started = false;
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on("data", (chunk: Buffer) => {
+      // Kept only until it is up: it is for the error of a worker that exits before that.
+      if (started) return;
       output += chunk.toString();
-      if (output.split("\n").some((line) => isStartLine(line, options.hostName))) resolve();
+      started = output.split("\n").some((line) => isStartLine(line, options.hostName));
+      if (started) resolve();
     });
     child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.once("exit", (code) =>
@@ -94,12 +98,14 @@ function isStartLine(line: string, hostName: string): boolean {
  */
 export async function startGatewayProcess(
   env: Record<string, string> = {},
+  nodeArgs: string[] = [],
 ): Promise<BenchProcess & { url: string }> {
   const port = await freePort();
   const proc = await startNodeProcess("gateway", "server/gateway/main.ts", {
     // Its JSON lines go to its stdout, where its start is awaited, not to this file's LOG_FILE.
-    env: { LOG_FILE: undefined, GATEWAY_PORT: String(port), ...env },
+    env: { LOG_FILE: undefined, GATEWAY_PORT: String(port), GATEWAY_HOST: "127.0.0.1", ...env },
     ready: /"msg":"gateway listening/,
+    nodeArgs,
   });
   return { ...proc, url: `http://127.0.0.1:${port}` };
 }
