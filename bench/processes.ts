@@ -13,9 +13,10 @@ export interface BenchProcess {
 }
 
 /**
- * `node [nodeArgs] --import tsx <entry>` in the repo (node itself rather than the tsx CLI, so the
+ * `node --import tsx [nodeArgs] <entry>` in the repo (node itself rather than the tsx CLI, so the
  * pid is the process that does the work: its CPU can be read, a profile flag reaches it, a
- * signal stops it). Resolves when a stdout line matches `ready`.
+ * signal stops it; tsx first, so a nodeArgs preload may be TypeScript). Resolves when a stdout
+ * line matches `ready`.
  */
 export async function startNodeProcess(
   name: string,
@@ -28,7 +29,7 @@ export async function startNodeProcess(
     timeoutMs?: number;
   },
 ): Promise<BenchProcess> {
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), "--import", "tsx", entry], {
+  const child = spawn(process.execPath, ["--import", "tsx", ...(options.nodeArgs ?? []), entry], {
     cwd: REPO,
     env: { ...process.env, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],

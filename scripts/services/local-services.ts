@@ -31,40 +31,12 @@ export async function startEmbeddedPostgres(options: {
     );
   })) as { initdb: string; postgres: string };
   const owner = await postgresOwner();
-  if (!existsSync(path.join(options.dataDir, "PG_VERSION"))) {
-    await mkdir(options.dataDir, { recursive: true });
-    if (owner) await chown(options.dataDir, owner.uid, owner.gid);
-    await runToEnd(
-      binaries.initdb,
-      [
-        "--pgdata",
-        options.dataDir,
-        "--username",
-        "postgres",
-        "--auth",
-        "trust",
-        "--encoding",
-        "UTF8",
-        "--no-locale",
-      ],
-      owner,
-    );
-  }
-  const child = spawn(
-    binaries.postgres,
-    // TCP on loopback only; no Unix socket, whose compiled-in directory may not be writable here.
-    [
-      "-D",
-      options.dataDir,
-      "-p",
-      String(options.port),
-      "-c",
-      "listen_addresses=127.0.0.1",
-      "-c",
-      "unix_socket_directories=",
-    ],
-    { ...owner, stdio: ["ignore", "ignore", "pipe"] },
-  );
+  if (!existsSync(path.join(options.dataDir, "PG_VERSION")))
+    await initPostgresDataDir({ initdb: binaries.initdb, dataDir: options.dataDir, owner });
+  const child = spawn(binaries.postgres, postgresServerArgs(options), {
+    ...owner,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   const url = `postgresql://postgres@127.0.0.1:${options.port}/postgres`;
   return startedWhenReady({
     child,
@@ -75,8 +47,38 @@ export async function startEmbeddedPostgres(options: {
   });
 }
 
+/** A new cluster in `dataDir` with trust auth for the `postgres` user, made as `owner`. */
+export async function initPostgresDataDir(options: {
+  initdb: string;
+  dataDir: string;
+  owner: { uid: number; gid: number } | undefined;
+}): Promise<void> {
+  const { initdb, dataDir, owner } = options;
+  await mkdir(dataDir, { recursive: true });
+  if (owner) await chown(dataDir, owner.uid, owner.gid);
+  await runToEnd(
+    initdb,
+    ["--pgdata", dataDir, "--username", "postgres", "--auth", "trust", "--encoding", "UTF8", "--no-locale"],
+    owner,
+  );
+}
+
+/** The `postgres` server's arguments: TCP on loopback only, no Unix socket (its compiled-in directory may not be writable here). */
+export function postgresServerArgs(options: { dataDir: string; port: number }): string[] {
+  return [
+    "-D",
+    options.dataDir,
+    "-p",
+    String(options.port),
+    "-c",
+    "listen_addresses=127.0.0.1",
+    "-c",
+    "unix_socket_directories=",
+  ];
+}
+
 /** PostgreSQL refuses to run as root: as root, it runs as the machine's `postgres` user. */
-async function postgresOwner(): Promise<{ uid: number; gid: number } | undefined> {
+export async function postgresOwner(): Promise<{ uid: number; gid: number } | undefined> {
   if (os.userInfo().uid !== 0) return undefined;
   const id = (flag: string) =>
     new Promise<number>((resolve, reject) =>

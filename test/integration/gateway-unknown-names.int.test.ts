@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readDemoFile } from "@/test/support/demo-files";
 import { freePort } from "@/test/support/free-port";
+import { memoryAfterGc, REPORT_MEMORY_NODE_ARGS } from "@/test/support/process-memory";
 import { stopProcess } from "@/test/support/serving-stack";
+import { lookUpRandomNames } from "@/test/support/unknown-names";
 import { callerFor, uploadForm } from "@/test/support/trpc-caller";
 
 // Done-when 7 of issue 7: a flood of names that match no deployment does not grow the gateway.
@@ -26,37 +27,7 @@ let url: string;
 
 let stdout = "";
 
-/** The gateway's RSS (from /proc) and heap after a full collection the preload runs on SIGUSR2. */
-async function memoryAfterGc(): Promise<{ rssBytes: number; heapUsedBytes: number }> {
-  const seen = stdout.length;
-  gateway.kill("SIGUSR2");
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const line = /^memory (.*)$/m.exec(stdout.slice(seen));
-    if (line) {
-      const status = await readFile(`/proc/${gateway.pid}/status`, "utf8");
-      const rssBytes = Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)![1]) * 1024;
-      return { rssBytes, heapUsedBytes: (JSON.parse(line[1]!) as { heapUsedBytes: number }).heapUsedBytes };
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error("the gateway did not report its memory");
-}
-
-async function lookUpRandomNames(count: number, tag: string): Promise<Map<number, number>> {
-  const statuses = new Map<number, number>();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: CLIENTS }, async () => {
-      while (next < count) {
-        const name = `${tag}-${next++}-${Math.random().toString(36).slice(2, 12)}`;
-        const response = await fetch(`${url}/v2/models/${name}`);
-        await response.arrayBuffer();
-        statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
-      }
-    }),
-  );
-  return statuses;
-}
+const gatewayMemory = () => memoryAfterGc({ name: "gateway", child: gateway, output: () => stdout });
 
 beforeAll(async () => {
   await api.model.create({ name: "card-fraud" });
@@ -67,14 +38,7 @@ beforeAll(async () => {
   const { LOG_FILE: _logFile, ...inherited } = process.env;
   gateway = spawn(
     process.execPath,
-    [
-      "--expose-gc",
-      "--import",
-      "tsx",
-      "--import",
-      "./test/support/report-memory-on-signal.ts",
-      "server/gateway/main.ts",
-    ],
+    ["--import", "tsx", ...REPORT_MEMORY_NODE_ARGS, "server/gateway/main.ts"],
     {
       cwd: REPO,
       env: {
@@ -105,12 +69,17 @@ afterAll(async () => {
 describe("unknown deployment names", () => {
   it(`${NAMES} random names grow the gateway's heap by less than 20 MB, every one answered 404`, async () => {
     // Warm up first (code paths compiled, connection pools opened): what is measured is the names.
-    await lookUpRandomNames(2_000, "warm");
-    const before = await memoryAfterGc();
+    await lookUpRandomNames({ gatewayUrl: url, count: 2_000, tag: "warm", clients: CLIENTS });
+    const before = await gatewayMemory();
     const startedMs = performance.now();
-    const statuses = await lookUpRandomNames(NAMES, "flood");
+    const statuses = await lookUpRandomNames({
+      gatewayUrl: url,
+      count: NAMES,
+      tag: "flood",
+      clients: CLIENTS,
+    });
     const tookMs = performance.now() - startedMs;
-    const after = await memoryAfterGc();
+    const after = await gatewayMemory();
     const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
     const heapGrowthMb = (after.heapUsedBytes - before.heapUsedBytes) / 1024 / 1024;
     console.log(
@@ -119,7 +88,7 @@ describe("unknown deployment names", () => {
         `${mb(after.rssBytes)} MB, heap ${mb(before.heapUsedBytes)} -> ${mb(after.heapUsedBytes)} MB ` +
         `(+${heapGrowthMb.toFixed(1)} MB)`,
     );
-    expect(Object.fromEntries(statuses)).toEqual({ 404: NAMES });
+    expect(statuses).toEqual({ 404: NAMES });
     expect(gateway.exitCode).toBeNull();
     expect(heapGrowthMb).toBeLessThan(20);
     expect(after.rssBytes).toBeLessThan(400 * 1024 * 1024);

@@ -1,6 +1,8 @@
 import net from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { FaultStack } from "@/test/support/fault-stack";
+import { memoryAfterGc, type ProcessMemory } from "@/test/support/process-memory";
+import { lookUpRandomNames } from "@/test/support/unknown-names";
 import type { ownRedis } from "@/test/support/own-redis";
 import {
   closedLoop,
@@ -197,5 +199,74 @@ export function describeSlowBodiesRun(run: SlowBodiesRun, sockets: number, recei
     `alone (${run.alone.length}), ${percentileMs(run.beside, 0.5).toFixed(1)}/` +
     `${percentileMs(run.beside, 0.99).toFixed(1)} ms beside them (${run.beside.length}, ` +
     `${JSON.stringify(countByStatus(run.beside))})`
+  );
+}
+
+/** Done-when 7: the gateway's RSS grows by less than this over 100k unknown names. */
+export const UNKNOWN_NAMES_RSS_GROWTH_BAR_MB = 20;
+
+export interface UnknownNamesRun {
+  names: number;
+  clients: number;
+  statuses: Record<number, number>;
+  tookMs: number;
+  /**
+   * The gateway's memory after a full collection: before any unknown name, after the warm-up
+   * flood, and after the measured one.
+   */
+  start: ProcessMemory;
+  before: ProcessMemory;
+  after: ProcessMemory;
+}
+
+/** Unknown names looked up before the measured ones: more than the gateway remembers (10k). */
+const WARM_UP_NAMES = 11_000;
+
+/**
+ * Done-when 7: `names` random names no deployment has, from `clients` clients, against a gateway
+ * started with REPORT_MEMORY_NODE_ARGS. RSS is compared from after a warm-up flood of unknown
+ * names: V8 sizes its heap to the allocation rate and keeps the pages after a collection (its
+ * heap total grew by 20-25 MB over a flood whose live heap grew by 6), so RSS from a quiet start
+ * moved by -43 to +116 MB with the load, not with what is kept. The live heap is compared from
+ * before the warm-up, so the names the gateway remembers count too.
+ */
+export async function unknownNamesFlood(options: {
+  stack: FaultStack;
+  names: number;
+  clients: number;
+}): Promise<UnknownNamesRun> {
+  const { stack, names, clients } = options;
+  const gatewayUrl = stack.gateway.url;
+  await closedLoop(stack.inferTarget(5_000), { clients, durationMs: 1_000 });
+  const start = await memoryAfterGc(stack.gateway);
+  await lookUpRandomNames({ gatewayUrl, count: WARM_UP_NAMES, tag: "warm", clients });
+  const before = await memoryAfterGc(stack.gateway);
+  const startedMs = performance.now();
+  const statuses = await lookUpRandomNames({ gatewayUrl, count: names, tag: "flood", clients });
+  const tookMs = performance.now() - startedMs;
+  const after = await memoryAfterGc(stack.gateway);
+  return { names, clients, statuses, tookMs, start, before, after };
+}
+
+export function rssGrowthMb(run: UnknownNamesRun): number {
+  return (run.after.rssBytes - run.before.rssBytes) / 1024 / 1024;
+}
+
+/** Live heap growth from before the first unknown name to after the last. */
+export function heapGrowthMb(run: UnknownNamesRun): number {
+  return (run.after.heapUsedBytes - run.start.heapUsedBytes) / 1024 / 1024;
+}
+
+export function describeUnknownNamesRun(run: UnknownNamesRun): string {
+  const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+  const signed = (value: number) => `${value >= 0 ? "+" : ""}${value.toFixed(1)}`;
+  return (
+    `${run.names} unknown names (after ${WARM_UP_NAMES} to warm up) at ${run.clients} clients in ` +
+    `${(run.tookMs / 1000).toFixed(1)} s (${Math.round(run.names / (run.tookMs / 1000))}/s) ` +
+    `${JSON.stringify(run.statuses)}; gateway after a full GC: RSS ${mb(run.before.rssBytes)} -> ` +
+    `${mb(run.after.rssBytes)} MB (${signed(rssGrowthMb(run))} MB), heap used ${mb(run.start.heapUsedBytes)} ` +
+    `before any unknown name -> ${mb(run.after.heapUsedBytes)} MB (${signed(heapGrowthMb(run))} MB), heap total ` +
+    `${mb(run.start.heapTotalBytes)} -> ${mb(run.before.heapTotalBytes)} -> ${mb(run.after.heapTotalBytes)} MB, external ` +
+    `${mb(run.start.externalBytes)} -> ${mb(run.before.externalBytes)} -> ${mb(run.after.externalBytes)} MB`
   );
 }

@@ -5,6 +5,8 @@
  */
 process.on("SIGUSR2", () => {
   (globalThis as { gc?: () => void }).gc?.();
-  const { rss, heapUsed } = process.memoryUsage();
-  process.stdout.write(`memory ${JSON.stringify({ rssBytes: rss, heapUsedBytes: heapUsed })}\n`);
+  const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
+  process.stdout.write(
+    `memory ${JSON.stringify({ rssBytes: rss, heapUsedBytes: heapUsed, heapTotalBytes: heapTotal, externalBytes: external })}\n`,
+  );
 });
