@@ -12,6 +12,9 @@ import { loadServingDeployment } from "@/server/services/deployment/load-serving
 import { checkHealth } from "@/server/services/health/check-health";
 import { resolveTeam } from "@/server/services/team/resolve-team";
 
+/** How long readiness waits for Redis and Postgres to answer before it reports them down. */
+const READINESS_PROBE_TIMEOUT_MS = 500;
+
 /** Wires and starts a gateway; `close` stops taking requests, flushes counters and disconnects. */
 export async function startGateway(env: GatewayEnv) {
   // Until API keys land, the gateway serves the default team's deployments.
@@ -41,7 +44,9 @@ export async function startGateway(env: GatewayEnv) {
     inference,
     dispatcher,
     readiness: async () => {
-      const health = await checkHealth();
+      // Within a load balancer's probe timeout (Kubernetes': 1 s) even while Postgres hangs: at
+      // the default 2 s, a frozen Postgres made every ready answer late, so probes would fail.
+      const health = await checkHealth({ timeoutMs: READINESS_PROBE_TIMEOUT_MS });
       const deploymentChanges = subscription.live() ? "live" : "down";
       return {
         // Cached deployments serve without Postgres; without Redis nothing is served, and without

@@ -18,6 +18,7 @@ import { removeServingQueues } from "@/test/support/serving-stack";
 const OUTAGE_MS = 20_000;
 const DEADLINE_MS = 5_000;
 const READINESS_TIMEOUT_MS = 5_000;
+const PROBE_TIMEOUT_MS = 1_000;
 
 const postgres = await ownPostgres();
 await applyMigrations(postgres.url);
@@ -98,6 +99,8 @@ describe("Postgres stopped for 20 s under load", () => {
       );
       expect(countByStatus(requests)).toEqual({ 200: requests.length });
       expect(readinessAnswers.filter((answer) => answer.status !== 200)).toEqual([]);
+      // Answered within a load balancer's probe timeout (Kubernetes' default: 1 s), not late.
+      expect(Math.max(...readinessAnswers.map((answer) => answer.latencyMs))).toBeLessThan(PROBE_TIMEOUT_MS);
       expect(during.filter((answer) => answer.postgres === "down").length).toBeGreaterThan(0);
       expect(upAgain).toBeDefined();
       expect(stack.gatewayAlive()).toBe(true);

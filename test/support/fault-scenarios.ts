@@ -188,6 +188,19 @@ function slowBody(port: number, pathname: string): Promise<SlowSocketEnd> {
   });
 }
 
+/** Slow sockets the gateway did not cut off with 408 within the request timeout. */
+export function slowSocketsNotCutOff(run: SlowBodiesRun, requestTimeoutMs: number): SlowSocketEnd[] {
+  return run.ends.filter((end) => !(end.answer.startsWith("HTTP/1.1 408 ") && end.openMs < requestTimeoutMs));
+}
+
+/**
+ * Whether normal requests kept their latency beside the slow sockets: generous (3x the median
+ * alone, +5 ms), as what it shows is that the slow sockets do not take the event loop.
+ */
+export function normalLatencyKept(run: SlowBodiesRun): boolean {
+  return percentileMs(run.beside, 0.5) < 3 * percentileMs(run.alone, 0.5) + 5;
+}
+
 /** The figures of a slow-bodies run in one line. */
 export function describeSlowBodiesRun(run: SlowBodiesRun, sockets: number, receiveTimeoutMs: number): string {
   const openMs = run.ends.map((end) => end.openMs);

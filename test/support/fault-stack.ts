@@ -23,6 +23,8 @@ export async function startFaultStack(options: {
   gatewayEnv?: Record<string, string>;
   workerEnv?: Record<string, string>;
   gatewayNodeArgs?: string[];
+  /** What inferTarget sends unless told (default: fraudInferRequest, to the `fraud` deployment). */
+  inferRequest?: { deployment: string; body: Buffer };
 }) {
   const redisEnv: Record<string, string> = options.redisUrl ? { REDIS_URL: options.redisUrl } : {};
   const artifacts = await serveArtifacts();
@@ -44,10 +46,10 @@ export async function startFaultStack(options: {
     workers,
     startWorker,
     /**
-     * Infer requests (the fraud deployment's unless told), each with a deadline (`x-timeout-ms`);
+     * Infer requests (`options.inferRequest` unless told), each with a deadline (`x-timeout-ms`);
      * the client gives up 2 s past it.
      */
-    inferTarget(deadlineMs: number, request = fraudInferRequest()): TrafficTarget {
+    inferTarget(deadlineMs: number, request = options.inferRequest ?? fraudInferRequest()): TrafficTarget {
       return {
         url: `${gateway.url}/v2/models/${request.deployment}/infer`,
         body: request.body,

@@ -10,15 +10,20 @@ export interface DependencyHealth {
   error?: string;
 }
 
-const TIMEOUT_MS = 2_000;
-
-/** Readiness of what the web process depends on, each with how long it took to answer. */
-export async function checkHealth({ db = getDb(), redis = getRedis() }: { db?: Db; redis?: Redis } = {}) {
+/**
+ * Readiness of what the web process depends on, each with how long it took to answer; a
+ * dependency that does not answer within `timeoutMs` is down.
+ */
+export async function checkHealth({
+  db = getDb(),
+  redis = getRedis(),
+  timeoutMs = 2_000,
+}: { db?: Db; redis?: Redis; timeoutMs?: number } = {}) {
   const [postgres, redisHealth] = await Promise.all([
-    probe("postgres", async () => {
+    probe("postgres", timeoutMs, async () => {
       await db.$queryRaw`SELECT 1`;
     }),
-    probe("redis", async () => {
+    probe("redis", timeoutMs, async () => {
       if (redis.status === "wait") await redis.connect();
       await redis.ping();
     }),
@@ -26,14 +31,18 @@ export async function checkHealth({ db = getDb(), redis = getRedis() }: { db?: D
   return { ok: postgres.ok && redisHealth.ok, postgres, redis: redisHealth };
 }
 
-async function probe(dependency: string, check: () => Promise<void>): Promise<DependencyHealth> {
+async function probe(
+  dependency: string,
+  timeoutMs: number,
+  check: () => Promise<void>,
+): Promise<DependencyHealth> {
   const startedMs = performance.now();
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
       check(),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new ProbeTimeout()), TIMEOUT_MS);
+        timer = setTimeout(() => reject(new ProbeTimeout()), timeoutMs);
       }),
     ]);
     return { ok: true, latencyMs: Math.round(performance.now() - startedMs) };
@@ -44,7 +53,7 @@ async function probe(dependency: string, check: () => Promise<void>): Promise<De
     return {
       ok: false,
       latencyMs: Math.round(performance.now() - startedMs),
-      error: error instanceof ProbeTimeout ? `no answer within ${TIMEOUT_MS} ms` : "not reachable",
+      error: error instanceof ProbeTimeout ? `no answer within ${timeoutMs} ms` : "not reachable",
     };
   } finally {
     clearTimeout(timer);
