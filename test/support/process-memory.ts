@@ -1,13 +1,9 @@
 import type { BenchProcess } from "@/bench/processes";
 import { processRssBytes } from "@/test/support/fault-stack";
 
-/**
- * Node arguments of a process whose memory a test reads with memoryAfterGc. A 1 MB semi-space
- * keeps the young generation (up to 3 x 16 MB by default) from moving RSS by tens of MB.
- */
+/** Node arguments of a process whose memory a test reads with memoryAfterGc. */
 export const REPORT_MEMORY_NODE_ARGS = [
   "--expose-gc",
-  "--max-semi-space-size=1",
   "--import",
   "./test/support/report-memory-on-signal.ts",
 ];
