@@ -63,7 +63,10 @@ export async function initPostgresDataDir(options: {
   );
 }
 
-/** The `postgres` server's arguments: TCP on loopback only, no Unix socket (its compiled-in directory may not be writable here). */
+/**
+ * The `postgres` server's arguments: TCP on loopback only, no Unix socket (its compiled-in
+ * directory may not be writable here).
+ */
 export function postgresServerArgs(options: { dataDir: string; port: number }): string[] {
   return [
     "-D",

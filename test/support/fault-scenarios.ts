@@ -111,9 +111,10 @@ export function describeRedisKillRun(run: RedisKillRun): string {
     run.load.kind === "closed" ? `${run.load.clients} closed-loop clients` : `${run.load.ratePerSecond}/s`;
   const ok = run.requests.filter((request) => request.status === 200);
   return (
-    `Redis SIGKILL under ${load}: ${run.requests.length} requests ${JSON.stringify(countByStatus(run.requests))}, ` +
-    `serving back ${run.servingBackAfterMs.toFixed(0)} ms after Redis returned, ` +
-    `slowest answer ${percentileMs(run.requests, 1).toFixed(0)} ms, p99 of the 200s ${percentileMs(ok, 0.99).toFixed(1)} ms, ` +
+    `Redis SIGKILL under ${load}: ${run.requests.length} requests ` +
+    `${JSON.stringify(countByStatus(run.requests))}, serving back ${run.servingBackAfterMs.toFixed(0)} ms ` +
+    `after Redis returned, slowest answer ${percentileMs(run.requests, 1).toFixed(0)} ms, p99 of the 200s ` +
+    `${percentileMs(ok, 0.99).toFixed(1)} ms, ` +
     `${run.unexpected.length} unexpected, gateway ${run.gatewayAlive ? "alive" : "EXITED"}`
   );
 }
@@ -207,8 +208,9 @@ export function describeSlowBodiesRun(run: SlowBodiesRun, sockets: number, recei
   const cutOff = run.ends.filter((end) => end.answer.startsWith("HTTP/1.1 408 ")).length;
   return (
     `${run.ends.length} slow-body sockets (${sockets} at once), receive timeout ${receiveTimeoutMs} ms: ` +
-    `${cutOff} cut off with 408, open ${Math.min(...openMs).toFixed(0)}-${Math.max(...openMs).toFixed(0)} ms; ` +
-    `normal infer p50/p99 ${percentileMs(run.alone, 0.5).toFixed(1)}/${percentileMs(run.alone, 0.99).toFixed(1)} ms ` +
+    `${cutOff} cut off with 408, open ${Math.min(...openMs).toFixed(0)}-` +
+    `${Math.max(...openMs).toFixed(0)} ms; normal infer p50/p99 ${percentileMs(run.alone, 0.5).toFixed(1)}/` +
+    `${percentileMs(run.alone, 0.99).toFixed(1)} ms ` +
     `alone (${run.alone.length}), ${percentileMs(run.beside, 0.5).toFixed(1)}/` +
     `${percentileMs(run.beside, 0.99).toFixed(1)} ms beside them (${run.beside.length}, ` +
     `${JSON.stringify(countByStatus(run.beside))})`
