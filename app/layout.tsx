@@ -2,10 +2,11 @@ import type { Metadata } from "next";
 import type { ReactNode } from "react";
 import { Providers } from "@/app/_trpc/provider";
 import { SideNav } from "@/app/_components/side-nav";
+import { PRODUCT_NAME } from "@/app/_components/ui";
 import "./globals.css";
 
 export const metadata: Metadata = {
-  title: { default: "MLOps console", template: "%s · MLOps console" },
+  title: PRODUCT_NAME,
   description: "Register, serve and watch ONNX models",
 };
 
