@@ -1,12 +1,12 @@
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
 import { Providers } from "@/app/_trpc/provider";
+import { segmentTitle } from "@/app/_components/page-title";
 import { SideNav } from "@/app/_components/side-nav";
-import { PRODUCT_NAME } from "@/app/_components/ui";
 import "./globals.css";
 
 export const metadata: Metadata = {
-  title: PRODUCT_NAME,
+  ...segmentTitle("MLOps console"),
   description: "Register, serve and watch ONNX models",
 };
 

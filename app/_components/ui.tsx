@@ -3,23 +3,19 @@ import type { ButtonHTMLAttributes, InputHTMLAttributes, ReactNode } from "react
 
 /** Small presentational building blocks shared by every page, so pages look the same. */
 
-export const PRODUCT_NAME = "MLOps console";
-
-/** The page's heading, which is also its document title (React puts the <title> in the head). */
 export function PageHeader({
   title,
   subtitle,
   breadcrumbs,
   actions,
 }: {
-  title: string;
+  title: ReactNode;
   subtitle?: ReactNode;
   breadcrumbs?: { href: string; label: string }[];
   actions?: ReactNode;
 }) {
   return (
     <header className="mb-6">
-      <title>{`${title} · ${PRODUCT_NAME}`}</title>
       {breadcrumbs && (
         <nav aria-label="Breadcrumb" className="mb-1 text-sm text-slate-500">
           {breadcrumbs.map((crumb) => (
