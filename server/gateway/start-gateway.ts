@@ -1,3 +1,4 @@
+import { GatewayAdmission } from "@/server/gateway/admission";
 import { buildGateway } from "@/server/gateway/app";
 import { DeploymentCache } from "@/server/gateway/deployment-cache";
 import { socketTimeouts, type GatewayEnv } from "@/server/gateway/gateway-env";
@@ -32,13 +33,21 @@ export async function startGateway(env: GatewayEnv) {
   const counters = new TrafficCounters(getRedis());
   const shadows = new ShadowRecorder(getRedis());
   const inference = new InferenceService(dispatcher, counters, shadows, {
+    minPendingPerDeployment: env.GATEWAY_MIN_PENDING_PER_DEPLOYMENT,
     maxPendingPerDeployment: env.GATEWAY_MAX_PENDING_PER_DEPLOYMENT,
+    latencyTolerance: env.GATEWAY_LATENCY_TOLERANCE,
+  });
+  const admission = new GatewayAdmission({
+    maxInFlight: env.GATEWAY_MAX_IN_FLIGHT,
+    maxEventLoopDelayMs: env.GATEWAY_MAX_EVENT_LOOP_DELAY_MS,
+    log,
   });
   const app = buildGateway({
     teamId: team.id,
     cache,
     inference,
     dispatcher,
+    admission,
     readiness: async () => {
       const health = await checkHealth();
       const deploymentChanges = subscription.live() ? "live" : "down";
@@ -61,6 +70,7 @@ export async function startGateway(env: GatewayEnv) {
     url: address,
     async close() {
       await app.close();
+      admission.close();
       await Promise.all([counters.close(), shadows.close()]);
       await Promise.all([dispatcher.close(), subscription.close()]);
     },

@@ -1,0 +1,77 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { EventLoopDelay } from "@/server/domain/admission/event-loop-delay";
+import { gatewayRefusal } from "@/server/domain/admission/gateway-refusal";
+import { errorBody } from "@/server/domain/inference/v2-responses";
+import type { Logger } from "@/server/logger";
+import { REQUEST_ID_HEADER } from "@/server/request-id";
+
+/** How often the event loop's lateness is measured. */
+const LOOP_TICK_MS = 10;
+/** Refused requests are logged as one count per this long, not one line each: that would add to the load. */
+const REFUSED_LOG_INTERVAL_MS = 1_000;
+const RETRY_AFTER_SECONDS = 1;
+
+/**
+ * The gateway's own admission, counted from accept (Fastify's onRequest, before the body is
+ * read): at most `maxInFlight` requests between arrival and the end of their response, and none
+ * while the event loop runs more than `maxEventLoopDelayMs` behind. A refused request gets 503
+ * with `retry-after` at once, its body unread, and its connection is closed (the body is on it).
+ */
+export class GatewayAdmission {
+  private inFlight = 0;
+  private readonly loopDelay: EventLoopDelay;
+  private readonly ticker: NodeJS.Timeout;
+  private refusedSinceLog = 0;
+  private lastRefusedLogAtMs = 0;
+
+  constructor(private readonly options: { maxInFlight: number; maxEventLoopDelayMs: number; log: Logger }) {
+    this.loopDelay = new EventLoopDelay(LOOP_TICK_MS, performance.now());
+    this.ticker = setInterval(() => this.loopDelay.tick(performance.now()), LOOP_TICK_MS);
+    this.ticker.unref();
+  }
+
+  /** Counts the request until its response ends or its socket closes; or answers 503 and returns false. */
+  admit(request: FastifyRequest, reply: FastifyReply): boolean {
+    const nowMs = performance.now();
+    const refusal = gatewayRefusal({
+      inFlight: this.inFlight,
+      maxInFlight: this.options.maxInFlight,
+      eventLoopDelayMs: this.loopDelay.delayMs(nowMs),
+      maxEventLoopDelayMs: this.options.maxEventLoopDelayMs,
+    });
+    if (refusal === null) {
+      this.inFlight += 1;
+      reply.raw.once("close", () => (this.inFlight -= 1));
+      return true;
+    }
+    this.refuse(request, reply, refusal, nowMs);
+    return false;
+  }
+
+  close(): void {
+    clearInterval(this.ticker);
+  }
+
+  private refuse(request: FastifyRequest, reply: FastifyReply, message: string, nowMs: number): void {
+    const body = JSON.stringify(errorBody(message));
+    // Written raw: Fastify's reply would log each one, and its body parser must never run.
+    reply.hijack();
+    reply.raw.writeHead(503, {
+      "content-type": "application/json; charset=utf-8",
+      "content-length": Buffer.byteLength(body),
+      "retry-after": String(RETRY_AFTER_SECONDS),
+      connection: "close",
+      [REQUEST_ID_HEADER]: request.id,
+    });
+    reply.raw.end(body);
+    this.refusedSinceLog += 1;
+    if (nowMs - this.lastRefusedLogAtMs >= REFUSED_LOG_INTERVAL_MS) {
+      this.options.log.warn(
+        { refused: this.refusedSinceLog, reason: message },
+        "gateway refused requests: 503",
+      );
+      this.refusedSinceLog = 0;
+      this.lastRefusedLogAtMs = nowMs;
+    }
+  }
+}
