@@ -10,12 +10,19 @@ const LOOP_TICK_MS = 10;
 /** Refused requests are logged as one count per this long, not one line each: that would add to the load. */
 const REFUSED_LOG_INTERVAL_MS = 1_000;
 const RETRY_AFTER_SECONDS = 1;
+/**
+ * A refused request's body up to this size is left to Node, which reads and drops it before the
+ * connection's next request: under overload a closed connection costs more, since its client
+ * opens another at once (at twice capacity, closing each one left the clients' sockets piling up
+ * and most requests unanswered). A larger or chunked body is not read: its connection is closed.
+ */
+const MAX_DRAINED_BODY_BYTES = 64 * 1024;
 
 /**
  * The gateway's own admission, counted from accept (Fastify's onRequest, before the body is
  * read): at most `maxInFlight` requests between arrival and the end of their response, and none
  * while the event loop runs more than `maxEventLoopDelayMs` behind. A refused request gets 503
- * with `retry-after` at once, its body unread, and its connection is closed (the body is on it).
+ * with `retry-after` at once, without its body being parsed (or, past 64 KiB, read at all).
  */
 export class GatewayAdmission {
   private inFlight = 0;
@@ -54,14 +61,16 @@ export class GatewayAdmission {
 
   private refuse(request: FastifyRequest, reply: FastifyReply, message: string, nowMs: number): void {
     const body = JSON.stringify(errorBody(message));
+    const bodyBytes = Number(request.headers["content-length"]);
+    const drained = Number.isInteger(bodyBytes) && bodyBytes <= MAX_DRAINED_BODY_BYTES;
     // Written raw: Fastify's reply would log each one, and its body parser must never run.
     reply.hijack();
     reply.raw.writeHead(503, {
       "content-type": "application/json; charset=utf-8",
       "content-length": Buffer.byteLength(body),
       "retry-after": String(RETRY_AFTER_SECONDS),
-      connection: "close",
       [REQUEST_ID_HEADER]: request.id,
+      ...(!drained && { connection: "close" }),
     });
     reply.raw.end(body);
     this.refusedSinceLog += 1;

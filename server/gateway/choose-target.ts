@@ -142,7 +142,8 @@ export class PendingRequests {
       entry = {
         pending: 0,
         limit: new AdaptiveConcurrencyLimit({
-          minLimit: this.limits.minPendingPerDeployment,
+          // A cap set below the default floor (a small gateway, a test) is the floor too.
+          minLimit: Math.min(this.limits.minPendingPerDeployment, this.limits.maxPendingPerDeployment),
           maxLimit: this.limits.maxPendingPerDeployment,
           tolerance: this.limits.latencyTolerance,
           windowMs: LIMIT_WINDOW_MS,

@@ -22,6 +22,12 @@ const ZGatewayEnv = z.object({
   GATEWAY_LATENCY_TOLERANCE: z.coerce.number().gt(1).default(2),
   /** Requests between arrival and answer in this gateway, all deployments; above it, 503 on arrival. */
   GATEWAY_MAX_IN_FLIGHT: z.coerce.number().int().positive().default(1024),
+  /**
+   * Connections the kernel holds for the gateway to accept (capped by net.core.somaxconn). Node's
+   * 511 overflowed at twice capacity: a dropped connection waits 1 s, then 3 s, for its SYN to be
+   * sent again, where one that waits here is accepted and answered (503 if need be) at once.
+   */
+  GATEWAY_LISTEN_BACKLOG: z.coerce.number().int().positive().default(4096),
   /** While the event loop runs more than this behind, requests get 503 on arrival. */
   GATEWAY_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().positive().default(50),
   /** A request's headers and body must arrive within this, or it gets 408 and its socket closes. */

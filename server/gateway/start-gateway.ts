@@ -65,7 +65,11 @@ export async function startGateway(env: GatewayEnv) {
     ...socketTimeouts(env),
     log,
   });
-  const address = await app.listen({ port: env.GATEWAY_PORT, host: env.GATEWAY_HOST });
+  const address = await app.listen({
+    port: env.GATEWAY_PORT,
+    host: env.GATEWAY_HOST,
+    backlog: env.GATEWAY_LISTEN_BACKLOG,
+  });
   return {
     url: address,
     async close() {

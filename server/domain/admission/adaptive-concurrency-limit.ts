@@ -28,8 +28,11 @@ export interface LimitChange {
 
 /** At most this many latencies are kept per window: a window that fills up ends early. */
 const MAX_WINDOW_SAMPLES = 1_024;
-/** The percentile of a window's latencies that the limit follows. */
-const WINDOW_PERCENTILE = 90;
+/**
+ * The percentile of a window's latencies that the limit follows: the median, as Envoy's filter
+ * does, since the lowest of many windows' tails is the luckiest window, not the no-load latency.
+ */
+const WINDOW_PERCENTILE = 50;
 /** A cut is at least this: latency above tolerance always lowers the limit. */
 const MIN_CUT_FACTOR = 0.9;
 
@@ -39,7 +42,9 @@ const MIN_CUT_FACTOR = 0.9;
  * concurrency-limits): the baseline is the latency at low concurrency; a window whose latency is
  * above `tolerance` times the baseline cuts the limit to what its throughput can complete within
  * that latency (Little's law); a window that used at least half the limit raises it by its square
- * root. It starts at `minLimit` and grows as traffic needs it. Time is passed in (ms on any clock).
+ * root. It starts at `maxLimit`, so nothing is refused before latency says so (a burst on a fresh
+ * gateway is served as before), and one window of slow answers brings it down to what the
+ * deployment sustains. Time is passed in (ms on any clock).
  */
 export class AdaptiveConcurrencyLimit {
   private current: number;
@@ -55,7 +60,7 @@ export class AdaptiveConcurrencyLimit {
     if (!(options.minLimit >= 1 && options.minLimit <= options.maxLimit))
       throw new Error(`minLimit must be in 1..maxLimit, not ${options.minLimit} (max ${options.maxLimit})`);
     if (!(options.tolerance > 1)) throw new Error(`tolerance must be above 1, not ${options.tolerance}`);
-    this.current = options.minLimit;
+    this.current = options.maxLimit;
   }
 
   get limit(): number {

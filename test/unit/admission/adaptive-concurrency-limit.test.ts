@@ -27,9 +27,12 @@ function feed(
 const fullyUsed = (limit: number) => limit;
 
 describe("AdaptiveConcurrencyLimit", () => {
-  it("starts at its floor and rises by about its square root per window that uses half of it or more", () => {
+  it("starts at its cap, and after a cut rises by about its square root per window that uses half of it", () => {
     const limit = new AdaptiveConcurrencyLimit(OPTIONS);
     const clock = { nowMs: 0 };
+    expect(limit.limit).toBe(256);
+    feed(limit, clock, 1, { latencyMs: 5, inFlight: fullyUsed });
+    feed(limit, clock, 1, { latencyMs: 500, inFlight: fullyUsed });
     expect(limit.limit).toBe(4);
     feed(limit, clock, 1, { latencyMs: 5, inFlight: fullyUsed });
     expect(limit.limit).toBe(6);
@@ -41,24 +44,29 @@ describe("AdaptiveConcurrencyLimit", () => {
 
   it("does not rise while traffic uses less than half of it", () => {
     const limit = new AdaptiveConcurrencyLimit({ ...OPTIONS, minLimit: 20 });
-    feed(limit, { nowMs: 0 }, 10, { latencyMs: 5, inFlight: () => 9 });
+    const clock = { nowMs: 0 };
+    feed(limit, clock, 1, { latencyMs: 5, inFlight: fullyUsed });
+    feed(limit, clock, 1, { latencyMs: 500, inFlight: fullyUsed });
+    expect(limit.limit).toBe(20);
+    feed(limit, clock, 10, { latencyMs: 5, inFlight: () => 9 });
     expect(limit.limit).toBe(20);
   });
 
   it("waits for a window's time and its minimum of samples before judging it", () => {
     const limit = new AdaptiveConcurrencyLimit(OPTIONS);
-    // Nine answers over a long time: too few to judge.
-    for (let sample = 1; sample <= 9; sample += 1) limit.record(5, 4, sample * 1_000);
+    const clock = { nowMs: 0 };
+    feed(limit, clock, 1, { latencyMs: 5, inFlight: fullyUsed });
+    // Nine slow answers over a long time: too few to judge; the tenth ends the window.
+    for (let sample = 1; sample <= 9; sample += 1) limit.record(500, 256, (clock.nowMs += 1_000));
+    expect(limit.limit).toBe(256);
+    limit.record(500, 256, (clock.nowMs += 1_000));
     expect(limit.limit).toBe(4);
-    limit.record(5, 4, 10_000);
-    expect(limit.limit).toBe(6);
   });
 
   it("cuts the limit to what the window's throughput completes within the tolerated latency", () => {
     const limit = new AdaptiveConcurrencyLimit(OPTIONS);
     const clock = { nowMs: 0 };
-    feed(limit, clock, 40, { latencyMs: 5, inFlight: fullyUsed });
-    expect(limit.limit).toBe(256);
+    feed(limit, clock, 1, { latencyMs: 5, inFlight: fullyUsed });
     // 21 answers in 100 ms at 50 ms, ten times the 5 ms baseline: 0.21 per ms completes in 10 ms
     // of tolerated latency with 2.1 in flight, below the floor.
     feed(limit, clock, 1, { latencyMs: 50, inFlight: fullyUsed });
