@@ -2,8 +2,8 @@ import type { Logger } from "@/server/logger";
 
 /**
  * What a process does with a promise rejection nobody handled: "log" and keep running, or "exit".
- * Each entry chooses: the gateway logs (a library's stray rejection, such as BullMQ's
- * waitUntilFinished on a Redis drop, must not end every request in flight), the worker exits
+ * Each entry chooses: the gateway logs (a library's stray rejection, such as the one BullMQ's
+ * waitUntilFinished let escape on a Redis drop, must not end every request in flight), the worker exits
  * (a supervisor restarts it and its jobs rerun).
  */
 export type UnhandledRejectionPolicy = "log" | "exit";

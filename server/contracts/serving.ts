@@ -2,8 +2,9 @@ import { z } from "zod";
 import { ZWireTensor } from "@/server/domain/inference/datatypes";
 
 /**
- * The serving queues: jobs of batched inference requests and their results.
- * Producer: the gateway (server/gateway/job-dispatcher.ts). Consumer: the serving worker
+ * The serving queues: jobs of batched inference requests, and the reply lists their results come
+ * back on. Producer of jobs and reader of replies: the gateway (server/gateway/job-dispatcher.ts,
+ * server/gateway/serving-replies.ts). Consumer of jobs and writer of replies: the serving worker
  * (workers/serving/serving-worker.ts). Payloads carry schemaVersion; a field added later is
  * optional, so jobs already queued by an older gateway still parse in a newer worker.
  */
@@ -59,6 +60,12 @@ export const ZServingJob = z.object({
    * the field run as before.
    */
   deadlineAtMs: z.number().optional(),
+  /**
+   * The Redis key (servingReplyListKey, whole) of the list the worker pushes this job's reply to:
+   * each gateway reads only its own. Absent on jobs of a gateway older than the field, which waits
+   * for the job's return value through BullMQ's events instead.
+   */
+  replyTo: z.string().optional(),
 });
 export type ServingJob = z.infer<typeof ZServingJob>;
 
@@ -82,17 +89,40 @@ export const ZServingJobResult = z.object({
 export type ServingJobResult = z.infer<typeof ZServingJobResult>;
 
 /**
+ * What a worker pushes to a job's reply list when the job ends: its result, or the reason it
+ * failed for good (the last attempt, or one not worth retrying). `jobId` is the BullMQ job id the
+ * gateway chose. A job retried after its worker died may reply twice; the gateway reads the first.
+ */
+export type ServingReply =
+  { jobId: string; ok: true; result: ServingJobResult } | { jobId: string; ok: false; reason: string };
+
+/**
+ * The reply list of one gateway instance, under REDIS_KEY_PREFIX, written whole (the gateway's and
+ * the worker's connections add no prefix). A gateway's instance id is new at every start, so a
+ * restarted gateway never reads replies meant for the requests of its previous life.
+ */
+export function servingReplyListKey(keyPrefix: string, gatewayInstanceId: string): string {
+  return `${keyPrefix}serving:replies:${gatewayInstanceId}`;
+}
+
+/**
+ * Every push renews the list's expiry: the list of a gateway that stopped or died, which nobody
+ * reads any more, is gone this long after its last reply.
+ */
+export const SERVING_REPLY_LIST_TTL_MS = 60_000;
+
+/**
  * The failed reason of a job the worker dropped because its deadline had passed when it was picked
  * up. The gateway turns it into DEADLINE_EXCEEDED (504), never into an internal error.
  */
 export const SERVING_DEADLINE_PASSED_REASON = "deadline passed before the model ran";
 
 /**
- * Finished jobs are kept briefly: waitUntilFinished needs the result in Redis (removeOnComplete:
- * true breaks it), and an age bound keeps memory flat. A stalled job (worker killed) is retried.
+ * Results travel on reply lists, so a completed job is removed at once; failed ones are kept a
+ * while for inspection, bounded. A stalled job (worker killed) is retried once.
  */
 export const SERVING_JOB_OPTIONS = {
   attempts: 2,
-  removeOnComplete: { age: 60, count: 10_000 },
-  removeOnFail: { age: 600, count: 10_000 },
+  removeOnComplete: true,
+  removeOnFail: { age: 600, count: 1_000 },
 } as const;

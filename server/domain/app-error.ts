@@ -14,6 +14,8 @@ export const APP_ERRORS = {
   UNSUPPORTED_MEDIA_TYPE: { httpStatus: 415, trpcCode: "UNSUPPORTED_MEDIA_TYPE" },
   UNPROCESSABLE: { httpStatus: 422, trpcCode: "UNPROCESSABLE_CONTENT" },
   TOO_MANY_REQUESTS: { httpStatus: 429, trpcCode: "TOO_MANY_REQUESTS" },
+  /** The caller went away before its answer (nginx's 499): nobody reads this status, the log does. */
+  CLIENT_CLOSED_REQUEST: { httpStatus: 499, trpcCode: "CLIENT_CLOSED_REQUEST" },
   INTERNAL: { httpStatus: 500, trpcCode: "INTERNAL_SERVER_ERROR" },
   /** A dependency (Redis, Postgres, every worker) is down; retrying later can succeed. */
   UNAVAILABLE: { httpStatus: 503, trpcCode: "SERVICE_UNAVAILABLE" },

@@ -185,6 +185,10 @@ export function buildGateway(deps: GatewayDeps) {
     // reply.elapsedTime counts from Fastify's onRequest, before the body was read and parsed:
     // a slow or large body spends the request's own deadline.
     const receivedAtMs = Date.now() - reply.elapsedTime;
+    const callerGone = new AbortController();
+    reply.raw.once("close", () => {
+      if (!reply.raw.writableFinished) callerGone.abort();
+    });
     const deployment = await deploymentOrThrow(deps.cache, deps.teamId, params.name);
     const result = await deps.inference.infer({
       deployment,
@@ -193,6 +197,7 @@ export function buildGateway(deps: GatewayDeps) {
       stickyKey: header(headers, "x-sticky-key"),
       receivedAtMs,
       timeoutMs: requestTimeout(header(headers, "x-timeout-ms"), deps.requestTimeoutMs),
+      callerGone: callerGone.signal,
     });
     const answerHeaders = {
       "x-model-version": String(result.versionNumber),

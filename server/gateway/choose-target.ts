@@ -20,6 +20,8 @@ export interface InferenceCall {
   /** When the request's bytes started arriving (epoch ms): its deadline counts from here, not from parsing. */
   receivedAtMs: number;
   timeoutMs: number;
+  /** Aborts when the caller closes its connection before the answer. */
+  callerGone?: AbortSignal;
 }
 
 /** Where a request goes, validated and admitted: what the executor runs and the observers see. */

@@ -22,12 +22,15 @@ export interface DeploymentCacheOptions {
   maxUnknownNames: number;
   /** Postgres lookups per second of a name that matched nothing; past it the name's requests get 429. */
   lookupsPerNamePerSecond: number;
+  /** A lookup Postgres has not answered within this fails with 503 (a paused database hangs, it does not refuse). */
+  lookupTimeoutMs: number;
 }
 
 export const DEFAULT_DEPLOYMENT_CACHE_OPTIONS: DeploymentCacheOptions = {
   unknownNameTtlMs: 5_000,
   maxUnknownNames: 10_000,
   lookupsPerNamePerSecond: 5,
+  lookupTimeoutMs: 2_000,
 };
 
 /**
@@ -48,11 +51,14 @@ export class DeploymentCache {
   /** Lookups that found nothing, per name: a deployment re-read after each change is never limited. */
   private readonly misses: KeyRateLimiter<string>;
 
+  private readonly lookupTimeoutMs: number;
+
   constructor(
     private readonly load: (key: DeploymentKey) => Promise<ServingDeployment | null>,
     options: DeploymentCacheOptions = DEFAULT_DEPLOYMENT_CACHE_OPTIONS,
     nowMs?: () => number,
   ) {
+    this.lookupTimeoutMs = options.lookupTimeoutMs;
     this.unknown = new TtlLru({
       maxEntries: options.maxUnknownNames,
       ttlMs: options.unknownNameTtlMs,
@@ -67,12 +73,16 @@ export class DeploymentCache {
     });
   }
 
+  /**
+   * Throws AppError UNAVAILABLE when Postgres fails the lookup or does not answer within the
+   * lookup timeout, TOO_MANY_REQUESTS when an unknown name is looked up too often.
+   */
   async get(key: DeploymentKey): Promise<CachedDeployment | null> {
     const id = entryId(key);
     const cached = this.found.get(id);
     if (cached) return cached;
     const inFlight = this.loading.get(id);
-    if (inFlight) return inFlight;
+    if (inFlight) return withLookupTimeout(inFlight, key.name, this.lookupTimeoutMs);
     if (this.unknown.has(id)) return null;
     const retryAfterMs = this.misses.retryAfterMs(id);
     if (retryAfterMs !== null) {
@@ -83,23 +93,30 @@ export class DeploymentCache {
         { retryAfterSeconds },
       );
     }
-    const entry = this.load(key).then((deployment) => deployment && compile(deployment));
+    const entry: Promise<CachedDeployment | null> = this.load(key).then(
+      (deployment) => deployment && compile(deployment),
+      (error: unknown) => {
+        throw registryUnavailable(key.name, error);
+      },
+    );
     this.loading.set(id, entry);
-    try {
-      const deployment = await entry;
-      // Dropped while loading (a change was announced): what was read may be stale, keep nothing.
-      if (this.loading.get(id) === entry) {
+    // Kept until the lookup itself ends, not a caller's timeout: a hung database gets one query
+    // per name, not one per request.
+    void entry.then(
+      (deployment) => {
+        // Dropped while loading (a change was announced): what was read may be stale, keep nothing.
+        if (this.loading.get(id) !== entry) return;
+        this.loading.delete(id);
         if (deployment) this.found.set(id, deployment);
         else {
           this.unknown.set(id, true);
           this.misses.record(id);
         }
-      }
-      return deployment;
-    } finally {
+      },
       // A failed load (database down) is not remembered either: the next request tries again.
-      if (this.loading.get(id) === entry) this.loading.delete(id);
-    }
+      () => this.loading.get(id) === entry && this.loading.delete(id),
+    );
+    return withLookupTimeout(entry, key.name, this.lookupTimeoutMs);
   }
 
   invalidate(key: DeploymentKey): void {
@@ -114,6 +131,37 @@ export class DeploymentCache {
     this.loading.clear();
     this.unknown.clear();
   }
+}
+
+/** Postgres refused or failed the lookup: the client may retry; the driver's message stays in the log. */
+function registryUnavailable(name: string, cause: unknown): AppError {
+  return new AppError(
+    "UNAVAILABLE",
+    `deployment '${name}' cannot be looked up: the registry database is unavailable; retry later`,
+    { retryAfterSeconds: 1, cause },
+  );
+}
+
+/**
+ * Each waiting request gives up after the timeout; the lookup itself goes on, and requests that
+ * come while it does share it, each with a timeout of its own.
+ */
+function withLookupTimeout<T>(lookup: Promise<T>, name: string, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new AppError(
+            "UNAVAILABLE",
+            `deployment '${name}' cannot be looked up: the registry database did not answer within ${timeoutMs} ms; retry later`,
+            { retryAfterSeconds: 1 },
+          ),
+        ),
+      timeoutMs,
+    );
+  });
+  return Promise.race([lookup, timeout]).finally(() => clearTimeout(timer));
 }
 
 // JSON of the pair: no team id or name can make two keys collide.

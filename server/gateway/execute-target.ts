@@ -37,11 +37,13 @@ export class TargetExecutor {
   /**
    * `execution` settles when the answer comes or the deadline passes, whichever is
    * first; `jobDone` when the job itself ends, since a request past its deadline may still hold a
-   * worker. A request whose deadline passed before it got here (a slow body) is not sent at all.
+   * worker. A request whose deadline passed before it got here (a slow body) is not sent at all;
+   * one whose `callerGone` aborts is withdrawn where it still can be (see VersionBatcher.submit).
    */
   execute(
     target: ExecutionTarget,
     deadline: Deadline,
+    callerGone?: AbortSignal,
   ): { execution: Promise<Execution>; jobDone: Promise<void> } {
     const startedNs = process.hrtime.bigint();
     const remainingMs = deadline.atMs - Date.now();
@@ -54,6 +56,7 @@ export class TargetExecutor {
             target.request,
             target.batchRows,
             deadline.atMs,
+            callerGone,
           )
         : Promise.reject(exceeded());
     const jobDone = submitted.then(
@@ -73,16 +76,19 @@ export class TargetExecutor {
     if (!entry) {
       const settings = { maxBatchSize: deployment.maxBatchSize, maxQueueDelayMs: deployment.maxQueueDelayMs };
       const batcher = new VersionBatcher(
-        (requests, deadlineAtMs) =>
-          this.dispatcher.dispatch({
-            deploymentId: deployment.id,
-            versionId: version.versionId,
-            artifactSha256: version.artifactSha256,
-            device: deployment.device,
-            requests,
-            enqueuedAtMs: Date.now(),
-            deadlineAtMs,
-          }),
+        (requests, deadlineAtMs, cancelled) =>
+          this.dispatcher.dispatch(
+            {
+              deploymentId: deployment.id,
+              versionId: version.versionId,
+              artifactSha256: version.artifactSha256,
+              device: deployment.device,
+              requests,
+              enqueuedAtMs: Date.now(),
+              deadlineAtMs,
+            },
+            cancelled,
+          ),
         () => settings,
       );
       entry = { batcher, settings };

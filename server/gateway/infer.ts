@@ -49,13 +49,15 @@ export class InferenceService {
 
   async infer(call: InferenceCall): Promise<InferenceResult> {
     const target = chooseTarget(call, this.pending);
-    const { execution, jobDone } = this.executor.execute(target, {
-      atMs: call.receivedAtMs + call.timeoutMs,
-      timeoutMs: call.timeoutMs,
-    });
+    const { execution, jobDone } = this.executor.execute(
+      target,
+      { atMs: call.receivedAtMs + call.timeoutMs, timeoutMs: call.timeoutMs },
+      call.callerGone,
+    );
     void jobDone.then(target.release);
     const outcome = await execution;
-    this.observer.served(target, outcome);
+    // A caller that went away is nobody's error: its request is not counted.
+    if (!call.callerGone?.aborted) this.observer.served(target, outcome);
     if (!outcome.ok) throw outcome.error;
 
     const { deployment, version } = target;

@@ -1,4 +1,5 @@
-import { Queue, QueueEvents } from "bullmq";
+import { randomBytes } from "node:crypto";
+import { Queue } from "bullmq";
 import { AppError } from "@/server/domain/app-error";
 import { bullPrefix } from "@/server/contracts/key-prefix";
 import { connectRedis, logRedisErrors } from "@/server/contracts/redis-connections";
@@ -8,16 +9,22 @@ import {
   SERVING_DEVICES,
   SERVING_JOB_SCHEMA_VERSION,
   servingQueueName,
+  servingReplyListKey,
   type ServingDevice,
   type ServingJob,
   type ServingJobResult,
 } from "@/server/contracts/serving";
+import { readServingReplies } from "@/server/gateway/serving-replies";
+import type { Logger } from "@/server/logger";
 
 /**
  * A job as the inference path builds it; the dispatcher stamps the payload's schema version.
- * The deadline is optional only for jobs an older gateway queued: this one always sets it.
+ * The deadline is optional only for jobs an older gateway queued: this one always sets it, and
+ * names its own reply list.
  */
-export type DispatchedJob = Omit<ServingJob, "schemaVersion" | "deadlineAtMs"> & { deadlineAtMs: number };
+export type DispatchedJob = Omit<ServingJob, "schemaVersion" | "deadlineAtMs" | "replyTo"> & {
+  deadlineAtMs: number;
+};
 
 export interface JobDispatcher {
   /**
@@ -25,55 +32,91 @@ export interface JobDispatcher {
    * Throws AppError UNAVAILABLE when no worker takes that device's jobs or the queue cannot take
    * it (Redis down), and DEADLINE_EXCEEDED when no result came by the deadline or the worker
    * dropped the job past it; a job that failed on the worker otherwise rejects with its reason,
-   * which is for the log, not the client.
+   * which is for the log, not the client. An aborted `signal` (every caller went away) ends the
+   * wait with CLIENT_CLOSED_REQUEST and takes the job off the queue if no worker holds it yet.
    */
-  dispatch(job: DispatchedJob): Promise<ServingJobResult>;
+  dispatch(job: DispatchedJob, signal?: AbortSignal): Promise<ServingJobResult>;
   /** Workers consuming the device's queue (read at most once a second); UNAVAILABLE when Redis does not answer. */
   workerCount(device: ServingDevice): Promise<number>;
   close(): Promise<void>;
 }
 
-/** How long BullMQ keeps a wait's listeners after our own deadline gave up on it. */
-const LISTENER_GRACE_MS = 1_000;
 const WORKER_COUNT_TTL_MS = 1_000;
 
 interface DeviceQueue {
-  queue: Queue<ServingJob, ServingJobResult>;
-  events: QueueEvents;
+  queue: Queue<ServingJob, null>;
   workers: { count: number; readAtMs: number };
 }
 
+interface WaitingJob {
+  resolve: (result: ServingJobResult) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+  queue: Queue<ServingJob, null>;
+}
+
 /**
- * Puts serving jobs on the queue of the device they ask for and waits for their results via
- * that queue's QueueEvents.
+ * Puts serving jobs on the queue of the device they ask for, each naming this gateway instance's
+ * reply list, and hands each job's reply to its waiting caller: a gateway reads only the results
+ * of its own jobs, however many gateways share the queues.
  */
 export function createJobDispatcher({
   redisUrl,
   keyPrefix,
+  log,
 }: {
   redisUrl: string;
   keyPrefix: string;
+  log: Logger;
 }): JobDispatcher {
   const prefix = bullPrefix(keyPrefix);
-  // Every device's queue is open from the start: QueueEvents reads events from when it
-  // connects, so one opened at a job's first dispatch could miss that job's completion.
+  const instanceId = randomBytes(6).toString("hex");
+  const replyTo = servingReplyListKey(keyPrefix, instanceId);
+  const waiting = new Map<string, WaitingJob>();
+  let jobSequence = 0;
+
   const queues = new Map<ServingDevice, DeviceQueue>(
     SERVING_DEVICES.map((device) => {
       const name = servingQueueName(device);
-      const queue = new Queue<ServingJob, ServingJobResult>(name, {
+      const queue = new Queue<ServingJob, null>(name, {
         prefix,
         connection: connectRedis("producer", redisUrl),
       });
-      const events = new QueueEvents(name, { prefix, connection: connectRedis("consumer", redisUrl) });
-      // Every waiting job adds listeners; thousands may wait at once.
-      events.setMaxListeners(0);
-      queue.setMaxListeners(0);
       logRedisErrors(queue, { component: "gateway", queue: name });
-      logRedisErrors(events, { component: "gateway", queue: name, of: "queue events" });
-      return [device, { queue, events, workers: { count: 0, readAtMs: 0 } }];
+      return [device, { queue, workers: { count: 0, readAtMs: 0 } }];
     }),
   );
   const queueOf = (device: ServingDevice): DeviceQueue => queues.get(device)!;
+
+  const settle = (jobId: string): WaitingJob | undefined => {
+    const job = waiting.get(jobId);
+    if (!job) return undefined;
+    waiting.delete(jobId);
+    clearTimeout(job.timer);
+    return job;
+  };
+  const replies = readServingReplies({
+    redisUrl,
+    listKey: replyTo,
+    log,
+    // A reply nobody waits for (its deadline passed, or a retried job's second reply) is dropped.
+    onReply: (reply) => {
+      const job = settle(reply.jobId);
+      if (!job) return;
+      if (reply.ok) job.resolve(reply.result);
+      else if (reply.reason === SERVING_DEADLINE_PASSED_REASON)
+        // A worker whose clock runs ahead of ours may drop the job a moment before our deadline.
+        job.reject(new AppError("DEADLINE_EXCEEDED", "the job's deadline passed before a worker took it"));
+      else job.reject(new Error(reply.reason));
+    },
+    // Redis may come back empty, without the jobs and their replies: failing now beats a 504 at
+    // the deadline, and the client may retry at once.
+    onConnectionLost: () => {
+      if (waiting.size === 0) return;
+      log.warn({ jobs: waiting.size }, "lost the Redis connection: its jobs' results cannot arrive; 503");
+      for (const jobId of [...waiting.keys()]) settle(jobId)!.reject(resultsLost());
+    },
+  });
 
   const workerCount = async (device: ServingDevice): Promise<number> => {
     const entry = queueOf(device);
@@ -88,48 +131,56 @@ export function createJobDispatcher({
 
   return {
     workerCount,
-    async dispatch(data) {
+    async dispatch(data, signal) {
       // Said at once rather than found out at the deadline: nothing would ever take this job.
       if ((await workerCount(data.device)) === 0) throw noWorkerFor(data.device);
       // The batcher may have held the job past every request's deadline: nobody would read its result.
-      if (data.deadlineAtMs <= Date.now())
+      const timeoutMs = Math.ceil(data.deadlineAtMs - Date.now());
+      if (timeoutMs <= 0)
         throw new AppError("DEADLINE_EXCEEDED", "the deadline passed before the job was queued");
-      const { queue, events } = queueOf(data.device);
-      const job = await queue
-        .add("infer", { schemaVersion: SERVING_JOB_SCHEMA_VERSION, ...data }, SERVING_JOB_OPTIONS)
-        .catch((error: unknown) => {
-          throw queueUnavailable(error);
-        });
-      const timeoutMs = Math.max(0, Math.ceil(data.deadlineAtMs - Date.now()));
-      // The worker is ours and returns ZServingJobResult; re-validating large outputs on every
-      // request would cost more than the rest of the gateway's work.
-      const finished = job.waitUntilFinished(events, timeoutMs + LISTENER_GRACE_MS).catch((error: Error) => {
-        // A worker whose clock runs ahead of ours may drop the job a moment before our deadline.
-        if (error.message === SERVING_DEADLINE_PASSED_REASON)
-          throw new AppError("DEADLINE_EXCEEDED", `the job's deadline passed before a worker took it`);
-        throw error;
+      const { queue } = queueOf(data.device);
+      // Chosen here, and waited for before the job is added: its reply comes on another
+      // connection and may be read before the add's own answer.
+      const jobId = `${instanceId}-${(jobSequence++).toString(36)}`;
+      const answer = new Promise<ServingJobResult>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          settle(jobId);
+          reject(new AppError("DEADLINE_EXCEEDED", `no serving worker answered within ${timeoutMs} ms`));
+        }, timeoutMs);
+        waiting.set(jobId, { resolve, reject, timer, queue });
       });
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () =>
-            reject(new AppError("DEADLINE_EXCEEDED", `no serving worker answered within ${timeoutMs} ms`)),
-          timeoutMs,
-        );
-      });
+      // Handled by the caller once the add is through; until then a deadline must not go unhandled.
+      answer.catch(() => undefined);
+      signal?.addEventListener("abort", () => cancel(jobId), { once: true });
       try {
-        return (await Promise.race([finished, deadline])) as ServingJobResult;
-      } finally {
-        clearTimeout(timer);
+        await queue.add(
+          "infer",
+          { schemaVersion: SERVING_JOB_SCHEMA_VERSION, ...data, replyTo },
+          { ...SERVING_JOB_OPTIONS, jobId },
+        );
+      } catch (error) {
+        settle(jobId);
+        throw queueUnavailable(error);
       }
+      return answer;
     },
     async close() {
-      for (const { queue, events } of queues.values()) {
-        await events.close();
-        await queue.close();
-      }
+      await replies.close();
+      for (const jobId of [...waiting.keys()]) settle(jobId)!.reject(resultsLost());
+      for (const { queue } of queues.values()) await queue.close();
     },
   };
+
+  /**
+   * Every caller of the job went away: its waiter ends now, and the job leaves the queue if no
+   * worker holds it yet (BullMQ refuses to remove an active job, which then runs to its end).
+   */
+  function cancel(jobId: string): void {
+    const job = settle(jobId);
+    if (!job) return;
+    job.reject(new AppError("CLIENT_CLOSED_REQUEST", "every caller of the job went away"));
+    job.queue.remove(jobId).catch(() => undefined);
+  }
 }
 
 /** What readiness and a refused request say when no running host can serve a device. */
@@ -144,6 +195,12 @@ function noWorkerFor(device: ServingDevice): AppError {
 }
 
 /** Redis refused or did not answer: the client may retry; the cause stays in the log. */
+function resultsLost(): AppError {
+  return new AppError("UNAVAILABLE", "the connection to the serving queue was lost; retry", {
+    retryAfterSeconds: 1,
+  });
+}
+
 function queueUnavailable(cause: unknown): AppError {
   return new AppError(
     "UNAVAILABLE",

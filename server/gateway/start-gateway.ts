@@ -1,6 +1,6 @@
 import { GatewayAdmission } from "@/server/gateway/admission";
 import { buildGateway } from "@/server/gateway/app";
-import { DeploymentCache } from "@/server/gateway/deployment-cache";
+import { DEFAULT_DEPLOYMENT_CACHE_OPTIONS, DeploymentCache } from "@/server/gateway/deployment-cache";
 import { socketTimeouts, type GatewayEnv } from "@/server/gateway/gateway-env";
 import { InferenceService } from "@/server/gateway/infer";
 import { createJobDispatcher } from "@/server/gateway/job-dispatcher";
@@ -22,6 +22,7 @@ export async function startGateway(env: GatewayEnv) {
     unknownNameTtlMs: env.GATEWAY_UNKNOWN_NAME_TTL_MS,
     maxUnknownNames: env.GATEWAY_MAX_UNKNOWN_NAMES,
     lookupsPerNamePerSecond: env.GATEWAY_LOOKUPS_PER_NAME_PER_SECOND,
+    lookupTimeoutMs: DEFAULT_DEPLOYMENT_CACHE_OPTIONS.lookupTimeoutMs,
   });
   const subscription = await subscribeToDeploymentChanges({
     redisUrl: env.REDIS_URL,
@@ -29,7 +30,7 @@ export async function startGateway(env: GatewayEnv) {
     cache,
     log,
   });
-  const dispatcher = createJobDispatcher({ redisUrl: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX });
+  const dispatcher = createJobDispatcher({ redisUrl: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, log });
   const counters = new TrafficCounters(getRedis());
   const shadows = new ShadowRecorder(getRedis());
   const inference = new InferenceService(dispatcher, counters, shadows, {

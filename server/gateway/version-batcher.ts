@@ -1,3 +1,4 @@
+import { AppError } from "@/server/domain/app-error";
 import type { ServingJobResult, ServingRequest, ServingRequestResult } from "@/server/contracts/serving";
 
 export interface BatchedAnswer {
@@ -12,6 +13,8 @@ interface Pending {
   deadlineAtMs: number;
   resolve: (answer: BatchedAnswer) => void;
   reject: (error: Error) => void;
+  /** Set once the request left in a job: the job's callers still waiting, and how to cancel it. */
+  job: { callers: number; cancel: AbortController } | null;
 }
 
 /**
@@ -28,20 +31,51 @@ export class VersionBatcher {
   private immediate: NodeJS.Immediate | null = null;
 
   constructor(
-    /** deadlineAtMs: the latest of the requests' deadlines, past which nobody waits for the job. */
+    /**
+     * deadlineAtMs: the latest of the requests' deadlines, past which nobody waits for the job;
+     * `cancelled` aborts when every caller of the job went away.
+     */
     private readonly dispatch: (
       requests: ServingRequest[],
       deadlineAtMs: number,
+      cancelled: AbortSignal,
     ) => Promise<ServingJobResult>,
     private readonly settings: () => { maxBatchSize: number; maxQueueDelayMs: number },
   ) {}
 
-  submit(request: ServingRequest, rows: number, deadlineAtMs: number): Promise<BatchedAnswer> {
+  /**
+   * A request whose `callerGone` aborts leaves the batch it waits in, or, once sent, cancels its
+   * job when it was the job's last caller; it rejects with CLIENT_CLOSED_REQUEST either way.
+   */
+  submit(
+    request: ServingRequest,
+    rows: number,
+    deadlineAtMs: number,
+    callerGone?: AbortSignal,
+  ): Promise<BatchedAnswer> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ request, rows, deadlineAtMs, resolve, reject });
+      if (callerGone?.aborted) return reject(callerWentAway());
+      const entry: Pending = { request, rows, deadlineAtMs, resolve, reject, job: null };
+      if (callerGone) {
+        const onGone = () => this.leave(entry);
+        callerGone.addEventListener("abort", onGone, { once: true });
+        const settled = () => callerGone.removeEventListener("abort", onGone);
+        entry.resolve = (answer) => (settled(), resolve(answer));
+        entry.reject = (error) => (settled(), reject(error));
+      }
+      this.pending.push(entry);
       this.pendingRows += rows;
       this.schedule();
     });
+  }
+
+  private leave(entry: Pending): void {
+    const index = this.pending.indexOf(entry);
+    if (index >= 0) {
+      this.pending.splice(index, 1);
+      this.pendingRows -= entry.rows;
+    } else if (entry.job && --entry.job.callers === 0) entry.job.cancel.abort();
+    entry.reject(callerWentAway());
   }
 
   private schedule(): void {
@@ -75,9 +109,12 @@ export class VersionBatcher {
     this.pendingRows -= rows;
     this.inFlight += 1;
     const deadlineAtMs = Math.max(...batch.map((entry) => entry.deadlineAtMs));
+    const job = { callers: batch.length, cancel: new AbortController() };
+    for (const entry of batch) entry.job = job;
     this.dispatch(
       batch.map((entry) => entry.request),
       deadlineAtMs,
+      job.cancel.signal,
     )
       .then(({ results, ...job }) => {
         const byId = new Map(results.map((result) => [result.requestId, result]));
@@ -99,4 +136,8 @@ export class VersionBatcher {
       });
     this.schedule();
   }
+}
+
+function callerWentAway(): AppError {
+  return new AppError("CLIENT_CLOSED_REQUEST", "the caller closed the connection before its answer");
 }

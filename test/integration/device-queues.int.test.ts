@@ -1,5 +1,5 @@
 import type { ChildProcess } from "node:child_process";
-import { Queue, QueueEvents } from "bullmq";
+import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/server/db";
 import { bullPrefix } from "@/server/contracts/key-prefix";
@@ -8,7 +8,6 @@ import {
   SERVING_JOB_OPTIONS,
   SERVING_JOB_SCHEMA_VERSION,
   servingQueueName,
-  ZServingJobResult,
   type ServingDevice,
   type ServingJob,
 } from "@/server/contracts/serving";
@@ -22,6 +21,7 @@ import {
   startWorkerProcess,
   stopProcess,
 } from "@/test/support/serving-stack";
+import { replyInbox } from "@/test/support/reply-inbox";
 import { callerFor, uploadForm } from "@/test/support/trpc-caller";
 
 // A serving job reaches only hosts that can run it on the device it asks for. Two real worker
@@ -32,12 +32,12 @@ import { callerFor, uploadForm } from "@/test/support/trpc-caller";
 const api = callerFor();
 const { REDIS_URL, REDIS_KEY_PREFIX } = readGatewayEnv();
 const prefix = bullPrefix(REDIS_KEY_PREFIX);
-const connections = [connectRedis("producer", REDIS_URL), connectRedis("consumer", REDIS_URL)];
+const connection = connectRedis("producer", REDIS_URL);
 const queues = {
-  cpu: new Queue(servingQueueName("cpu"), { connection: connections[0]!, prefix }),
-  cuda: new Queue(servingQueueName("cuda"), { connection: connections[0]!, prefix }),
+  cpu: new Queue(servingQueueName("cpu"), { connection, prefix }),
+  cuda: new Queue(servingQueueName("cuda"), { connection, prefix }),
 };
-const cpuEvents = new QueueEvents(servingQueueName("cpu"), { connection: connections[1]!, prefix });
+const inbox = replyInbox(REDIS_URL, REDIS_KEY_PREFIX);
 let artifacts: Awaited<ReturnType<typeof serveArtifacts>>;
 let gateway: Awaited<ReturnType<typeof startGateway>>;
 const workers: ChildProcess[] = [];
@@ -84,10 +84,10 @@ afterAll(async () => {
   await gateway?.close();
   await Promise.all(workers.map((worker) => stopProcess(worker)));
   await artifacts?.close();
-  await cpuEvents.close();
+  await inbox.close();
   await Promise.all(Object.values(queues).map((queue) => queue.close()));
   await removeServingQueues();
-  connections.forEach((connection) => connection.disconnect());
+  connection.disconnect();
   await getRedis().quit();
 });
 
@@ -115,6 +115,7 @@ const job = (device: ServingDevice, requestId: string): ServingJob => ({
   device,
   requests: [{ requestId, inputs: [features] }],
   enqueuedAtMs: Date.now(),
+  replyTo: inbox.replyTo,
 });
 
 describe("serving queues per device class", () => {
@@ -148,7 +149,7 @@ describe("serving queues per device class", () => {
         })),
       );
       for (const one of added) {
-        const result = ZServingJobResult.parse(await one.waitUntilFinished(cpuEvents, 30_000));
+        const result = await inbox.result(one.id!, 30_000);
         expect(result.results[0]).toMatchObject({ ok: true });
         expect(result.executionProvider).toBe("cpu");
         servedBy.add(result.hostName);

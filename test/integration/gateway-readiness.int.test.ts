@@ -55,6 +55,13 @@ describe("gateway readiness", () => {
     });
     // What readiness promises: the cached deployment is still served.
     expect((await get("/v2/models/fraud")).status).toBe(200);
+    // A deployment not cached yet cannot be looked up: 503 naming why, not an internal error.
+    expect(await get("/v2/models/other")).toEqual({
+      status: 503,
+      body: {
+        error: "deployment 'other' cannot be looked up: the registry database is unavailable; retry later",
+      },
+    });
 
     await redis.stop();
     const ready = await get("/v2/health/ready");

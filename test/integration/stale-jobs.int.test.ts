@@ -111,14 +111,11 @@ describe("jobs whose deadline passed while no worker took them", () => {
     // Normal latency is back: the slack covers this 2-core machine's noise, not a queue to drain.
     expect(median(after)).toBeLessThan(normalMs * 3 + 50);
 
-    // No stale job ran: each failed with the deadline reason, and together they hold every stale request.
+    // No stale job ran: each failed with the deadline reason, and together they hold every stale
+    // request (completed jobs leave the queue at once, their results on the gateway's reply list).
     const failed = await queue.getFailed(0, -1);
     expect(failed.map((job) => job.failedReason)).toEqual(failed.map(() => SERVING_DEADLINE_PASSED_REASON));
     expect(failed.reduce((sum, job) => sum + job.data.requests.length, 0)).toBe(STALE_REQUESTS);
-    const completed = await queue.getCompleted(0, -1);
-    expect(completed.reduce((sum, job) => sum + job.data.requests.length, 0)).toBe(
-      warm.length + 1 + after.length,
-    );
 
     // The worker counted them in its log (one line a second, so wait for the line).
     await expect

@@ -50,6 +50,10 @@ export async function ownRedis() {
     });
   }
 
+  /** Freezes the server (SIGSTOP): connections stay open and nothing answers, as when Redis hangs. */
+  const pause = () => void child?.kill("SIGSTOP");
+  const resume = () => void child?.kill("SIGCONT");
+
   await start();
-  return { port, url: `redis://127.0.0.1:${port}`, start, stop };
+  return { port, url: `redis://127.0.0.1:${port}`, start, stop, pause, resume };
 }

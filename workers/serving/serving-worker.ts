@@ -1,11 +1,15 @@
 import { UnrecoverableError, Worker, type Job } from "bullmq";
+import type { Redis } from "ioredis";
 import { formatZodIssues } from "@/server/domain/zod-message";
 import { getLogger, type Logger } from "@/server/logger";
 import { bullPrefix } from "@/server/contracts/key-prefix";
 import { connectRedis, logRedisErrors } from "@/server/contracts/redis-connections";
 import {
   SERVING_DEADLINE_PASSED_REASON,
+  SERVING_REPLY_LIST_TTL_MS,
   ZServingJob,
+  type ServingJob,
+  type ServingReply,
   servingQueueName,
   type ServingDevice,
   type ServingJobResult,
@@ -40,10 +44,25 @@ export interface ServingWorkerOptions {
 
 export interface ServingWorker {
   /** One BullMQ worker per device queue consumed. */
-  workers: Worker<unknown, ServingJobResult>[];
+  workers: Worker<unknown, JobReturn>[];
   sessions: SessionCache;
   /** Stops taking jobs, lets active ones finish, then ends the session threads and the connection. */
   close(): Promise<void>;
+}
+
+/**
+ * What a job returns to BullMQ: nothing when its result went to the gateway's reply list, the
+ * result itself for a job of an older gateway, which reads it from BullMQ's completed event.
+ */
+type JobReturn = ServingJobResult | null;
+
+/** The reply and the list's renewed expiry in one round trip. */
+async function sendReply(redis: Redis, replyTo: string, reply: ServingReply): Promise<void> {
+  await redis
+    .multi()
+    .rpush(replyTo, JSON.stringify(reply))
+    .pexpire(replyTo, SERVING_REPLY_LIST_TTL_MS)
+    .exec();
 }
 
 /** The serving processor: a BullMQ worker on each device's queue, sessions in worker threads. */
@@ -62,12 +81,37 @@ export async function startServingWorker(options: ServingWorkerOptions): Promise
     options.devices.map((device) => [device, new DroppedJobs(log, servingQueueName(device))]),
   );
 
-  const processorFor = (queueDevice: ServingDevice) => async (job: Job<unknown, ServingJobResult>) => {
+  const replies = connectRedis("command", options.redisUrl);
+
+  const processorFor = (queueDevice: ServingDevice) => async (job: Job<unknown, JobReturn>) => {
     const pickedUpMs = Date.now();
     const parsed = ZServingJob.safeParse(job.data);
     if (!parsed.success)
       throw new UnrecoverableError(`invalid serving job: ${formatZodIssues(parsed.error, "job")}`);
-    const { requests, artifactSha256, device, versionId, enqueuedAtMs, deadlineAtMs } = parsed.data;
+    const { replyTo } = parsed.data;
+    const jobId = job.id!;
+    try {
+      const result = await runJob(queueDevice, parsed.data, pickedUpMs);
+      if (replyTo === undefined) return result;
+      await sendReply(replies, replyTo, { jobId, ok: true, result });
+      return null;
+    } catch (error) {
+      // An attempt that will be retried stays silent: its retry answers.
+      const final = error instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      if (replyTo !== undefined && final)
+        await sendReply(replies, replyTo, { jobId, ok: false, reason: (error as Error).message }).catch(
+          (replyError: unknown) =>
+            log.warn({ jobId, err: replyError }, "could not send a failed job's reply"),
+        );
+      throw error;
+    }
+  };
+
+  const runJob = async (
+    queueDevice: ServingDevice,
+    { requests, artifactSha256, device, versionId, enqueuedAtMs, deadlineAtMs }: ServingJob,
+    pickedUpMs: number,
+  ): Promise<ServingJobResult> => {
     // Only a producer that ignores the contract puts one here; running it would hide that.
     if (device !== queueDevice)
       throw new UnrecoverableError(
@@ -90,7 +134,7 @@ export async function startServingWorker(options: ServingWorkerOptions): Promise
       throw retryable ? new Error(message) : new UnrecoverableError(message);
     }
     const outcome = await sessions.run({ artifactSha256, device }, requests);
-    const result: ServingJobResult = {
+    return {
       results: outcome.results,
       hostName: options.hostName,
       executionProvider: outcome.executionProvider,
@@ -98,13 +142,12 @@ export async function startServingWorker(options: ServingWorkerOptions): Promise
       batchRows: outcome.batchRows,
       queueWaitUs,
     };
-    return result;
   };
 
   const connections = options.devices.map(() => connectRedis("consumer", options.redisUrl));
   const workers = options.devices.map((device, index) => {
     const queue = servingQueueName(device);
-    const worker = new Worker<unknown, ServingJobResult>(queue, processorFor(device), {
+    const worker = new Worker<unknown, JobReturn>(queue, processorFor(device), {
       connection: connections[index]!,
       prefix: bullPrefix(options.keyPrefix),
       concurrency: options.concurrency ?? 64,
@@ -136,7 +179,7 @@ export async function startServingWorker(options: ServingWorkerOptions): Promise
       for (const dropped of drops.values()) dropped.close();
       await sessions.close();
       await Promise.all(
-        connections.map((connection) => connection.quit().catch(() => connection.disconnect())),
+        [...connections, replies].map((connection) => connection.quit().catch(() => connection.disconnect())),
       );
     },
   };

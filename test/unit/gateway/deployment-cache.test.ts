@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { DeploymentCache, type DeploymentKey } from "@/server/gateway/deployment-cache";
+import {
+  DEFAULT_DEPLOYMENT_CACHE_OPTIONS,
+  DeploymentCache,
+  type DeploymentCacheOptions,
+  type DeploymentKey,
+} from "@/server/gateway/deployment-cache";
 import type { ServingDeployment } from "@/server/services/deployment/load-serving-deployment";
 
 /** Two teams, each with a deployment named "fraud"; the loader counts its calls per key. */
@@ -66,7 +71,7 @@ describe("deployment cache", () => {
       if (calls === 1) throw new Error("database down");
       return null;
     });
-    await expect(cache.get({ teamId: "t", name: "x" })).rejects.toThrow("database down");
+    await expect(cache.get({ teamId: "t", name: "x" })).rejects.toMatchObject({ code: "UNAVAILABLE" });
     await expect(cache.get({ teamId: "t", name: "x" })).resolves.toBeNull();
     expect(calls).toBe(2);
   });
@@ -74,7 +79,12 @@ describe("deployment cache", () => {
 
 describe("deployment cache: unknown names", () => {
   function cacheOfNoDeployments(
-    options = { unknownNameTtlMs: 1_000, maxUnknownNames: 3, lookupsPerNamePerSecond: 2 },
+    options: DeploymentCacheOptions = {
+      ...DEFAULT_DEPLOYMENT_CACHE_OPTIONS,
+      unknownNameTtlMs: 1_000,
+      maxUnknownNames: 3,
+      lookupsPerNamePerSecond: 2,
+    },
   ) {
     let nowMs = 0;
     const loads: string[] = [];
@@ -134,6 +144,7 @@ describe("deployment cache: unknown names", () => {
 
   it("limits lookups per name: a name pushed out of the bounded memory and asked again gets 429", async () => {
     const { cache, loads } = cacheOfNoDeployments({
+      ...DEFAULT_DEPLOYMENT_CACHE_OPTIONS,
       unknownNameTtlMs: 1_000,
       maxUnknownNames: 1,
       lookupsPerNamePerSecond: 2,
@@ -159,5 +170,38 @@ describe("deployment cache: unknown names", () => {
       cache.invalidate({ teamId: "t", name: "busy" });
     }
     expect(loads).toHaveLength(20);
+  });
+});
+
+describe("deployment cache: the registry database failing", () => {
+  const options = { ...DEFAULT_DEPLOYMENT_CACHE_OPTIONS, lookupTimeoutMs: 30 };
+
+  it("answers a failed lookup UNAVAILABLE without the driver's message", async () => {
+    const cache = new DeploymentCache(async () => {
+      throw new Error("connect ECONNREFUSED 10.0.0.7:5432");
+    }, options);
+    const failure = cache.get({ teamId: "t", name: "fraud" });
+    await expect(failure).rejects.toMatchObject({
+      code: "UNAVAILABLE",
+      retryAfterSeconds: 1,
+      message: "deployment 'fraud' cannot be looked up: the registry database is unavailable; retry later",
+    });
+  });
+
+  it("gives up on a hung lookup after the timeout, and sends one query per name however many wait", async () => {
+    let calls = 0;
+    const cache = new DeploymentCache(() => {
+      calls += 1;
+      return new Promise<never>(() => undefined);
+    }, options);
+    const waits = [1, 2, 3].map(() => cache.get({ teamId: "t", name: "fraud" }));
+    for (const wait of waits)
+      await expect(wait).rejects.toMatchObject({
+        code: "UNAVAILABLE",
+        message:
+          "deployment 'fraud' cannot be looked up: the registry database did not answer within 30 ms; retry later",
+      });
+    await expect(cache.get({ teamId: "t", name: "fraud" })).rejects.toMatchObject({ code: "UNAVAILABLE" });
+    expect(calls).toBe(1);
   });
 });

@@ -4,11 +4,17 @@ import type { ServingJobResult, ServingRequest } from "@/server/contracts/servin
 
 /** A dispatch that records each job and lets the test decide when it returns. */
 function controlledDispatch() {
-  const jobs: { requests: ServingRequest[]; finish: () => void; fail: (error: Error) => void }[] = [];
-  const dispatch = (requests: ServingRequest[]) =>
+  const jobs: {
+    requests: ServingRequest[];
+    cancelled: AbortSignal;
+    finish: () => void;
+    fail: (error: Error) => void;
+  }[] = [];
+  const dispatch = (requests: ServingRequest[], _deadlineAtMs: number, cancelled: AbortSignal) =>
     new Promise<ServingJobResult>((resolve, reject) => {
       jobs.push({
         requests,
+        cancelled,
         finish: () =>
           resolve({
             results: requests.map((request) => ({
@@ -121,5 +127,51 @@ describe("version batcher", () => {
     await tick();
     jobs[1]!.finish();
     expect((await later).result.requestId).toBe("c");
+  });
+
+  it("drops a request whose caller went away while it gathered, and sends the rest", async () => {
+    const { jobs, dispatch } = controlledDispatch();
+    const batcher = new VersionBatcher(dispatch, () => ({ maxBatchSize: 32, maxQueueDelayMs: 10_000 }));
+    const first = batcher.submit(request("a"), 1, FAR_DEADLINE_MS);
+    await tick();
+    const gone = new AbortController();
+    const left = batcher.submit(request("b"), 1, FAR_DEADLINE_MS, gone.signal);
+    const stays = batcher.submit(request("c"), 1, FAR_DEADLINE_MS);
+    gone.abort();
+    await expect(left).rejects.toMatchObject({ code: "CLIENT_CLOSED_REQUEST" });
+    jobs[0]!.finish();
+    await first;
+    await tick();
+    expect(jobs[1]!.requests.map((r) => r.requestId)).toEqual(["c"]);
+    jobs[1]!.finish();
+    await stays;
+  });
+
+  it("cancels a sent job only once every caller in it went away", async () => {
+    const { jobs, dispatch } = controlledDispatch();
+    const batcher = new VersionBatcher(dispatch, () => ({ maxBatchSize: 32, maxQueueDelayMs: 10_000 }));
+    const callers = [new AbortController(), new AbortController()];
+    const answers = callers.map((caller, i) =>
+      batcher.submit(request(`r${i}`), 1, FAR_DEADLINE_MS, caller.signal),
+    );
+    await tick();
+    callers[0]!.abort();
+    await expect(answers[0]).rejects.toMatchObject({ code: "CLIENT_CLOSED_REQUEST" });
+    expect(jobs[0]!.cancelled.aborted).toBe(false);
+    callers[1]!.abort();
+    await expect(answers[1]).rejects.toMatchObject({ code: "CLIENT_CLOSED_REQUEST" });
+    expect(jobs[0]!.cancelled.aborted).toBe(true);
+  });
+
+  it("ignores a caller leaving after its answer came", async () => {
+    const { jobs, dispatch } = controlledDispatch();
+    const batcher = new VersionBatcher(dispatch, () => ({ maxBatchSize: 32, maxQueueDelayMs: 10_000 }));
+    const caller = new AbortController();
+    const answer = batcher.submit(request("a"), 1, FAR_DEADLINE_MS, caller.signal);
+    await tick();
+    jobs[0]!.finish();
+    await answer;
+    caller.abort();
+    expect(jobs[0]!.cancelled.aborted).toBe(false);
   });
 });
