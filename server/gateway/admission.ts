@@ -28,6 +28,8 @@ export class GatewayAdmission {
   private inFlight = 0;
   private readonly loopDelay: EventLoopDelay;
   private readonly ticker: NodeJS.Timeout;
+  /** Refused requests, so the gateway's per-request log line skips them. */
+  private readonly refusedRequests = new WeakSet<FastifyRequest>();
   private refusedSinceLog = 0;
   private lastRefusedLogAtMs = 0;
 
@@ -43,7 +45,7 @@ export class GatewayAdmission {
     const refusal = gatewayRefusal({
       inFlight: this.inFlight,
       maxInFlight: this.options.maxInFlight,
-      eventLoopDelayMs: this.loopDelay.delayMs(nowMs),
+      eventLoopDelayMs: this.loopDelay.delayMs,
       maxEventLoopDelayMs: this.options.maxEventLoopDelayMs,
     });
     if (refusal === null) {
@@ -55,6 +57,11 @@ export class GatewayAdmission {
     return false;
   }
 
+  /** Whether this request was refused here (logged as a count, not a line of its own). */
+  refused(request: FastifyRequest): boolean {
+    return this.refusedRequests.has(request);
+  }
+
   close(): void {
     clearInterval(this.ticker);
   }
@@ -63,7 +70,8 @@ export class GatewayAdmission {
     const body = JSON.stringify(errorBody(message));
     const bodyBytes = Number(request.headers["content-length"]);
     const drained = Number.isInteger(bodyBytes) && bodyBytes <= MAX_DRAINED_BODY_BYTES;
-    // Written raw: Fastify's reply would log each one, and its body parser must never run.
+    // Written raw, as cheaply as can be: this is what the gateway does most when overloaded.
+    this.refusedRequests.add(request);
     reply.hijack();
     reply.raw.writeHead(503, {
       "content-type": "application/json; charset=utf-8",

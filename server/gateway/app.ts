@@ -88,7 +88,7 @@ export function buildGateway(deps: GatewayDeps) {
   });
   app.addHook("onResponse", async (request, reply) => {
     const level = answeredLogLevel(reply.statusCode);
-    if (!deps.log.isLevelEnabled(level)) return;
+    if (!deps.log.isLevelEnabled(level) || deps.admission.refused(request)) return;
     request.log[level](
       {
         method: request.method,

@@ -13,6 +13,7 @@ import {
   type TrafficTarget,
 } from "@/test/support/request-traffic";
 import {
+  ADMISSION_OFF,
   removeServingQueues,
   serveArtifacts,
   startGatewayProcess,
@@ -35,12 +36,6 @@ const DEADLINE_MARGIN_MS = 1_000;
 const UNLOADED_CLIENTS = 4;
 /** Enough clients that the closed loop is bound by the stack's throughput, not its round trips. */
 const CAPACITY_CLIENTS = 64;
-/** Admission off: the per-deployment limit pinned at its cap, no gateway bound, no loop-delay check. */
-const NO_ADMISSION = {
-  GATEWAY_MIN_PENDING_PER_DEPLOYMENT: "4096",
-  GATEWAY_MAX_IN_FLIGHT: "1000000",
-  GATEWAY_MAX_EVENT_LOOP_DELAY_MS: "1000000",
-};
 const OVERLOAD_MS = 30_000;
 const MAX_GATEWAY_RSS_BYTES = 400 * 1024 * 1024;
 const ROW = [0.4, -1.2, 2.5, 0.1, 0, 1, -0.3, 0.8, 1.9, -2.2, 0.05, 0.7, -0.6, 1.1];
@@ -112,7 +107,9 @@ const round = (value: number) => Math.round(value * 10) / 10;
 describe("twice the measured capacity for 30 s", () => {
   it("answers every request within its deadline, sheds the surplus with 429/503 at once, and keeps the admitted fast", async () => {
     // Capacity as the issue measured it: the stack with admission off, at enough clients.
-    gateway = await startGatewayProcess(NO_ADMISSION);
+    gateway = await startGatewayProcess(
+      Object.fromEntries(Object.entries(ADMISSION_OFF).map(([name, value]) => [name, String(value)])),
+    );
     // Warm-up: the worker loads the model, both processes compile their hot paths.
     await closedLoop(targetOf(gateway.url), { clients: UNLOADED_CLIENTS, durationMs: 2_000 });
     const capacityMs = 5_000;

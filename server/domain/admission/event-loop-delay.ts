@@ -1,13 +1,16 @@
+/** How much each tick's lateness moves the smoothed delay: about the last five ticks count. */
+const SMOOTHING = 0.2;
+
 /**
  * How far behind a process's event loop runs, from a timer that should fire every `intervalMs`:
- * each tick's lateness, and, between ticks, how overdue the next one is (a loop busy with a
- * backlog of sockets fires no timer, and that is when it matters most). A request that arrives
- * on a loop this far behind has already waited about as long in the process's backlog, and would
- * make every request behind it wait longer. Time is passed in (ms on any monotonic clock).
+ * each tick's lateness, smoothed over the last few ticks, so one burst of arrivals handled in a
+ * single turn of the loop (which a gateway serves without trouble) does not count as overload,
+ * while a loop late tick after tick does. A request that arrives then has waited about as long
+ * in the process's backlog already. Time is passed in (ms on any monotonic clock).
  */
 export class EventLoopDelay {
   private lastTickAtMs: number;
-  private lastDelayMs = 0;
+  private smoothedDelayMs = 0;
 
   constructor(
     private readonly intervalMs: number,
@@ -18,12 +21,12 @@ export class EventLoopDelay {
 
   /** The timer fired at `nowMs`. */
   tick(nowMs: number): void {
-    this.lastDelayMs = Math.max(0, nowMs - this.lastTickAtMs - this.intervalMs);
+    const lateMs = Math.max(0, nowMs - this.lastTickAtMs - this.intervalMs);
+    this.smoothedDelayMs += SMOOTHING * (lateMs - this.smoothedDelayMs);
     this.lastTickAtMs = nowMs;
   }
 
-  /** The last tick's lateness, or how overdue the next tick is, whichever is more. */
-  delayMs(nowMs: number): number {
-    return Math.max(this.lastDelayMs, nowMs - this.lastTickAtMs - this.intervalMs);
+  get delayMs(): number {
+    return this.smoothedDelayMs;
   }
 }
