@@ -31,7 +31,7 @@ export class GatewayAdmission {
   /** Refused requests, so the gateway's per-request log line skips them. */
   private readonly refusedRequests = new WeakSet<FastifyRequest>();
   private refusedSinceLog = 0;
-  private lastRefusedLogAtMs = 0;
+  private lastRefusedLogAtMs = -Infinity;
 
   constructor(private readonly options: { maxInFlight: number; maxEventLoopDelayMs: number; log: Logger }) {
     this.loopDelay = new EventLoopDelay(LOOP_TICK_MS, performance.now());

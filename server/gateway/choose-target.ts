@@ -86,6 +86,7 @@ const LIMIT_WINDOW_MS = 200;
 const LIMIT_WINDOW_SAMPLES = 20;
 /** How often a deployment's no-load latency is measured afresh (one window at the floor). */
 const BASELINE_REFRESH_MS = 30_000;
+const REFUSED_LOG_INTERVAL_MS = 1_000;
 
 /**
  * Requests of each deployment that hold a worker or wait for one. Past the deployment's limit,
@@ -93,7 +94,10 @@ const BASELINE_REFRESH_MS = 30_000;
  * once (429 over HTTP) rather than queueing work that would answer late.
  */
 export class PendingRequests {
-  private readonly byDeployment = new Map<string, { pending: number; limit: AdaptiveConcurrencyLimit }>();
+  private readonly byDeployment = new Map<
+    string,
+    { pending: number; limit: AdaptiveConcurrencyLimit; refusedSinceLog: number; lastRefusedLogAtMs: number }
+  >();
 
   constructor(private readonly limits: PendingLimits) {}
 
@@ -101,6 +105,7 @@ export class PendingRequests {
   admit(deployment: { id: string; name: string }): () => void {
     const entry = this.entryOf(deployment.id);
     if (entry.pending >= entry.limit.limit) {
+      this.countRefusal(deployment, entry);
       throw new AppError(
         "TOO_MANY_REQUESTS",
         `deployment '${deployment.name}' is at its limit of ${entry.limit.limit} requests in flight ` +
@@ -138,11 +143,29 @@ export class PendingRequests {
     return entry.pending <= entry.limit.limit / 2;
   }
 
+  /** Refusals are logged as one count per second per deployment: a line each would add to the load. */
+  private countRefusal(
+    deployment: { id: string; name: string },
+    entry: { pending: number; refusedSinceLog: number; lastRefusedLogAtMs: number },
+  ): void {
+    entry.refusedSinceLog += 1;
+    const nowMs = performance.now();
+    if (nowMs - entry.lastRefusedLogAtMs < REFUSED_LOG_INTERVAL_MS) return;
+    getLogger().info(
+      { deploymentId: deployment.id, refused: entry.refusedSinceLog, limit: entry.pending },
+      `deployment '${deployment.name}' refused requests at its limit: 429`,
+    );
+    entry.refusedSinceLog = 0;
+    entry.lastRefusedLogAtMs = nowMs;
+  }
+
   private entryOf(deploymentId: string) {
     let entry = this.byDeployment.get(deploymentId);
     if (!entry) {
       entry = {
         pending: 0,
+        refusedSinceLog: 0,
+        lastRefusedLogAtMs: -Infinity,
         limit: new AdaptiveConcurrencyLimit({
           // A cap set below the default floor (a small gateway, a test) is the floor too.
           minLimit: Math.min(this.limits.minPendingPerDeployment, this.limits.maxPendingPerDeployment),
