@@ -35,15 +35,20 @@ export async function startNodeProcess(
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
+  let started = false;
+  // Only the tail is kept, cut now and then rather than per chunk: a process under load may log
+  // for minutes after it started.
+  const keep = (chunk: Buffer) => {
+    output += chunk.toString();
+    if (output.length > 2 * MAX_OUTPUT_CHARS) output = output.slice(-MAX_OUTPUT_CHARS);
+  };
   const readyLine = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`${name} did not start within ${options.timeoutMs ?? 60_000} ms:\n${output}`)),
       options.timeoutMs ?? 60_000,
     );
-    let started = false;
     child.stdout!.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      // Only until it is up: a process that logs every request would make each chunk scan it all.
+      keep(chunk);
       if (started) return;
       const line = output.split("\n").find((candidate) => options.ready.test(candidate));
       if (line) {
@@ -52,7 +57,7 @@ export async function startNodeProcess(
         resolve(line);
       }
     });
-    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on("data", keep);
     child.once("exit", (code) => {
       clearTimeout(timer);
       reject(new Error(`${name} exited with ${code} before starting:\n${output}`));
@@ -115,3 +120,5 @@ export function machineBusyCpuSeconds(): number {
 }
 
 const CLOCK_TICKS = 100;
+/** About the most of a process's output `output()` returns (its last characters). */
+const MAX_OUTPUT_CHARS = 256 * 1024;

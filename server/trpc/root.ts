@@ -1,3 +1,4 @@
+import { auditRouter } from "@/server/trpc/routers/audit";
 import { deploymentRouter } from "@/server/trpc/routers/deployment";
 import { hostRouter } from "@/server/trpc/routers/host";
 import { featureSetRouter } from "@/server/trpc/routers/feature-set";
@@ -11,6 +12,7 @@ export const appRouter = createTRPCRouter({
   featureSet: featureSetRouter,
   deployment: deploymentRouter,
   host: hostRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -16,10 +16,12 @@ async function confirm(page: Page, title: RegExp) {
 
 test("promote and roll back the demo deployment with one click each", async ({ page }) => {
   await page.goto("/deployments");
+  await expect(page).toHaveTitle("Deployments · MLOps console");
   await expect(page.getByRole("link", { name: "card-fraud-prod" })).toBeVisible();
   await screenshot(page, "10-deployments");
 
   await page.getByRole("link", { name: "card-fraud-prod" }).click();
+  await expect(page).toHaveTitle("card-fraud-prod · MLOps console");
   const traffic = page.getByTestId("active-traffic");
   await expect(traffic).toContainText("v1 90% · v2 10%");
   const activeRow = () =>

@@ -253,13 +253,13 @@ export async function unknownNamesFlood(options: {
   const { stack, names, clients } = options;
   const gatewayUrl = stack.gateway.url;
   await closedLoop(stack.inferTarget(5_000), { clients, durationMs: 1_000 });
-  const start = await memoryAfterGc(stack.gateway);
+  const start = await memoryAfterGc(stack.gateway.child);
   await lookUpRandomNames({ gatewayUrl, count: WARM_UP_NAMES, tag: "warm", clients });
-  const before = await memoryAfterGc(stack.gateway);
+  const before = await memoryAfterGc(stack.gateway.child);
   const startedMs = performance.now();
   const statuses = await lookUpRandomNames({ gatewayUrl, count: names, tag: "flood", clients });
   const tookMs = performance.now() - startedMs;
-  const after = await memoryAfterGc(stack.gateway);
+  const after = await memoryAfterGc(stack.gateway.child);
   return { names, clients, statuses, tookMs, start, before, after };
 }
 

@@ -1,6 +1,5 @@
 import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import type { BenchProcess } from "@/bench/processes";
 import { fraudInferRequest } from "@/test/support/fraud-deployment";
 import type { TrafficTarget } from "@/test/support/request-traffic";
 import {
@@ -77,13 +76,4 @@ export function isRunning(child: ChildProcess): boolean {
 export function processRssBytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   return Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)![1]) * 1024;
-}
-
-/** The gateway's lines (JSON) whose `msg` contains `text`: what it logged about a fault. */
-export function gatewayLogLines(gateway: BenchProcess, text: string): Record<string, unknown>[] {
-  return gateway
-    .output()
-    .split("\n")
-    .filter((line) => line.startsWith("{") && line.includes(text))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }

@@ -1,4 +1,4 @@
-import type { BenchProcess } from "@/bench/processes";
+import type { ChildProcess } from "node:child_process";
 import { processRssBytes } from "@/test/support/fault-stack";
 
 /** Node arguments of a process whose memory a test reads with memoryAfterGc. */
@@ -20,20 +20,29 @@ export interface ProcessMemory {
 /**
  * A process's RSS (from /proc) and heap right after a full collection, which the preload of
  * REPORT_MEMORY_NODE_ARGS runs on SIGUSR2 and reports on stdout: what it keeps, not garbage
- * V8 has not collected yet.
+ * V8 has not collected yet. Read from the stream itself: what a process keeps of its output is
+ * only a tail, cut now and then.
  */
-export async function memoryAfterGc(
-  proc: Pick<BenchProcess, "name" | "child" | "output">,
-): Promise<ProcessMemory> {
-  const seen = proc.output().length;
-  proc.child.kill("SIGUSR2");
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const line = /^memory (.*)$/m.exec(proc.output().slice(seen));
-    if (line) {
+export function memoryAfterGc(child: ChildProcess): Promise<ProcessMemory> {
+  return new Promise((resolve, reject) => {
+    let text = "";
+    const onData = (chunk: Buffer) => {
+      text += chunk.toString();
+      const line = /^memory (.*)$/m.exec(text);
+      if (!line) return;
+      done();
       const reported = JSON.parse(line[1]!) as Omit<ProcessMemory, "rssBytes">;
-      return { ...reported, rssBytes: processRssBytes(proc.child.pid!) };
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`${proc.name} did not report its memory`);
+      resolve({ ...reported, rssBytes: processRssBytes(child.pid!) });
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`process ${child.pid} did not report its memory within 5 s`));
+    }, 5_000);
+    const done = () => {
+      clearTimeout(timer);
+      child.stdout!.off("data", onData);
+    };
+    child.stdout!.on("data", onData);
+    child.kill("SIGUSR2");
+  });
 }

@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import { formatDuration, RelativeTime } from "@/app/_components/time";
+import { ClockTime, formatDuration } from "@/app/_components/time";
 import { TrafficSplit } from "@/app/_components/traffic-split";
 import { Badge, Button, DataTable } from "@/app/_components/ui";
 import type { TrafficTargetOutput } from "@/server/services/deployment/deployment-output";
@@ -48,9 +48,9 @@ export function RevisionHistory({
                 <TrafficSplit target={revision.target} compact />
               </td>
               <td className="whitespace-nowrap px-3 py-2 text-slate-600">
-                <RelativeTime date={revision.createdAt} />
+                <ClockTime date={revision.createdAt} />
                 {" → "}
-                {revision.servedUntil ? <RelativeTime date={revision.servedUntil} /> : "now"}
+                {revision.servedUntil ? <ClockTime date={revision.servedUntil} /> : "now"}
                 <span className="block text-xs tabular-nums text-slate-500">
                   {formatDuration(untilMs - revision.createdAt.getTime())}
                 </span>
