@@ -60,7 +60,7 @@ const consoleSide = await setUpConsole(
   [{ label: "fraud-v1", file: "fraud-v1.onnx", inputName: "features", width: 14 }],
   { maxBatchSize: 64, maxQueueDelayMs: 2 },
 );
-const inferRequest = { deployment: consoleSide.deployments[0]!.name, body: fraudInferRequest().body };
+const inferRequest = fraudInferRequest(consoleSide.deployments[0]!.name);
 const bars: string[] = [];
 console.log(`chaos soak ${new Date().toISOString()}: ${[...only].join(", ")}`);
 

@@ -17,8 +17,8 @@ export async function createFraudDeployment(name = "fraud"): Promise<void> {
 /** One row of the fraud model's 14 features: a valid infer request's input. */
 const FRAUD_ROW = [0.4, -1.2, 2.5, 0.1, 0, 1, -0.3, 0.8, 1.9, -2.2, 0.05, 0.7, -0.6, 1.1];
 
-/** An infer request of one row to the deployment createFraudDeployment made, serialized. */
-export function fraudInferRequest(): { deployment: string; body: Buffer } {
+/** An infer request of one row to a deployment createFraudDeployment made, serialized. */
+export function fraudInferRequest(deployment = "fraud"): { deployment: string; body: Buffer } {
   const inputs = [{ name: "features", shape: [1, 14], datatype: "FP32", data: FRAUD_ROW }];
-  return { deployment: "fraud", body: Buffer.from(JSON.stringify({ inputs })) };
+  return { deployment, body: Buffer.from(JSON.stringify({ inputs })) };
 }
