@@ -205,6 +205,7 @@ describe("results on a reply list per gateway", () => {
       const answer = await infer(stack.gateway.url, 15, { timeoutMs: 20_000 });
       expect(answer).toMatchObject({ status: 503, retryAfter: "1" });
       expect(answer.latencyMs).toBeLessThan(REDIS_COMMAND_TIMEOUT_MS + 1_000);
+      console.log(`Redis paused: a new request got 503 after ${Math.round(answer.latencyMs)} ms`);
     } finally {
       redis.resume();
     }

@@ -796,7 +796,12 @@ describe("load protection", () => {
           "up to 4); retry later",
       });
     }
-    expect(slowestRefusalMs).toBeLessThan(1_000);
+    // At once: a refusal waits for no model run, so refusals come before most answers (a time
+    // bar would measure this machine's load, not the gateway).
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
+    expect(median(refused.map((answer) => answer.ms))).toBeLessThan(
+      median(served.map((answer) => answer.ms)),
+    );
   });
 
   it("answers 504 when the model cannot answer within x-timeout-ms", async () => {
