@@ -104,7 +104,11 @@ async function runDemo(port: number): Promise<void> {
     {
       name: "worker",
       ...tsxScript("workers/main.ts"),
-      env: { ARTIFACT_SOURCE_URL: `http://${reachableHost(HOST)}:${port}` },
+      // Evaluation too, so the demo's versions can be evaluated against its golden set.
+      env: {
+        ARTIFACT_SOURCE_URL: `http://${reachableHost(HOST)}:${port}`,
+        WORKER_ROLES: "serving,evaluation",
+      },
     },
   ];
   if (process.env.DEMO_TRAFFIC !== "0") {

@@ -1,6 +1,8 @@
 import { deploymentRouter } from "@/server/trpc/routers/deployment";
 import { hostRouter } from "@/server/trpc/routers/host";
+import { evaluationRouter } from "@/server/trpc/routers/evaluation";
 import { featureSetRouter } from "@/server/trpc/routers/feature-set";
+import { goldenSetRouter } from "@/server/trpc/routers/golden-set";
 import { modelRouter } from "@/server/trpc/routers/model";
 import { modelVersionRouter } from "@/server/trpc/routers/model-version";
 import { createCallerFactory, createTRPCRouter } from "@/server/trpc/procedures";
@@ -11,6 +13,8 @@ export const appRouter = createTRPCRouter({
   featureSet: featureSetRouter,
   deployment: deploymentRouter,
   host: hostRouter,
+  goldenSet: goldenSetRouter,
+  evaluation: evaluationRouter,
 });
 
 export type AppRouter = typeof appRouter;

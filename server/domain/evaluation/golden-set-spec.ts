@@ -28,10 +28,14 @@ export type GoldenSetFormat = z.infer<typeof ZGoldenSetFormat>;
 
 /**
  * How a CSV golden set becomes the model's input: its feature columns, in the order of the
- * model's one 2-D input (categories as their index, booleans as 0/1, as the feature set
- * declares them), and the column holding the expected label or value.
+ * model's one 2-D input (categories as their index, booleans as 0/1, as the feature set linked
+ * to the model declares them), and the column holding the expected label or value. Without a
+ * feature set (`features` null) every other column is a number, in the file's order.
  */
-export const ZCsvEncoding = z.object({ labelColumn: z.string().min(1), features: ZFeatureList });
+export const ZCsvEncoding = z.object({
+  labelColumn: z.string().min(1),
+  features: ZFeatureList.nullable(),
+});
 export type CsvEncoding = z.infer<typeof ZCsvEncoding>;
 
 /** A row's expectation, by task kind. */

@@ -149,16 +149,17 @@ function jsonExpected(value: unknown, task: GoldenSetTask, line: number): Golden
 async function readCsv(
   chunks: AsyncIterable<Uint8Array>,
   task: GoldenSetTask,
-  { labelColumn, features }: CsvEncoding,
+  { labelColumn, features: declared }: CsvEncoding,
   signature: Signature,
   maxRows: number,
 ): Promise<GoldenRow[]> {
-  const input = csvInputOf(signature, features.length);
-  const datatype = V2_DATATYPE_BY_ELEMENT_TYPE[input.elementType];
   return scanCsv(chunks, { maxRows }, (columns) => {
+    const features = declared ?? numericColumns(columns, labelColumn);
     const featureIndexes = features.map((feature) => columns.indexOf(feature.name));
     const labelIndex = columns.indexOf(labelColumn);
     checkCsvHeader(columns, features, labelColumn, featureIndexes, labelIndex);
+    const input = csvInputOf(signature, features.length);
+    const datatype = V2_DATATYPE_BY_ELEMENT_TYPE[input.elementType];
     const rows: GoldenRow[] = [];
     return {
       addRow: ({ cells, line }: CsvRow) => {
@@ -173,6 +174,12 @@ async function readCsv(
       finish: () => rows,
     };
   });
+}
+
+function numericColumns(columns: string[], labelColumn: string): Feature[] {
+  return columns
+    .filter((column) => column !== labelColumn)
+    .map((name) => ({ name, dtype: "float", min: null, max: null }));
 }
 
 function checkCsvHeader(

@@ -52,6 +52,15 @@ describe("reading a golden set", () => {
     ]);
   });
 
+  it("reads every other column as a number, in the file's order, when no feature set declares them", async () => {
+    const spec: GoldenSetSpec = { ...csvSpec, csvEncoding: { labelColumn: "is_fraud", features: null } };
+    const rows = await read("a,is_fraud,b,c\n1.5,0,2,-3\n", spec);
+    expect(rows[0]!.inputs[0]!.data).toEqual([1.5, 2, -3]);
+    await expect(read("a,is_fraud,b,c\n1.5,0,web,-3\n", spec)).rejects.toThrow(
+      "line 2, column 'b': 'web' is not a number",
+    );
+  });
+
   it("refuses a bad CSV row naming its line, column and problem", async () => {
     const header = "amount,channel,card_present,is_fraud\n";
     await expect(read(`${header}1,web,true,1\n2,phone,true,0\n`, csvSpec)).rejects.toThrow(
