@@ -11,7 +11,6 @@ import { createFeatureSet } from "@/server/services/feature-set/create-feature-s
 import { createFeatureSetVersion } from "@/server/services/feature-set/create-feature-set-version";
 import { changeTraffic } from "@/server/services/deployment/change-traffic";
 import { createDeployment } from "@/server/services/deployment/create-deployment";
-import { setDeploymentGate } from "@/server/services/deployment/set-deployment-gate";
 import { closeEvaluationQueue } from "@/server/services/evaluation/evaluation-queue";
 import { startEvaluation } from "@/server/services/evaluation/start-evaluation";
 import { uploadGoldenSet } from "@/server/services/golden-set/upload-golden-set";
@@ -46,17 +45,18 @@ export async function seedDemo(log: (line: string) => void = console.log): Promi
     );
   }
   await seedDeployment(team.id, log);
-  await seedEvaluationGate(team.id, manifest, log);
+  await seedGoldenSet(team.id, manifest, log);
 }
 
 export const DEMO_GOLDEN_SET = "holdout";
 
 /**
- * The holdout as the fraud model's golden set, v1..v3 queued for evaluation on it (the demo's
- * worker runs them once it starts), and the production deployment gated on it: promoting the
- * regressed v3 is refused naming roc_auc.
+ * The holdout as the fraud model's golden set, and v1..v3 queued for evaluation on it (the demo's
+ * worker runs them once it starts). The gate stays off: the browser tests promote v2 as soon as
+ * the demo is up, before its evaluation may have finished. `deployment.setGate` turns it on, and
+ * promoting the regressed v3 is then refused naming roc_auc.
  */
-async function seedEvaluationGate(teamId: string, manifest: DemoManifest, log: (line: string) => void) {
+async function seedGoldenSet(teamId: string, manifest: DemoManifest, log: (line: string) => void) {
   const db = getDb();
   const model = await db.model.findUniqueOrThrow({ where: { teamId_name: { teamId, name: "card-fraud" } } });
   if (
@@ -88,15 +88,9 @@ async function seedEvaluationGate(teamId: string, manifest: DemoManifest, log: (
       goldenSetName: DEMO_GOLDEN_SET,
     });
   }
-  await setDeploymentGate({
-    teamId,
-    actor: DEMO_ACTOR,
-    name: DEMO_DEPLOYMENT,
-    gate: { required: true, goldenSetName: DEMO_GOLDEN_SET, margin: 0.01 },
-  });
   log(
     `golden set ${DEMO_GOLDEN_SET}: ${goldenSet.rowCount} rows; v${versions.map((v) => v.version).join(", v")} ` +
-      `queued for evaluation; ${DEMO_DEPLOYMENT} promotions gated on it`,
+      "queued for evaluation",
   );
 }
 
