@@ -1,11 +1,12 @@
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
 import { Providers } from "@/app/_trpc/provider";
+import { segmentTitle } from "@/app/_components/page-title";
 import { SideNav } from "@/app/_components/side-nav";
 import "./globals.css";
 
 export const metadata: Metadata = {
-  title: { default: "MLOps console", template: "%s · MLOps console" },
+  ...segmentTitle("MLOps console"),
   description: "Register, serve and watch ONNX models",
 };
 

@@ -1,3 +1,4 @@
+import { auditRouter } from "@/server/trpc/routers/audit";
 import { deploymentRouter } from "@/server/trpc/routers/deployment";
 import { hostRouter } from "@/server/trpc/routers/host";
 import { evaluationRouter } from "@/server/trpc/routers/evaluation";
@@ -13,6 +14,7 @@ export const appRouter = createTRPCRouter({
   featureSet: featureSetRouter,
   deployment: deploymentRouter,
   host: hostRouter,
+  audit: auditRouter,
   goldenSet: goldenSetRouter,
   evaluation: evaluationRouter,
 });

@@ -16,10 +16,12 @@ async function confirm(page: Page, title: RegExp) {
 
 test("promote and roll back the demo deployment with one click each", async ({ page }) => {
   await page.goto("/deployments");
+  await expect(page).toHaveTitle("Deployments · MLOps console");
   await expect(page.getByRole("link", { name: "card-fraud-prod" })).toBeVisible();
   await screenshot(page, "10-deployments");
 
   await page.getByRole("link", { name: "card-fraud-prod" }).click();
+  await expect(page).toHaveTitle("card-fraud-prod · MLOps console");
   const traffic = page.getByTestId("active-traffic");
   await expect(traffic).toContainText("v1 90% · v2 10%");
   const activeRow = () =>
@@ -49,6 +51,14 @@ test("promote and roll back the demo deployment with one click each", async ({ p
   await expect(activeRow()).toContainText(`#${revisionBefore + 2}`);
   await expect(activeRow()).toContainText(`rollback to revision ${revisionBefore}`);
   await screenshot(page, "12-rolled-back");
+
+  // Any earlier point of the timeline comes back in one step: the promotion, restored.
+  await page.getByRole("button", { name: `Restore revision ${revisionBefore + 1}` }).click();
+  await confirm(page, new RegExp(`Restore revision #${revisionBefore + 1}`));
+  await expect(traffic).toContainText("v2 100%");
+  await expect(activeRow()).toContainText(`#${revisionBefore + 3}`);
+  await expect(activeRow()).toContainText(`restore to revision ${revisionBefore + 1}`);
+  await screenshot(page, "12b-restored");
 });
 
 test("the demo deployment shows live traffic from the gateway", async ({ page }) => {

@@ -271,3 +271,77 @@ describe("deployments", () => {
     });
   });
 });
+
+describe("a deployment's timeline", () => {
+  const name = "fraud-timeline";
+  const change = (change: Parameters<typeof api.deployment.changeTraffic>[0]["change"]) =>
+    api.deployment.changeTraffic({ name, change });
+
+  it("says what served from when to when, and restores any earlier point as a new revision", async () => {
+    await api.deployment.create({ name, modelName: "card-fraud", versionNumber: 1 });
+    await change({ kind: "canary", versionNumber: 2, weightPercent: 25 });
+    await change({ kind: "promote", versionNumber: 3 });
+    const { revisions } = await api.deployment.byName({ name });
+    expect(revisions.map((revision) => [revision.number, revision.servedUntil])).toEqual([
+      [3, null],
+      [2, revisions[0]!.createdAt],
+      [1, revisions[1]!.createdAt],
+    ]);
+
+    // What served at a moment inside revision 2's period: its versions and weights, from and until.
+    const canaryFrom = revisions[1]!.createdAt;
+    const during = new Date((canaryFrom.getTime() + revisions[0]!.createdAt.getTime()) / 2);
+    expect(await api.deployment.servedAt({ name, at: during })).toMatchObject({
+      number: 2,
+      strategy: "canary",
+      createdAt: canaryFrom,
+      servedUntil: revisions[0]!.createdAt,
+      target: {
+        weights: [
+          { versionNumber: 1, weight: 75 },
+          { versionNumber: 2, weight: 25 },
+        ],
+      },
+    });
+    expect((await api.deployment.servedAt({ name, at: new Date() })).servedUntil).toBeNull();
+    await expect(
+      api.deployment.servedAt({ name, at: new Date("2020-01-01T00:00:00Z") }),
+    ).rejects.toMatchObject({
+      code: "NOT_FOUND",
+      message: expect.stringMatching(
+        /^deployment 'fraud-timeline' did not exist yet at 2020-01-01T00:00:00.000Z/,
+      ),
+    });
+
+    // Restore revision 2 in one step: a new revision with its target, audited.
+    expect(await change({ kind: "restore", revisionNumber: 2 })).toMatchObject({
+      number: 4,
+      strategy: "restore",
+      reason: "restore to revision 2: v1 0% → 75%, v2 0% → 25%, v3 100% → 0%",
+    });
+    expect(await weightsOf(name)).toEqual([
+      [1, 75],
+      [2, 25],
+    ]);
+    const audit = await getDb().auditEvent.findFirstOrThrow({
+      where: { action: "deployment.restore" },
+      select: { actor: true, data: true },
+    });
+    expect(audit.data).toMatchObject({
+      before: { revision: { number: 3 } },
+      after: { revision: { number: 4 } },
+    });
+  });
+
+  it("refuses to restore the active revision or one that does not exist, naming it", async () => {
+    await expect(change({ kind: "restore", revisionNumber: 4 })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: "revision 4 of deployment 'fraud-timeline' is the active one; nothing to restore",
+    });
+    await expect(change({ kind: "restore", revisionNumber: 99 })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+      message: "deployment 'fraud-timeline' has no revision 99 (the active one is 4)",
+    });
+    expect((await api.deployment.byName({ name })).activeRevision.number).toBe(4);
+  });
+});

@@ -5,11 +5,10 @@ import { bullPrefix } from "@/server/contracts/key-prefix";
 import { connectRedis, REDIS_COMMAND_TIMEOUT_MS } from "@/server/contracts/redis-connections";
 import { servingQueueName, servingReplyListKey, SERVING_REPLY_LIST_TTL_MS } from "@/server/contracts/serving";
 import { getRedis } from "@/server/redis";
-import { readDemoFile } from "@/test/support/demo-files";
+import { createFraudDeployment } from "@/test/support/fraud-deployment";
 import { ownRedis } from "@/test/support/own-redis";
 import { scanKeys } from "@/test/support/redis-keys";
 import { startGatewayProcess, startServingStack } from "@/test/support/serving-stack";
-import { callerFor, uploadForm } from "@/test/support/trpc-caller";
 import { stopNodeProcess } from "@/bench/processes";
 
 // Results come back on a reply list per gateway instance (issue 7): two gateways share the serving
@@ -21,7 +20,6 @@ const redis = await ownRedis();
 process.env.REDIS_URL = redis.url;
 const REDIS_KEY_PREFIX = process.env.REDIS_KEY_PREFIX!;
 
-const api = callerFor();
 const DEPLOYMENT = "fraud-replies";
 const connection = connectRedis("command", redis.url);
 const queue = new Queue(servingQueueName("cpu"), {
@@ -31,11 +29,7 @@ const queue = new Queue(servingQueueName("cpu"), {
 let stack: Awaited<ReturnType<typeof startServingStack>>;
 
 beforeAll(async () => {
-  await api.model.create({ name: "card-fraud" });
-  await api.modelVersion.upload(
-    uploadForm({ modelName: "card-fraud", file: await readDemoFile("fraud-v1.onnx") }),
-  );
-  await api.deployment.create({ name: DEPLOYMENT, modelName: "card-fraud", versionNumber: 1 });
+  await createFraudDeployment(DEPLOYMENT);
   stack = await startServingStack({ hostName: "replies-host" });
 });
 

@@ -5,10 +5,10 @@ import Link from "next/link";
 import { useParams } from "next/navigation";
 import { useTRPC } from "@/app/_trpc/client";
 import { QueryState } from "@/app/_components/query-state";
-import { RelativeTime } from "@/app/_components/time";
 import { TrafficSplit } from "@/app/_components/traffic-split";
 import { Badge, Card, DataTable, DefinitionList, EmptyState, PageHeader } from "@/app/_components/ui";
 import { LiveTrafficChart } from "./live-traffic-chart";
+import { RevisionHistory } from "./revision-history";
 import { TrafficActions } from "./traffic-actions";
 
 const LIVE_REFRESH_MS = 10_000;
@@ -136,32 +136,13 @@ export default function DeploymentPage() {
             )}
             <Card
               title="Revision history"
-              description="Every traffic change; rollback returns to the revision that was active before."
+              description="Every traffic change and how long it served; rollback returns to the revision that was active before, restore to any earlier one."
             >
-              <DataTable caption="Revision history" columns={["Revision", "Change", "Traffic", "By", "When"]}>
-                {data.revisions.map((revision) => (
-                  <tr
-                    key={revision.number}
-                    className={revision.number === active.number ? "bg-indigo-50/50" : undefined}
-                  >
-                    <td className="whitespace-nowrap px-3 py-2 font-medium">
-                      #{revision.number}{" "}
-                      {revision.number === active.number && <Badge tone="indigo">active</Badge>}
-                    </td>
-                    <td className="px-3 py-2">
-                      <Badge>{revision.strategy}</Badge>{" "}
-                      <span className="text-slate-700">{revision.reason}</span>
-                    </td>
-                    <td className="px-3 py-2">
-                      <TrafficSplit target={revision.target} compact />
-                    </td>
-                    <td className="px-3 py-2 text-slate-600">{revision.createdBy ?? "—"}</td>
-                    <td className="whitespace-nowrap px-3 py-2 text-slate-500">
-                      <RelativeTime date={revision.createdAt} />
-                    </td>
-                  </tr>
-                ))}
-              </DataTable>
+              <RevisionHistory
+                deploymentName={data.name}
+                activeNumber={active.number}
+                revisions={data.revisions}
+              />
             </Card>
             <Card title="Endpoint and settings">
               <DefinitionList

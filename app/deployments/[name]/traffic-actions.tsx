@@ -1,13 +1,10 @@
 "use client";
 
-import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { useTRPC } from "@/app/_trpc/client";
-import { ConfirmDialog } from "@/app/_components/confirm-dialog";
 import { SELECT_CLASS } from "@/app/_components/select";
-import { Button, ErrorState, TextField } from "@/app/_components/ui";
-import type { TrafficChange } from "@/server/services/deployment/change-traffic";
+import { Button, TextField } from "@/app/_components/ui";
 import type { TrafficTargetOutput } from "@/server/services/deployment/deployment-output";
+import { useTrafficChange } from "./use-traffic-change";
 
 interface Props {
   deploymentName: string;
@@ -19,17 +16,7 @@ interface Props {
 
 /** Promote, canary, shadow and rollback: each asks for confirmation, then makes a new revision. */
 export function TrafficActions({ deploymentName, target, revisionNumber, rollbackTo, versions }: Props) {
-  const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  const [pending, setPending] = useState<{ change: TrafficChange; title: string; body: string } | null>(null);
-  const change = useMutation(
-    trpc.deployment.changeTraffic.mutationOptions({
-      onSuccess: async () => {
-        setPending(null);
-        await queryClient.invalidateQueries({ queryKey: trpc.deployment.pathKey() });
-      },
-    }),
-  );
+  const { ask, refusal, dialog } = useTrafficChange(deploymentName);
   const serving = new Set(target.weights.map((entry) => entry.versionNumber));
   const shadows = new Set(target.shadows.map((entry) => entry.versionNumber));
   const newest = versions[0]?.number ?? 1;
@@ -38,10 +25,6 @@ export function TrafficActions({ deploymentName, target, revisionNumber, rollbac
   const [canaryPercent, setCanaryPercent] = useState(10);
   const [shadowVersion, setShadowVersion] = useState(newest);
 
-  const ask = (next: TrafficChange, title: string, body: string) => {
-    change.reset();
-    setPending({ change: next, title, body });
-  };
   const versionSelect = (id: string, label: string, value: number, onChange: (value: number) => void) => (
     <div className="w-28">
       <label htmlFor={id} className="block text-sm font-medium text-slate-700">
@@ -149,20 +132,8 @@ export function TrafficActions({ deploymentName, target, revisionNumber, rollbac
           </Button>
         )}
       </div>
-      {change.error && !pending && <ErrorState title="Change refused" message={change.error.message} />}
-      <ConfirmDialog
-        open={pending !== null}
-        title={pending?.title ?? ""}
-        confirmLabel="Confirm"
-        pending={change.isPending}
-        onCancel={() => setPending(null)}
-        onConfirm={() =>
-          pending &&
-          change.mutate({ name: deploymentName, change: pending.change }, { onError: () => setPending(null) })
-        }
-      >
-        {pending?.body}
-      </ConfirmDialog>
+      {refusal}
+      {dialog}
     </div>
   );
 }

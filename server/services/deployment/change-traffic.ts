@@ -44,6 +44,8 @@ export const ZTrafficChange = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("addShadow"), versionNumber: ZVersionNumber }),
   z.object({ kind: z.literal("removeShadow"), versionNumber: ZVersionNumber }),
   z.object({ kind: z.literal("rollback") }),
+  /** Any earlier revision's versions and weights again, as a new revision (the timeline's restore). */
+  z.object({ kind: z.literal("restore"), revisionNumber: z.number().int().positive() }),
 ]);
 export type TrafficChange = z.infer<typeof ZTrafficChange>;
 
@@ -59,6 +61,7 @@ const STRATEGY_BY_CHANGE: Record<TrafficChange["kind"], RevisionStrategy> = {
   addShadow: "shadow",
   removeShadow: "shadow",
   rollback: "rollback",
+  restore: "restore",
 };
 
 /**
@@ -77,7 +80,7 @@ export async function changeTraffic({
     await tx.$queryRaw`SELECT id FROM "Deployment" WHERE "teamId" = ${teamId} AND name = ${deploymentName} FOR UPDATE`;
     const deployment = await findDeploymentOrThrow(teamId, deploymentName, tx);
     const current = deployment.activeRevision;
-    const next = await nextTarget(tx, deployment.modelId, deploymentName, current, change);
+    const next = await nextTarget(tx, deployment, current, change);
     const gate =
       change.kind === "promote"
         ? await checkPromotionGate(tx, {
@@ -89,9 +92,9 @@ export async function changeTraffic({
         : null;
     const description = describeChange(current.target, next.target);
     const reason =
-      change.kind === "rollback"
-        ? `rollback to revision ${next.fromRevisionNumber}: ${description}`
-        : description;
+      next.fromRevisionNumber === undefined
+        ? description
+        : `${change.kind} to revision ${next.fromRevisionNumber}: ${description}`;
     const created = await tx.deploymentRevision.create({
       data: {
         teamId,
@@ -133,11 +136,11 @@ function revisionSummary(revision: {
 
 async function nextTarget(
   tx: Prisma.TransactionClient,
-  modelId: string,
-  deploymentName: string,
-  current: { target: RevisionTarget; previousRevisionId: string | null },
+  deployment: { id: string; modelId: string; name: string },
+  current: { number: number; target: RevisionTarget; previousRevisionId: string | null },
   change: TrafficChange,
 ): Promise<{ target: RevisionTarget; fromRevisionNumber?: number }> {
+  const { modelId, name: deploymentName } = deployment;
   const version = async (number: number): Promise<VersionRef> => {
     const found = await tx.modelVersion.findUnique({
       where: { modelId_number: { modelId, number } },
@@ -180,6 +183,23 @@ async function nextTarget(
         where: { id: current.previousRevisionId },
       });
       return { target: ZRevisionTarget.parse(previous.target), fromRevisionNumber: previous.number };
+    }
+    case "restore": {
+      if (change.revisionNumber === current.number)
+        throw new AppError(
+          "BAD_REQUEST",
+          `revision ${current.number} of deployment '${deploymentName}' is the active one; nothing to restore`,
+        );
+      const earlier = await tx.deploymentRevision.findUnique({
+        where: { deploymentId_number: { deploymentId: deployment.id, number: change.revisionNumber } },
+        select: { number: true, target: true },
+      });
+      if (!earlier)
+        throw new AppError(
+          "NOT_FOUND",
+          `deployment '${deploymentName}' has no revision ${change.revisionNumber} (the active one is ${current.number})`,
+        );
+      return { target: ZRevisionTarget.parse(earlier.target), fromRevisionNumber: earlier.number };
     }
   }
 }

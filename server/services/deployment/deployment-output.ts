@@ -50,12 +50,15 @@ export function deploymentSummaryOf({
 
 export const ZRevisionOutput = z.object({
   number: z.number().int(),
-  strategy: z.enum(["initial", "promote", "canary", "weights", "shadow", "rollback"]),
+  strategy: z.enum(["initial", "promote", "canary", "weights", "shadow", "rollback", "restore"]),
   reason: z.string(),
   target: ZTrafficTargetOutput,
   createdBy: z.string().nullable(),
   createdAt: z.date(),
 });
+/** A revision in the timeline: served from its creation until `servedUntil` (null: serves now). */
+export const ZServedRevisionOutput = ZRevisionOutput.extend({ servedUntil: z.date().nullable() });
+
 export const REVISION_SELECT = {
   number: true,
   strategy: true,

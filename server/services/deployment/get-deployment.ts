@@ -9,7 +9,9 @@ import {
   revisionOf,
   ZDeploymentSummary,
   ZRevisionOutput,
+  ZServedRevisionOutput,
 } from "@/server/services/deployment/deployment-output";
+import { withServedUntil } from "@/server/domain/traffic/served-periods";
 import { deploymentNotFound, noActiveRevision } from "@/server/services/deployment/find-deployment";
 
 const REVISION_HISTORY_LIMIT = 50;
@@ -20,8 +22,8 @@ export const ZGetDeploymentOutput = ZDeploymentSummary.extend({
   activeRevision: ZRevisionOutput,
   /** The revision a rollback would return to; null when there is none. */
   rollbackTo: z.number().int().nullable(),
-  /** Newest first, at most REVISION_HISTORY_LIMIT. */
-  revisions: z.array(ZRevisionOutput),
+  /** What served when: newest first, at most REVISION_HISTORY_LIMIT. */
+  revisions: z.array(ZServedRevisionOutput),
   /** The model's versions, newest first: what the traffic actions can choose from. */
   versions: z.array(
     z.object({
@@ -71,7 +73,7 @@ export async function getDeployment({
     inferUrl: `${readEnv().GATEWAY_PUBLIC_URL}/v2/models/${deployment.name}/infer`,
     activeRevision: revisionOf(activeRevision),
     rollbackTo: previous?.number ?? null,
-    revisions: revisions.map(revisionOf),
+    revisions: withServedUntil(revisions.map(revisionOf)),
     versions: model.versions.map((version) => ({
       ...version,
       metrics: ZVersionMetrics.parse(version.metrics),

@@ -13,6 +13,11 @@ import {
   ZGetDeploymentInput,
   ZGetDeploymentOutput,
 } from "@/server/services/deployment/get-deployment";
+import {
+  getServedAt,
+  ZGetServedAtInput,
+  ZGetServedAtOutput,
+} from "@/server/services/deployment/get-served-at";
 import { getLiveTraffic, ZGetLiveTrafficInput } from "@/server/services/deployment/get-live-traffic";
 import { getShadowStats, ZGetShadowStatsInput } from "@/server/services/deployment/get-shadow-stats";
 import { listDeployments, ZListDeploymentsOutput } from "@/server/services/deployment/list-deployments";
@@ -36,6 +41,11 @@ export const deploymentRouter = createTRPCRouter({
     .input(ZGetDeploymentInput)
     .output(ZGetDeploymentOutput)
     .query(({ ctx, input }) => getDeployment({ teamId: ctx.team.id, ...input })),
+  /** Which revision (versions and weights) served at a moment, and from when to when. */
+  servedAt: teamProcedure
+    .input(ZGetServedAtInput)
+    .output(ZGetServedAtOutput)
+    .query(({ ctx, input }) => getServedAt({ teamId: ctx.team.id, ...input })),
   liveTraffic: teamProcedure
     .input(ZGetLiveTrafficInput)
     .query(({ ctx, input }) => getLiveTraffic({ teamId: ctx.team.id, ...input })),
@@ -57,7 +67,7 @@ export const deploymentRouter = createTRPCRouter({
     .input(ZSetDeploymentGateInput)
     .output(ZSetDeploymentGateOutput)
     .mutation(({ ctx, input }) => setDeploymentGate({ teamId: ctx.team.id, actor: ctx.actor, ...input })),
-  /** Promote, canary, weights, shadow on/off and rollback: each makes a new revision. */
+  /** Promote, canary, weights, shadow on/off, rollback and restore: each makes a new revision. */
   changeTraffic: teamProcedure
     .input(ZChangeTrafficInput)
     .output(ZChangeTrafficOutput)

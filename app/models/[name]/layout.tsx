@@ -1,0 +1,1 @@
+export { default, titleFromName as generateMetadata } from "@/app/_components/page-title";
