@@ -290,6 +290,16 @@ describe("the evaluation gate on promotion", () => {
       production: { versionNumber: 2 },
     });
     expect(gate.failures).toContainEqual(expect.objectContaining({ metric: "roc_auc" }));
+    // The audit log as users and CI read it names the objects and keeps the override's reason.
+    const [promotion] = (await api.audit.list({ action: "deployment.promote", limit: 1 })).events;
+    expect(promotion).toMatchObject({
+      target: { type: "deployment", name: "fraud" },
+      after: { gate: { override: { reason: "hotfix for a data outage, accepted by the on-call" } } },
+    });
+    const started = await api.audit.list({ action: "evaluation.start", limit: 1 });
+    expect(started.events[0]!.target).toEqual({ type: "evaluation", name: `${MODEL} evaluation 5` });
+    const uploaded = await api.audit.list({ action: "goldenSet.upload", limit: 10 });
+    expect(uploaded.events.map((event) => event.target.name)).toContain(`${MODEL} golden set ${HOLDOUT}`);
   });
 
   it("refuses when an evaluation on the gate's set is missing, and lets anything through once not required", async () => {
