@@ -1,6 +1,7 @@
 import { stat } from "node:fs/promises";
 import type { ChildProcess } from "node:child_process";
 import { Queue } from "bullmq";
+import { parquetWriteBuffer } from "hyparquet-writer";
 import { parse } from "csv-parse/sync";
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -322,5 +323,36 @@ describe("the evaluation gate on promotion", () => {
     });
     await promote(1);
     expect(await getDb().auditEvent.count({ where: { action: "deployment.setGate" } })).toBe(3);
+  });
+});
+
+describe("Parquet golden sets", () => {
+  it("are read by column name and score as the same rows in CSV do", async () => {
+    const records: Record<string, string>[] = parse(holdoutCsv, { columns: true });
+    const columnData = [...features.map((feature) => feature.name), "is_fraud"].map((name) => {
+      const feature = features.find((candidate) => candidate.name === name);
+      const cells = records.map((record) => record[name]!);
+      if (feature?.dtype === "category") return { name, data: cells, type: "STRING" as const };
+      if (feature?.dtype === "bool")
+        return { name, data: cells.map((cell) => cell === "true"), type: "BOOLEAN" as const };
+      return { name, data: cells.map(Number), type: "DOUBLE" as const };
+    });
+    const file = new Uint8Array(parquetWriteBuffer({ columnData }));
+    const stored = await uploadGoldenSet({
+      name: "holdout-parquet",
+      format: "parquet",
+      labelColumn: "is_fraud",
+      file,
+    });
+    expect(stored).toMatchObject({ format: "parquet", rowCount: 5000 });
+
+    const fromParquet = await evaluate(1, "holdout-parquet");
+    const [fromCsv] = await api.evaluation.list({
+      modelName: MODEL,
+      versionNumber: 1,
+      goldenSetName: HOLDOUT,
+    });
+    expect(fromParquet.status).toBe("succeeded");
+    expect(fromParquet.metrics).toEqual(fromCsv!.metrics);
   });
 });

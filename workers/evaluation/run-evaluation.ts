@@ -2,7 +2,12 @@ import { createReadStream } from "node:fs";
 import { UnrecoverableError } from "bullmq";
 import { AppError } from "@/server/domain/app-error";
 import { GoldenSetScorer, outputNamesFor } from "@/server/domain/evaluation/golden-set-scorer";
-import { ZCsvEncoding, ZGoldenSetTask, type GoldenRow } from "@/server/domain/evaluation/golden-set-spec";
+import {
+  ZCsvEncoding,
+  ZGoldenSetTask,
+  type GoldenRow,
+  type GoldenSetFormat,
+} from "@/server/domain/evaluation/golden-set-spec";
 import type { EvaluationMetrics } from "@/server/domain/evaluation/metric-names";
 import { readGoldenSet } from "@/server/domain/evaluation/read-golden-set";
 import { ZSignature } from "@/server/domain/signature";
@@ -67,7 +72,7 @@ export async function runEvaluation(
 async function score(
   evaluation: {
     modelVersion: { artifactSha256: string; signature: unknown };
-    goldenSet: { format: "csv" | "jsonl"; task: unknown; csvEncoding: unknown; artifactSha256: string };
+    goldenSet: { format: GoldenSetFormat; task: unknown; csvEncoding: unknown; artifactSha256: string };
   },
   { artifacts, sessions }: EvaluationRuntime,
 ): Promise<EvaluationMetrics> {
@@ -87,20 +92,19 @@ async function score(
     const chunk = rows.slice(start, start + ROWS_PER_RUN);
     const outcome = await sessions.run(
       key,
-      chunk.map((row) => requestOf(task, row)),
+      chunk.map((row, index) => requestOf(task, row, start + index)),
     );
     outcome.results.forEach((result, index) => {
       const row = chunk[index]!;
-      if (!result.ok)
-        throw new AppError("UNPROCESSABLE", `line ${row.line}: the model failed: ${result.error}`);
+      if (!result.ok) throw new AppError("UNPROCESSABLE", `${row.where}: the model failed: ${result.error}`);
       scorer.add(row, result.outputs);
     });
   }
   return scorer.metrics();
 }
 
-function requestOf(task: Parameters<typeof outputNamesFor>[0], row: GoldenRow) {
-  return { requestId: String(row.line), inputs: row.inputs, outputNames: outputNamesFor(task, row) };
+function requestOf(task: Parameters<typeof outputNamesFor>[0], row: GoldenRow, index: number) {
+  return { requestId: String(index), inputs: row.inputs, outputNames: outputNamesFor(task, row) };
 }
 
 function isPermanent(error: unknown): boolean {

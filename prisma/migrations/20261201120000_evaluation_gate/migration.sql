@@ -1,5 +1,5 @@
 -- CreateEnum
-CREATE TYPE "GoldenSetFormat" AS ENUM ('csv', 'jsonl');
+CREATE TYPE "GoldenSetFormat" AS ENUM ('csv', 'jsonl', 'parquet');
 
 -- CreateEnum
 CREATE TYPE "EvaluationStatus" AS ENUM ('queued', 'running', 'succeeded', 'failed');

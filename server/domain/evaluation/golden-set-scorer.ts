@@ -17,7 +17,7 @@ export function outputNamesFor(task: GoldenSetTask, row: GoldenRow): string[] {
 /**
  * Collects what the model answered for each row, then computes the task's metrics. A model
  * answer the task cannot read (a missing output, a probability of three values) fails the
- * evaluation naming the line, rather than being scored as wrong.
+ * evaluation naming the row, rather than being scored as wrong.
  */
 export class GoldenSetScorer {
   private readonly expected: number[] = [];
@@ -107,5 +107,5 @@ function numbersOf(tensor: WireTensor, row: GoldenRow): number[] {
 const finiteOrNull = (value: number) => (Number.isFinite(value) ? value : null);
 
 function unreadable(row: GoldenRow, problem: string): AppError {
-  return new AppError("UNPROCESSABLE", `line ${row.line}: ${problem}`);
+  return new AppError("UNPROCESSABLE", `${row.where}: ${problem}`);
 }

@@ -22,12 +22,12 @@ export const ZGoldenSetTask = z.discriminatedUnion("kind", [
 ]);
 export type GoldenSetTask = z.infer<typeof ZGoldenSetTask>;
 
-export const GOLDEN_SET_FORMATS = ["csv", "jsonl"] as const;
+export const GOLDEN_SET_FORMATS = ["csv", "jsonl", "parquet"] as const;
 export const ZGoldenSetFormat = z.enum(GOLDEN_SET_FORMATS);
 export type GoldenSetFormat = z.infer<typeof ZGoldenSetFormat>;
 
 /**
- * How a CSV golden set becomes the model's input: its feature columns, in the order of the
+ * How a CSV or Parquet golden set (a table) becomes the model's input: its feature columns, in the order of the
  * model's one 2-D input (categories as their index, booleans as 0/1, as the feature set linked
  * to the model declares them), and the column holding the expected label or value. Without a
  * feature set (`features` null) every other column is a number, in the file's order.
@@ -44,9 +44,10 @@ export type GoldenExpected =
   | { kind: "value"; value: number }
   | { kind: "outputs"; outputs: WireTensor[] };
 
-/** One example: the model's inputs (one row) and what it should answer; `line` is the file's, 1-based. */
+/** One example: the model's inputs (one row) and what it should answer. */
 export interface GoldenRow {
-  line: number;
+  /** Where it is in the file, for messages: "line 3" (CSV, JSONL) or "row 3" (Parquet). */
+  where: string;
   inputs: WireTensor[];
   expected: GoldenExpected;
 }

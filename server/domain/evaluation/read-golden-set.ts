@@ -1,6 +1,7 @@
+import { parquetMetadata, parquetReadObjects, parquetSchema } from "hyparquet";
 import { z } from "zod";
 import { AppError } from "@/server/domain/app-error";
-import { scanCsv, type CsvRow } from "@/server/domain/feature-set/csv";
+import { scanCsv } from "@/server/domain/feature-set/csv";
 import type { Feature } from "@/server/domain/feature-set/feature-spec";
 import { isMissingCell, parseBoolCell, parseNumberCell } from "@/server/domain/feature-set/parse-cell";
 import { V2_DATATYPE_BY_ELEMENT_TYPE } from "@/server/domain/inference/datatypes";
@@ -20,7 +21,7 @@ import {
 export interface GoldenSetSpec {
   format: GoldenSetFormat;
   task: GoldenSetTask;
-  /** CSV only. */
+  /** CSV and Parquet: how the table's columns become the input. */
   csvEncoding: CsvEncoding | null;
 }
 
@@ -37,10 +38,12 @@ export async function readGoldenSet(
 ): Promise<GoldenRow[]> {
   checkTaskOutputs(spec.task, signature);
   if (spec.format === "jsonl") return readJsonLines(chunks, spec.task, signature, maxRows);
-  if (!spec.csvEncoding) throw badRequest("a CSV golden set needs its label column and features");
+  if (!spec.csvEncoding) throw badRequest(`a ${spec.format} golden set needs its label column`);
   if (spec.task.kind === "exact")
     throw badRequest("an exact golden set expects whole output tensors: upload it as JSONL");
-  return readCsv(chunks, spec.task, spec.csvEncoding, signature, maxRows);
+  const table = { task: spec.task, encoding: spec.csvEncoding, signature };
+  if (spec.format === "parquet") return readParquet(chunks, table, maxRows);
+  return readCsv(chunks, table, maxRows);
 }
 
 /** The model's one 2-D float input a CSV row becomes, or why this model cannot take CSV rows. */
@@ -104,7 +107,7 @@ async function readJsonLines(
         `line ${line} must be {"inputs": [tensors], "expected": {...}}: ${formatZodIssues(shape.error, "")}`,
       );
     rows.push({
-      line,
+      where: `line ${line}`,
       inputs: rowInputs(shape.data.inputs, signature, line),
       expected: jsonExpected(shape.data.expected, task, line),
     });
@@ -146,34 +149,96 @@ function jsonExpected(value: unknown, task: GoldenSetTask, line: number): Golden
   }
 }
 
+interface Table {
+  task: GoldenSetTask;
+  encoding: CsvEncoding;
+  signature: Signature;
+}
+
 async function readCsv(
   chunks: AsyncIterable<Uint8Array>,
-  task: GoldenSetTask,
-  { labelColumn, features: declared }: CsvEncoding,
-  signature: Signature,
+  table: Table,
   maxRows: number,
 ): Promise<GoldenRow[]> {
   return scanCsv(chunks, { maxRows }, (columns) => {
-    const features = declared ?? numericColumns(columns, labelColumn);
-    const featureIndexes = features.map((feature) => columns.indexOf(feature.name));
-    const labelIndex = columns.indexOf(labelColumn);
-    checkCsvHeader(columns, features, labelColumn, featureIndexes, labelIndex);
-    const input = csvInputOf(signature, features.length);
-    const datatype = V2_DATATYPE_BY_ELEMENT_TYPE[input.elementType];
+    const encode = tableRowEncoder(columns, table);
     const rows: GoldenRow[] = [];
     return {
-      addRow: ({ cells, line }: CsvRow) => {
-        const data = features.map((feature, k) => encodeCell(feature, cells[featureIndexes[k]!]!, line));
-        const expected = csvExpected(task, labelColumn, cells[labelIndex]!, line);
-        rows.push({
-          line,
-          inputs: [{ name: input.name, datatype, shape: [1, features.length], data }],
-          expected,
-        });
-      },
+      addRow: ({ cells, line }) => rows.push(encode(cells, `line ${line}`)),
       finish: () => rows,
     };
   });
+}
+
+/**
+ * The whole file in memory (uploads are bounded by the sample limit), since Parquet is read
+ * from its footer; each value goes through the same encoding as a CSV cell.
+ */
+async function readParquet(
+  chunks: AsyncIterable<Uint8Array>,
+  table: Table,
+  maxRows: number,
+): Promise<GoldenRow[]> {
+  const parts: Uint8Array[] = [];
+  for await (const chunk of chunks) parts.push(chunk);
+  const bytes = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
+  parts.reduce((offset, part) => (bytes.set(part, offset), offset + part.byteLength), 0);
+  const file = bytes.buffer;
+  let columns: string[];
+  let records: Record<string, unknown>[];
+  try {
+    const metadata = parquetMetadata(file);
+    if (metadata.num_rows > BigInt(maxRows)) throw tooManyRows(maxRows);
+    const fields = parquetSchema(metadata).children;
+    const nested = fields
+      .filter((field) => field.children.length > 0)
+      .map((field) => `'${field.element.name}'`);
+    if (nested.length > 0)
+      throw badRequest(`the Parquet columns ${nested.join(", ")} are nested; a golden set is flat`);
+    columns = fields.map((field) => field.element.name);
+    records = await parquetReadObjects({ file, metadata });
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    throw badRequest(`the file is not a Parquet file hyparquet can read: ${(error as Error).message}`);
+  }
+  if (records.length === 0) throw badRequest("the golden set has no rows");
+  const encode = tableRowEncoder(columns, table);
+  return records.map((record, index) => {
+    const where = `row ${index + 1}`;
+    return encode(
+      columns.map((column) => parquetCell(record[column], `${where}, column '${column}'`)),
+      where,
+    );
+  });
+}
+
+/** A Parquet value as the text a CSV cell would hold; a missing value is an empty cell. */
+function parquetCell(value: unknown, where: string): string {
+  if (value === null || value === undefined) return "";
+  if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean")
+    return String(value);
+  if (typeof value === "string") return value;
+  throw badRequest(
+    `${where} holds a ${value instanceof Date ? "date" : "nested value"}, not a number, label or category`,
+  );
+}
+
+/** Checks a table's header against the encoding, and turns each row of cells into a golden row. */
+function tableRowEncoder(
+  columns: string[],
+  { task, encoding: { labelColumn, features: declared }, signature }: Table,
+): (cells: string[], where: string) => GoldenRow {
+  const features = declared ?? numericColumns(columns, labelColumn);
+  const featureIndexes = features.map((feature) => columns.indexOf(feature.name));
+  const labelIndex = columns.indexOf(labelColumn);
+  checkCsvHeader(columns, features, labelColumn, featureIndexes, labelIndex);
+  const input = csvInputOf(signature, features.length);
+  const datatype = V2_DATATYPE_BY_ELEMENT_TYPE[input.elementType];
+  return (cells, where) => {
+    const data = features.map((feature, k) => encodeCell(feature, cells[featureIndexes[k]!]!, where));
+    const expected = csvExpected(task, labelColumn, cells[labelIndex]!, where);
+    return { where, inputs: [{ name: input.name, datatype, shape: [1, features.length], data }], expected };
+  };
 }
 
 function numericColumns(columns: string[], labelColumn: string): Feature[] {
@@ -199,8 +264,8 @@ function checkCsvHeader(
 }
 
 /** A cell as the model's input reads it: numbers as they are, categories as their index, booleans as 0/1. */
-function encodeCell(feature: Feature, cell: string, line: number): number {
-  const where = `line ${line}, column '${feature.name}'`;
+function encodeCell(feature: Feature, cell: string, row: string): number {
+  const where = `${row}, column '${feature.name}'`;
   if (isMissingCell(cell)) throw badRequest(`${where} is empty; a golden set has no missing values`);
   if (feature.dtype === "category") {
     const index = feature.categories.indexOf(cell);
@@ -218,8 +283,8 @@ function encodeCell(feature: Feature, cell: string, line: number): number {
   return value;
 }
 
-function csvExpected(task: GoldenSetTask, labelColumn: string, cell: string, line: number): GoldenExpected {
-  const where = `line ${line}, column '${labelColumn}'`;
+function csvExpected(task: GoldenSetTask, labelColumn: string, cell: string, row: string): GoldenExpected {
+  const where = `${row}, column '${labelColumn}'`;
   if (task.kind === "binary-classification") {
     const label = parseBoolCell(cell);
     if (label === null) throw badRequest(`${where}: '${cell}' is not a label (1, 0, true or false)`);

@@ -1,5 +1,9 @@
 import { z } from "zod";
-import { ZGoldenSetFormat, ZGoldenSetTask } from "@/server/domain/evaluation/golden-set-spec";
+import {
+  ZGoldenSetFormat,
+  ZGoldenSetTask,
+  type GoldenSetFormat,
+} from "@/server/domain/evaluation/golden-set-spec";
 
 /** A golden set as the API shows it: names and numbers, no internal ids. */
 export const ZGoldenSetOutput = z.object({
@@ -29,7 +33,7 @@ export const GOLDEN_SET_OUTPUT_SELECT = {
 
 export function goldenSetOutputOf(row: {
   name: string;
-  format: "csv" | "jsonl";
+  format: GoldenSetFormat;
   task: unknown;
   csvEncoding: unknown;
   rowCount: number;

@@ -26,7 +26,7 @@ export const ZUploadGoldenSetFields = z.object({
   name: ZResourceName,
   format: ZGoldenSetFormat,
   task: ZGoldenSetTask,
-  /** CSV: the column with the expected label or value. */
+  /** CSV and Parquet: the column with the expected label or value. */
   labelColumn: z.string().trim().min(1).optional(),
 });
 export type UploadGoldenSetOptions = z.output<typeof ZUploadGoldenSetFields> & {
@@ -63,12 +63,16 @@ export async function uploadGoldenSet({
   const existing = await db.goldenSet.findUnique({ where: { modelId_name: { modelId: model.id, name } } });
   if (existing) throw duplicateName(modelName, name);
   const { signature, features } = await latestSignatureOrThrow(model.id, modelName);
-  if (format === "csv" && !labelColumn)
-    throw new AppError("BAD_REQUEST", "a CSV golden set needs 'labelColumn', the column of expected values");
+  const isTable = format === "csv" || format === "parquet";
+  if (isTable && !labelColumn)
+    throw new AppError(
+      "BAD_REQUEST",
+      `a ${format} golden set needs 'labelColumn', the column of expected values`,
+    );
   const spec: GoldenSetSpec = {
     format,
     task,
-    csvEncoding: format === "csv" ? { labelColumn: labelColumn!, features } : null,
+    csvEncoding: isTable ? { labelColumn: labelColumn!, features } : null,
   };
   const rows = await readGoldenSet(createReadStream(file.path), spec, signature);
 

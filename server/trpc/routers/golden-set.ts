@@ -15,8 +15,8 @@ const uploadProcedure = teamProcedure.input(z.instanceof(FormData)).output(ZGold
 
 export const goldenSetRouter = createTRPCRouter({
   /**
-   * Multipart: `modelName`, `name`, `format` (csv or jsonl), `task` (JSON of ZGoldenSetTask),
-   * `labelColumn` (CSV), `file`.
+   * Multipart: `modelName`, `name`, `format` (csv, jsonl or parquet), `task` (JSON of
+   * ZGoldenSetTask), `labelColumn` (CSV and Parquet), `file`.
    */
   upload: uploadProcedure.mutation(({ ctx, input }) => {
     const fields = ZUploadGoldenSetFields.safeParse({

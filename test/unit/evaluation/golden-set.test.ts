@@ -1,3 +1,4 @@
+import { parquetWriteBuffer } from "hyparquet-writer";
 import { describe, expect, it } from "vitest";
 import type { Feature } from "@/server/domain/feature-set/feature-spec";
 import { GoldenSetScorer } from "@/server/domain/evaluation/golden-set-scorer";
@@ -29,8 +30,8 @@ const csvSpec: GoldenSetSpec = {
 };
 const jsonlSpec: GoldenSetSpec = { format: "jsonl", task: classifier, csvEncoding: null };
 
-async function* chunksOf(text: string, size = 7): AsyncGenerator<Uint8Array> {
-  const bytes = new TextEncoder().encode(text);
+async function* chunksOf(content: string | Uint8Array, size = 7): AsyncGenerator<Uint8Array> {
+  const bytes = typeof content === "string" ? new TextEncoder().encode(content) : content;
   for (let start = 0; start < bytes.length; start += size) yield bytes.subarray(start, start + size);
 }
 const read = (text: string, spec: GoldenSetSpec) => readGoldenSet(chunksOf(text), spec, signature);
@@ -40,12 +41,12 @@ describe("reading a golden set", () => {
     const rows = await read("is_fraud,channel,amount,card_present\n1,store,12.5,true\n0,web,3,0\n", csvSpec);
     expect(rows).toEqual([
       {
-        line: 2,
+        where: "line 2",
         inputs: [{ name: "features", datatype: "FP32", shape: [1, 3], data: [12.5, 1, 1] }],
         expected: { kind: "label", label: 1 },
       },
       {
-        line: 3,
+        where: "line 3",
         inputs: [{ name: "features", datatype: "FP32", shape: [1, 3], data: [3, 0, 0] }],
         expected: { kind: "label", label: 0 },
       },
@@ -102,9 +103,9 @@ describe("reading a golden set", () => {
         expected: { label },
       });
     const rows = await read(`${line(1)}\n\n${line(0)}`, jsonlSpec);
-    expect(rows.map((row) => [row.line, row.expected, row.inputs[0]!.data])).toEqual([
-      [1, { kind: "label", label: 1 }, [1, 0, 1]],
-      [3, { kind: "label", label: 0 }, [1, 0, 1]],
+    expect(rows.map((row) => [row.where, row.expected, row.inputs[0]!.data])).toEqual([
+      ["line 1", { kind: "label", label: 1 }, [1, 0, 1]],
+      ["line 3", { kind: "label", label: 0 }, [1, 0, 1]],
     ]);
   });
 
@@ -125,6 +126,33 @@ describe("reading a golden set", () => {
     await expect(read("\n\n", jsonlSpec)).rejects.toThrow("the golden set has no rows");
   });
 
+  it("reads Parquet columns by name, with the CSV encoding, and names the row of a bad value", async () => {
+    const spec: GoldenSetSpec = { ...csvSpec, format: "parquet" };
+    const parquet = (channels: (string | null)[]) =>
+      new Uint8Array(
+        parquetWriteBuffer({
+          columnData: [
+            { name: "is_fraud", data: channels.map(() => 1n), type: "INT64" },
+            { name: "card_present", data: channels.map(() => true), type: "BOOLEAN" },
+            { name: "channel", data: channels, type: "STRING" },
+            { name: "amount", data: channels.map((_, i) => i + 0.5), type: "DOUBLE" },
+          ],
+        }),
+      );
+    const readBytes = (bytes: Uint8Array) => readGoldenSet(chunksOf(bytes, 100), spec, signature);
+    const rows = await readBytes(parquet(["web", "store"]));
+    expect(rows.map((row) => [row.where, row.inputs[0]!.data, row.expected])).toEqual([
+      ["row 1", [0.5, 0, 1], { kind: "label", label: 1 }],
+      ["row 2", [1.5, 1, 1], { kind: "label", label: 1 }],
+    ]);
+    await expect(readBytes(parquet(["web", null]))).rejects.toThrow(
+      "row 2, column 'channel' is empty; a golden set has no missing values",
+    );
+    await expect(readBytes(new TextEncoder().encode("amount,is_fraud\n1,0\n"))).rejects.toThrow(
+      /^the file is not a Parquet file hyparquet can read/,
+    );
+  });
+
   it("refuses a task naming an output the model does not have", async () => {
     const task: GoldenSetTask = { kind: "regression", output: "score" };
     await expect(read("", { format: "jsonl", task, csvEncoding: null })).rejects.toThrow(
@@ -134,7 +162,11 @@ describe("reading a golden set", () => {
 });
 
 describe("scoring a golden set", () => {
-  const row = (line: number, expected: GoldenExpected): GoldenRow => ({ line, inputs: [], expected });
+  const row = (line: number, expected: GoldenExpected): GoldenRow => ({
+    where: `line ${line}`,
+    inputs: [],
+    expected,
+  });
 
   it("computes accuracy from the label output and AUC, log loss from the probability", () => {
     const scorer = new GoldenSetScorer(classifier);
