@@ -242,6 +242,23 @@ describe("evaluations", () => {
     const exact = await evaluate(2, "zeros");
     expect(exact.status).toBe("succeeded");
     expect(exact.metrics.max_abs_diff).toBeCloseTo(Math.max(...probabilities.slice(0, 20)), 6);
+
+    // An answer the set cannot be scored against fails the evaluation at once, naming the line.
+    const wrongShape = lines[0]!.replace('"shape":[1,1],"data":[0]', '"shape":[1,2],"data":[0,0]');
+    await api.goldenSet.upload(
+      uploadForm({
+        modelName: MODEL,
+        name: "wrong-shape",
+        format: "jsonl",
+        task: JSON.stringify({ kind: "exact" }),
+        file: encode(wrongShape),
+      }),
+    );
+    expect(await evaluate(2, "wrong-shape")).toMatchObject({
+      status: "failed",
+      metrics: {},
+      error: "line 1: output 'probability' has shape [1, 1], expected [1, 2]",
+    });
   });
 });
 
@@ -298,7 +315,7 @@ describe("the evaluation gate on promotion", () => {
       after: { gate: { override: { reason: "hotfix for a data outage, accepted by the on-call" } } },
     });
     const started = await api.audit.list({ action: "evaluation.start", limit: 1 });
-    expect(started.events[0]!.target).toEqual({ type: "evaluation", name: `${MODEL} evaluation 5` });
+    expect(started.events[0]!.target).toEqual({ type: "evaluation", name: `${MODEL} evaluation 6` });
     const uploaded = await api.audit.list({ action: "goldenSet.upload", limit: 10 });
     expect(uploaded.events.map((event) => event.target.name)).toContain(`${MODEL} golden set ${HOLDOUT}`);
   });
