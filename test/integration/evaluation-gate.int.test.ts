@@ -278,6 +278,11 @@ describe("the evaluation gate on promotion", () => {
         gate: { required: true, goldenSetName: HOLDOUT, margin: 0.01 },
       }),
     ).toEqual({ required: true, goldenSetName: HOLDOUT, margin: 0.01 });
+    expect((await api.deployment.byName({ name: "fraud" })).gate).toEqual({
+      required: true,
+      goldenSetName: HOLDOUT,
+      margin: 0.01,
+    });
 
     await promote(2);
     expect((await lastPromotionAudit()).after.gate).toMatchObject({
