@@ -34,20 +34,29 @@ export async function startNodeProcess(
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
+  let started = false;
+  // Only the tail is kept, cut now and then rather than per chunk: a process under load may log
+  // for minutes after it started.
+  const keep = (chunk: Buffer) => {
+    output += chunk.toString();
+    if (output.length > 2 * MAX_OUTPUT_CHARS) output = output.slice(-MAX_OUTPUT_CHARS);
+  };
   const readyLine = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`${name} did not start within ${options.timeoutMs ?? 60_000} ms:\n${output}`)),
       options.timeoutMs ?? 60_000,
     );
     child.stdout!.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
+      keep(chunk);
+      if (started) return;
       const line = output.split("\n").find((candidate) => options.ready.test(candidate));
       if (line) {
+        started = true;
         clearTimeout(timer);
         resolve(line);
       }
     });
-    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on("data", keep);
     child.once("exit", (code) => {
       clearTimeout(timer);
       reject(new Error(`${name} exited with ${code} before starting:\n${output}`));
@@ -110,3 +119,5 @@ export function machineBusyCpuSeconds(): number {
 }
 
 const CLOCK_TICKS = 100;
+/** About the most of a process's output `output()` returns (its last characters). */
+const MAX_OUTPUT_CHARS = 256 * 1024;

@@ -53,8 +53,10 @@ export function logUnexpectedError(error: unknown, context: Record<string, unkno
 
 /**
  * The level of a "request answered" line: failures stand out, and the 200s, most of the
- * traffic, are debug lines the default level drops.
+ * traffic, are debug lines the default level drops. So are 429s: they come by the thousand a
+ * second exactly when a process is overloaded, and their refusers log them as counts.
  */
 export function answeredLogLevel(statusCode: number): "warn" | "info" | "debug" {
+  if (statusCode === 429) return "debug";
   return statusCode >= 500 ? "warn" : statusCode >= 400 ? "info" : "debug";
 }

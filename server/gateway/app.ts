@@ -2,6 +2,7 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:ht
 import type { Duplex } from "node:stream";
 import Fastify, { LogController, type FastifyReply } from "fastify";
 import { AppError, internalErrorMessage } from "@/server/domain/app-error";
+import type { GatewayAdmission } from "@/server/gateway/admission";
 import { errorBody, inferResponse, modelMetadataResponse } from "@/server/domain/inference/v2-responses";
 import type { CachedDeployment, DeploymentCache } from "@/server/gateway/deployment-cache";
 import type { InferenceService } from "@/server/gateway/infer";
@@ -15,6 +16,8 @@ export interface GatewayDeps {
   cache: DeploymentCache;
   inference: InferenceService;
   dispatcher: JobDispatcher;
+  /** Refuses requests on arrival while the gateway itself is full (health checks are never refused). */
+  admission: GatewayAdmission;
   /** What serving needs (Redis, live deployment updates) decides `ready`; Postgres is only reported. */
   readiness: () => Promise<GatewayReadiness>;
   maxBodyBytes: number;
@@ -64,6 +67,8 @@ export function buildGateway(deps: GatewayDeps) {
 
   app.addHook("onRequest", async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
+    if (!request.routeOptions.url?.startsWith("/v2/health/") && !deps.admission.admit(request, reply))
+      return reply;
     // Node's request timeout stops counting once the headers are in and the request is handed
     // over, so a body trickled a byte at a time would hold the socket forever: it gets its own.
     const timer = setTimeout(() => {
@@ -83,7 +88,7 @@ export function buildGateway(deps: GatewayDeps) {
   });
   app.addHook("onResponse", async (request, reply) => {
     const level = answeredLogLevel(reply.statusCode);
-    if (!deps.log.isLevelEnabled(level)) return;
+    if (!deps.log.isLevelEnabled(level) || deps.admission.refused(request)) return;
     request.log[level](
       {
         method: request.method,

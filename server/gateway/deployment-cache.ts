@@ -74,8 +74,9 @@ export class DeploymentCache {
   }
 
   /**
-   * Throws AppError UNAVAILABLE when Postgres fails the lookup or does not answer within the
-   * lookup timeout, TOO_MANY_REQUESTS when an unknown name is looked up too often.
+   * Throws what the loader throws (AppError UNAVAILABLE when Postgres is down), AppError
+   * UNAVAILABLE when it does not answer within the lookup timeout, and TOO_MANY_REQUESTS when an
+   * unknown name is looked up too often.
    */
   async get(key: DeploymentKey): Promise<CachedDeployment | null> {
     const id = entryId(key);
@@ -95,9 +96,6 @@ export class DeploymentCache {
     }
     const entry: Promise<CachedDeployment | null> = this.load(key).then(
       (deployment) => deployment && compile(deployment),
-      (error: unknown) => {
-        throw registryUnavailable(key.name, error);
-      },
     );
     this.loading.set(id, entry);
     // Kept until the lookup itself ends, not a caller's timeout: a hung database gets one query
@@ -131,15 +129,6 @@ export class DeploymentCache {
     this.loading.clear();
     this.unknown.clear();
   }
-}
-
-/** Postgres refused or failed the lookup: the client may retry; the driver's message stays in the log. */
-function registryUnavailable(name: string, cause: unknown): AppError {
-  return new AppError(
-    "UNAVAILABLE",
-    `deployment '${name}' cannot be looked up: the registry database is unavailable; retry later`,
-    { retryAfterSeconds: 1, cause },
-  );
 }
 
 /**

@@ -12,8 +12,27 @@ const ZGatewayEnv = z.object({
     .default(8 * 1024 * 1024),
   /** A request not answered within this gets 504; a client may ask for less with `x-timeout-ms`. */
   GATEWAY_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
-  /** Requests of one deployment waiting or in flight in this gateway; above it, 429. */
+  /**
+   * Requests of one deployment waiting or in flight in this gateway: its limit adapts to the
+   * latency of its answers, between this floor and this cap; above the limit, 429.
+   */
+  GATEWAY_MIN_PENDING_PER_DEPLOYMENT: z.coerce.number().int().positive().default(16),
   GATEWAY_MAX_PENDING_PER_DEPLOYMENT: z.coerce.number().int().positive().default(4096),
+  /** A deployment's limit is cut while its answers take more than this many times their no-load latency. */
+  GATEWAY_LATENCY_TOLERANCE: z.coerce.number().gt(1).default(2),
+  /** Requests between arrival and answer in this gateway, all deployments; above it, 503 on arrival. */
+  GATEWAY_MAX_IN_FLIGHT: z.coerce.number().int().positive().default(1024),
+  /**
+   * Connections the kernel holds for the gateway to accept (capped by net.core.somaxconn). Node's
+   * 511 overflowed at twice capacity: a dropped connection waits 1 s, then 3 s, for its SYN to be
+   * sent again, where one that waits here is accepted and answered (503 if need be) at once.
+   */
+  GATEWAY_LISTEN_BACKLOG: z.coerce.number().int().positive().default(4096),
+  /**
+   * While the event loop runs more than this behind (smoothed over ~50 ms), requests get 503 on
+   * arrival. At 50 ms, bursts on a busy 2-core machine tripped it while the gateway kept up.
+   */
+  GATEWAY_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().positive().default(200),
   /** A request's headers and body must arrive within this, or it gets 408 and its socket closes. */
   GATEWAY_RECEIVE_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
   /** A socket with no traffic for this long is closed; longer than the request timeout. */

@@ -1,5 +1,10 @@
 import type { WireTensor } from "@/server/domain/inference/datatypes";
-import { chooseTarget, PendingRequests, type InferenceCall } from "@/server/gateway/choose-target";
+import {
+  chooseTarget,
+  PendingRequests,
+  type InferenceCall,
+  type PendingLimits,
+} from "@/server/gateway/choose-target";
 import { TargetExecutor } from "@/server/gateway/execute-target";
 import type { JobDispatcher } from "@/server/gateway/job-dispatcher";
 import { InferenceObserver } from "@/server/gateway/observe-inference";
@@ -30,9 +35,9 @@ export class InferenceService {
     dispatcher: JobDispatcher,
     counters: TrafficCounters,
     shadows: ShadowRecorder,
-    limits: { maxPendingPerDeployment: number },
+    limits: PendingLimits,
   ) {
-    this.pending = new PendingRequests(limits.maxPendingPerDeployment);
+    this.pending = new PendingRequests(limits);
     this.executor = new TargetExecutor(dispatcher);
     this.observer = new InferenceObserver({
       counters,

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { AppError } from "@/server/domain/app-error";
 import type { WireTensor } from "@/server/domain/inference/datatypes";
 import type { PendingRequests, InferenceTarget } from "@/server/gateway/choose-target";
 import type { Execution, TargetExecutor } from "@/server/gateway/execute-target";
@@ -18,9 +19,14 @@ export interface InferenceObserverDeps {
 export class InferenceObserver {
   constructor(private readonly deps: InferenceObserverDeps) {}
 
-  /** Every caller's request counts, failed ones too: deadlines and queue failures are this version's errors. */
+  /**
+   * Every caller's request counts, failed ones too: deadlines and queue failures are this version's
+   * errors. The deployment's admission limit follows the latency of the answered and the timed out.
+   */
   served(target: InferenceTarget, execution: Execution): void {
     this.deps.counters.record(trafficObservation(target.deployment.id, target.version.versionId, execution));
+    if (execution.ok || (execution.error instanceof AppError && execution.error.code === "DEADLINE_EXCEEDED"))
+      this.deps.pending.recordLatency(target.deployment.id, execution.latencyUs / 1_000, performance.now());
   }
 
   /** Shadows never delay or fail the primary: they run after it answered and only while there is room. */

@@ -1,3 +1,4 @@
+import { GatewayAdmission } from "@/server/gateway/admission";
 import { buildGateway } from "@/server/gateway/app";
 import { DEFAULT_DEPLOYMENT_CACHE_OPTIONS, DeploymentCache } from "@/server/gateway/deployment-cache";
 import { socketTimeouts, type GatewayEnv } from "@/server/gateway/gateway-env";
@@ -33,13 +34,21 @@ export async function startGateway(env: GatewayEnv) {
   const counters = new TrafficCounters(getRedis());
   const shadows = new ShadowRecorder(getRedis());
   const inference = new InferenceService(dispatcher, counters, shadows, {
+    minPendingPerDeployment: env.GATEWAY_MIN_PENDING_PER_DEPLOYMENT,
     maxPendingPerDeployment: env.GATEWAY_MAX_PENDING_PER_DEPLOYMENT,
+    latencyTolerance: env.GATEWAY_LATENCY_TOLERANCE,
+  });
+  const admission = new GatewayAdmission({
+    maxInFlight: env.GATEWAY_MAX_IN_FLIGHT,
+    maxEventLoopDelayMs: env.GATEWAY_MAX_EVENT_LOOP_DELAY_MS,
+    log,
   });
   const app = buildGateway({
     teamId: team.id,
     cache,
     inference,
     dispatcher,
+    admission,
     readiness: async () => {
       const health = await checkHealth();
       const deploymentChanges = subscription.live() ? "live" : "down";
@@ -57,11 +66,16 @@ export async function startGateway(env: GatewayEnv) {
     ...socketTimeouts(env),
     log,
   });
-  const address = await app.listen({ port: env.GATEWAY_PORT, host: env.GATEWAY_HOST });
+  const address = await app.listen({
+    port: env.GATEWAY_PORT,
+    host: env.GATEWAY_HOST,
+    backlog: env.GATEWAY_LISTEN_BACKLOG,
+  });
   return {
     url: address,
     async close() {
       await app.close();
+      admission.close();
       await Promise.all([counters.close(), shadows.close()]);
       await Promise.all([dispatcher.close(), subscription.close()]);
     },

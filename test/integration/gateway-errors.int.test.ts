@@ -7,6 +7,8 @@ import { startGateway } from "@/server/gateway/start-gateway";
 import { getRedis } from "@/server/redis";
 import { dropDatabase } from "@/test/support/databases";
 import { createFraudDeployment } from "@/test/support/fraud-deployment";
+import { getDb } from "@/server/db";
+import { callerFor } from "@/test/support/trpc-caller";
 import { ownRedis } from "@/test/support/own-redis";
 
 // Real faults under a gateway in this process: its Redis (one of this file's own) stops, then
@@ -123,12 +125,13 @@ describe("with the gateway's Redis stopped", () => {
   });
 });
 
-describe("with the gateway's database gone", () => {
-  it("answers an unknown deployment with 'internal error' and a reference id that finds the error in the log", async () => {
-    const databaseName = decodeURIComponent(new URL(process.env.DATABASE_URL!).pathname.slice(1));
-    await dropDatabase(databaseName);
+describe("a deployment the gateway cannot load", () => {
+  it("answers a corrupt stored revision 'internal error' with a reference id that finds the error in the log", async () => {
+    await callerFor().deployment.create({ name: "fraud-corrupt", modelName: "card-fraud", versionNumber: 1 });
+    await getDb().$executeRaw`UPDATE "DeploymentRevision" SET target = '{"kind":"nonsense"}'
+      WHERE "deploymentId" = (SELECT id FROM "Deployment" WHERE name = 'fraud-corrupt')`;
 
-    const answer = await infer("never-deployed", { "x-request-id": "fault-test-1" });
+    const answer = await infer("fraud-corrupt", { "x-request-id": "fault-test-1" });
     expect(answer.status).toBe(500);
     const match = /^internal error \(reference ([0-9a-f-]{36})\); the server log has the details$/.exec(
       answer.body.error ?? "",
@@ -149,8 +152,28 @@ describe("with the gateway's database gone", () => {
     });
     // The log has what the client does not: the error itself, with its stack.
     const err = logged!.err as { message: string; stack: string };
-    expect(err.message).toMatch(/never-deployed|database|does not exist/i);
+    expect(err.message).toMatch(/kind/);
     expect(err.stack).toMatch(/\n\s+at /);
     console.log(`unexpected error ${referenceId}: logged as ${JSON.stringify(err.message).slice(0, 200)}`);
+  });
+
+  it("answers 503 naming the registry when the database is gone, and logs the cause", async () => {
+    const databaseName = decodeURIComponent(new URL(process.env.DATABASE_URL!).pathname.slice(1));
+    await dropDatabase(databaseName);
+
+    const answer = await infer("never-deployed", { "x-request-id": "fault-test-2" });
+    expect({ status: answer.status, body: answer.body }).toEqual({
+      status: 503,
+      body: {
+        error:
+          "deployment 'never-deployed' cannot be looked up: the registry database is unavailable; retry later",
+      },
+    });
+    expect(answer.headers.get("retry-after")).toBe("1");
+    expectNoInternals(answer);
+    const logged = (await logLines()).find(
+      (line) => line.reqId === "fault-test-2" && line.msg === "answered 503",
+    );
+    expect(JSON.stringify(logged)).toMatch(/does not exist/);
   });
 });

@@ -14,7 +14,7 @@ import {
   twoInputModel,
 } from "@/test/fixtures/odd-models";
 import { DEMO_DIR, readDemoFile } from "@/test/support/demo-files";
-import { startServingStack } from "@/test/support/serving-stack";
+import { ADMISSION_OFF, startServingStack } from "@/test/support/serving-stack";
 import { callerFor, uploadForm } from "@/test/support/trpc-caller";
 
 // The inference data plane end to end: the gateway in this process (as startGateway wires it in
@@ -770,6 +770,7 @@ describe("load protection", () => {
   it("answers 429 with retry-after at once when a deployment has too many requests waiting; the rest are served", async () => {
     const tight = await startGateway({
       ...readGatewayEnv(),
+      ...ADMISSION_OFF,
       GATEWAY_PORT: 0,
       GATEWAY_HOST: "127.0.0.1",
       GATEWAY_MAX_PENDING_PER_DEPLOYMENT: 4,
@@ -790,7 +791,9 @@ describe("load protection", () => {
     for (const answer of refused) {
       expect(answer.headers.get("retry-after")).toBe("1");
       expect(answer.body).toEqual({
-        error: "deployment 'heavy' has 4 requests waiting, its limit; retry later",
+        error:
+          "deployment 'heavy' is at its limit of 4 requests in flight (it follows the deployment's latency, " +
+          "up to 4); retry later",
       });
     }
     expect(slowestRefusalMs).toBeLessThan(1_000);

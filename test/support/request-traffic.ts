@@ -29,7 +29,7 @@ export async function closedLoop(
   target: TrafficTarget,
   options: { clients: number; durationMs: number; shouldStop?: () => boolean },
 ): Promise<SentRequest[]> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: options.clients });
+  const agent = keepAliveAgent(options.clients);
   const sent: SentRequest[] = [];
   const endAtMs = performance.now() + options.durationMs;
   const client = async () => {
@@ -48,7 +48,7 @@ export async function openLoop(
   target: TrafficTarget,
   options: { ratePerSecond: number; durationMs: number; maxSockets?: number },
 ): Promise<SentRequest[]> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 4_096 });
+  const agent = keepAliveAgent(options.maxSockets ?? 4_096);
   const total = Math.floor((options.ratePerSecond * options.durationMs) / 1000);
   const intervalMs = 1000 / options.ratePerSecond;
   const startedMs = performance.now();
@@ -77,6 +77,17 @@ export function countByStatus(requests: readonly SentRequest[]): Record<string, 
   for (const request of requests) counts[request.status] = (counts[request.status] ?? 0) + 1;
   return counts;
 }
+
+/**
+ * Idle sockets are closed by the client before the server's keep-alive timeout (the gateway's is
+ * 5 s): Node's agent ignores the server's `keep-alive: timeout` hint, so a burst of requests could
+ * take sockets the server was closing at that moment and fail with "socket hang up".
+ */
+function keepAliveAgent(maxSockets: number): http.Agent {
+  return new http.Agent({ keepAlive: true, maxSockets, timeout: IDLE_SOCKET_TIMEOUT_MS });
+}
+
+const IDLE_SOCKET_TIMEOUT_MS = 2_000;
 
 function send(target: TrafficTarget, agent: http.Agent): Promise<SentRequest> {
   const url = new URL(target.url);

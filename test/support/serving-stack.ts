@@ -113,14 +113,32 @@ export function stopProcess(child: ChildProcess, signal: NodeJS.Signals = "SIGTE
 }
 
 /**
- * The data plane as production runs it: the artifact route, one worker process and a gateway
- * in this process on a free port, on this test file's database and Redis prefix.
+ * A gateway that admits whatever comes, within its hard caps: each deployment's limit pinned at
+ * its cap, no in-flight bound, no event-loop check. For a gateway in a test's own process, whose
+ * clients' work counts as the gateway's event-loop delay, and for tests whose bursts are about
+ * something else (routing, flips); test/chaos/overload.chaos.test.ts measures capacity with it.
+ */
+export const ADMISSION_OFF = {
+  GATEWAY_MIN_PENDING_PER_DEPLOYMENT: 4_096,
+  GATEWAY_MAX_IN_FLIGHT: 1_000_000,
+  GATEWAY_MAX_EVENT_LOOP_DELAY_MS: 1_000_000,
+};
+
+/**
+ * The data plane as production runs it, but for admission (ADMISSION_OFF): the artifact route,
+ * one worker process and a gateway in this process on a free port, on this test file's database
+ * and Redis prefix.
  * `stop` also removes this file's serving queues from Redis.
  */
 export async function startServingStack({ hostName }: { hostName: string }) {
   const artifacts = await serveArtifacts();
   const worker = await startWorkerProcess({ hostName, artifactSourceUrl: artifacts.url });
-  const gateway = await startGateway({ ...readGatewayEnv(), GATEWAY_PORT: 0, GATEWAY_HOST: "127.0.0.1" });
+  const gateway = await startGateway({
+    ...readGatewayEnv(),
+    ...ADMISSION_OFF,
+    GATEWAY_PORT: 0,
+    GATEWAY_HOST: "127.0.0.1",
+  });
   return {
     gateway,
     worker,

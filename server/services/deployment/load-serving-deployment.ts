@@ -1,6 +1,8 @@
+import { AppError } from "@/server/domain/app-error";
 import { ZSignature, type Signature } from "@/server/domain/signature";
 import { ZRevisionTarget, type RevisionTarget } from "@/server/domain/traffic/revision-target";
 import { getDb } from "@/server/db";
+import { isDatabaseUnavailable } from "@/server/services/prisma-errors";
 
 export interface ServingVersion {
   versionId: string;
@@ -32,6 +34,19 @@ export async function loadServingDeployment({
   teamId: string;
   name: string;
 }): Promise<ServingDeployment | null> {
+  try {
+    return await readServingDeployment(teamId, name);
+  } catch (error) {
+    if (!isDatabaseUnavailable(error)) throw error;
+    throw new AppError(
+      "UNAVAILABLE",
+      `deployment '${name}' cannot be looked up: the registry database is unavailable; retry later`,
+      { retryAfterSeconds: 1, cause: error },
+    );
+  }
+}
+
+async function readServingDeployment(teamId: string, name: string): Promise<ServingDeployment | null> {
   const db = getDb();
   const deployment = await db.deployment.findUnique({
     where: { teamId_name: { teamId, name } },

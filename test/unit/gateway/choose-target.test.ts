@@ -13,6 +13,14 @@ const call = (overrides: Partial<Parameters<typeof chooseTarget>[0]> = {}) => ({
   ...overrides,
 });
 
+/** A limit that cannot adapt: its floor is its cap. */
+const fixedLimit = (limit: number) =>
+  new PendingRequests({
+    minPendingPerDeployment: limit,
+    maxPendingPerDeployment: limit,
+    latencyTolerance: 2,
+  });
+
 const appErrorOf = (run: () => unknown): AppError => {
   try {
     run();
@@ -42,7 +50,7 @@ describe("chooseTarget", () => {
       const expected = deployment.versions.get(deployment.routing.choose(key).versionId)!;
       const width = expected.signature.inputs[0]!.shape[1] as number;
       const body = bodyFor(expected.signature.inputs[0]!.name, width, 2);
-      const target = chooseTarget(call({ deployment, stickyKey: key, body }), new PendingRequests(100));
+      const target = chooseTarget(call({ deployment, stickyKey: key, body }), fixedLimit(100));
       expect(target.version).toBe(expected);
       expect(target.batchRows).toBe(2);
       expect(target.request.inputs[0]!.name).toBe(expected.signature.inputs[0]!.name);
@@ -53,10 +61,7 @@ describe("chooseTarget", () => {
         (version) => version !== expected && version.versionId !== "ver-3",
       )!;
       const refused = appErrorOf(() =>
-        chooseTarget(
-          call({ deployment, stickyKey: key, pinnedVersion: other, body }),
-          new PendingRequests(100),
-        ),
+        chooseTarget(call({ deployment, stickyKey: key, pinnedVersion: other, body }), fixedLimit(100)),
       );
       expect(refused.code).toBe("BAD_REQUEST");
     }
@@ -71,7 +76,7 @@ describe("chooseTarget", () => {
       const version = deployment.versions.get(deployment.routing.choose(id).versionId)!;
       const input = version.signature.inputs[0]!;
       const body = bodyFor(input.name, input.shape[1] as number, 1, id);
-      const byId = chooseTarget(call({ deployment, body }), new PendingRequests(100));
+      const byId = chooseTarget(call({ deployment, body }), fixedLimit(100));
       expect(byId.version).toBe(version);
       expect(byId.callerId).toBe(id);
     }
@@ -82,7 +87,7 @@ describe("chooseTarget", () => {
     const pinned = deployment.versionsByNumber.get(2)!;
     const target = chooseTarget(
       call({ deployment, pinnedVersion: pinned, body: bodyFor("y", 3, 5) }),
-      new PendingRequests(100),
+      fixedLimit(100),
     );
     expect(target.version).toBe(pinned);
     expect(target.shadowed).toBe(false);
@@ -90,7 +95,7 @@ describe("chooseTarget", () => {
   });
 
   it("gives each target a fresh job request id, apart from the caller's id", () => {
-    const pending = new PendingRequests(100);
+    const pending = fixedLimit(100);
     const pinned = cachedDeployment().versionsByNumber.get(1)!;
     const first = chooseTarget(call({ pinnedVersion: pinned, body: bodyFor("x", 2, 1, "same") }), pending);
     const second = chooseTarget(call({ pinnedVersion: pinned, body: bodyFor("x", 2, 1, "same") }), pending);
@@ -99,7 +104,7 @@ describe("chooseTarget", () => {
   });
 
   it("validates before admitting: a bad input to a full deployment is a bad request, and takes no slot", () => {
-    const pending = new PendingRequests(1);
+    const pending = fixedLimit(1);
     const pinned = cachedDeployment().versionsByNumber.get(1)!;
     const admitted = chooseTarget(call({ pinnedVersion: pinned }), pending);
     expect(
@@ -118,19 +123,22 @@ describe("PendingRequests", () => {
   const deployment = { id: "dep-1", name: "fraud" };
 
   it("refuses past the limit with TOO_MANY_REQUESTS, retry after 1 s, naming the deployment and its limit", () => {
-    const pending = new PendingRequests(2);
+    const pending = fixedLimit(2);
     pending.admit(deployment);
     pending.admit(deployment);
     const refused = appErrorOf(() => pending.admit(deployment));
     expect(refused.code).toBe("TOO_MANY_REQUESTS");
     expect(refused.retryAfterSeconds).toBe(1);
-    expect(refused.message).toBe("deployment 'fraud' has 2 requests waiting, its limit; retry later");
+    expect(refused.message).toBe(
+      "deployment 'fraud' is at its limit of 2 requests in flight (it follows the deployment's latency, " +
+        "up to 2); retry later",
+    );
     // Other deployments have limits of their own.
     expect(() => pending.admit({ id: "dep-2", name: "churn" })).not.toThrow();
   });
 
   it("frees a slot once per release, however often release is called", () => {
-    const pending = new PendingRequests(2);
+    const pending = fixedLimit(2);
     const release = pending.admit(deployment);
     pending.admit(deployment);
     release();
@@ -139,11 +147,29 @@ describe("PendingRequests", () => {
   });
 
   it("leaves room for shadows only while at most half of the limit is taken", () => {
-    const pending = new PendingRequests(4);
+    const pending = fixedLimit(4);
     pending.admit(deployment);
     pending.admit(deployment);
     expect(pending.hasRoomForShadows("dep-1")).toBe(true);
     pending.admit(deployment);
     expect(pending.hasRoomForShadows("dep-1")).toBe(false);
+  });
+
+  it("lowers a deployment's limit when its answers slow down, and refuses past the lowered limit", () => {
+    const pending = new PendingRequests({
+      minPendingPerDeployment: 2,
+      maxPendingPerDeployment: 100,
+      latencyTolerance: 2,
+    });
+    // It starts at its cap; a window of fast answers sets the deployment's baseline.
+    let nowMs = 0;
+    expect(pending.limitOf("dep-1")).toBe(100);
+    for (let answer = 0; answer < 40; answer += 1) pending.recordLatency("dep-1", 2, (nowMs += 10));
+    // Answers at 10x the baseline: the limit is cut, and admission follows it.
+    for (let answer = 0; answer < 40; answer += 1) pending.recordLatency("dep-1", 20, (nowMs += 10));
+    const cut = pending.limitOf("dep-1");
+    expect(cut).toBeLessThan(100);
+    for (let admitted = 0; admitted < cut; admitted += 1) pending.admit(deployment);
+    expect(appErrorOf(() => pending.admit(deployment)).code).toBe("TOO_MANY_REQUESTS");
   });
 });
