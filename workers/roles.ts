@@ -1,5 +1,7 @@
 import { bullPrefix } from "@/server/contracts/key-prefix";
 import { servingQueueName } from "@/server/contracts/serving";
+import { EVALUATION_QUEUE_NAME } from "@/server/contracts/evaluation";
+import { startEvaluationWorker } from "@/workers/evaluation/evaluation-worker";
 import type { HostAgent } from "@/workers/host";
 import { startServingWorker } from "@/workers/serving/serving-worker";
 import type { WorkerEnv, WorkerRole } from "@/workers/worker-env";
@@ -33,6 +35,20 @@ const ROLE_STARTERS: Record<WorkerRole, (env: WorkerEnv, host: HostAgent) => Pro
     return {
       description: `serving: queues ${host.servesDevices.map((device) => `${bullPrefix(env.REDIS_KEY_PREFIX)}:${servingQueueName(device)}`).join(", ")}, concurrency ${env.WORKER_CONCURRENCY}, memory budget ${env.WORKER_MEMORY_BUDGET_MB} MB`,
       close: () => serving.close(),
+    };
+  },
+  evaluation: async (env) => {
+    const evaluation = await startEvaluationWorker({
+      redisUrl: env.REDIS_URL,
+      keyPrefix: env.REDIS_KEY_PREFIX,
+      hostName: env.WORKER_HOST_NAME,
+      cacheDir: env.WORKER_CACHE_DIR,
+      artifactSourceUrl: env.ARTIFACT_SOURCE_URL,
+      memoryBudgetMb: env.WORKER_MEMORY_BUDGET_MB,
+    });
+    return {
+      description: `evaluation: queue ${bullPrefix(env.REDIS_KEY_PREFIX)}:${EVALUATION_QUEUE_NAME}, one evaluation at a time`,
+      close: () => evaluation.close(),
     };
   },
 };

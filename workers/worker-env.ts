@@ -3,7 +3,7 @@ import { z } from "zod";
 import { parseEnvironment, readEnv, type Env } from "@/server/env";
 
 /** The roles a worker process can take; workers/roles.ts has a starter for each. */
-export const WORKER_ROLE_NAMES = ["serving"] as const;
+export const WORKER_ROLE_NAMES = ["serving", "evaluation"] as const;
 export type WorkerRole = (typeof WORKER_ROLE_NAMES)[number];
 
 const isWorkerRole = (name: string): name is WorkerRole =>
@@ -36,7 +36,7 @@ const ZWorkerRoles = z
 
 /** Variables only the worker process reads, on top of server/env.ts. */
 const ZWorkerEnv = z.object({
-  /** Which roles this process runs, e.g. "serving" (the default) or "serving,batch". */
+  /** Which roles this process runs, e.g. "serving" (the default) or "serving,evaluation". */
   WORKER_ROLES: ZWorkerRoles,
   WORKER_HOST_NAME: z.string().min(1).default(os.hostname()),
   WORKER_DEVICE: z.enum(["cpu", "cuda"]).default("cpu"),

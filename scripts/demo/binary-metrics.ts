@@ -1,3 +1,5 @@
+import { accuracy, logLoss, rocAuc } from "@/server/domain/evaluation/classification-metrics";
+
 export type BinaryMetrics = {
   auc: number;
   accuracy: number;
@@ -8,34 +10,6 @@ export type BinaryMetrics = {
   rows: number;
   positiveRate: number;
 };
-
-/** ROC AUC by ranks (Mann-Whitney U), with tied scores sharing their average rank. */
-function rocAuc(probabilities: ArrayLike<number>, labels: ArrayLike<number>): number {
-  const order = Array.from({ length: labels.length }, (_, i) => i).sort(
-    (a, b) => (probabilities[a] as number) - (probabilities[b] as number),
-  );
-  let positives = 0;
-  let positiveRankSum = 0;
-  for (let start = 0; start < order.length;) {
-    let end = start;
-    while (
-      end + 1 < order.length &&
-      probabilities[order[end + 1] as number] === probabilities[order[start] as number]
-    )
-      end++;
-    const averageRank = (start + end) / 2 + 1;
-    for (let k = start; k <= end; k++) {
-      if (labels[order[k] as number] === 1) {
-        positives++;
-        positiveRankSum += averageRank;
-      }
-    }
-    start = end + 1;
-  }
-  const negatives = labels.length - positives;
-  if (positives === 0 || negatives === 0) return Number.NaN;
-  return (positiveRankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
-}
 
 function confusion(probabilities: ArrayLike<number>, labels: ArrayLike<number>, threshold: number) {
   let truePositives = 0;
@@ -72,18 +46,13 @@ export function binaryMetrics(
 ): BinaryMetrics {
   const { truePositives, falsePositives, falseNegatives } = confusion(probabilities, labels, threshold);
   const rows = labels.length;
-  let logLossSum = 0;
+  const predicted = Array.from(probabilities, (p) => Number(p >= threshold));
   let positives = 0;
-  for (let i = 0; i < rows; i++) {
-    const p = Math.min(1 - 1e-7, Math.max(1e-7, probabilities[i] as number));
-    logLossSum -= labels[i] === 1 ? Math.log(p) : Math.log(1 - p);
-    positives += labels[i] as number;
-  }
-  const trueNegatives = rows - truePositives - falsePositives - falseNegatives;
+  for (let i = 0; i < rows; i++) positives += labels[i] as number;
   return {
     auc: round6(rocAuc(probabilities, labels)),
-    accuracy: round6((truePositives + trueNegatives) / rows),
-    logLoss: round6(logLossSum / rows),
+    accuracy: round6(accuracy(predicted, labels)),
+    logLoss: round6(logLoss(probabilities, labels)),
     precision: round6(truePositives / (truePositives + falsePositives || 1)),
     recall: round6(truePositives / (truePositives + falseNegatives || 1)),
     threshold,

@@ -11,6 +11,9 @@ import { createFeatureSet } from "@/server/services/feature-set/create-feature-s
 import { createFeatureSetVersion } from "@/server/services/feature-set/create-feature-set-version";
 import { changeTraffic } from "@/server/services/deployment/change-traffic";
 import { createDeployment } from "@/server/services/deployment/create-deployment";
+import { closeEvaluationQueue } from "@/server/services/evaluation/evaluation-queue";
+import { startEvaluation } from "@/server/services/evaluation/start-evaluation";
+import { uploadGoldenSet } from "@/server/services/golden-set/upload-golden-set";
 import { createModel } from "@/server/services/model/create-model";
 import { registerModelVersion } from "@/server/services/model/register-model-version";
 import { ensureDefaultTeam } from "@/server/services/team/ensure-default-team";
@@ -42,6 +45,53 @@ export async function seedDemo(log: (line: string) => void = console.log): Promi
     );
   }
   await seedDeployment(team.id, log);
+  await seedGoldenSet(team.id, manifest, log);
+}
+
+export const DEMO_GOLDEN_SET = "holdout";
+
+/**
+ * The holdout as the fraud model's golden set, and v1..v3 queued for evaluation on it (the demo's
+ * worker runs them once it starts). The gate stays off: the browser tests promote v2 as soon as
+ * the demo is up, before its evaluation may have finished. `deployment.setGate` turns it on, and
+ * promoting the regressed v3 is then refused naming roc_auc.
+ */
+async function seedGoldenSet(teamId: string, manifest: DemoManifest, log: (line: string) => void) {
+  const db = getDb();
+  const model = await db.model.findUniqueOrThrow({ where: { teamId_name: { teamId, name: "card-fraud" } } });
+  if (
+    await db.goldenSet.findUnique({ where: { modelId_name: { modelId: model.id, name: DEMO_GOLDEN_SET } } })
+  )
+    return;
+  const holdout = manifest.datasets.find((dataset) => dataset.hasLabel)!;
+  const goldenSet = await usingStagedFile(
+    stageStream(createReadStream(path.join(DEMO_DIR, holdout.file))),
+    (file) =>
+      uploadGoldenSet({
+        teamId,
+        actor: DEMO_ACTOR,
+        modelName: "card-fraud",
+        name: DEMO_GOLDEN_SET,
+        format: "csv",
+        task: { kind: "binary-classification", probabilityOutput: "probability", labelOutput: "label" },
+        labelColumn: manifest.featureSet.labelColumn,
+        file,
+      }),
+  );
+  const versions = manifest.models.filter((demoModel) => demoModel.name === "card-fraud");
+  for (const { version } of versions) {
+    await startEvaluation({
+      teamId,
+      actor: DEMO_ACTOR,
+      modelName: "card-fraud",
+      versionNumber: version,
+      goldenSetName: DEMO_GOLDEN_SET,
+    });
+  }
+  log(
+    `golden set ${DEMO_GOLDEN_SET}: ${goldenSet.rowCount} rows; v${versions.map((v) => v.version).join(", v")} ` +
+      "queued for evaluation",
+  );
 }
 
 export const DEMO_DEPLOYMENT = "card-fraud-prod";
@@ -152,6 +202,7 @@ async function seedModelVersion(
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   readEnvOrExit(readEnv);
   await seedDemo();
+  await closeEvaluationQueue();
   await getDb().$disconnect();
   getRedis().disconnect();
 }

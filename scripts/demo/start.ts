@@ -6,6 +6,7 @@ import { getDb } from "@/server/db";
 import { readEnv, readEnvOrExit } from "@/server/env";
 import { applyMigrations, ensureDatabaseExists } from "@/server/migrations/apply-migrations";
 import { getRedis } from "@/server/redis";
+import { closeEvaluationQueue } from "@/server/services/evaluation/evaluation-queue";
 import { type LocalService } from "@/scripts/services/local-services";
 import { exitIfServiceMissing, preparePostgres, prepareRedis } from "@/scripts/services/preflight";
 import { DEMO_RESTART_POLICY } from "./restart-policy";
@@ -77,6 +78,7 @@ async function runDemo(port: number): Promise<void> {
   const applied = await applyMigrations(DATABASE_URL);
   if (applied.length) console.log(`applied migrations: ${applied.join(", ")}`);
   await seedDemo();
+  await closeEvaluationQueue();
   await getDb().$disconnect();
   getRedis().disconnect();
 
@@ -104,7 +106,11 @@ async function runDemo(port: number): Promise<void> {
     {
       name: "worker",
       ...tsxScript("workers/main.ts"),
-      env: { ARTIFACT_SOURCE_URL: `http://${reachableHost(HOST)}:${port}` },
+      // Evaluation too, so the demo's versions can be evaluated against its golden set.
+      env: {
+        ARTIFACT_SOURCE_URL: `http://${reachableHost(HOST)}:${port}`,
+        WORKER_ROLES: "serving,evaluation",
+      },
     },
   ];
   if (process.env.DEMO_TRAFFIC !== "0") {

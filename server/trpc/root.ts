@@ -1,7 +1,9 @@
 import { auditRouter } from "@/server/trpc/routers/audit";
 import { deploymentRouter } from "@/server/trpc/routers/deployment";
 import { hostRouter } from "@/server/trpc/routers/host";
+import { evaluationRouter } from "@/server/trpc/routers/evaluation";
 import { featureSetRouter } from "@/server/trpc/routers/feature-set";
+import { goldenSetRouter } from "@/server/trpc/routers/golden-set";
 import { modelRouter } from "@/server/trpc/routers/model";
 import { modelVersionRouter } from "@/server/trpc/routers/model-version";
 import { createCallerFactory, createTRPCRouter } from "@/server/trpc/procedures";
@@ -13,6 +15,8 @@ export const appRouter = createTRPCRouter({
   deployment: deploymentRouter,
   host: hostRouter,
   audit: auditRouter,
+  goldenSet: goldenSetRouter,
+  evaluation: evaluationRouter,
 });
 
 export type AppRouter = typeof appRouter;

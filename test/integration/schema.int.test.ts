@@ -114,10 +114,44 @@ describe("the migrated schema matches the generated client", () => {
         featureSetVersionId: featureSetVersion.id,
       },
     });
+    const goldenSet = await db.goldenSet.create({
+      data: {
+        teamId: team.id,
+        modelId: model.id,
+        name: "holdout",
+        format: "csv",
+        task: { kind: "binary-classification", probabilityOutput: "probability" },
+        csvEncoding: { labelColumn: "is_fraud", features: [] },
+        rowCount: 5000,
+        artifactSha256: "c".repeat(64),
+        artifactSizeBytes: 400_000,
+        storageKey: "sha256/cc/cccc",
+        createdBy: "user:1",
+      },
+    });
+    const evaluation = await db.evaluation.create({
+      data: {
+        teamId: team.id,
+        modelId: model.id,
+        number: 1,
+        modelVersionId: version.id,
+        goldenSetId: goldenSet.id,
+        status: "failed",
+        metrics: { roc_auc: 0.9, accuracy: null },
+        error: "e",
+        hostName: "cpu-1",
+        createdBy: "user:1",
+        startedAt: now,
+        finishedAt: now,
+      },
+    });
     const deployment = await db.deployment.create({
       data: {
         teamId: team.id,
         name: "fraud-prod",
+        gateRequired: true,
+        gateGoldenSetId: goldenSet.id,
+        gateMargin: 0.025,
         modelId: model.id,
         environment: "production",
         maxBatchSize: 64,
@@ -278,6 +312,8 @@ describe("the migrated schema matches the generated client", () => {
       AlertRule: [rule, await db.alertRule.findUniqueOrThrow({ where: { id: rule.id } })],
       AlertEvent: [alertEvent, await db.alertEvent.findUniqueOrThrow({ where: { id: alertEvent.id } })],
       AuditEvent: [audit, await db.auditEvent.findUniqueOrThrow({ where: { id: audit.id } })],
+      GoldenSet: [goldenSet, await db.goldenSet.findUniqueOrThrow({ where: { id: goldenSet.id } })],
+      Evaluation: [evaluation, await db.evaluation.findUniqueOrThrow({ where: { id: evaluation.id } })],
     };
     expect(Object.keys(roundTrips).sort()).toEqual(Object.values(Prisma.ModelName).sort());
     for (const [name, [written, read]] of Object.entries(roundTrips)) {

@@ -11,7 +11,7 @@ describe("workers/main.ts roles", () => {
     });
     expect(code).toBe(1);
     expect(stderr).toBe(
-      "invalid environment: WORKER_ROLES: unknown role 'bogus' in 'serving,bogus'; known roles: serving\n",
+      "invalid environment: WORKER_ROLES: unknown role 'bogus' in 'serving,bogus'; known roles: serving, evaluation\n",
     );
     expect(stderr).not.toMatch(/^\s+at /m);
   });

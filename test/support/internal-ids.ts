@@ -6,20 +6,44 @@ async function internalValues(): Promise<string[]> {
   const db = getDb();
   const ids = (rows: { id: string }[]) => rows.map((row) => row.id);
   const select = { select: { id: true } };
-  const [teams, models, versions, deployments, revisions, featureSets, featureSetVersions, storageKeys] =
-    await Promise.all([
-      db.team.findMany(select),
-      db.model.findMany(select),
-      db.modelVersion.findMany(select),
-      db.deployment.findMany(select),
-      db.deploymentRevision.findMany(select),
-      db.featureSet.findMany(select),
-      db.featureSetVersion.findMany(select),
-      db.modelVersion.findMany({ select: { storageKey: true } }),
-    ]);
+  const [
+    teams,
+    models,
+    versions,
+    deployments,
+    revisions,
+    featureSets,
+    featureSetVersions,
+    goldenSets,
+    evaluations,
+    storageKeys,
+    goldenSetKeys,
+  ] = await Promise.all([
+    db.team.findMany(select),
+    db.model.findMany(select),
+    db.modelVersion.findMany(select),
+    db.deployment.findMany(select),
+    db.deploymentRevision.findMany(select),
+    db.featureSet.findMany(select),
+    db.featureSetVersion.findMany(select),
+    db.goldenSet.findMany(select),
+    db.evaluation.findMany(select),
+    db.modelVersion.findMany({ select: { storageKey: true } }),
+    db.goldenSet.findMany({ select: { storageKey: true } }),
+  ]);
   return [
-    ...[teams, models, versions, deployments, revisions, featureSets, featureSetVersions].flatMap(ids),
-    ...storageKeys.map((row) => row.storageKey),
+    ...[
+      teams,
+      models,
+      versions,
+      deployments,
+      revisions,
+      featureSets,
+      featureSetVersions,
+      goldenSets,
+      evaluations,
+    ].flatMap(ids),
+    ...[...storageKeys, ...goldenSetKeys].map((row) => row.storageKey),
   ];
 }
 

@@ -168,6 +168,12 @@ export default function DeploymentPage() {
                     value: data.device === "cuda" ? "GPU (CUDA), CPU where no GPU is present" : "CPU",
                   },
                   { term: "Replicas", value: data.replicas },
+                  {
+                    term: "Evaluation gate",
+                    value: data.gate.required
+                      ? `promotions must do no worse than production on golden set '${data.gate.goldenSetName}' by more than ${data.gate.margin} on any metric`
+                      : "off: promotions are not checked against a golden set",
+                  },
                 ]}
               />
             </Card>

@@ -10,6 +10,7 @@ import { RelativeTime } from "@/app/_components/time";
 import { Badge, Card, DataTable, EmptyState, PageHeader } from "@/app/_components/ui";
 import { VersionMetricsChart, formatMetric, orderedMetrics } from "@/app/_components/metrics-chart";
 import { formatBytes } from "@/server/domain/format";
+import { Evaluations } from "./evaluations";
 import { UploadVersion } from "./upload-version";
 
 export default function ModelPage() {
@@ -92,6 +93,7 @@ export default function ModelPage() {
               <VersionMetricsChart versions={data.versions} />
             </Card>
           )}
+          <Evaluations modelName={data.name} />
         </>
       )}
     </QueryState>

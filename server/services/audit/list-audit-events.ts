@@ -126,24 +126,35 @@ async function targetNames(
   ];
   const db = getDb();
   const where = (type: string) => ({ teamId, id: { in: idsOf(type) } });
-  const [models, versions, featureSets, featureSetVersions, deployments] = await Promise.all([
-    db.model.findMany({ where: where("model"), select: { id: true, name: true } }),
-    db.modelVersion.findMany({
-      where: where("modelVersion"),
-      select: { id: true, number: true, model: { select: { name: true } } },
-    }),
-    db.featureSet.findMany({ where: where("featureSet"), select: { id: true, name: true } }),
-    db.featureSetVersion.findMany({
-      where: where("featureSetVersion"),
-      select: { id: true, number: true, featureSet: { select: { name: true } } },
-    }),
-    db.deployment.findMany({ where: where("deployment"), select: { id: true, name: true } }),
-  ]);
+  const [models, versions, featureSets, featureSetVersions, deployments, goldenSets, evaluations] =
+    await Promise.all([
+      db.model.findMany({ where: where("model"), select: { id: true, name: true } }),
+      db.modelVersion.findMany({
+        where: where("modelVersion"),
+        select: { id: true, number: true, model: { select: { name: true } } },
+      }),
+      db.featureSet.findMany({ where: where("featureSet"), select: { id: true, name: true } }),
+      db.featureSetVersion.findMany({
+        where: where("featureSetVersion"),
+        select: { id: true, number: true, featureSet: { select: { name: true } } },
+      }),
+      db.deployment.findMany({ where: where("deployment"), select: { id: true, name: true } }),
+      db.goldenSet.findMany({
+        where: where("goldenSet"),
+        select: { id: true, name: true, model: { select: { name: true } } },
+      }),
+      db.evaluation.findMany({
+        where: where("evaluation"),
+        select: { id: true, number: true, model: { select: { name: true } } },
+      }),
+    ]);
   return new Map([
     ...models.map((row) => [row.id, row.name] as const),
     ...versions.map((row) => [row.id, `${row.model.name} v${row.number}`] as const),
     ...featureSets.map((row) => [row.id, row.name] as const),
     ...featureSetVersions.map((row) => [row.id, `${row.featureSet.name} v${row.number}`] as const),
     ...deployments.map((row) => [row.id, row.name] as const),
+    ...goldenSets.map((row) => [row.id, `${row.model.name} golden set ${row.name}`] as const),
+    ...evaluations.map((row) => [row.id, `${row.model.name} evaluation ${row.number}`] as const),
   ]);
 }

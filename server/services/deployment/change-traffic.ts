@@ -19,11 +19,17 @@ import { recordAuditEvent } from "@/server/services/audit/record-audit-event";
 import { ZRevisionOutput } from "@/server/services/deployment/deployment-output";
 import { findDeploymentOrThrow } from "@/server/services/deployment/find-deployment";
 import { publishDeploymentChange } from "@/server/services/deployment/publish-deployment-change";
+import { checkPromotionGate, ZGateOverride } from "@/server/services/evaluation/check-promotion-gate";
 
 const ZVersionNumber = z.number().int().positive();
 
 export const ZTrafficChange = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("promote"), versionNumber: ZVersionNumber }),
+  z.object({
+    kind: z.literal("promote"),
+    versionNumber: ZVersionNumber,
+    /** Promotes past a failing evaluation gate; the reason is recorded in the audit event. */
+    override: ZGateOverride.optional(),
+  }),
   z.object({
     kind: z.literal("canary"),
     versionNumber: ZVersionNumber,
@@ -75,6 +81,15 @@ export async function changeTraffic({
     const deployment = await findDeploymentOrThrow(teamId, deploymentName, tx);
     const current = deployment.activeRevision;
     const next = await nextTarget(tx, deployment, current, change);
+    const gate =
+      change.kind === "promote"
+        ? await checkPromotionGate(tx, {
+            deployment,
+            current: current.target,
+            versionNumber: change.versionNumber,
+            override: change.override,
+          })
+        : null;
     const description = describeChange(current.target, next.target);
     const reason =
       next.fromRevisionNumber === undefined
@@ -100,7 +115,7 @@ export async function changeTraffic({
       targetType: "deployment",
       targetId: deployment.id,
       before: { revision: revisionSummary(current) },
-      after: { revision: revisionSummary({ ...created, target: next.target }) },
+      after: { revision: revisionSummary({ ...created, target: next.target }), ...(gate ? { gate } : {}) },
     });
     return { ...created, deploymentId: deployment.id };
   });

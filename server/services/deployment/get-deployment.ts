@@ -12,6 +12,7 @@ import {
   ZServedRevisionOutput,
 } from "@/server/services/deployment/deployment-output";
 import { withServedUntil } from "@/server/domain/traffic/served-periods";
+import { gateOf, ZDeploymentGate } from "@/server/services/deployment/set-deployment-gate";
 import { deploymentNotFound, noActiveRevision } from "@/server/services/deployment/find-deployment";
 
 const REVISION_HISTORY_LIMIT = 50;
@@ -22,6 +23,8 @@ export const ZGetDeploymentOutput = ZDeploymentSummary.extend({
   activeRevision: ZRevisionOutput,
   /** The revision a rollback would return to; null when there is none. */
   rollbackTo: z.number().int().nullable(),
+  /** Whether promotions must pass the evaluation gate, on which golden set, with what margin. */
+  gate: ZDeploymentGate,
   /** What served when: newest first, at most REVISION_HISTORY_LIMIT. */
   revisions: z.array(ZServedRevisionOutput),
   /** The model's versions, newest first: what the traffic actions can choose from. */
@@ -46,6 +49,9 @@ export async function getDeployment({
     where: { teamId_name: { teamId, name } },
     select: {
       ...DEPLOYMENT_SUMMARY_SELECT,
+      gateRequired: true,
+      gateMargin: true,
+      gateGoldenSet: { select: { name: true } },
       model: {
         select: {
           name: true,
@@ -73,6 +79,7 @@ export async function getDeployment({
     inferUrl: `${readEnv().GATEWAY_PUBLIC_URL}/v2/models/${deployment.name}/infer`,
     activeRevision: revisionOf(activeRevision),
     rollbackTo: previous?.number ?? null,
+    gate: gateOf(deployment),
     revisions: withServedUntil(revisions.map(revisionOf)),
     versions: model.versions.map((version) => ({
       ...version,

@@ -26,6 +26,11 @@ import {
   ZUpdateDeploymentSettingsInput,
   ZUpdateDeploymentSettingsOutput,
 } from "@/server/services/deployment/update-deployment-settings";
+import {
+  setDeploymentGate,
+  ZSetDeploymentGateInput,
+  ZSetDeploymentGateOutput,
+} from "@/server/services/deployment/set-deployment-gate";
 import { createTRPCRouter, teamProcedure } from "@/server/trpc/procedures";
 
 export const deploymentRouter = createTRPCRouter({
@@ -57,6 +62,11 @@ export const deploymentRouter = createTRPCRouter({
     .mutation(({ ctx, input }) =>
       updateDeploymentSettings({ teamId: ctx.team.id, actor: ctx.actor, ...input }),
     ),
+  /** Whether promotions must pass the evaluation gate, on which golden set, with what margin. */
+  setGate: teamProcedure
+    .input(ZSetDeploymentGateInput)
+    .output(ZSetDeploymentGateOutput)
+    .mutation(({ ctx, input }) => setDeploymentGate({ teamId: ctx.team.id, actor: ctx.actor, ...input })),
   /** Promote, canary, weights, shadow on/off, rollback and restore: each makes a new revision. */
   changeTraffic: teamProcedure
     .input(ZChangeTrafficInput)

@@ -18,6 +18,7 @@ const JSON_BODY_LIMIT_BYTES = 1 * MiB;
 const UPLOAD_LIMITS: Record<string, (env: Env) => number> = {
   "modelVersion.upload": (env) => env.MAX_ARTIFACT_BYTES,
   "featureSet.createVersion": (env) => env.MAX_FEATURE_SAMPLE_BYTES,
+  "goldenSet.upload": (env) => env.MAX_FEATURE_SAMPLE_BYTES,
 };
 
 async function handler(request: Request) {
