@@ -47,7 +47,7 @@ export function chooseTarget(call: InferenceCall, pending: PendingRequests): Inf
   const { deployment } = call;
   const version = call.pinnedVersion ?? routedVersion(deployment, routingKeyOf(call.stickyKey, call.body));
   const parsed = parseInferRequest(call.body, version.signature, { maxBatchRows: MAX_ROWS_PER_REQUEST });
-  const release = pending.admit(deployment);
+  const release = pending.admit(deployment, parsed.batchRows);
   return {
     deployment,
     version,
@@ -72,8 +72,12 @@ function routedVersion(deployment: CachedDeployment, routingKey: string | null):
   return deployment.versions.get(chosen.versionId)!;
 }
 
-/** The bounds of each deployment's adaptive limit (server/domain/admission). */
+/** What admission needs of a deployment. */
+export type AdmittedDeployment = Pick<CachedDeployment, "id" | "name" | "maxBatchSize">;
+
+/** The bounds of each deployment's adaptive limit of rows in flight (server/domain/admission). */
 export interface PendingLimits {
+  /** The floor, raised per deployment to two of its full batches (one running, one gathering). */
   minPendingPerDeployment: number;
   /** The hard cap, whatever latency says. */
   maxPendingPerDeployment: number;
@@ -89,95 +93,107 @@ const BASELINE_REFRESH_MS = 30_000;
 const REFUSED_LOG_INTERVAL_MS = 1_000;
 
 /**
- * Requests of each deployment that hold a worker or wait for one. Past the deployment's limit,
- * which follows the latency of its completed requests (AdaptiveConcurrencyLimit), it refuses at
- * once (429 over HTTP) rather than queueing work that would answer late.
+ * Rows of each deployment's requests that hold a worker or wait for one. Past the deployment's
+ * limit, which follows the latency of its completed requests (AdaptiveConcurrencyLimit), it
+ * refuses at once (429 over HTTP) rather than queueing work that would answer late. A request
+ * larger than the limit on its own is admitted when nothing else is in flight, or it never could be.
  */
 export class PendingRequests {
-  private readonly byDeployment = new Map<
-    string,
-    { pending: number; limit: AdaptiveConcurrencyLimit; refusedSinceLog: number; lastRefusedLogAtMs: number }
-  >();
+  private readonly byDeployment = new Map<string, DeploymentAdmission>();
 
   constructor(private readonly limits: PendingLimits) {}
 
-  /** Counts one more request until the returned release runs (once; later calls do nothing). */
-  admit(deployment: { id: string; name: string }): () => void {
-    const entry = this.entryOf(deployment.id);
-    if (entry.pending >= entry.limit.limit) {
+  /** Counts a request's rows until the returned release runs (once; later calls do nothing). */
+  admit(deployment: AdmittedDeployment, rows: number): () => void {
+    const entry = this.entryOf(deployment);
+    if (entry.pending > 0 && entry.pending + rows > entry.limit.limit) {
       this.countRefusal(deployment, entry);
       throw new AppError(
         "TOO_MANY_REQUESTS",
-        `deployment '${deployment.name}' is at its limit of ${entry.limit.limit} requests in flight ` +
+        `deployment '${deployment.name}' is at its limit of ${entry.limit.limit} rows in flight ` +
           `(it follows the deployment's latency, up to ${this.limits.maxPendingPerDeployment}); retry later`,
         { retryAfterSeconds: 1 },
       );
     }
-    entry.pending += 1;
+    entry.pending += rows;
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      entry.pending -= 1;
+      entry.pending -= rows;
     };
   }
 
-  /** A request of the deployment was answered after `latencyMs`: what its limit adapts to. */
-  recordLatency(deploymentId: string, latencyMs: number, nowMs: number): void {
-    const entry = this.entryOf(deploymentId);
-    const change = entry.limit.record(latencyMs, entry.pending, nowMs);
-    if (change) getLogger().debug({ deploymentId, ...change }, "deployment concurrency limit changed");
+  /** A request of `rows` rows was answered after `latencyMs`: what the deployment's limit adapts to. */
+  recordLatency(deployment: AdmittedDeployment, latencyMs: number, rows: number, nowMs: number): void {
+    const entry = this.entryOf(deployment);
+    const change = entry.limit.record(latencyMs, rows, entry.pending, nowMs);
+    if (change)
+      getLogger().debug({ deploymentId: deployment.id, ...change }, "deployment concurrency limit changed");
   }
 
+  /** Rows in flight. */
   count(deploymentId: string): number {
     return this.byDeployment.get(deploymentId)?.pending ?? 0;
   }
 
-  limitOf(deploymentId: string): number {
-    return this.entryOf(deploymentId).limit.limit;
+  limitOf(deployment: AdmittedDeployment): number {
+    return this.entryOf(deployment).limit.limit;
   }
 
   /** Shadow copies run only while a deployment is at most half full, so they never crowd out callers. */
-  hasRoomForShadows(deploymentId: string): boolean {
-    const entry = this.entryOf(deploymentId);
+  hasRoomForShadows(deployment: AdmittedDeployment): boolean {
+    const entry = this.entryOf(deployment);
     return entry.pending <= entry.limit.limit / 2;
   }
 
   /** Refusals are logged as one count per second per deployment: a line each would add to the load. */
-  private countRefusal(
-    deployment: { id: string; name: string },
-    entry: { pending: number; refusedSinceLog: number; lastRefusedLogAtMs: number },
-  ): void {
+  private countRefusal(deployment: AdmittedDeployment, entry: DeploymentAdmission): void {
     entry.refusedSinceLog += 1;
     const nowMs = performance.now();
     if (nowMs - entry.lastRefusedLogAtMs < REFUSED_LOG_INTERVAL_MS) return;
     getLogger().info(
-      { deploymentId: deployment.id, refused: entry.refusedSinceLog, limit: entry.pending },
+      { deploymentId: deployment.id, refused: entry.refusedSinceLog, limitRows: entry.limit.limit },
       `deployment '${deployment.name}' refused requests at its limit: 429`,
     );
     entry.refusedSinceLog = 0;
     entry.lastRefusedLogAtMs = nowMs;
   }
 
-  private entryOf(deploymentId: string) {
-    let entry = this.byDeployment.get(deploymentId);
-    if (!entry) {
-      entry = {
-        pending: 0,
-        refusedSinceLog: 0,
-        lastRefusedLogAtMs: -Infinity,
-        limit: new AdaptiveConcurrencyLimit({
-          // A cap set below the default floor (a small gateway, a test) is the floor too.
-          minLimit: Math.min(this.limits.minPendingPerDeployment, this.limits.maxPendingPerDeployment),
-          maxLimit: this.limits.maxPendingPerDeployment,
-          tolerance: this.limits.latencyTolerance,
-          windowMs: LIMIT_WINDOW_MS,
-          minWindowSamples: LIMIT_WINDOW_SAMPLES,
-          baselineRefreshMs: BASELINE_REFRESH_MS,
-        }),
-      };
-      this.byDeployment.set(deploymentId, entry);
-    }
-    return entry;
+  private entryOf(deployment: AdmittedDeployment): DeploymentAdmission {
+    const { minPendingPerDeployment, maxPendingPerDeployment, latencyTolerance } = this.limits;
+    // A cap set below the floor (a small gateway, a test) is the floor too.
+    const floor = Math.min(
+      maxPendingPerDeployment,
+      Math.max(minPendingPerDeployment, 2 * deployment.maxBatchSize),
+    );
+    const entry = this.byDeployment.get(deployment.id);
+    if (entry?.floor === floor) return entry;
+    // New, or its batch size changed (a new floor): the limit starts over from the cap.
+    const fresh: DeploymentAdmission = {
+      pending: entry?.pending ?? 0,
+      floor,
+      refusedSinceLog: 0,
+      lastRefusedLogAtMs: -Infinity,
+      limit: new AdaptiveConcurrencyLimit({
+        minLimit: floor,
+        maxLimit: maxPendingPerDeployment,
+        tolerance: latencyTolerance,
+        windowMs: LIMIT_WINDOW_MS,
+        minWindowSamples: LIMIT_WINDOW_SAMPLES,
+        baselineRefreshMs: BASELINE_REFRESH_MS,
+      }),
+    };
+    this.byDeployment.set(deployment.id, fresh);
+    return fresh;
   }
+}
+
+interface DeploymentAdmission {
+  /** Rows in flight. */
+  pending: number;
+  limit: AdaptiveConcurrencyLimit;
+  floor: number;
+  refusedSinceLog: number;
+  lastRefusedLogAtMs: number;
 }

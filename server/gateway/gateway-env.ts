@@ -13,8 +13,9 @@ const ZGatewayEnv = z.object({
   /** A request not answered within this gets 504; a client may ask for less with `x-timeout-ms`. */
   GATEWAY_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /**
-   * Requests of one deployment waiting or in flight in this gateway: its limit adapts to the
-   * latency of its answers, between this floor and this cap; above the limit, 429.
+   * Rows of one deployment's requests waiting or in flight in this gateway: its limit adapts to
+   * the latency of its answers, between this floor (raised to two of the deployment's full
+   * batches) and this cap; above the limit, 429.
    */
   GATEWAY_MIN_PENDING_PER_DEPLOYMENT: z.coerce.number().int().positive().default(16),
   GATEWAY_MAX_PENDING_PER_DEPLOYMENT: z.coerce.number().int().positive().default(4096),

@@ -26,7 +26,12 @@ export class InferenceObserver {
   served(target: InferenceTarget, execution: Execution): void {
     this.deps.counters.record(trafficObservation(target.deployment.id, target.version.versionId, execution));
     if (execution.ok || (execution.error instanceof AppError && execution.error.code === "DEADLINE_EXCEEDED"))
-      this.deps.pending.recordLatency(target.deployment.id, execution.latencyUs / 1_000, performance.now());
+      this.deps.pending.recordLatency(
+        target.deployment,
+        execution.latencyUs / 1_000,
+        target.batchRows,
+        performance.now(),
+      );
   }
 
   /** Shadows never delay or fail the primary: they run after it answered and only while there is room. */
@@ -43,7 +48,7 @@ export class InferenceObserver {
     primary: { outputs: WireTensor[]; latencyUs: number },
     timeoutMs: number,
   ): void {
-    if (!this.deps.pending.hasRoomForShadows(deployment.id)) return;
+    if (!this.deps.pending.hasRoomForShadows(deployment)) return;
     for (const shadowRef of deployment.target.shadows) {
       const version = deployment.versions.get(shadowRef.versionId);
       if (!version) continue;

@@ -773,7 +773,8 @@ describe("load protection", () => {
       ...ADMISSION_OFF,
       GATEWAY_PORT: 0,
       GATEWAY_HOST: "127.0.0.1",
-      GATEWAY_MAX_PENDING_PER_DEPLOYMENT: 4,
+      // Four requests of 4 rows.
+      GATEWAY_MAX_PENDING_PER_DEPLOYMENT: 16,
     });
     extraGateways.push(tight);
     const answers = await Promise.all(
@@ -792,8 +793,8 @@ describe("load protection", () => {
       expect(answer.headers.get("retry-after")).toBe("1");
       expect(answer.body).toEqual({
         error:
-          "deployment 'heavy' is at its limit of 4 requests in flight (it follows the deployment's latency, " +
-          "up to 4); retry later",
+          "deployment 'heavy' is at its limit of 16 rows in flight (it follows the deployment's latency, " +
+          "up to 16); retry later",
       });
     }
     // At once: a refusal waits for no model run, so refusals come before most answers (a time

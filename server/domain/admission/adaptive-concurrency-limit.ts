@@ -1,7 +1,12 @@
 import { percentileOfSorted } from "@/server/domain/feature-set/histogram-bins";
 
 export interface AdaptiveLimitOptions {
-  /** The limit never goes below this, so some requests always run and latency keeps being measured. */
+  /**
+   * The limit never goes below this, so some work always runs and latency keeps being measured.
+   * With dynamic batching a deployment's latency grows with the rows in flight while its
+   * throughput does too, up to a full batch running and one gathering: refusing below that would
+   * cut throughput, not queueing.
+   */
   minLimit: number;
   /** The hard cap: the limit never goes above this, whatever latency says. */
   maxLimit: number;
@@ -26,6 +31,14 @@ export interface LimitChange {
   baselineMs: number;
 }
 
+interface Window {
+  startedAtMs: number;
+  /** Requests completed in the window, and their rows. */
+  samples: number;
+  rows: number;
+  maxInFlight: number;
+}
+
 /** At most this many latencies are kept per window: a window that fills up ends early. */
 const MAX_WINDOW_SAMPLES = 1_024;
 /**
@@ -37,12 +50,12 @@ const WINDOW_PERCENTILE = 50;
 const MIN_CUT_FACTOR = 0.9;
 
 /**
- * How many requests of one deployment may be in flight at once, adapted to the latency of those
- * that completed (in the style of Envoy's adaptive concurrency filter and Netflix's
- * concurrency-limits): the baseline is the latency at low concurrency; a window whose latency is
- * above `tolerance` times the baseline cuts the limit to what its throughput can complete within
- * that latency (Little's law); a window that used at least half the limit raises it by its square
- * root. It starts at `maxLimit`, so nothing is refused before latency says so (a burst on a fresh
+ * How many rows of one deployment's requests may be in flight at once (rows, not requests: a
+ * 32-row request is 32 rows of work), adapted to the latency of those that completed (in the
+ * style of Envoy's adaptive concurrency filter and Netflix's concurrency-limits): the baseline is
+ * the latency at low concurrency; a window whose latency is above `tolerance` times the baseline
+ * cuts the limit to the rows its throughput can complete within that latency (Little's law); a
+ * window that used at least half the limit raises it by its square root. It starts at `maxLimit`, so nothing is refused before latency says so (a burst on a fresh
  * gateway is served as before), and one window of slow answers brings it down to what the
  * deployment sustains. Time is passed in (ms on any clock).
  */
@@ -54,7 +67,7 @@ export class AdaptiveConcurrencyLimit {
   private limitBeforeProbe: number | null = null;
   /** The current window's latencies, in the first `samples` slots; reused, window after window. */
   private readonly latenciesMs = new Float64Array(MAX_WINDOW_SAMPLES);
-  private window: { startedAtMs: number; samples: number; maxInFlight: number } | null = null;
+  private window: Window | null = null;
 
   constructor(private readonly options: AdaptiveLimitOptions) {
     if (!(options.minLimit >= 1 && options.minLimit <= options.maxLimit))
@@ -68,14 +81,15 @@ export class AdaptiveConcurrencyLimit {
   }
 
   /**
-   * One request completed after `latencyMs`, with `inFlight` requests in flight when it did
-   * (itself included). Returns the change when this sample ended a window that moved the limit.
+   * One request of `rows` rows completed after `latencyMs`, with `inFlight` rows in flight when it
+   * did (its own included). Returns the change when this sample ended a window that moved the limit.
    */
-  record(latencyMs: number, inFlight: number, nowMs: number): LimitChange | null {
-    this.window ??= { startedAtMs: nowMs, samples: 0, maxInFlight: 0 };
+  record(latencyMs: number, rows: number, inFlight: number, nowMs: number): LimitChange | null {
+    this.window ??= { startedAtMs: nowMs, samples: 0, rows: 0, maxInFlight: 0 };
     const window = this.window;
     this.latenciesMs[window.samples] = latencyMs;
     window.samples += 1;
+    window.rows += rows;
     window.maxInFlight = Math.max(window.maxInFlight, inFlight);
     const full = window.samples >= MAX_WINDOW_SAMPLES;
     const due =
@@ -85,10 +99,7 @@ export class AdaptiveConcurrencyLimit {
     return this.endWindow(window, nowMs);
   }
 
-  private endWindow(
-    window: { startedAtMs: number; samples: number; maxInFlight: number },
-    nowMs: number,
-  ): LimitChange | null {
+  private endWindow(window: Window, nowMs: number): LimitChange | null {
     const { minLimit, maxLimit, tolerance } = this.options;
     const windowLatencyMs = percentileOfSorted(
       this.latenciesMs.subarray(0, window.samples).sort(),
@@ -106,8 +117,8 @@ export class AdaptiveConcurrencyLimit {
       const toleratedMs = this.baselineMs * tolerance;
       if (windowLatencyMs > toleratedMs) {
         const durationMs = Math.max(1, nowMs - window.startedAtMs);
-        const completedPerMs = window.samples / durationMs;
-        const sustainable = Math.floor(completedPerMs * toleratedMs);
+        const completedRowsPerMs = window.rows / durationMs;
+        const sustainable = Math.floor(completedRowsPerMs * toleratedMs);
         this.current = Math.max(minLimit, Math.min(sustainable, Math.floor(this.current * MIN_CUT_FACTOR)));
       } else if (window.maxInFlight >= this.current / 2) {
         this.current = Math.min(maxLimit, this.current + Math.max(1, Math.floor(Math.sqrt(this.current))));

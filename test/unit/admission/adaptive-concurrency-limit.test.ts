@@ -21,7 +21,7 @@ function feed(
   answer: { latencyMs: number; inFlight: (limit: number) => number },
 ) {
   for (let window = 0; window < windows * 21; window += 1)
-    limit.record(answer.latencyMs, answer.inFlight(limit.limit), (clock.nowMs += 5));
+    limit.record(answer.latencyMs, 1, answer.inFlight(limit.limit), (clock.nowMs += 5));
 }
 
 const fullyUsed = (limit: number) => limit;
@@ -57,9 +57,9 @@ describe("AdaptiveConcurrencyLimit", () => {
     const clock = { nowMs: 0 };
     feed(limit, clock, 1, { latencyMs: 5, inFlight: fullyUsed });
     // Nine slow answers over a long time: too few to judge; the tenth ends the window.
-    for (let sample = 1; sample <= 9; sample += 1) limit.record(500, 256, (clock.nowMs += 1_000));
+    for (let sample = 1; sample <= 9; sample += 1) limit.record(500, 1, 256, (clock.nowMs += 1_000));
     expect(limit.limit).toBe(256);
-    limit.record(500, 256, (clock.nowMs += 1_000));
+    limit.record(500, 1, 256, (clock.nowMs += 1_000));
     expect(limit.limit).toBe(4);
   });
 
@@ -74,7 +74,7 @@ describe("AdaptiveConcurrencyLimit", () => {
     feed(limit, clock, 40, { latencyMs: 5, inFlight: fullyUsed });
     // 1,000 answers in 100 ms: 10 per ms, 100 in flight within 10 ms.
     const changes = Array.from({ length: 1_001 }, (_, sample) =>
-      limit.record(50, 256, clock.nowMs + sample / 10),
+      limit.record(50, 1, 256, clock.nowMs + sample / 10),
     );
     expect(limit.limit).toBe(100);
     expect(changes.at(-1)).toEqual({ limit: 100, previousLimit: 256, windowLatencyMs: 50, baselineMs: 5 });
@@ -86,7 +86,7 @@ describe("AdaptiveConcurrencyLimit", () => {
     feed(limit, clock, 40, { latencyMs: 5, inFlight: fullyUsed });
     // Just above tolerance at a throughput that would allow more than the limit (a full window of
     // 1,024 answers in 32 ms: 320 in flight within 10 ms): cut by a tenth.
-    for (let sample = 0; sample < 1_024; sample += 1) limit.record(10.5, 256, (clock.nowMs += 1 / 32));
+    for (let sample = 0; sample < 1_024; sample += 1) limit.record(10.5, 1, 256, (clock.nowMs += 1 / 32));
     expect(limit.limit).toBe(230);
     feed(limit, clock, 100, { latencyMs: 1_000, inFlight: fullyUsed });
     expect(limit.limit).toBe(4);
@@ -97,7 +97,7 @@ describe("AdaptiveConcurrencyLimit", () => {
     const clock = { nowMs: 0 };
     feed(limit, clock, 40, { latencyMs: 5, inFlight: fullyUsed });
     for (let sample = 0; sample < 21; sample += 1)
-      limit.record(sample < 19 ? 5 : 500, 256, (clock.nowMs += 5));
+      limit.record(sample < 19 ? 5 : 500, 1, 256, (clock.nowMs += 5));
     expect(limit.limit).toBe(256);
   });
 

@@ -114,33 +114,33 @@ describe("chooseTarget", () => {
     expect(full.code).toBe("TOO_MANY_REQUESTS");
     admitted.release();
     expect(pending.count("dep-1")).toBe(0);
-    chooseTarget(call({ pinnedVersion: pinned }), pending);
-    expect(pending.count("dep-1")).toBe(1);
+    const again = chooseTarget(call({ pinnedVersion: pinned }), pending);
+    expect(pending.count("dep-1")).toBe(again.batchRows);
   });
 });
 
 describe("PendingRequests", () => {
-  const deployment = { id: "dep-1", name: "fraud" };
+  const deployment = { id: "dep-1", name: "fraud", maxBatchSize: 1 };
 
   it("refuses past the limit with TOO_MANY_REQUESTS, retry after 1 s, naming the deployment and its limit", () => {
     const pending = fixedLimit(2);
-    pending.admit(deployment);
-    pending.admit(deployment);
-    const refused = appErrorOf(() => pending.admit(deployment));
+    pending.admit(deployment, 1);
+    pending.admit(deployment, 1);
+    const refused = appErrorOf(() => pending.admit(deployment, 1));
     expect(refused.code).toBe("TOO_MANY_REQUESTS");
     expect(refused.retryAfterSeconds).toBe(1);
     expect(refused.message).toBe(
-      "deployment 'fraud' is at its limit of 2 requests in flight (it follows the deployment's latency, " +
+      "deployment 'fraud' is at its limit of 2 rows in flight (it follows the deployment's latency, " +
         "up to 2); retry later",
     );
     // Other deployments have limits of their own.
-    expect(() => pending.admit({ id: "dep-2", name: "churn" })).not.toThrow();
+    expect(() => pending.admit({ id: "dep-2", name: "churn", maxBatchSize: 1 }, 1)).not.toThrow();
   });
 
   it("frees a slot once per release, however often release is called", () => {
     const pending = fixedLimit(2);
-    const release = pending.admit(deployment);
-    pending.admit(deployment);
+    const release = pending.admit(deployment, 1);
+    pending.admit(deployment, 1);
     release();
     release();
     expect(pending.count("dep-1")).toBe(1);
@@ -148,11 +148,11 @@ describe("PendingRequests", () => {
 
   it("leaves room for shadows only while at most half of the limit is taken", () => {
     const pending = fixedLimit(4);
-    pending.admit(deployment);
-    pending.admit(deployment);
-    expect(pending.hasRoomForShadows("dep-1")).toBe(true);
-    pending.admit(deployment);
-    expect(pending.hasRoomForShadows("dep-1")).toBe(false);
+    pending.admit(deployment, 1);
+    pending.admit(deployment, 1);
+    expect(pending.hasRoomForShadows(deployment)).toBe(true);
+    pending.admit(deployment, 1);
+    expect(pending.hasRoomForShadows(deployment)).toBe(false);
   });
 
   it("lowers a deployment's limit when its answers slow down, and refuses past the lowered limit", () => {
@@ -163,13 +163,33 @@ describe("PendingRequests", () => {
     });
     // It starts at its cap; a window of fast answers sets the deployment's baseline.
     let nowMs = 0;
-    expect(pending.limitOf("dep-1")).toBe(100);
-    for (let answer = 0; answer < 40; answer += 1) pending.recordLatency("dep-1", 2, (nowMs += 10));
+    expect(pending.limitOf(deployment)).toBe(100);
+    for (let answer = 0; answer < 40; answer += 1) pending.recordLatency(deployment, 2, 1, (nowMs += 10));
     // Answers at 10x the baseline: the limit is cut, and admission follows it.
-    for (let answer = 0; answer < 40; answer += 1) pending.recordLatency("dep-1", 20, (nowMs += 10));
-    const cut = pending.limitOf("dep-1");
+    for (let answer = 0; answer < 40; answer += 1) pending.recordLatency(deployment, 20, 1, (nowMs += 10));
+    const cut = pending.limitOf(deployment);
     expect(cut).toBeLessThan(100);
-    for (let admitted = 0; admitted < cut; admitted += 1) pending.admit(deployment);
-    expect(appErrorOf(() => pending.admit(deployment)).code).toBe("TOO_MANY_REQUESTS");
+    for (let admitted = 0; admitted < cut; admitted += 1) pending.admit(deployment, 1);
+    expect(appErrorOf(() => pending.admit(deployment, 1)).code).toBe("TOO_MANY_REQUESTS");
+  });
+
+  it("counts rows, keeps two full batches as its floor, and lets a request larger than the limit run alone", () => {
+    const pending = new PendingRequests({
+      minPendingPerDeployment: 2,
+      maxPendingPerDeployment: 100,
+      latencyTolerance: 2,
+    });
+    const batching = { id: "dep-3", name: "batched", maxBatchSize: 16 };
+    let nowMs = 0;
+    for (let answer = 0; answer < 40; answer += 1) pending.recordLatency(batching, 2, 1, (nowMs += 10));
+    for (let answer = 0; answer < 400; answer += 1) pending.recordLatency(batching, 2_000, 1, (nowMs += 10));
+    // However slow the answers, a batch running and one gathering are always admitted.
+    expect(pending.limitOf(batching)).toBe(32);
+    const release = pending.admit(batching, 32);
+    expect(appErrorOf(() => pending.admit(batching, 1)).message).toMatch(/limit of 32 rows in flight/);
+    release();
+    // Alone, a request larger than the limit still runs.
+    pending.admit(batching, 40);
+    expect(pending.count("dep-3")).toBe(40);
   });
 });
