@@ -1,7 +1,7 @@
-import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readGatewayEnv } from "@/server/gateway/gateway-env";
 import { startGateway } from "@/server/gateway/start-gateway";
+import { slowBody, type SlowSocketEnd } from "@/test/support/fault-scenarios";
 import { createFraudDeployment } from "@/test/support/fraud-deployment";
 
 // Done-when 5 of issue 7, scaled down from 1,000 sockets for 60 s to 200 for 8 s (a socket that
@@ -29,34 +29,6 @@ afterAll(async () => {
   await gateway?.close();
 });
 
-interface SlowSocketEnd {
-  openMs: number;
-  answer: string;
-}
-
-/** Sends an infer request's headers, then one body byte every 250 ms, until the gateway closes it. */
-function slowBody(port: number): Promise<SlowSocketEnd> {
-  return new Promise((resolve) => {
-    const startedMs = performance.now();
-    const socket = net.connect(port, "127.0.0.1");
-    let answer = "";
-    let timer: NodeJS.Timeout | undefined;
-    socket.on("connect", () => {
-      socket.write(
-        "POST /v2/models/fraud/infer HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\n" +
-          "Content-Length: 100000\r\n\r\n{",
-      );
-      timer = setInterval(() => socket.writable && socket.write(" "), 250);
-    });
-    socket.on("data", (chunk: Buffer) => (answer += chunk.toString()));
-    socket.on("error", () => undefined);
-    socket.on("close", () => {
-      clearInterval(timer);
-      resolve({ openMs: performance.now() - startedMs, answer });
-    });
-  });
-}
-
 /** Back-to-back metadata requests (a cached deployment) for `durationMs`; each latency in ms. */
 async function normalLatencies(durationMs: number): Promise<number[]> {
   const latenciesMs: number[] = [];
@@ -82,7 +54,7 @@ describe("slow request bodies", () => {
     const phaseEndMs = performance.now() + PHASE_MS;
     const ends: SlowSocketEnd[] = [];
     const slots = Array.from({ length: SLOW_SOCKETS }, async () => {
-      while (performance.now() < phaseEndMs) ends.push(await slowBody(port));
+      while (performance.now() < phaseEndMs) ends.push(await slowBody(port, "/v2/models/fraud/infer"));
     });
     // Once the slow sockets are all open and trickling.
     await new Promise((resolve) => setTimeout(resolve, 500));

@@ -167,7 +167,8 @@ export async function slowBodiesBesideTraffic(options: {
   return { ends, alone, beside };
 }
 
-function slowBody(port: number, pathname: string): Promise<SlowSocketEnd> {
+/** A POST whose body trickles a byte each 250 ms; resolves when the gateway closes the socket. */
+export function slowBody(port: number, pathname: string): Promise<SlowSocketEnd> {
   return new Promise((resolve) => {
     const startedMs = performance.now();
     const socket = net.connect(port, "127.0.0.1");
