@@ -4,21 +4,8 @@ import { getDb } from "@/server/db";
 /** Every row id and storage key in the database: values no answer to a client should carry. */
 async function internalValues(): Promise<string[]> {
   const db = getDb();
-  const ids = (rows: { id: string }[]) => rows.map((row) => row.id);
   const select = { select: { id: true } };
-  const [
-    teams,
-    models,
-    versions,
-    deployments,
-    revisions,
-    featureSets,
-    featureSetVersions,
-    goldenSets,
-    evaluations,
-    storageKeys,
-    goldenSetKeys,
-  ] = await Promise.all([
+  const rowsWithIds: { id: string }[][] = await Promise.all([
     db.team.findMany(select),
     db.model.findMany(select),
     db.modelVersion.findMany(select),
@@ -28,23 +15,12 @@ async function internalValues(): Promise<string[]> {
     db.featureSetVersion.findMany(select),
     db.goldenSet.findMany(select),
     db.evaluation.findMany(select),
+  ]);
+  const rowsWithKeys: { storageKey: string }[][] = await Promise.all([
     db.modelVersion.findMany({ select: { storageKey: true } }),
     db.goldenSet.findMany({ select: { storageKey: true } }),
   ]);
-  return [
-    ...[
-      teams,
-      models,
-      versions,
-      deployments,
-      revisions,
-      featureSets,
-      featureSetVersions,
-      goldenSets,
-      evaluations,
-    ].flatMap(ids),
-    ...[...storageKeys, ...goldenSetKeys].map((row) => row.storageKey),
-  ];
+  return [...rowsWithIds.flat().map((row) => row.id), ...rowsWithKeys.flat().map((row) => row.storageKey)];
 }
 
 /** Fails when an answer carries a row id, team id or storage key, under any key, at any depth. */
