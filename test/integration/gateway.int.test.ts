@@ -767,7 +767,7 @@ describe("routing", () => {
 });
 
 describe("load protection", () => {
-  it("answers 429 with retry-after at once when a deployment has too many requests waiting; the rest are served", async () => {
+  it("answers 429 with retry-after when a deployment is at its limit of rows in flight; the rest are served", async () => {
     const tight = await startGateway({
       ...readGatewayEnv(),
       ...ADMISSION_OFF,
@@ -797,12 +797,8 @@ describe("load protection", () => {
           "up to 16); retry later",
       });
     }
-    // At once: a refusal waits for no model run, so refusals come before most answers (a time
-    // bar would measure this machine's load, not the gateway).
-    const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
-    expect(median(refused.map((answer) => answer.ms))).toBeLessThan(
-      median(served.map((answer) => answer.ms)),
-    );
+    // How fast a refusal comes is measured where it can be told from this machine's load: the
+    // overload chaos test records the shed p99 against the admitted requests' (docs/RELIABILITY.md).
   });
 
   it("answers 504 when the model cannot answer within x-timeout-ms", async () => {
