@@ -55,9 +55,10 @@ const MIN_CUT_FACTOR = 0.9;
  * style of Envoy's adaptive concurrency filter and Netflix's concurrency-limits): the baseline is
  * the latency at low concurrency; a window whose latency is above `tolerance` times the baseline
  * cuts the limit to the rows its throughput can complete within that latency (Little's law); a
- * window that used at least half the limit raises it by its square root. It starts at `maxLimit`, so nothing is refused before latency says so (a burst on a fresh
- * gateway is served as before), and one window of slow answers brings it down to what the
- * deployment sustains. Time is passed in (ms on any clock).
+ * window that used at least half the limit raises it by its square root. It starts at
+ * `maxLimit`, so nothing is refused before latency says so (a burst on a fresh gateway is served
+ * as before), and one window of slow answers brings it down to what the deployment sustains.
+ * Time is passed in (ms on any clock).
  */
 export class AdaptiveConcurrencyLimit {
   private current: number;
