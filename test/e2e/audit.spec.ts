@@ -19,7 +19,7 @@ test("the audit log lists the demo's changes, filters them and exports what it s
   await expect(rows.first()).toBeVisible();
   await rows.first().getByText("Show the change").click();
   await expect(rows.first().getByText("After")).toBeVisible();
-  await page.screenshot({ path: path.join(SCREENSHOTS, "05-audit-log.png"), fullPage: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, "00-audit-log.png"), fullPage: true });
 
   const csvHref = await page.getByRole("link", { name: "Export CSV" }).getAttribute("href");
   expect(csvHref).toContain("targetType=deployment");
