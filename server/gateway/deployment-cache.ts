@@ -1,4 +1,5 @@
 import { AppError } from "@/server/domain/app-error";
+import { withTimeout } from "@/server/with-timeout";
 import { KeyRateLimiter } from "@/server/domain/cache/key-rate-limiter";
 import { TtlLru } from "@/server/domain/cache/ttl-lru";
 import { compileRouting } from "@/server/domain/traffic/route-request";
@@ -136,21 +137,16 @@ export class DeploymentCache {
  * come while it does share it, each with a timeout of its own.
  */
 function withLookupTimeout<T>(lookup: Promise<T>, name: string, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new AppError(
-            "UNAVAILABLE",
-            `deployment '${name}' cannot be looked up: the registry database did not answer within ${timeoutMs} ms; retry later`,
-            { retryAfterSeconds: 1 },
-          ),
-        ),
-      timeoutMs,
-    );
-  });
-  return Promise.race([lookup, timeout]).finally(() => clearTimeout(timer));
+  return withTimeout(
+    lookup,
+    timeoutMs,
+    () =>
+      new AppError(
+        "UNAVAILABLE",
+        `deployment '${name}' cannot be looked up: the registry database did not answer within ${timeoutMs} ms; retry later`,
+        { retryAfterSeconds: 1 },
+      ),
+  );
 }
 
 // JSON of the pair: no team id or name can make two keys collide.

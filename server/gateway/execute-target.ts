@@ -1,4 +1,5 @@
 import { AppError } from "@/server/domain/app-error";
+import { withTimeout } from "@/server/with-timeout";
 import type { ServingRequest } from "@/server/contracts/serving";
 import type { CachedDeployment } from "@/server/gateway/deployment-cache";
 import type { JobDispatcher } from "@/server/gateway/job-dispatcher";
@@ -63,7 +64,9 @@ export class TargetExecutor {
       () => undefined,
       () => undefined,
     );
-    const execution = withDeadline(submitted, remainingMs, exceeded).then(
+    // Past its deadline already, `submitted` is the rejection: nothing to time.
+    const bounded = remainingMs > 0 ? withTimeout(submitted, remainingMs, exceeded) : submitted;
+    const execution = bounded.then(
       (answer): Execution => ({ ok: true, answer, latencyUs: elapsedUs(startedNs) }),
       (error: Error): Execution => ({ ok: false, error, latencyUs: elapsedUs(startedNs) }),
     );
@@ -103,13 +106,4 @@ export class TargetExecutor {
 
 function elapsedUs(startedNs: bigint): number {
   return Number(process.hrtime.bigint() - startedNs) / 1_000;
-}
-
-function withDeadline<T>(promise: Promise<T>, remainingMs: number, exceeded: () => AppError): Promise<T> {
-  if (remainingMs <= 0) return promise;
-  let timer: NodeJS.Timeout;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(exceeded()), remainingMs);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }

@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import { getDb, type Db } from "@/server/db";
 import { getLogger } from "@/server/logger";
 import { getRedis } from "@/server/redis";
+import { withTimeout } from "@/server/with-timeout";
 
 export interface DependencyHealth {
   ok: boolean;
@@ -37,14 +38,8 @@ async function probe(
   check: () => Promise<void>,
 ): Promise<DependencyHealth> {
   const startedMs = performance.now();
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      check(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new ProbeTimeout()), timeoutMs);
-      }),
-    ]);
+    await withTimeout(check(), timeoutMs, () => new ProbeTimeout());
     return { ok: true, latencyMs: Math.round(performance.now() - startedMs) };
   } catch (error) {
     // The health route answers anyone: the driver's message (with the dependency's address)
@@ -55,8 +50,6 @@ async function probe(
       latencyMs: Math.round(performance.now() - startedMs),
       error: error instanceof ProbeTimeout ? `no answer within ${timeoutMs} ms` : "not reachable",
     };
-  } finally {
-    clearTimeout(timer);
   }
 }
 
