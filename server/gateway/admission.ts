@@ -1,9 +1,8 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { EventLoopDelay } from "@/server/domain/admission/event-loop-delay";
 import { gatewayRefusal } from "@/server/domain/admission/gateway-refusal";
-import { errorBody } from "@/server/domain/inference/v2-responses";
 import type { Logger } from "@/server/logger";
-import { REQUEST_ID_HEADER } from "@/server/request-id";
+import { answerRaw } from "@/server/gateway/answer-raw";
 
 /** How often the event loop's lateness is measured. */
 const LOOP_TICK_MS = 10;
@@ -67,20 +66,17 @@ export class GatewayAdmission {
   }
 
   private refuse(request: FastifyRequest, reply: FastifyReply, message: string, nowMs: number): void {
-    const body = JSON.stringify(errorBody(message));
     const bodyBytes = Number(request.headers["content-length"]);
     const drained = Number.isInteger(bodyBytes) && bodyBytes <= MAX_DRAINED_BODY_BYTES;
-    // Written raw, as cheaply as can be: this is what the gateway does most when overloaded.
     this.refusedRequests.add(request);
-    reply.hijack();
-    reply.raw.writeHead(503, {
-      "content-type": "application/json; charset=utf-8",
-      "content-length": Buffer.byteLength(body),
-      "retry-after": String(RETRY_AFTER_SECONDS),
-      [REQUEST_ID_HEADER]: request.id,
-      ...(!drained && { connection: "close" }),
+    answerRaw(request, reply, {
+      status: 503,
+      message,
+      headers: {
+        "retry-after": String(RETRY_AFTER_SECONDS),
+        ...(!drained && { connection: "close" }),
+      },
     });
-    reply.raw.end(body);
     this.refusedSinceLog += 1;
     if (nowMs - this.lastRefusedLogAtMs >= REFUSED_LOG_INTERVAL_MS) {
       this.options.log.warn(

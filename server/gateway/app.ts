@@ -3,6 +3,7 @@ import type { Duplex } from "node:stream";
 import Fastify, { LogController, type FastifyReply } from "fastify";
 import { AppError, internalErrorMessage } from "@/server/domain/app-error";
 import type { GatewayAdmission } from "@/server/gateway/admission";
+import { answerRaw } from "@/server/gateway/answer-raw";
 import { errorBody, inferResponse, modelMetadataResponse } from "@/server/domain/inference/v2-responses";
 import type { CachedDeployment, DeploymentCache } from "@/server/gateway/deployment-cache";
 import type { InferenceService } from "@/server/gateway/infer";
@@ -74,15 +75,12 @@ export function buildGateway(deps: GatewayDeps) {
     const timer = setTimeout(() => {
       if (request.raw.complete || reply.sent) return;
       request.log.info({ receiveTimeoutMs: deps.receiveTimeoutMs }, "request body too slow: 408");
-      const body = JSON.stringify(errorBody(receiveTimeoutMessage(deps.receiveTimeoutMs)));
-      reply.hijack();
-      reply.raw.writeHead(408, {
-        "content-type": "application/json; charset=utf-8",
-        "content-length": Buffer.byteLength(body),
-        connection: "close",
-        [REQUEST_ID_HEADER]: request.id,
+      answerRaw(request, reply, {
+        status: 408,
+        message: receiveTimeoutMessage(deps.receiveTimeoutMs),
+        headers: { connection: "close" },
+        onSent: () => request.raw.socket.destroy(),
       });
-      reply.raw.end(body, () => request.raw.socket.destroy());
     }, deps.receiveTimeoutMs);
     reply.raw.once("close", () => clearTimeout(timer));
   });
