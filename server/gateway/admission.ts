@@ -52,7 +52,8 @@ export class GatewayAdmission {
       reply.raw.once("close", () => (this.inFlight -= 1));
       return true;
     }
-    this.refuse(request, reply, refusal, nowMs);
+    this.refuse(request, reply, { status: 503, message: refusal });
+    this.countRefusal(refusal, nowMs);
     return false;
   }
 
@@ -65,18 +66,24 @@ export class GatewayAdmission {
     clearInterval(this.ticker);
   }
 
-  private refuse(request: FastifyRequest, reply: FastifyReply, message: string, nowMs: number): void {
+  /**
+   * Answers a refusal made before the body is read (this one's, or a full deployment's 429) with
+   * `retry-after`, and marks the request as refused.
+   */
+  refuse(request: FastifyRequest, reply: FastifyReply, refusal: { status: 429 | 503; message: string }): void {
     const bodyBytes = Number(request.headers["content-length"]);
     const drained = Number.isInteger(bodyBytes) && bodyBytes <= MAX_DRAINED_BODY_BYTES;
     this.refusedRequests.add(request);
     answerRaw(request, reply, {
-      status: 503,
-      message,
+      ...refusal,
       headers: {
         "retry-after": String(RETRY_AFTER_SECONDS),
         ...(!drained && { connection: "close" }),
       },
     });
+  }
+
+  private countRefusal(message: string, nowMs: number): void {
     this.refusedSinceLog += 1;
     if (nowMs - this.lastRefusedLogAtMs >= REFUSED_LOG_INTERVAL_MS) {
       this.options.log.warn(

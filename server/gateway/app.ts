@@ -1,6 +1,6 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import Fastify, { LogController, type FastifyReply } from "fastify";
+import Fastify, { LogController, type FastifyReply, type FastifyRequest } from "fastify";
 import { AppError, internalErrorMessage } from "@/server/domain/app-error";
 import type { GatewayAdmission } from "@/server/gateway/admission";
 import { answerRaw } from "@/server/gateway/answer-raw";
@@ -70,6 +70,11 @@ export function buildGateway(deps: GatewayDeps) {
     reply.header(REQUEST_ID_HEADER, request.id);
     if (!request.routeOptions.url?.startsWith("/v2/health/") && !deps.admission.admit(request, reply))
       return reply;
+    const refusal = refusalOnArrival(request, deps);
+    if (refusal !== null) {
+      deps.admission.refuse(request, reply, { status: 429, message: refusal });
+      return reply;
+    }
     // Node's request timeout stops counting once the headers are in and the request is handed
     // over, so a body trickled a byte at a time would hold the socket forever: it gets its own.
     const timer = setTimeout(() => {
@@ -222,6 +227,14 @@ export function buildGateway(deps: GatewayDeps) {
   );
 
   return app;
+}
+
+/** A full deployment's refusal of an infer request, made before its body is read. */
+function refusalOnArrival(request: FastifyRequest, deps: GatewayDeps): string | null {
+  if (request.method !== "POST" || !request.routeOptions.url?.endsWith("/infer")) return null;
+  const { name } = request.params as ModelParams;
+  const deployment = deps.cache.peek({ teamId: deps.teamId, name });
+  return deployment ? deps.inference.refusalOnArrival(deployment) : null;
 }
 
 /**

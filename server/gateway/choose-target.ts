@@ -104,24 +104,67 @@ export class PendingRequests {
   constructor(private readonly limits: PendingLimits) {}
 
   /** Counts a request's rows until the returned release runs (once; later calls do nothing). */
-  admit(deployment: AdmittedDeployment, rows: number): () => void {
+  admit(deployment: AdmittedDeployment, rows: number, nowMs = performance.now()): () => void {
     const entry = this.entryOf(deployment);
-    if (entry.pending > 0 && entry.pending + rows > entry.limit.limit) {
-      this.countRefusal(deployment, entry);
-      throw new AppError(
-        "TOO_MANY_REQUESTS",
-        `deployment '${deployment.name}' is at its limit of ${entry.limit.limit} rows in flight ` +
-          `(it follows the deployment's latency, up to ${this.limits.maxPendingPerDeployment}); retry later`,
-        { retryAfterSeconds: 1 },
-      );
+    if (entry.pending > 0) {
+      const refusal = this.refusalOf(deployment, entry, rows, nowMs);
+      if (refusal !== null) {
+        this.countRefusal(deployment, entry);
+        throw new AppError("TOO_MANY_REQUESTS", refusal, { retryAfterSeconds: 1 });
+      }
     }
     entry.pending += rows;
+    const ticket = entry.nextTicket++;
+    entry.admittedAtMs.set(ticket, nowMs);
     let released = false;
     return () => {
       if (released) return;
       released = true;
       entry.pending -= rows;
+      entry.admittedAtMs.delete(ticket);
     };
+  }
+
+  /**
+   * Why a request to this deployment is refused on arrival, before its body is read and parsed,
+   * or null: the deployment has no room for even one row. Refusing at once is what keeps a
+   * gateway at twice its capacity fast: parsing and validating each surplus body cost the CPU
+   * that the admitted requests needed. The refusal is counted like one from `admit`.
+   */
+  refusalOnArrival(deployment: AdmittedDeployment, nowMs = performance.now()): string | null {
+    const entry = this.entryOf(deployment);
+    if (entry.pending === 0) return null;
+    const refusal = this.refusalOf(deployment, entry, 1, nowMs);
+    if (refusal !== null) this.countRefusal(deployment, entry);
+    return refusal;
+  }
+
+  /**
+   * Why a request of `rows` rows is refused now, or null. Past the limit; or, above the floor,
+   * while the oldest request in flight is older than the limit's bound on it: a queue has formed
+   * that the next window would only see once its requests answer late.
+   */
+  private refusalOf(
+    deployment: AdmittedDeployment,
+    entry: DeploymentAdmission,
+    rows: number,
+    nowMs: number,
+  ): string | null {
+    const { limit } = entry;
+    if (entry.pending + rows > limit.limit)
+      return (
+        `deployment '${deployment.name}' is at its limit of ${limit.limit} rows in flight ` +
+        `(it follows the deployment's latency, up to ${this.limits.maxPendingPerDeployment}); retry later`
+      );
+    const maxAgeMs = limit.maxInFlightAgeMs;
+    if (maxAgeMs === null || entry.pending < entry.floor) return null;
+    // Maps iterate in insertion order: the first entry is the oldest still in flight.
+    const oldestAtMs = entry.admittedAtMs.values().next().value!;
+    if (nowMs - oldestAtMs <= maxAgeMs) return null;
+    return (
+      `deployment '${deployment.name}' has requests waiting ${Math.round(nowMs - oldestAtMs)} ms ` +
+      `(over the ${Math.round(maxAgeMs)} ms its latency allows); retry later`
+    );
   }
 
   /** A request of `rows` rows was answered after `latencyMs`: what the deployment's limit adapts to. */
@@ -172,6 +215,8 @@ export class PendingRequests {
     // New, or its batch size changed (a new floor): the limit starts over from the cap.
     const fresh: DeploymentAdmission = {
       pending: entry?.pending ?? 0,
+      admittedAtMs: entry?.admittedAtMs ?? new Map(),
+      nextTicket: entry?.nextTicket ?? 0,
       floor,
       refusedSinceLog: 0,
       lastRefusedLogAtMs: -Infinity,
@@ -192,6 +237,9 @@ export class PendingRequests {
 interface DeploymentAdmission {
   /** Rows in flight. */
   pending: number;
+  /** When each request in flight was admitted, by ticket, oldest first. */
+  admittedAtMs: Map<number, number>;
+  nextTicket: number;
   limit: AdaptiveConcurrencyLimit;
   floor: number;
   refusedSinceLog: number;

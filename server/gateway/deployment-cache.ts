@@ -118,6 +118,11 @@ export class DeploymentCache {
     return withLookupTimeout(entry, key.name, this.lookupTimeoutMs);
   }
 
+  /** The deployment if it is loaded, without a lookup: for checks that must not wait. */
+  peek(key: DeploymentKey): CachedDeployment | undefined {
+    return this.found.get(entryId(key));
+  }
+
   invalidate(key: DeploymentKey): void {
     const id = entryId(key);
     this.found.delete(id);

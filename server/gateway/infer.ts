@@ -5,6 +5,7 @@ import {
   type InferenceCall,
   type PendingLimits,
 } from "@/server/gateway/choose-target";
+import type { CachedDeployment } from "@/server/gateway/deployment-cache";
 import { TargetExecutor } from "@/server/gateway/execute-target";
 import type { JobDispatcher } from "@/server/gateway/job-dispatcher";
 import { InferenceObserver } from "@/server/gateway/observe-inference";
@@ -45,6 +46,11 @@ export class InferenceService {
       executor: this.executor,
       pending: this.pending,
     });
+  }
+
+  /** Why a request to a loaded deployment is refused before its body is read (429), or null. */
+  refusalOnArrival(deployment: CachedDeployment): string | null {
+    return this.pending.refusalOnArrival(deployment);
   }
 
   async infer(call: InferenceCall): Promise<InferenceResult> {

@@ -777,9 +777,18 @@ describe("load protection", () => {
       GATEWAY_MAX_PENDING_PER_DEPLOYMENT: 16,
     });
     extraGateways.push(tight);
-    const answers = await Promise.all(
-      Array.from({ length: 100 }, () => infer<unknown>(tight.url, "heavy", heavyBody(4))),
+    // Among them, bodies the gateway cannot parse: one that arrives while the deployment is full
+    // is refused before its body is read (429, not 400).
+    const unparsable = { inputs: "not a list of tensors" };
+    const sent = await Promise.all(
+      Array.from({ length: 120 }, (_, index) =>
+        infer<unknown>(tight.url, "heavy", index % 6 === 5 ? unparsable : heavyBody(4)),
+      ),
     );
+    const answers = sent.filter((_, index) => index % 6 !== 5);
+    const unparsed = sent.filter((_, index) => index % 6 === 5);
+    expect(unparsed.filter((answer) => answer.status === 429).length).toBeGreaterThan(0);
+    expect(unparsed.filter((answer) => ![400, 429].includes(answer.status))).toEqual([]);
     const refused = answers.filter((answer) => answer.status === 429);
     const served = answers.filter((answer) => answer.status === 200);
     const slowestRefusalMs = Math.max(...refused.map((answer) => answer.ms));

@@ -48,6 +48,11 @@ const MAX_WINDOW_SAMPLES = 1_024;
 const WINDOW_PERCENTILE = 50;
 /** A cut is at least this: latency above tolerance always lowers the limit. */
 const MIN_CUT_FACTOR = 0.9;
+/**
+ * A request in flight this many times the tolerated latency says a queue has formed, before any
+ * window of completed requests can: see `maxInFlightAgeMs`.
+ */
+const IN_FLIGHT_AGE_FACTOR = 2;
 
 /**
  * How many rows of one deployment's requests may be in flight at once (rows, not requests: a
@@ -79,6 +84,17 @@ export class AdaptiveConcurrencyLimit {
 
   get limit(): number {
     return this.current;
+  }
+
+  /**
+   * The age past which the oldest request in flight means requests wait in a queue: the second
+   * signal, CoDel's, which acts at once where a window of completed requests ends only after its
+   * slowest answers (a limit at its cap when overload begins would queue a whole window of work).
+   * Null until a baseline is measured.
+   */
+  get maxInFlightAgeMs(): number | null {
+    if (this.baselineMs === null) return null;
+    return this.baselineMs * this.options.tolerance * IN_FLIGHT_AGE_FACTOR;
   }
 
   /**

@@ -123,4 +123,12 @@ describe("AdaptiveConcurrencyLimit", () => {
     expect(() => new AdaptiveConcurrencyLimit({ ...OPTIONS, minLimit: 300 })).toThrow(/minLimit/);
     expect(() => new AdaptiveConcurrencyLimit({ ...OPTIONS, tolerance: 1 })).toThrow(/tolerance/);
   });
+
+  it("bounds the age of a request in flight at twice the tolerated latency, once it has a baseline", () => {
+    const limit = new AdaptiveConcurrencyLimit(OPTIONS);
+    const clock = { nowMs: 0 };
+    expect(limit.maxInFlightAgeMs).toBeNull();
+    feed(limit, clock, 1, { latencyMs: 5, inFlight: fullyUsed });
+    expect(limit.maxInFlightAgeMs).toBe(5 * 2 * 2);
+  });
 });

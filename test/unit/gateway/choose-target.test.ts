@@ -192,4 +192,58 @@ describe("PendingRequests", () => {
     pending.admit(batching, 40);
     expect(pending.count("dep-3")).toBe(40);
   });
+
+  it("refuses above its floor while its oldest request in flight is older than the limit allows", () => {
+    const pending = new PendingRequests({
+      minPendingPerDeployment: 2,
+      maxPendingPerDeployment: 100,
+      latencyTolerance: 2,
+    });
+    // No baseline yet: nothing but the limit refuses.
+    pending.admit(deployment, 1, 0);
+    pending.admit(deployment, 1, 0);
+    expect(() => pending.admit(deployment, 1, 1_000)).not.toThrow();
+    // A window of 5 ms answers: a queue is a request in flight over 5 x 2 x 2 = 20 ms.
+    let nowMs = 1_000;
+    for (let answer = 0; answer < 40; answer += 1) pending.recordLatency(deployment, 5, 1, (nowMs += 10));
+    const fresh = { id: "dep-4", name: "queued", maxBatchSize: 1 };
+    for (let answer = 0; answer < 40; answer += 1) pending.recordLatency(fresh, 5, 1, (nowMs += 10));
+    const oldest = pending.admit(fresh, 1, nowMs);
+    pending.admit(fresh, 1, nowMs + 15);
+    expect(() => pending.admit(fresh, 1, nowMs + 20)).not.toThrow();
+    const refused = appErrorOf(() => pending.admit(fresh, 1, nowMs + 21));
+    expect(refused.code).toBe("TOO_MANY_REQUESTS");
+    expect(refused.message).toBe(
+      "deployment 'queued' has requests waiting 21 ms (over the 20 ms its latency allows); retry later",
+    );
+    // Once the oldest answers, the next oldest (admitted at +15) is young enough again.
+    oldest();
+    expect(() => pending.admit(fresh, 1, nowMs + 30)).not.toThrow();
+  });
+
+  it("never refuses by age below its floor, where batches still gather", () => {
+    const batching = { id: "dep-5", name: "batched", maxBatchSize: 8 };
+    const pending = new PendingRequests({
+      minPendingPerDeployment: 2,
+      maxPendingPerDeployment: 100,
+      latencyTolerance: 2,
+    });
+    let nowMs = 0;
+    for (let answer = 0; answer < 40; answer += 1) pending.recordLatency(batching, 5, 1, (nowMs += 10));
+    pending.admit(batching, 8, nowMs);
+    // 8 of a floor of 16 rows in flight for a second: still admitted.
+    expect(() => pending.admit(batching, 1, nowMs + 1_000)).not.toThrow();
+  });
+
+  it("refuses on arrival only when not even one row fits, and counts nothing otherwise", () => {
+    const pending = fixedLimit(2);
+    expect(pending.refusalOnArrival(deployment)).toBeNull();
+    pending.admit(deployment, 1);
+    expect(pending.refusalOnArrival(deployment)).toBeNull();
+    pending.admit(deployment, 1);
+    expect(pending.refusalOnArrival(deployment)).toBe(
+      "deployment 'fraud' is at its limit of 2 rows in flight (it follows the deployment's latency, " +
+        "up to 2); retry later",
+    );
+  });
 });
