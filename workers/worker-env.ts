@@ -54,6 +54,13 @@ const ZWorkerEnv = z.object({
    */
   WORKER_LOCK_DURATION_MS: z.coerce.number().int().positive().default(10_000),
   WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().positive().default(5_000),
+  /**
+   * Port of the serving worker's Prometheus endpoint (GET /metrics); unset, none is served. 0
+   * takes a free port (the startup log names it).
+   */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Address the metrics endpoint listens on: 0.0.0.0 in a container that Prometheus scrapes. */
+  WORKER_METRICS_HOST: z.string().min(1).default("127.0.0.1"),
 });
 export type WorkerEnv = Env & z.infer<typeof ZWorkerEnv>;
 

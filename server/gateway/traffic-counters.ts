@@ -1,66 +1,65 @@
 import type { Redis } from "ioredis";
 import {
-  TRAFFIC_COUNTER_TTL_SECONDS,
-  TRAFFIC_MINUTES_KEY,
   encodeJobRelease,
   encodeRequestObservation,
-  minuteStartOf,
-  trafficKey,
-  trafficMinuteMember,
   type BatchReleaseReason,
   type RequestObservation,
 } from "@/server/contracts/live-counters";
-import { HashIncrements } from "@/server/gateway/hash-increments";
+import type { GatewayMetrics, GatewayRefusalReason } from "@/server/metrics/gateway-metrics";
+import { TrafficMinutes } from "@/server/metrics/traffic-minutes";
 
-/** The one place that counts served requests, per deployment, version, role and minute. */
+/** What a counter names a request's deployment by: its id in Redis, its name in Prometheus. */
+export interface CountedDeployment {
+  id: string;
+  name: string;
+}
+
+/**
+ * The one place that counts the gateway's traffic, per deployment, version, role and minute:
+ * into the live counters in Redis (summed in memory, flushed once a second) and, from the same
+ * observations, into Prometheus. `enabled: false` (GATEWAY_COUNTERS=off) counts nothing, for the
+ * bench that measures what counting costs.
+ */
 export class TrafficCounters {
-  private readonly increments: HashIncrements;
-  /** The minute of each traffic key, for the index the monitor reads (keys are written per flush). */
-  private readonly minuteOfKey = new Map<string, { deploymentId: string; minuteStartMs: number }>();
+  private readonly minutes: TrafficMinutes;
 
-  constructor(redis: Redis, flushIntervalMs = 1_000) {
-    this.increments = new HashIncrements(
-      redis,
-      TRAFFIC_COUNTER_TTL_SECONDS,
-      "traffic counters",
-      flushIntervalMs,
-      (pipeline, key) => {
-        const minute = this.minuteOfKey.get(key);
-        if (!minute) return;
-        this.minuteOfKey.delete(key);
-        pipeline.zadd(
-          TRAFFIC_MINUTES_KEY,
-          minute.minuteStartMs,
-          trafficMinuteMember(minute.deploymentId, minute.minuteStartMs),
-        );
-      },
-    );
+  constructor(
+    redis: Redis,
+    readonly metrics: GatewayMetrics,
+    private readonly options: { enabled: boolean; flushIntervalMs?: number } = { enabled: true },
+  ) {
+    this.minutes = new TrafficMinutes(redis, "gateway", options.flushIntervalMs);
   }
 
-  record(deploymentId: string, observation: RequestObservation, nowMs = Date.now()): void {
-    const key = this.keyOf(deploymentId, nowMs);
-    for (const [field, by] of encodeRequestObservation(observation))
-      this.increments.increment(key, field, by);
+  record(
+    deployment: CountedDeployment,
+    versionNumber: number,
+    observation: RequestObservation,
+    nowMs = Date.now(),
+  ): void {
+    if (!this.options.enabled) return;
+    this.minutes.add(deployment.id, encodeRequestObservation(observation), nowMs);
+    this.metrics.observeRequest(deployment.name, versionNumber, observation);
   }
 
   recordJobRelease(
-    deploymentId: string,
-    versionId: string,
+    deployment: CountedDeployment,
+    version: { versionId: string; versionNumber: number },
     reason: BatchReleaseReason,
     nowMs = Date.now(),
   ): void {
-    const key = this.keyOf(deploymentId, nowMs);
-    for (const [field, by] of encodeJobRelease(versionId, reason)) this.increments.increment(key, field, by);
+    if (!this.options.enabled) return;
+    this.minutes.add(deployment.id, encodeJobRelease(version.versionId, reason), nowMs);
+    this.metrics.observeJobRelease(deployment.name, version.versionNumber, reason);
+  }
+
+  /** A refusal of the gateway as a whole, before its deployment is known: Prometheus only. */
+  recordGatewayRefusal(reason: GatewayRefusalReason): void {
+    if (!this.options.enabled) return;
+    this.metrics.observeRefusal(reason);
   }
 
   close(): Promise<void> {
-    return this.increments.close();
-  }
-
-  private keyOf(deploymentId: string, nowMs: number): string {
-    const minuteStartMs = minuteStartOf(nowMs);
-    const key = trafficKey(deploymentId, minuteStartMs);
-    if (!this.minuteOfKey.has(key)) this.minuteOfKey.set(key, { deploymentId, minuteStartMs });
-    return key;
+    return this.minutes.close();
   }
 }
