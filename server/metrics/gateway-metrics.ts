@@ -1,6 +1,6 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { BatchReleaseReason, RequestObservation } from "@/server/contracts/live-counters";
-import { DURATION_BUCKETS_SECONDS } from "@/server/metrics/prometheus-buckets";
+import { DURATION_BUCKETS_SECONDS, collectProcessMetrics } from "@/server/metrics/prometheus-common";
 
 type VersionLabels = "deployment" | "version" | "role";
 
@@ -43,7 +43,7 @@ export class GatewayMetrics {
 
   constructor() {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
+    collectProcessMetrics(this.registry);
     this.requests = new Counter({
       name: "mlops_inference_requests_total",
       help: "Inference requests to a known deployment, by the version and role that served them and their outcome (ok or an error kind)",

@@ -1,5 +1,9 @@
-import { Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import { DURATION_BUCKETS_SECONDS, ROWS_BUCKETS } from "@/server/metrics/prometheus-buckets";
+import { Gauge, Histogram, Registry } from "prom-client";
+import {
+  DURATION_BUCKETS_SECONDS,
+  ROWS_BUCKETS,
+  collectProcessMetrics,
+} from "@/server/metrics/prometheus-common";
 
 /** What the worker's gauges read when Prometheus scrapes. */
 export interface WorkerGaugeSources {
@@ -21,7 +25,7 @@ export class WorkerMetrics {
 
   constructor(sources: WorkerGaugeSources) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
+    collectProcessMetrics(this.registry);
     this.runRows = new Histogram({
       name: "mlops_session_run_rows",
       help: "Rows of each session run (jobs that arrive together are merged into one run)",
