@@ -1,8 +1,17 @@
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { BatchReleaseReason, RequestObservation } from "@/server/contracts/live-counters";
-import { DURATION_BUCKETS_SECONDS, collectProcessMetrics } from "@/server/metrics/prometheus-common";
-
-type VersionLabels = "deployment" | "version" | "role";
+import { Gauge, Registry } from "prom-client";
+import {
+  BATCH_RELEASE_REASONS,
+  ERROR_KINDS,
+  type BatchReleaseReason,
+  type RoleCounts,
+  type ServingRole,
+} from "@/server/contracts/live-counters";
+import { FoldedCounter, FoldedHistogram } from "@/server/metrics/folded-metrics";
+import {
+  DURATION_BUCKETS_SECONDS,
+  collectProcessMetrics,
+  durationBucketsOf,
+} from "@/server/metrics/prometheus-common";
 
 /** Why the gateway itself refused a request on arrival (503), before knowing its deployment. */
 export type GatewayRefusalReason = "in_flight" | "event_loop";
@@ -16,48 +25,30 @@ export interface GatewayGaugeSources {
   waitingJobs: () => Promise<[device: string, jobs: number][]>;
 }
 
-/** The children of one version and role, bound once: a request then costs no label hashing. */
-interface VersionSeries {
-  outcomes: Map<string, Counter.Internal>;
-  duration: Histogram.Internal<VersionLabels>;
-  queueWait: Histogram.Internal<VersionLabels>;
-  compute: Histogram.Internal<VersionLabels>;
-  labels: Record<VersionLabels, string>;
-}
-
 /**
  * A gateway's Prometheus metrics, in a registry of its own (several gateways may share a test
- * process). Only TrafficCounters records into it, from the same observations it counts into
- * Redis, so the two never disagree; gauges are read at scrape time. Labels are deployment names
+ * process). Only TrafficCounters records into it, folding in the same sums it writes to Redis once
+ * a second, so the two never disagree; gauges are read at scrape time. Labels are deployment names
  * and version numbers, as dashboards show them.
  */
 export class GatewayMetrics {
   readonly registry = new Registry();
-  private readonly requests: Counter<VersionLabels | "outcome">;
-  private readonly duration: Histogram<VersionLabels>;
-  private readonly queueWait: Histogram<VersionLabels>;
-  private readonly compute: Histogram<VersionLabels>;
-  private readonly jobs: Counter<"deployment" | "version" | "reason">;
-  private readonly refusals: Counter<"reason">;
-  private readonly series = new Map<string, VersionSeries>();
+  private readonly requests: FoldedCounter;
+  private readonly duration: FoldedHistogram;
+  private readonly queueWait: FoldedHistogram;
+  private readonly compute: FoldedHistogram;
+  private readonly jobs: FoldedCounter;
+  private readonly refusals: FoldedCounter;
 
   constructor() {
-    const registers = [this.registry];
     collectProcessMetrics(this.registry);
-    this.requests = new Counter({
-      name: "mlops_inference_requests_total",
-      help: "Inference requests to a known deployment, by the version and role that served them and their outcome (ok or an error kind)",
-      labelNames: ["deployment", "version", "role", "outcome"],
-      registers,
-    });
+    this.requests = new FoldedCounter(
+      "mlops_inference_requests_total",
+      "Inference requests to a known deployment, by the version and role that served them and their outcome (ok or an error kind)",
+      this.registry,
+    );
     const histogram = (name: string, help: string) =>
-      new Histogram({
-        name,
-        help,
-        labelNames: ["deployment", "version", "role"],
-        buckets: DURATION_BUCKETS_SECONDS,
-        registers,
-      });
+      new FoldedHistogram(name, help, DURATION_BUCKETS_SECONDS, this.registry);
     this.duration = histogram(
       "mlops_inference_request_duration_seconds",
       "End-to-end latency of answered requests, from their first byte to the answer",
@@ -70,18 +61,16 @@ export class GatewayMetrics {
       "mlops_inference_compute_seconds",
       "Model time of the session runs requests that reached a worker took part in",
     );
-    this.jobs = new Counter({
-      name: "mlops_batch_jobs_total",
-      help: "Jobs the gateway's batchers sent, by why they left: full, timer (the queue delay passed) or idle (nothing in flight)",
-      labelNames: ["deployment", "version", "reason"],
-      registers,
-    });
-    this.refusals = new Counter({
-      name: "mlops_gateway_refusals_total",
-      help: "Requests the gateway refused on arrival (503) because it was itself full, by reason",
-      labelNames: ["reason"],
-      registers,
-    });
+    this.jobs = new FoldedCounter(
+      "mlops_batch_jobs_total",
+      "Jobs the gateway's batchers sent, by why they left: full, timer (the queue delay passed) or idle (nothing in flight)",
+      this.registry,
+    );
+    this.refusals = new FoldedCounter(
+      "mlops_gateway_refusals_total",
+      "Requests the gateway refused on arrival (503) because it was itself full, by reason",
+      this.registry,
+    );
   }
 
   /** Registers the gauges, which read the gateway's state at each scrape. */
@@ -119,42 +108,26 @@ export class GatewayMetrics {
     });
   }
 
-  observeRequest(deployment: string, versionNumber: number, observation: RequestObservation): void {
-    const series = this.seriesOf(deployment, versionNumber, observation.role);
-    const outcome = observation.error ?? "ok";
-    let counter = series.outcomes.get(outcome);
-    if (!counter)
-      series.outcomes.set(outcome, (counter = this.requests.labels({ ...series.labels, outcome })));
-    counter.inc();
-    if (observation.error === null) series.duration.observe(observation.latencyUs / 1e6);
-    if (observation.ran) {
-      series.queueWait.observe(observation.ran.queueWaitUs / 1e6);
-      series.compute.observe(observation.ran.computeUs / 1e6);
+  /** Adds a version's requests in one role, summed since the last fold. */
+  foldRequests(deployment: string, versionNumber: number, role: ServingRole, counts: RoleCounts): void {
+    const labels = { deployment, version: String(versionNumber), role };
+    this.requests.add({ ...labels, outcome: "ok" }, counts.okRequests);
+    for (const kind of ERROR_KINDS) this.requests.add({ ...labels, outcome: kind }, counts.errors[kind]);
+    if (counts.okRequests > 0)
+      this.duration.add(labels, durationBucketsOf(counts.latency), counts.latencySumUs / 1e6);
+    if (counts.ranRequests > 0) {
+      this.queueWait.add(labels, durationBucketsOf(counts.queueWait), counts.queueWaitSumUs / 1e6);
+      this.compute.add(labels, durationBucketsOf(counts.compute), counts.computeSumUs / 1e6);
     }
   }
 
-  observeJobRelease(deployment: string, versionNumber: number, reason: BatchReleaseReason): void {
-    this.jobs.inc({ deployment, version: String(versionNumber), reason });
+  /** Adds a version's jobs by release reason, summed since the last fold. */
+  foldJobReleases(deployment: string, versionNumber: number, jobs: Record<BatchReleaseReason, number>): void {
+    for (const reason of BATCH_RELEASE_REASONS)
+      this.jobs.add({ deployment, version: String(versionNumber), reason }, jobs[reason]);
   }
 
   observeRefusal(reason: GatewayRefusalReason): void {
-    this.refusals.inc({ reason });
-  }
-
-  private seriesOf(deployment: string, versionNumber: number, role: string): VersionSeries {
-    const key = `${deployment}\n${versionNumber}\n${role}`;
-    let series = this.series.get(key);
-    if (!series) {
-      const labels = { deployment, version: String(versionNumber), role };
-      series = {
-        outcomes: new Map(),
-        duration: this.duration.labels(labels),
-        queueWait: this.queueWait.labels(labels),
-        compute: this.compute.labels(labels),
-        labels,
-      };
-      this.series.set(key, series);
-    }
-    return series;
+    this.refusals.add({ reason }, 1);
   }
 }

@@ -22,6 +22,8 @@ export class HashIncrements {
     flushIntervalMs = 1_000,
     /** Runs for each key in a flush's pipeline, for what is written with the key (an index of keys). */
     private readonly onKeyFlushed?: (pipeline: ChainableCommander, key: string) => void,
+    /** Runs first in every flush, for a producer that sums in shapes of its own and increments then. */
+    private readonly beforeFlush?: () => void,
   ) {
     this.timer = setInterval(
       () =>
@@ -49,6 +51,7 @@ export class HashIncrements {
   }
 
   async flush(): Promise<void> {
+    this.beforeFlush?.();
     if (this.pending.size === 0) return;
     const pending = this.pending;
     this.pending = new Map();

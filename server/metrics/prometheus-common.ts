@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, type Registry } from "prom-client";
-import { PROMETHEUS_BOUNDS_US } from "@/server/domain/monitoring/latency-histogram";
+import { LATENCY_BOUNDS_US, PROMETHEUS_BOUNDS_US } from "@/server/domain/monitoring/latency-histogram";
 
 /**
  * Histogram bounds of every duration Prometheus exports, in seconds (its base unit): the coarse
@@ -23,4 +23,23 @@ export function collectProcessMetrics(registry: Registry): void {
     "nodejs_active_resources_total",
   ])
     registry.removeSingleMetric(name);
+}
+
+/**
+ * The Prometheus bucket of each fine bucket of latency-histogram.ts: Prometheus's bounds are every
+ * fourth fine bound, so each fine bucket lies inside exactly one of them (the overflow in +Inf).
+ */
+const COARSE_OF_FINE: readonly number[] = Array.from({ length: LATENCY_BOUNDS_US.length + 1 }, (_, fine) => {
+  if (fine === LATENCY_BOUNDS_US.length) return PROMETHEUS_BOUNDS_US.length;
+  const coarse = PROMETHEUS_BOUNDS_US.findIndex((bound) => bound >= LATENCY_BOUNDS_US[fine]!);
+  return coarse < 0 ? PROMETHEUS_BOUNDS_US.length : coarse;
+});
+
+/** Fine bucket counts (latency-histogram.ts) as counts in DURATION_BUCKETS_SECONDS, +Inf last. */
+export function durationBucketsOf(fine: readonly number[]): number[] {
+  const coarse = new Array<number>(PROMETHEUS_BOUNDS_US.length + 1).fill(0);
+  fine.forEach((count, index) => {
+    if (count !== 0) coarse[COARSE_OF_FINE[index]!]! += count;
+  });
+  return coarse;
 }

@@ -19,12 +19,16 @@ export class TrafficMinutes {
   /** The minute of each traffic key, for the index (written with the key at each flush). */
   private readonly minuteOfKey = new Map<string, { deploymentId: string; minuteStartMs: number }>();
 
-  constructor(redis: Redis, component: string, flushIntervalMs = 1_000) {
+  constructor(
+    redis: Redis,
+    component: string,
+    options: { flushIntervalMs?: number; beforeFlush?: () => void } = {},
+  ) {
     this.increments = new HashIncrements(
       redis,
       TRAFFIC_COUNTER_TTL_SECONDS,
       { component, counters: "traffic counters" },
-      flushIntervalMs,
+      options.flushIntervalMs,
       (pipeline, key) => {
         const minute = this.minuteOfKey.get(key);
         if (!minute) return;
@@ -35,6 +39,7 @@ export class TrafficMinutes {
           trafficMinuteMember(minute.deploymentId, minute.minuteStartMs),
         );
       },
+      options.beforeFlush,
     );
   }
 
