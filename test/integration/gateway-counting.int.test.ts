@@ -389,6 +389,51 @@ describe("counting known traffic", () => {
   });
 });
 
+describe("gateway-wide refusals", () => {
+  it("counts 503s of a full gateway in Prometheus only, by reason", async () => {
+    const full = await startGateway({
+      ...readGatewayEnv(),
+      ...ADMISSION_OFF,
+      GATEWAY_MAX_IN_FLIGHT: 1,
+      GATEWAY_PORT: 0,
+      GATEWAY_HOST: "127.0.0.1",
+    });
+    try {
+      const before = await countersOf("counted");
+      const [v1] = [await versionId(1)];
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, () => post(full.url, "/v2/models/counted/versions/1/infer", fraudBody(1))),
+      );
+      const refused = answers.filter((answer) => answer.status === 503).length;
+      const answered = answers.filter((answer) => answer.status === 200).length;
+      expect(refused).toBeGreaterThan(0);
+      expect(refused + answered).toBe(answers.length);
+      const okSample = (text: string) =>
+        sample(text, "mlops_inference_requests_total", {
+          deployment: "counted",
+          version: "1",
+          role: "primary",
+          outcome: "ok",
+        });
+      // Counts reach Prometheus with the once-a-second fold, like Redis.
+      const metrics = await eventually(
+        () => metricsOf(`${full.url}/metrics`),
+        (text) => okSample(text) === answered,
+      );
+      expect(sample(metrics, "mlops_gateway_refusals_total", { reason: "in_flight" })).toBe(refused);
+      expect(okSample(metrics)).toBe(answered);
+      // Before the deployment was known: not in its minute hashes, where only the answered land.
+      const after = await eventually(
+        () => countersOf("counted"),
+        (counters) => counters.of(v1)!.primary.requests === before.of(v1)!.primary.requests + answered,
+      );
+      expect(after.of(v1)!.primary.requests).toBe(before.of(v1)!.primary.requests + answered);
+    } finally {
+      await full.close();
+    }
+  });
+});
+
 describe("trace context and stage timings", () => {
   it("carries a valid traceparent to the worker and back, with stage timings when asked", async () => {
     const traceparent = `00-${TRACE_ID}-00f067aa0ba902b7-01`;
