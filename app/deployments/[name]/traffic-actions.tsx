@@ -2,6 +2,11 @@
 
 import { useState } from "react";
 import { SELECT_CLASS } from "@/app/_components/select";
+import {
+  MAX_CANARY_PERCENT,
+  MIN_CANARY_PERCENT,
+  canaryShareProblem,
+} from "@/server/domain/traffic/canary-share";
 import { Button, TextField } from "@/app/_components/ui";
 import type { TrafficTargetOutput } from "@/server/services/deployment/deployment-output";
 import { useTrafficChange } from "./use-traffic-change";
@@ -23,6 +28,7 @@ export function TrafficActions({ deploymentName, target, revisionNumber, rollbac
   const [promoteVersion, setPromoteVersion] = useState(newest);
   const [canaryVersion, setCanaryVersion] = useState(newest);
   const [canaryPercent, setCanaryPercent] = useState(10);
+  const [canaryError, setCanaryError] = useState<string | null>(null);
   const [shadowVersion, setShadowVersion] = useState(newest);
 
   const versionSelect = (id: string, label: string, value: number, onChange: (value: number) => void) => (
@@ -83,21 +89,31 @@ export function TrafficActions({ deploymentName, target, revisionNumber, rollbac
             id="canary-percent"
             label="Share (%)"
             type="number"
-            min={1}
-            max={99}
-            value={canaryPercent}
-            onChange={(event) => setCanaryPercent(Number(event.target.value))}
+            min={MIN_CANARY_PERCENT}
+            max={MAX_CANARY_PERCENT}
+            step={1}
+            aria-invalid={canaryError ? true : undefined}
+            aria-describedby={canaryError ? "canary-percent-error" : undefined}
+            value={Number.isNaN(canaryPercent) ? "" : canaryPercent}
+            onChange={(event) => {
+              setCanaryPercent(event.target.value === "" ? Number.NaN : Number(event.target.value));
+              setCanaryError(null);
+            }}
           />
         </div>
         <Button
           variant="secondary"
-          onClick={() =>
+          onClick={() => {
+            // Refused here, before a dialog asks to confirm a change the server would refuse.
+            const problem = canaryShareProblem(canaryPercent);
+            setCanaryError(problem && `${problem.charAt(0).toUpperCase()}${problem.slice(1)}.`);
+            if (problem) return;
             ask(
               { kind: "canary", versionNumber: canaryVersion, weightPercent: canaryPercent },
               `Send ${canaryPercent}% to v${canaryVersion}?`,
               `The other versions keep their proportions in the remaining ${100 - canaryPercent}%.`,
-            )
-          }
+            );
+          }}
         >
           Start canary
         </Button>
@@ -132,6 +148,11 @@ export function TrafficActions({ deploymentName, target, revisionNumber, rollbac
           </Button>
         )}
       </div>
+      {canaryError && (
+        <p id="canary-percent-error" role="alert" className="text-sm text-red-700">
+          {canaryError}
+        </p>
+      )}
       {refusal}
       {dialog}
     </div>
