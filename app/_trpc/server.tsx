@@ -1,4 +1,9 @@
-import { dehydrate, HydrationBoundary, type FetchQueryOptions } from "@tanstack/react-query";
+import {
+  dehydrate,
+  HydrationBoundary,
+  type FetchInfiniteQueryOptions,
+  type FetchQueryOptions,
+} from "@tanstack/react-query";
 import { createTRPCOptionsProxy } from "@trpc/tanstack-react-query";
 import { headers } from "next/headers";
 import { cache, type ReactNode } from "react";
@@ -32,15 +37,22 @@ export const trpcOnServer = createTRPCOptionsProxy({
  * not a spinner. A query that fails is left out: the client asks again and shows its error state.
  */
 export async function Prefetched({
-  queries,
+  queries = [],
+  infiniteQueries = [],
   children,
 }: {
   // Options of any procedure; each carries its own key and function.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  queries: FetchQueryOptions<any, any, any, any>[];
+  queries?: FetchQueryOptions<any, any, any, any>[];
+  /** Paged lists: their first page. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  infiniteQueries?: FetchInfiniteQueryOptions<any, any, any, any, any>[];
   children: ReactNode;
 }) {
   const queryClient = getQueryClient();
-  await Promise.all(queries.map((query) => queryClient.prefetchQuery(query)));
+  await Promise.all([
+    ...queries.map((query) => queryClient.prefetchQuery(query)),
+    ...infiniteQueries.map((query) => queryClient.prefetchInfiniteQuery(query)),
+  ]);
   return <HydrationBoundary state={dehydrate(queryClient)}>{children}</HydrationBoundary>;
 }

@@ -76,7 +76,7 @@ test("a canary share outside 1 to 99 is refused before any dialog opens", async 
   const share = page.getByLabel("Share (%)");
   await share.fill("150");
   await page.getByRole("button", { name: "Start canary" }).click();
-  await expect(page.getByRole("alert")).toHaveText(
+  await expect(page.locator("#canary-percent-error")).toHaveText(
     "The canary weight must be a whole percentage from 1 to 99, not 150.",
   );
   await expect(share).toHaveAttribute("aria-invalid", "true");
