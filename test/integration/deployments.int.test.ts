@@ -112,6 +112,16 @@ describe("deployments", () => {
         (shadow) => shadow.versionNumber,
       ),
     ).toEqual([3]);
+    // The model's version list says where each version serves.
+    const servedBy = Object.fromEntries(
+      (await api.model.byName({ name: "card-fraud" })).versions.map((version) => [
+        version.number,
+        version.servedBy.map(
+          (place) => `${place.deploymentName} ${place.shadow ? "shadow" : place.weightPercent}`,
+        ),
+      ]),
+    );
+    expect(servedBy).toMatchObject({ 1: ["fraud-prod 50"], 2: ["fraud-prod 50"], 3: ["fraud-prod shadow"] });
     expect(await change({ kind: "promote", versionNumber: 2 })).toMatchObject({
       number: 5,
       strategy: "promote",

@@ -40,7 +40,7 @@ export function ModelPage() {
             ) : (
               <DataTable
                 caption="Versions"
-                columns={["Version", "Inputs", "Outputs", "Metrics", "Feature set", "Size", "Registered"]}
+                columns={["Version", "Serves", "Inputs", "Outputs", "Metrics", "Feature set", "Size", "Registered"]}
               >
                 {data.versions.map((version) => (
                   <tr key={version.number} className="align-top hover:bg-slate-50">
@@ -53,6 +53,25 @@ export function ModelPage() {
                       </Link>
                       {version.description && (
                         <p className="max-w-xs text-xs text-slate-500">{version.description}</p>
+                      )}
+                    </td>
+                    <td className="px-3 py-2 text-xs">
+                      {version.servedBy.length === 0 ? (
+                        <span className="text-slate-400">not serving</span>
+                      ) : (
+                        version.servedBy.map((place) => (
+                          <div key={place.deploymentName} className="whitespace-nowrap">
+                            <Link
+                              href={`/deployments/${place.deploymentName}`}
+                              className="text-indigo-700 hover:underline"
+                            >
+                              {place.deploymentName}
+                            </Link>{" "}
+                            <span className="tabular-nums text-slate-600">
+                              {place.shadow ? "shadow" : `${place.weightPercent}%`}
+                            </span>
+                          </div>
+                        ))
                       )}
                     </td>
                     <td className="px-3 py-2">
