@@ -6,10 +6,10 @@ const SCREENSHOTS = path.resolve(import.meta.dirname, "../../test-results/screen
 /** Each page of the demo and a text its data puts on the page (not in its frame). */
 const PAGES = [
   { path: "/models", content: "heavy-mlp" },
-  { path: "/models/card-fraud", content: "v3" },
+  { path: "/models/card-fraud", content: "Metrics by version" },
   { path: "/models/card-fraud/versions/1", content: "features" },
   { path: "/feature-sets", content: "card-fraud" },
-  { path: "/feature-sets/card-fraud", content: "v1" },
+  { path: "/feature-sets/card-fraud", content: "amount_to_avg_ratio" },
   { path: "/deployments", content: "card-fraud-prod" },
   { path: "/deployments/card-fraud-prod", content: "Revision history" },
   { path: "/audit", content: "deployment.create" },
