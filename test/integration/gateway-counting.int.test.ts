@@ -434,6 +434,32 @@ describe("gateway-wide refusals", () => {
   });
 });
 
+describe("GATEWAY_COUNTERS=off (for the bench)", () => {
+  it("serves without counting anything", async () => {
+    const uncounted = await startGateway({
+      ...readGatewayEnv(),
+      ...ADMISSION_OFF,
+      GATEWAY_COUNTERS: "off",
+      GATEWAY_PORT: 0,
+      GATEWAY_HOST: "127.0.0.1",
+    });
+    try {
+      const v2 = await versionId(2);
+      const before = (await countersOf("crowded")).of(v2)!.primary.requests;
+      for (let i = 0; i < 3; i++)
+        expect((await post(uncounted.url, "/v2/models/crowded/infer", fraudBody(1))).status).toBe(200);
+      // Past a flush of this gateway's (once a second) and any other's.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect((await countersOf("crowded")).of(v2)!.primary.requests).toBe(before);
+      const metrics = await metricsOf(`${uncounted.url}/metrics`);
+      expect(metrics).toContain("# TYPE mlops_inference_requests_total counter");
+      expect(metrics).not.toMatch(/^mlops_inference_requests_total\{/m);
+    } finally {
+      await uncounted.close();
+    }
+  });
+});
+
 describe("trace context and stage timings", () => {
   it("carries a valid traceparent to the worker and back, with stage timings when asked", async () => {
     const traceparent = `00-${TRACE_ID}-00f067aa0ba902b7-01`;
