@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from "node:child_process";
+import { promtoolCheck, requirePromtool } from "@/test/support/promtool";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ERROR_KINDS,
@@ -37,11 +37,7 @@ const workerLines: string[] = [];
 const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
 
 beforeAll(async () => {
-  if (!hasPromtool())
-    throw new Error(
-      "promtool is not installed: this test checks the metrics with it. Install Debian's prometheus " +
-        "package (`apt-get install -y prometheus`, which ships /usr/bin/promtool; its server need not run).",
-    );
+  requirePromtool();
   await api.model.create({ name: "card-fraud" });
   for (const file of ["fraud-v1.onnx", "fraud-v2.onnx", "fraud-v3.onnx"])
     await api.modelVersion.upload(uploadForm({ modelName: "card-fraud", file: await readDemoFile(file) }));
@@ -74,25 +70,6 @@ afterAll(async () => {
   await stack?.stop();
   await getRedis().quit();
 });
-
-function hasPromtool(): boolean {
-  try {
-    execFileSync("promtool", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** `promtool check metrics` on the text, as Prometheus's own linter reads a scrape. */
-function promtoolCheck(text: string): Promise<{ code: number; output: string }> {
-  return new Promise((resolve) => {
-    const child = execFile("promtool", ["check", "metrics"], (error, stdout, stderr) =>
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, output: stdout + stderr }),
-    );
-    child.stdin!.end(text);
-  });
-}
 
 /** Rows of the 14 fraud features. */
 const rows = (count: number, seed = 1) =>
