@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { FastifyInstance, FastifyRequest, RawServerDefault } from "fastify";
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import { asyncTaskKey, ZAsyncTaskState, type AsyncTaskState } from "@/server/contracts/batch";
 import { AppError } from "@/server/domain/app-error";
 import { parseEnvironment } from "@/server/env";
+import type { Logger } from "@/server/logger";
 import { getRedis } from "@/server/redis";
 
 const ZAsyncTaskEnv = z.object({
@@ -32,7 +34,10 @@ const PASSED_ON = new Set(["prefer", "content-length", "host", "connection", "tr
  * 202 while pending and, once done, exactly what the synchronous call answered. A task whose
  * gateway stops before it finishes stays pending until its TTL passes; the client asks again.
  */
-export function registerAsyncTasks(app: FastifyInstance, redis: Redis = getRedis()): void {
+export function registerAsyncTasks(
+  app: FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, Logger>,
+  redis: Redis = getRedis(),
+): void {
   const ttlSeconds = parseEnvironment(ZAsyncTaskEnv).GATEWAY_ASYNC_TASK_TTL_SECONDS;
   const save = (taskId: string, state: AsyncTaskState) =>
     redis.set(asyncTaskKey(taskId), JSON.stringify(state), "EX", ttlSeconds);

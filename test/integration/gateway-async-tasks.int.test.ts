@@ -21,7 +21,7 @@ const post = (body: Buffer | string, headers: Record<string, string> = {}) =>
   fetch(`${url}/v2/models/fraud/infer`, {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
-    body,
+    body: typeof body === "string" ? body : new Uint8Array(body),
   });
 
 async function awaitTask(location: string): Promise<Response> {

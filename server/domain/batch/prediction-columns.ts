@@ -1,5 +1,6 @@
 import type { WireTensor } from "@/server/domain/inference/datatypes";
-import type { ElementType, Signature } from "@/server/domain/signature";
+import { AppError } from "@/server/domain/app-error";
+import { formatShape, type ElementType, type Signature } from "@/server/domain/signature";
 
 /** One model output as the output file's columns: `name` when it has one value per row, else name_0.. */
 export interface PredictionOutput {
@@ -53,4 +54,24 @@ export function csvField(value: string): string {
 
 export function csvLine(cells: string[]): string {
   return `${cells.map(csvField).join(",")}\n`;
+}
+
+/**
+ * The CSV columns the outputs add, from the signature: an output of [batch] or [batch, k] (k
+ * fixed). Known before any row runs, so every chunk writes the same columns and the header can be
+ * written first; an output whose width only a run would tell cannot be a table column.
+ */
+export function predictionColumnNames(signature: Signature): string[] {
+  return signature.outputs.flatMap((output) => {
+    const inner = output.shape.slice(1);
+    if (inner.length === 0) return [output.name];
+    if (inner.length === 1 && typeof inner[0] === "number")
+      return inner[0] === 1
+        ? [output.name]
+        : Array.from({ length: inner[0] }, (_, k) => `${output.name}_${k}`);
+    throw new AppError(
+      "BAD_REQUEST",
+      `output '${output.name}' has shape ${formatShape(output.shape)}: a batch job writes outputs of [batch] or [batch, k] with k fixed`,
+    );
+  });
 }
