@@ -12,7 +12,8 @@ import { closeBatchFlows } from "@/server/services/batch-job/batch-flow";
 import { awaitBatchJob, csvRecords, readBatchFile } from "@/test/support/batch-jobs";
 import { readDemoFile } from "@/test/support/demo-files";
 import { serveArtifacts, startWorkerProcess, stopProcess } from "@/test/support/serving-stack";
-import { callerFor, uploadForm } from "@/test/support/trpc-caller";
+import { callerFor, createTeam, uploadForm } from "@/test/support/trpc-caller";
+import { GET as downloadBatchFile } from "@/app/api/batch-jobs/[id]/[file]/route";
 
 // Batch jobs end to end: the tRPC API in this process, a real batch worker in a child process.
 
@@ -114,6 +115,28 @@ describe("batch jobs", () => {
       expect(Number(row.probability)).toBe(probabilities[index]);
     });
     expect(await readBatchFile(job.id, "errors")).toBe("");
+  });
+
+  it("downloads a job's output only for its own team", async () => {
+    const job = await awaitBatchJob(
+      (await create({ file: encode(holdoutCsv.split("\n").slice(0, 6).join("\n")) })).id,
+    );
+    const download = (file: string, team?: string) =>
+      downloadBatchFile(
+        new Request(`http://console/api/batch-jobs/${job.id}/${file}`, {
+          headers: team ? { "x-team": team } : {},
+        }),
+        { params: Promise.resolve({ id: job.id, file }) },
+      );
+    const answer = await download("output");
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get("content-type")).toMatch(/^text\/csv/);
+    expect(await answer.text()).toBe(await readBatchFile(job.id, "output"));
+    await createTeam("other-team");
+    const foreign = await download("output", "other-team");
+    expect(foreign.status).toBe(404);
+    expect(await foreign.json()).toEqual({ error: `batch job '${job.id}' does not exist` });
+    expect((await download("secrets")).status).toBe(404);
   });
 
   it("puts bad rows in the errors file with their line and reason, and keeps their place in the output", async () => {
@@ -236,6 +259,32 @@ describe("batch jobs", () => {
     expect(job.status).toBe("cancelled");
     expect(job.hasOutput).toBe(false);
     await expect(api.batchJob.cancel({ id: created.id })).rejects.toMatchObject({ code: "CONFLICT" });
+  });
+
+  it("retries only the failed chunks of a failed job, as a new round", async () => {
+    const lines = holdoutCsv.trimEnd().split("\n").slice(0, 61);
+    lines[60] = `"${lines[60]!}`; // a quote never closed: the last chunk is not valid CSV
+    const failed = await awaitBatchJob(
+      (await create({ file: encode(lines.join("\n")), chunkRows: "20" })).id,
+    );
+    expect(failed.status).toBe("failed");
+    expect(failed.error).toMatch(
+      /^1 of 3 chunks failed; chunk 2 \(rows from line 42\): the CSV chunk from line 42 is not valid CSV/,
+    );
+    const retried = await api.batchJob.retry({ id: failed.id });
+    expect(retried.status).toBe("running");
+    const again = await awaitBatchJob(failed.id);
+    expect(again.status).toBe("failed");
+    expect(again.chunks!.map((chunk) => [chunk.status, chunk.attempts])).toEqual([
+      ["succeeded", 1],
+      ["succeeded", 1],
+      ["failed", 2],
+    ]);
+    await expect(
+      api.batchJob.retry({ id: (await create({ file: encode(lines.slice(0, 5).join("\n")) })).id }),
+    ).rejects.toMatchObject({
+      code: "CONFLICT",
+    });
   });
 
   it("re-runs a finished job with another version and compares the two outputs", async () => {
