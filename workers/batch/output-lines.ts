@@ -1,4 +1,9 @@
-import { csvLine, predictionCells, type RowPredictions } from "@/server/domain/batch/prediction-columns";
+import {
+  csvField,
+  csvLine,
+  predictionCells,
+  type RowPredictions,
+} from "@/server/domain/batch/prediction-columns";
 import type { BatchOutputFormat } from "@/server/domain/batch/batch-spec";
 import type { PassThrough } from "@/server/services/batch-job/batch-input-file";
 
@@ -15,6 +20,9 @@ export function outputLine(
   outcome: { predictions: RowPredictions } | { error: string; predictionColumnCount: number },
 ): string {
   if (format === "csv") {
+    // The common case, copied: a plain input line and its predictions.
+    if ("text" in input && input.text !== undefined && "predictions" in outcome)
+      return `${input.text},${predictionCells(outcome.predictions).map(csvField).join(",")}\n`;
     // A ragged row is cut or padded to the header: the output stays a table.
     const given =
       "cells" in input ? input.cells : "object" in input ? columns.map((c) => textOf(input.object[c])) : [];

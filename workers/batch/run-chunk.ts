@@ -192,11 +192,14 @@ async function scoreChunk(
   let pending: Pending[] = [];
   let scorable = 0;
 
-  const flush = async () => {
-    const outcomes = await predict(pending, options);
+  // One batch runs on the session thread while the next is parsed here: the model and the
+  // parsing overlap instead of taking turns. At most one more waits behind the running one, so the
+  // runner never merges two batches into a run larger than the job's batch size.
+  let written: Promise<void> = Promise.resolve();
+  const writeOutcomes = async (batch: Pending[], outcomes: Outcome[]) => {
     let text = "";
     let errorText = "";
-    pending.forEach((entry, k) => {
+    batch.forEach((entry, k) => {
       const outcome = outcomes[k]!;
       if ("error" in outcome) {
         failed++;
@@ -204,11 +207,19 @@ async function scoreChunk(
       }
       text += outputLine(job.outputFormat, columns, entry.row.passThrough, outcome);
     });
-    rows += pending.length;
-    pending = [];
-    scorable = 0;
+    rows += batch.length;
     await output.write(text);
     if (errorText) await errors.write(errorText);
+  };
+  const flush = async () => {
+    const batch = pending;
+    pending = [];
+    scorable = 0;
+    const predicted = predict(batch, options);
+    predicted.catch(() => undefined); // awaited below, in order; not unhandled meanwhile
+    const previous = written;
+    written = previous.then(async () => writeOutcomes(batch, await predicted));
+    await previous;
   };
 
   try {
@@ -225,15 +236,18 @@ async function scoreChunk(
       if (Date.now() - lastCheckMs >= CHECK_INTERVAL_MS) {
         lastCheckMs = Date.now();
         if (!(await options.onProgress(rows, failed))) {
+          await written.catch(() => undefined);
           await Promise.all([output.discard(), errors.discard()]);
           return "cancelled";
         }
       }
     }
     if (pending.length > 0) await flush();
+    await written;
     await Promise.all([output.commit(), errors.commit()]);
     return { rows, failed };
   } catch (error) {
+    await written.catch(() => undefined);
     await Promise.all([output.discard(), errors.discard()]);
     throw error;
   }

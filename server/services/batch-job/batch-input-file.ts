@@ -1,11 +1,11 @@
 import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
-import { parse } from "csv-parse";
 import { parse as parseSync } from "csv-parse/sync";
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from "hyparquet";
 import { AppError } from "@/server/domain/app-error";
 import type { BatchInputFormat } from "@/server/domain/batch/batch-spec";
 import { planRowRanges, RecordScanner, type ChunkBounds } from "@/server/domain/batch/chunk-plan";
+import { CsvRecordReader, type CsvRecord } from "@/server/domain/batch/csv-records";
 import type { MappedInput } from "@/server/domain/batch/input-plan";
 
 /** What a batch input holds, found in one streaming pass: its columns and its chunks. */
@@ -158,7 +158,8 @@ export type ChunkRow =
   | { line: number; ok: false; reason: string; passThrough: PassThrough };
 
 /** What the output keeps of the input row: its cells (CSV, Parquet) or its object (JSONL). */
-export type PassThrough = { cells: string[] } | { object: Record<string, unknown> } | { raw: string };
+export type PassThrough =
+  { cells: string[]; text?: string } | { object: Record<string, unknown> } | { raw: string };
 
 /**
  * The rows of one chunk, streamed from its byte range (CSV, JSONL) or its row range (Parquet):
@@ -184,31 +185,33 @@ function rangeStream(filePath: string, chunk: ChunkBounds) {
 }
 
 async function* csvRows(filePath: string, chunk: ChunkBounds, columnCount: number): AsyncGenerator<ChunkRow> {
-  const parser = rangeStream(filePath, chunk).pipe(
-    parse({ skip_empty_lines: true, relax_column_count: true, info: true }),
-  );
-  try {
-    for await (const { record, info } of parser as AsyncIterable<{
-      record: string[];
-      info: { lines: number };
-    }>) {
-      const newlines = record.reduce((sum, cell) => sum + (cell.match(/\n/g)?.length ?? 0), 0);
-      const line = chunk.firstLine + info.lines - 1 - newlines;
-      const passThrough = { cells: record };
-      if (record.length !== columnCount)
-        yield {
-          line,
-          ok: false,
-          reason: `has ${record.length} ${record.length === 1 ? "field" : "fields"} but the header has ${columnCount} columns`,
-          passThrough,
-        };
-      else yield { line, ok: true, cellAt: (index) => record[index], passThrough };
+  const reader = new CsvRecordReader(chunk.firstLine);
+  const decoder = new TextDecoder();
+  const records: CsvRecord[] = [];
+  const rowOf = ({ line, cells, text }: CsvRecord): ChunkRow => {
+    if (cells.length === columnCount)
+      return { line, ok: true, cellAt: (index) => cells[index], passThrough: { cells, text } };
+    const passThrough = { cells };
+    const reason = `has ${cells.length} ${cells.length === 1 ? "field" : "fields"} but the header has ${columnCount} columns`;
+    return { line, ok: false, reason, passThrough };
+  };
+  const invalid = (error: unknown) =>
+    badRequest(`the CSV chunk from line ${chunk.firstLine} is not valid CSV: ${(error as Error).message}`);
+  for await (const bytes of rangeStream(filePath, chunk) as AsyncIterable<Buffer>) {
+    try {
+      reader.push(decoder.decode(bytes, { stream: true }), records);
+    } catch (error) {
+      throw invalid(error);
     }
-  } catch (error) {
-    throw badRequest(
-      `the CSV chunk from line ${chunk.firstLine} is not valid CSV: ${(error as Error).message}`,
-    );
+    for (const record of records.splice(0)) yield rowOf(record);
   }
+  try {
+    reader.push(decoder.decode(), records);
+    reader.end(records);
+  } catch (error) {
+    throw invalid(error);
+  }
+  for (const record of records.splice(0)) yield rowOf(record);
 }
 
 async function* jsonRows(filePath: string, chunk: ChunkBounds, columns: string[]): AsyncGenerator<ChunkRow> {
