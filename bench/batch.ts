@@ -183,9 +183,9 @@ try {
   await rm(dataDir, { recursive: true, force: true });
 }
 console.log(
-  "| model | rows | batch rows | batch job rows/s | raw session.run rows/s | ratio (>= 0.7) | worker peak RSS MB (< 500) |",
+  "| model | rows | batch rows | job rows/s | after chunk 0 rows/s | raw session.run rows/s | job ratio (>= 0.7) | after chunk 0 ratio | worker peak RSS MB (< 500) |",
 );
-console.log("| --- | --- | --- | --- | --- | --- | --- |");
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 for (const line of results) console.log(line);
 if (profileDir) {
   for (const model of MODELS) {
