@@ -100,7 +100,8 @@ export default tseslint.config(
   },
   {
     files: ["app/**/*.{ts,tsx}"],
-    ignores: ["app/api/**"],
+    // Route handlers, and the tRPC proxy that server components prefetch through, run on the server.
+    ignores: ["app/api/**", "app/_trpc/server.tsx"],
     rules: {
       "@typescript-eslint/no-restricted-imports": restrict(DEV_TREES, SERVER_FROM_PAGES),
       "no-restricted-syntax": ["error", NO_DYNAMIC_DEV_IMPORTS],

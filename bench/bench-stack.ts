@@ -4,7 +4,7 @@ import path from "node:path";
 import { getDb } from "@/server/db";
 import { applyMigrations } from "@/server/migrations/apply-migrations";
 import { queueKey } from "@/server/contracts/key-prefix";
-import { decodeTrafficHash, type TrafficCounts } from "@/server/contracts/live-counters";
+import { decodeTrafficHash } from "@/server/contracts/live-counters";
 import { servingQueueName } from "@/server/contracts/serving";
 import { getRedis } from "@/server/redis";
 import { createDeployment } from "@/server/services/deployment/create-deployment";
@@ -113,10 +113,19 @@ export async function setUpConsole(
   };
 }
 
-export type ServingCounters = Omit<TrafficCounts, "errorCount" | "latencySumUs"> & {
+/** Sums over the callers' requests that ran, and the queue's job count. */
+export interface ServingCounters {
+  requestCount: number;
+  /** Rows of the session run each request took part in, summed: over batchCount, the batch a request saw. */
+  batchSizeSum: number;
+  /** Requests that reached a worker. */
+  batchCount: number;
+  /** Compute each request waited on, summed. */
+  busyComputeUs: number;
+  queueWaitSumUs: number;
   /** Jobs put on the CPU serving queue so far (BullMQ's id counter); bench deployments are CPU. */
   jobs: number;
-};
+}
 
 /**
  * The gateway's per-minute counters of one deployment (summed over minutes) and the queue's job
@@ -131,9 +140,13 @@ export async function readServingCounters(deployment: BenchDeployment): Promise<
   );
   const totals = { requestCount: 0, batchSizeSum: 0, batchCount: 0, busyComputeUs: 0, queueWaitSumUs: 0 };
   for (const key of keys) {
-    const counts = decodeTrafficHash(await redis.hgetall(key)).get(deployment.versionId);
+    const counts = decodeTrafficHash(await redis.hgetall(key)).get(deployment.versionId)?.roles.primary;
     if (!counts) continue;
-    for (const counter of Object.keys(totals) as (keyof typeof totals)[]) totals[counter] += counts[counter];
+    totals.requestCount += counts.requests;
+    totals.batchSizeSum += counts.rowsSum;
+    totals.batchCount += counts.ranRequests;
+    totals.busyComputeUs += counts.computeSumUs;
+    totals.queueWaitSumUs += counts.queueWaitSumUs;
   }
   const jobs = Number((await redis.get(queueKey(servingQueueName("cpu"), "id"))) ?? 0);
   return { ...totals, jobs };

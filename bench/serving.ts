@@ -459,7 +459,7 @@ for (const model of models) {
 
 console.log("\n## Inside (c): batching and CPU per request\n");
 console.log(
-  "requests/job from BullMQ's job counter; rows/run is the request-weighted mean of the session run each request took part in (gateway counters batchSizeSum / batchCount).\n",
+  "requests/job from BullMQ's job counter; rows/run is the request-weighted mean of the session run each request took part in (gateway counters rowsSum / ranRequests).\n",
 );
 console.log(
   "| model | clients | requests/job | rows/run | queue wait ms | compute ms/request | CPU ms per request |",

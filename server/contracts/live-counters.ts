@@ -1,100 +1,235 @@
-import type { MetricRollup } from "@/generated/prisma/client";
 import { emptyShadowStats, type ShadowStats } from "@/server/domain/traffic/shadow-comparison";
+import {
+  LATENCY_BUCKET_COUNT,
+  emptyHistogram,
+  latencyBucketOf,
+} from "@/server/domain/monitoring/latency-histogram";
 
 /**
- * Live counters in Redis, written by gateways and read without a database write per request.
- * Producer: the gateway (server/gateway/traffic-counters.ts, shadow-recorder.ts), through the
- * encoders here. Consumers: the console's live charts (services/deployment/get-live-traffic.ts,
- * get-shadow-stats.ts), the bench, and the monitor worker that will fold each minute into a
- * MetricRollup row, one column per counter of the same name. Encode and decode live only here.
+ * Live counters in Redis, written by gateways and workers and read without a database write per
+ * request. Producers: the gateway (server/gateway/traffic-counters.ts, shadow-recorder.ts) and the
+ * serving worker (its session runs), through the encoders here. Consumers: the monitor worker,
+ * which folds each minute into MetricRollup rows; the console's live view of the open minute; the
+ * bench. Encode and decode live only here.
  *
- * Traffic: hash `traffic:<deploymentId>:<minuteStartMs>`, field `<versionId>|<counter>`, value
- * the counter's sum over that minute and every gateway.
+ * Traffic: hash `traffic:<deploymentId>:<minuteStartMs>`, value the counter's sum over that
+ * minute and every process. Fields:
+ * - `<versionId>|<role>|<counter>` for requests, by the role the version served them in
+ *   (`primary`: callers' requests; `shadow`: copies). Histogram buckets are counters named
+ *   `<histogram>.<bucket>` (server/domain/monitoring/latency-histogram.ts), written only when not 0.
+ * - `<versionId>||<counter>` for what is counted per job or per session run rather than per
+ *   request (a job or a run may carry both roles' requests).
+ * Each minute that has counters is also in the sorted set `traffic:minutes` (member
+ * `<deploymentId>:<minuteStartMs>`, score the minute), so the monitor finds them without SCAN.
  */
-export const TRAFFIC_COUNTERS = [
-  /** Requests routed to the version (shadow copies included), answered or not. */
-  "requestCount",
-  /** Of those, the ones that failed: the model refused the input, the deadline passed, the queue was down. */
-  "errorCount",
-  /** Gateway latency (bytes in to answer) summed over every request. */
+
+export const SERVING_ROLES = ["primary", "shadow"] as const;
+export type ServingRole = (typeof SERVING_ROLES)[number];
+
+/** Why a request failed, as the console charts it: what the caller sent, the model, or the service. */
+export const ERROR_KINDS = ["badInput", "modelError", "deadline", "overload", "unavailable"] as const;
+export type ErrorKind = (typeof ERROR_KINDS)[number];
+
+/** Why the gateway's batcher sent a job: it was full, its queue delay passed, or nothing was running. */
+export const BATCH_RELEASE_REASONS = ["full", "timer", "idle"] as const;
+export type BatchReleaseReason = (typeof BATCH_RELEASE_REASONS)[number];
+
+export const HISTOGRAMS = ["latency", "queueWait", "compute"] as const;
+export type HistogramName = (typeof HISTOGRAMS)[number];
+
+/** Per version, role and minute: the requests it served in that role. */
+export interface RoleCounts {
+  requests: number;
+  /** Requests answered with the model's outputs. */
+  okRequests: number;
+  errors: Record<ErrorKind, number>;
+  /** End-to-end latency (bytes in to answer) of the ok requests. */
+  latencySumUs: number;
+  latency: number[];
+  /** Requests that reached a worker, and their wait in the queue and the compute they waited on. */
+  ranRequests: number;
+  rowsSum: number;
+  queueWaitSumUs: number;
+  queueWait: number[];
+  computeSumUs: number;
+  compute: number[];
+}
+
+/** Per version and minute: its jobs and session runs, whichever role their requests had. */
+export interface RunCounts {
+  jobs: Record<BatchReleaseReason, number>;
+  /** Session runs (jobs that arrive together are merged into one run) and their rows. */
+  runs: number;
+  runRowsSum: number;
+  /** Model time, counted once per run: what the hardware was busy with. */
+  busyComputeUs: number;
+}
+
+export interface VersionMinute {
+  roles: Record<ServingRole, RoleCounts>;
+  runs: RunCounts;
+}
+
+const ROLE_SCALARS = [
+  "requests",
+  "okRequests",
   "latencySumUs",
-  /** From here on, over requests that ran only: their job's wait in the queue. */
+  "ranRequests",
+  "rowsSum",
   "queueWaitSumUs",
-  /**
-   * Model time of the session runs each request took part in. A run shared by several requests
-   * counts once per request, so busyComputeUs / batchCount is the compute a request waited on.
-   */
-  "busyComputeUs",
-  /** Requests that ran (the denominator of the means above). */
-  "batchCount",
-  /** Rows of the largest session run each request took part in: batchSizeSum / batchCount is the batch a request saw. */
-  "batchSizeSum",
-] as const satisfies readonly (keyof MetricRollup)[];
-export type TrafficCounter = (typeof TRAFFIC_COUNTERS)[number];
-export type TrafficCounts = Record<TrafficCounter, number>;
+  "computeSumUs",
+] as const;
+const RUN_SCALARS = ["runs", "runRowsSum", "busyComputeUs"] as const;
 
 export const MINUTE_MS = 60_000;
-/** Six hours: the live charts read at most 360 minutes back, and the coming rollup worker can catch up after a restart. */
+/** Six hours: the monitor folds each minute within seconds, and can catch up after hours down. */
 export const TRAFFIC_COUNTER_TTL_SECONDS = 6 * 60 * 60;
+export const TRAFFIC_MINUTES_KEY = "traffic:minutes";
 
 export function trafficKey(deploymentId: string, minuteStartMs: number): string {
   return `traffic:${deploymentId}:${minuteStartMs}`;
+}
+
+/** The member of TRAFFIC_MINUTES_KEY for a minute's hash, and back. */
+export function trafficMinuteMember(deploymentId: string, minuteStartMs: number): string {
+  return `${deploymentId}:${minuteStartMs}`;
+}
+export function parseTrafficMinuteMember(
+  member: string,
+): { deploymentId: string; minuteStartMs: number } | null {
+  const at = member.lastIndexOf(":");
+  const minuteStartMs = Number(member.slice(at + 1));
+  if (at <= 0 || !Number.isSafeInteger(minuteStartMs)) return null;
+  return { deploymentId: member.slice(0, at), minuteStartMs };
 }
 
 export function minuteStartOf(nowMs: number): number {
   return Math.floor(nowMs / MINUTE_MS) * MINUTE_MS;
 }
 
-const FIELD_SEPARATOR = "|";
+const SEPARATOR = "|";
 
-export function trafficField(versionId: string, counter: TrafficCounter): string {
-  return `${versionId}${FIELD_SEPARATOR}${counter}`;
-}
-
-/** One request's outcome as the gateway saw it; zeros for a request that never ran. */
-export interface TrafficObservation {
+/** One request's outcome as the gateway saw it. */
+export interface RequestObservation {
   versionId: string;
-  ok: boolean;
+  role: ServingRole;
+  /** Null for a request answered with the model's outputs. */
+  error: ErrorKind | null;
   latencyUs: number;
-  queueWaitUs: number;
-  computeUs: number;
-  /** 0 when the request never reached a worker (deadline, queue down). */
-  batchRows: number;
+  /** Set when the request reached a worker (whether or not the model could run it). */
+  ran: { rows: number; queueWaitUs: number; computeUs: number } | null;
 }
 
 /** The hash fields and amounts one request adds to its minute's traffic hash. */
-export function encodeTrafficObservation(observation: TrafficObservation): [field: string, by: number][] {
-  const field = (counter: TrafficCounter) => trafficField(observation.versionId, counter);
-  const increments: [string, number][] = [
-    [field("requestCount"), 1],
-    [field("errorCount"), observation.ok ? 0 : 1],
-    [field("latencySumUs"), Math.round(observation.latencyUs)],
-  ];
-  // A request that never ran has no batch to average in.
-  if (observation.batchRows > 0)
+export function encodeRequestObservation(observation: RequestObservation): [field: string, by: number][] {
+  const prefix = `${observation.versionId}${SEPARATOR}${observation.role}${SEPARATOR}`;
+  const increments: [string, number][] = [[`${prefix}requests`, 1]];
+  if (observation.error === null) {
     increments.push(
-      [field("queueWaitSumUs"), Math.round(observation.queueWaitUs)],
-      [field("busyComputeUs"), Math.round(observation.computeUs)],
-      [field("batchCount"), 1],
-      [field("batchSizeSum"), observation.batchRows],
+      [`${prefix}okRequests`, 1],
+      [`${prefix}latencySumUs`, Math.round(observation.latencyUs)],
+      [`${prefix}latency.${latencyBucketOf(observation.latencyUs)}`, 1],
+    );
+  } else increments.push([`${prefix}errors.${observation.error}`, 1]);
+  const { ran } = observation;
+  if (ran)
+    increments.push(
+      [`${prefix}ranRequests`, 1],
+      [`${prefix}rowsSum`, ran.rows],
+      [`${prefix}queueWaitSumUs`, Math.round(ran.queueWaitUs)],
+      [`${prefix}queueWait.${latencyBucketOf(ran.queueWaitUs)}`, 1],
+      [`${prefix}computeSumUs`, Math.round(ran.computeUs)],
+      [`${prefix}compute.${latencyBucketOf(ran.computeUs)}`, 1],
     );
   return increments;
 }
 
+/** A job the gateway's batcher sent, and why. */
+export function encodeJobRelease(
+  versionId: string,
+  reason: BatchReleaseReason,
+): [field: string, by: number][] {
+  return [[`${versionId}${SEPARATOR}${SEPARATOR}jobs.${reason}`, 1]];
+}
+
+/** A session run on a worker: counted once, however many jobs and requests it merged. */
+export function encodeSessionRun(
+  versionId: string,
+  run: { rows: number; computeUs: number },
+): [field: string, by: number][] {
+  const prefix = `${versionId}${SEPARATOR}${SEPARATOR}`;
+  return [
+    [`${prefix}runs`, 1],
+    [`${prefix}runRowsSum`, run.rows],
+    [`${prefix}busyComputeUs`, Math.round(run.computeUs)],
+  ];
+}
+
+export function emptyRoleCounts(): RoleCounts {
+  return {
+    requests: 0,
+    okRequests: 0,
+    errors: Object.fromEntries(ERROR_KINDS.map((kind) => [kind, 0])) as Record<ErrorKind, number>,
+    latencySumUs: 0,
+    latency: emptyHistogram(),
+    ranRequests: 0,
+    rowsSum: 0,
+    queueWaitSumUs: 0,
+    queueWait: emptyHistogram(),
+    computeSumUs: 0,
+    compute: emptyHistogram(),
+  };
+}
+
+export function emptyRunCounts(): RunCounts {
+  return {
+    jobs: Object.fromEntries(BATCH_RELEASE_REASONS.map((reason) => [reason, 0])) as Record<
+      BatchReleaseReason,
+      number
+    >,
+    runs: 0,
+    runRowsSum: 0,
+    busyComputeUs: 0,
+  };
+}
+
+function emptyVersionMinute(): VersionMinute {
+  return { roles: { primary: emptyRoleCounts(), shadow: emptyRoleCounts() }, runs: emptyRunCounts() };
+}
+
 /** A minute's traffic hash, by version id; fields of other shapes (older names) are skipped. */
-export function decodeTrafficHash(hash: Record<string, string>): Map<string, TrafficCounts> {
-  const byVersion = new Map<string, TrafficCounts>();
-  for (const [field, value] of Object.entries(hash)) {
-    const at = field.lastIndexOf(FIELD_SEPARATOR);
-    const counter = field.slice(at + 1) as TrafficCounter;
-    if (at <= 0 || !TRAFFIC_COUNTERS.includes(counter)) continue;
-    const versionId = field.slice(0, at);
-    let counts = byVersion.get(versionId);
-    if (!counts) {
-      counts = Object.fromEntries(TRAFFIC_COUNTERS.map((name) => [name, 0])) as TrafficCounts;
-      byVersion.set(versionId, counts);
+export function decodeTrafficHash(hash: Record<string, string>): Map<string, VersionMinute> {
+  const byVersion = new Map<string, VersionMinute>();
+  for (const [field, raw] of Object.entries(hash)) {
+    const [versionId, role, counter, ...rest] = field.split(SEPARATOR);
+    const value = Number(raw);
+    if (!versionId || counter === undefined || rest.length > 0 || !Number.isFinite(value)) continue;
+    const target = () => {
+      let minute = byVersion.get(versionId);
+      if (!minute) byVersion.set(versionId, (minute = emptyVersionMinute()));
+      return minute;
+    };
+    if (role === "") {
+      const [name, sub] = counter.split(".");
+      if (name === "jobs" && (BATCH_RELEASE_REASONS as readonly string[]).includes(sub!))
+        target().runs.jobs[sub as BatchReleaseReason] = value;
+      else if (sub === undefined && (RUN_SCALARS as readonly string[]).includes(name!))
+        target().runs[name as (typeof RUN_SCALARS)[number]] = value;
+      continue;
     }
-    counts[counter] = Number(value);
+    if (!(SERVING_ROLES as readonly string[]).includes(role!)) continue;
+    const [name, sub] = counter.split(".");
+    if (sub === undefined) {
+      if ((ROLE_SCALARS as readonly string[]).includes(name!))
+        target().roles[role as ServingRole][name as (typeof ROLE_SCALARS)[number]] = value;
+    } else if (name === "errors") {
+      if ((ERROR_KINDS as readonly string[]).includes(sub))
+        target().roles[role as ServingRole].errors[sub as ErrorKind] = value;
+    } else if ((HISTOGRAMS as readonly string[]).includes(name!)) {
+      const bucket = Number(sub);
+      if (Number.isInteger(bucket) && bucket >= 0 && bucket < LATENCY_BUCKET_COUNT)
+        target().roles[role as ServingRole][name as HistogramName][bucket] = value;
+    }
   }
   return byVersion;
 }

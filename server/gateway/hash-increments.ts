@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { ChainableCommander, Redis } from "ioredis";
 import { getLogger } from "@/server/logger";
 
 /** While Redis is down every flush fails: one line per this long is enough. */
@@ -18,6 +18,8 @@ export class HashIncrements {
     private readonly ttlSeconds: number,
     label: string,
     flushIntervalMs = 1_000,
+    /** Runs for each key in a flush's pipeline, for what is written with the key (an index of keys). */
+    private readonly onKeyFlushed?: (pipeline: ChainableCommander, key: string) => void,
   ) {
     this.timer = setInterval(
       () =>
@@ -55,6 +57,7 @@ export class HashIncrements {
         else pipeline.hincrbyfloat(key, field, value);
       }
       pipeline.expire(key, this.ttlSeconds);
+      this.onKeyFlushed?.(pipeline, key);
     }
     await pipeline.exec();
   }

@@ -4,7 +4,8 @@ import type { WireTensor } from "@/server/domain/inference/datatypes";
 import type { PendingRequests, InferenceTarget } from "@/server/gateway/choose-target";
 import type { Execution, TargetExecutor } from "@/server/gateway/execute-target";
 import type { ShadowRecorder } from "@/server/gateway/shadow-recorder";
-import type { InferenceObservation, TrafficCounters } from "@/server/gateway/traffic-counters";
+import type { ErrorKind, RequestObservation, ServingRole } from "@/server/contracts/live-counters";
+import type { TrafficCounters } from "@/server/gateway/traffic-counters";
 import { getLogger } from "@/server/logger";
 
 export interface InferenceObserverDeps {
@@ -24,7 +25,10 @@ export class InferenceObserver {
    * errors. The deployment's admission limit follows the latency of the answered and the timed out.
    */
   served(target: InferenceTarget, execution: Execution): void {
-    this.deps.counters.record(trafficObservation(target.deployment.id, target.version.versionId, execution));
+    this.deps.counters.record(
+      target.deployment.id,
+      trafficObservation(target.version.versionId, "primary", execution),
+    );
     if (execution.ok || (execution.error instanceof AppError && execution.error.code === "DEADLINE_EXCEEDED"))
       this.deps.pending.recordLatency(
         target.deployment,
@@ -61,7 +65,7 @@ export class InferenceObserver {
         .then((outcome) => {
           // A shadow that failed to run is only logged: its counters are for requests it answered.
           if (!outcome.ok) throw outcome.error;
-          this.deps.counters.record(trafficObservation(deployment.id, version.versionId, outcome));
+          this.deps.counters.record(deployment.id, trafficObservation(version.versionId, "shadow", outcome));
           if (outcome.answer.result.ok)
             this.deps.shadows.record(deployment.id, version.versionId, primary, {
               outputs: outcome.answer.result.outputs,
@@ -80,28 +84,42 @@ export class InferenceObserver {
 
 /** The counters' view of one execution; one that never ran (deadline, queue down) has no batch. */
 export function trafficObservation(
-  deploymentId: string,
   versionId: string,
+  role: ServingRole,
   execution: Execution,
-): InferenceObservation {
+): RequestObservation {
   if (!execution.ok)
     return {
-      deploymentId,
       versionId,
-      ok: false,
+      role,
+      error: errorKindOf(execution.error),
       latencyUs: execution.latencyUs,
-      queueWaitUs: 0,
-      computeUs: 0,
-      batchRows: 0,
+      ran: null,
     };
   const { result, job } = execution.answer;
   return {
-    deploymentId,
     versionId,
-    ok: result.ok,
+    role,
+    error: result.ok ? null : "modelError",
     latencyUs: execution.latencyUs,
-    queueWaitUs: job.queueWaitUs,
-    computeUs: job.computeUs,
-    batchRows: job.batchRows,
+    ran: { rows: job.batchRows, queueWaitUs: job.queueWaitUs, computeUs: job.computeUs },
   };
+}
+
+/** How a failure is charted: the caller's input, overload, a passed deadline, or the service. */
+export function errorKindOf(error: unknown): ErrorKind {
+  if (!(error instanceof AppError)) return "unavailable";
+  switch (error.code) {
+    case "BAD_REQUEST":
+    case "PAYLOAD_TOO_LARGE":
+    case "UNSUPPORTED_MEDIA_TYPE":
+    case "UNPROCESSABLE":
+      return "badInput";
+    case "TOO_MANY_REQUESTS":
+      return "overload";
+    case "DEADLINE_EXCEEDED":
+      return "deadline";
+    default:
+      return "unavailable";
+  }
 }

@@ -1,20 +1,22 @@
 import type { Redis } from "ioredis";
 import {
   TRAFFIC_COUNTER_TTL_SECONDS,
-  encodeTrafficObservation,
+  TRAFFIC_MINUTES_KEY,
+  encodeJobRelease,
+  encodeRequestObservation,
   minuteStartOf,
   trafficKey,
-  type TrafficObservation,
+  trafficMinuteMember,
+  type BatchReleaseReason,
+  type RequestObservation,
 } from "@/server/contracts/live-counters";
 import { HashIncrements } from "@/server/gateway/hash-increments";
 
-export interface InferenceObservation extends TrafficObservation {
-  deploymentId: string;
-}
-
-/** The one place that counts served requests, per deployment, version and minute. */
+/** The one place that counts served requests, per deployment, version, role and minute. */
 export class TrafficCounters {
   private readonly increments: HashIncrements;
+  /** The minute of each traffic key, for the index the monitor reads (keys are written per flush). */
+  private readonly minuteOfKey = new Map<string, { deploymentId: string; minuteStartMs: number }>();
 
   constructor(redis: Redis, flushIntervalMs = 1_000) {
     this.increments = new HashIncrements(
@@ -22,16 +24,43 @@ export class TrafficCounters {
       TRAFFIC_COUNTER_TTL_SECONDS,
       "traffic counters",
       flushIntervalMs,
+      (pipeline, key) => {
+        const minute = this.minuteOfKey.get(key);
+        if (!minute) return;
+        this.minuteOfKey.delete(key);
+        pipeline.zadd(
+          TRAFFIC_MINUTES_KEY,
+          minute.minuteStartMs,
+          trafficMinuteMember(minute.deploymentId, minute.minuteStartMs),
+        );
+      },
     );
   }
 
-  record(observation: InferenceObservation, nowMs = Date.now()): void {
-    const key = trafficKey(observation.deploymentId, minuteStartOf(nowMs));
-    for (const [field, by] of encodeTrafficObservation(observation))
+  record(deploymentId: string, observation: RequestObservation, nowMs = Date.now()): void {
+    const key = this.keyOf(deploymentId, nowMs);
+    for (const [field, by] of encodeRequestObservation(observation))
       this.increments.increment(key, field, by);
+  }
+
+  recordJobRelease(
+    deploymentId: string,
+    versionId: string,
+    reason: BatchReleaseReason,
+    nowMs = Date.now(),
+  ): void {
+    const key = this.keyOf(deploymentId, nowMs);
+    for (const [field, by] of encodeJobRelease(versionId, reason)) this.increments.increment(key, field, by);
   }
 
   close(): Promise<void> {
     return this.increments.close();
+  }
+
+  private keyOf(deploymentId: string, nowMs: number): string {
+    const minuteStartMs = minuteStartOf(nowMs);
+    const key = trafficKey(deploymentId, minuteStartMs);
+    if (!this.minuteOfKey.has(key)) this.minuteOfKey.set(key, { deploymentId, minuteStartMs });
+    return key;
   }
 }

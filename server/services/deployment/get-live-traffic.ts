@@ -51,19 +51,21 @@ export async function getLiveTraffic({ teamId, name, minutes, nowMs = Date.now()
   );
   const points: TrafficPoint[] = [];
   hashes.forEach((hash, index) => {
-    for (const [versionId, counters] of decodeTrafficHash(hash)) {
+    for (const [versionId, minute] of decodeTrafficHash(hash)) {
       const versionNumber = versionNumbers.get(versionId);
       if (versionNumber === undefined) continue;
-      const requests = counters.requestCount;
-      const batches = counters.batchCount;
+      // Callers' traffic only: a shadow's copies are not requests anyone sent.
+      const counts = minute.roles.primary;
+      if (counts.requests === 0) continue;
+      const errors = Object.values(counts.errors).reduce((sum, count) => sum + count, 0);
       points.push({
         minuteStartMs: minuteStarts[index]!,
         versionNumber,
-        requests,
-        errors: counters.errorCount,
-        meanLatencyMs: requests ? counters.latencySumUs / requests / 1000 : null,
-        meanComputeMs: batches ? counters.busyComputeUs / batches / 1000 : null,
-        meanBatchRows: batches ? counters.batchSizeSum / batches : null,
+        requests: counts.requests,
+        errors,
+        meanLatencyMs: counts.okRequests ? counts.latencySumUs / counts.okRequests / 1000 : null,
+        meanComputeMs: counts.ranRequests ? counts.computeSumUs / counts.ranRequests / 1000 : null,
+        meanBatchRows: counts.ranRequests ? counts.rowsSum / counts.ranRequests : null,
       });
     }
   });

@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import {
+  LATENCY_BOUNDS_US,
+  LATENCY_BUCKET_COUNT,
+  PROMETHEUS_BOUNDS_US,
+  addHistogram,
+  emptyHistogram,
+  latencyBucketOf,
+  percentileUs,
+} from "@/server/domain/monitoring/latency-histogram";
+import { createPrng } from "@/server/domain/prng";
+
+describe("latency histogram", () => {
+  it("has ascending bounds about 19% apart, from 50 µs to minutes", () => {
+    expect(LATENCY_BOUNDS_US[0]).toBe(50);
+    expect(LATENCY_BOUNDS_US.at(-1)).toBeGreaterThan(180_000_000);
+    for (let index = 1; index < LATENCY_BOUNDS_US.length; index += 1) {
+      const ratio = LATENCY_BOUNDS_US[index]! / LATENCY_BOUNDS_US[index - 1]!;
+      expect(ratio).toBeGreaterThan(1.15);
+      expect(ratio).toBeLessThan(1.23);
+    }
+    expect(PROMETHEUS_BOUNDS_US.slice(0, 4)).toEqual([50, 100, 200, 400]);
+  });
+
+  it("puts a duration in the bucket whose bounds hold it, edges included", () => {
+    expect(latencyBucketOf(0)).toBe(0);
+    expect(latencyBucketOf(50)).toBe(0);
+    expect(latencyBucketOf(50.1)).toBe(1);
+    for (let index = 1; index < LATENCY_BOUNDS_US.length; index += 1) {
+      expect(latencyBucketOf(LATENCY_BOUNDS_US[index]!)).toBe(index);
+      expect(latencyBucketOf(LATENCY_BOUNDS_US[index - 1]! + 0.5)).toBe(index);
+    }
+    expect(latencyBucketOf(1e12)).toBe(LATENCY_BUCKET_COUNT - 1);
+    expect(latencyBucketOf(Number.NaN)).toBe(0);
+  });
+
+  it("reads percentiles within one bucket of the exact value, after adding histograms up", () => {
+    const random = createPrng(7);
+    const durations = Array.from({ length: 20_000 }, () => Math.round(1_000 * Math.exp(random.next() * 4)));
+    // Two "gateways" count halves; their sum is read.
+    const [first, second] = [emptyHistogram(), emptyHistogram()];
+    durations.forEach((duration, index) => ((index % 2 ? first : second)[latencyBucketOf(duration)]! += 1));
+    const total = addHistogram(first, second);
+    const sorted = [...durations].sort((a, b) => a - b);
+    for (const q of [0.5, 0.95, 0.99]) {
+      const exact = sorted[Math.ceil(q * sorted.length) - 1]!;
+      const read = percentileUs(total, q)!;
+      expect(read).toBeGreaterThanOrEqual(exact);
+      expect(latencyBucketOf(read)).toBe(latencyBucketOf(exact));
+    }
+    expect(percentileUs(emptyHistogram(), 0.5)).toBeNull();
+  });
+});
