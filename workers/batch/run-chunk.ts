@@ -94,6 +94,13 @@ export async function runChunk(
       ? ZFeatureList.parse(job.modelVersion.featureSetVersion.features)
       : null;
     const columns = job.columns as string[];
+    const key = { artifactSha256: job.modelVersion.artifactSha256, device: "cpu" as const };
+    // A model that onnxruntime cannot load fails the chunk at once, saying why; a fetch that may
+    // work next time (ArtifactUnavailableError, retryable) is retried.
+    await runtime.sessions.get(key).catch((error: Error) => {
+      if (error instanceof ArtifactUnavailableError) throw error;
+      throw new AppError("UNPROCESSABLE", `the model version cannot be loaded: ${error.message}`);
+    });
     const plan = planInputs({ signature, columns, mapping: ZColumnMapping.parse(job.mapping), features });
     const scored = await scoreChunk({
       job: {

@@ -64,9 +64,16 @@ export const ZBatchJobOutput = z.object({
 });
 export type BatchJobOutput = z.infer<typeof ZBatchJobOutput>;
 
-export const BATCH_JOB_OUTPUT_INCLUDE = {
+const JOB_INCLUDE = {
   modelVersion: { select: { number: true, model: { select: { name: true } } } },
   deployment: { select: { name: true } },
+} as const satisfies Prisma.BatchJobInclude;
+
+/** A list's jobs: their rows done come summed from the chunks (see chunkSums), not chunk by chunk. */
+export const BATCH_JOB_SUMMARY_INCLUDE = JOB_INCLUDE;
+
+export const BATCH_JOB_OUTPUT_INCLUDE = {
+  ...JOB_INCLUDE,
   chunks: {
     select: {
       index: true,
@@ -83,11 +90,20 @@ export const BATCH_JOB_OUTPUT_INCLUDE = {
   },
 } as const satisfies Prisma.BatchJobInclude;
 
+type Summary = Prisma.BatchJobGetPayload<{ include: typeof JOB_INCLUDE }>;
 type Row = Prisma.BatchJobGetPayload<{ include: typeof BATCH_JOB_OUTPUT_INCLUDE }>;
+export type ChunkSums = { doneRows: number; failedRows: number };
 
-export function batchJobOutputOf(job: Row, { withChunks }: { withChunks: boolean }): BatchJobOutput {
-  const doneRows = job.chunks.reduce((sum, chunk) => sum + chunk.processedRows, 0);
-  const failedRows = job.chunks.reduce((sum, chunk) => sum + chunk.failedRows, 0);
+export function batchJobOutputOf(job: Row): BatchJobOutput {
+  const sums = {
+    doneRows: job.chunks.reduce((sum, chunk) => sum + chunk.processedRows, 0),
+    failedRows: job.chunks.reduce((sum, chunk) => sum + chunk.failedRows, 0),
+  };
+  return { ...batchJobSummaryOf(job, sums), chunks: job.chunks };
+}
+
+/** A job without its chunk list, its rows summed by the caller (one query for a whole list). */
+export function batchJobSummaryOf(job: Summary, { doneRows, failedRows }: ChunkSums): BatchJobOutput {
   const comparison = ZBatchComparison.safeParse(job.comparison);
   return {
     id: job.id,
@@ -121,6 +137,5 @@ export function batchJobOutputOf(job: Row, { withChunks }: { withChunks: boolean
     createdAt: job.createdAt,
     startedAt: job.startedAt,
     finishedAt: job.finishedAt,
-    ...(withChunks && { chunks: job.chunks }),
   };
 }

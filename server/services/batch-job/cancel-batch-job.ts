@@ -6,7 +6,7 @@ import { batchJobNotFound, getBatchJob } from "@/server/services/batch-job/get-b
 
 /**
  * Stops a job: it is cancelled at once, chunks not yet started are skipped when a worker takes
- * them, and a running chunk stops at its next session run. Finished chunks' files stay until the
+ * them, and a running chunk stops at its next progress check (about a second). Finished chunks' files stay until the
  * job is removed. A finished job cannot be cancelled.
  */
 export async function cancelBatchJob({

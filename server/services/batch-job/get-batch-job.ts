@@ -15,7 +15,7 @@ export const ZGetBatchJobOutput = ZBatchJobOutput;
 export async function getBatchJob({ teamId, id }: { teamId: string; id: string }): Promise<BatchJobOutput> {
   const job = await getDb().batchJob.findFirst({ where: { id, teamId }, include: BATCH_JOB_OUTPUT_INCLUDE });
   if (!job) throw batchJobNotFound(id);
-  return batchJobOutputOf(job, { withChunks: true });
+  return batchJobOutputOf(job);
 }
 
 export function batchJobNotFound(id: string): AppError {

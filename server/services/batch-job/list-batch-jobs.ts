@@ -2,8 +2,8 @@ import { z } from "zod";
 import { ZBatchJobStatus } from "@/server/domain/batch/batch-spec";
 import { getDb } from "@/server/db";
 import {
-  BATCH_JOB_OUTPUT_INCLUDE,
-  batchJobOutputOf,
+  BATCH_JOB_SUMMARY_INCLUDE,
+  batchJobSummaryOf,
   ZBatchJobOutput,
 } from "@/server/services/batch-job/batch-job-output";
 
@@ -25,16 +25,31 @@ export async function listBatchJobs({
 }: z.output<typeof ZListBatchJobsInput> & { teamId: string }): Promise<
   z.output<typeof ZListBatchJobsOutput>
 > {
-  const jobs = await getDb().batchJob.findMany({
+  const db = getDb();
+  const jobs = await db.batchJob.findMany({
     where: {
       teamId,
       ...(status && { status }),
       ...(modelName && { modelVersion: { model: { name: modelName } } }),
       ...(deploymentName && { deployment: { name: deploymentName } }),
     },
-    include: BATCH_JOB_OUTPUT_INCLUDE,
+    include: BATCH_JOB_SUMMARY_INCLUDE,
     orderBy: { createdAt: "desc" },
     take: limit,
   });
-  return { jobs: jobs.map((job) => batchJobOutputOf(job, { withChunks: false })) };
+  // One grouped sum for the page, however many chunks its jobs have.
+  const sums = await db.batchJobChunk.groupBy({
+    by: ["batchJobId"],
+    where: { batchJobId: { in: jobs.map((job) => job.id) } },
+    _sum: { processedRows: true, failedRows: true },
+  });
+  const byJob = new Map(sums.map((sum) => [sum.batchJobId, sum._sum]));
+  return {
+    jobs: jobs.map((job) =>
+      batchJobSummaryOf(job, {
+        doneRows: byJob.get(job.id)?.processedRows ?? 0,
+        failedRows: byJob.get(job.id)?.failedRows ?? 0,
+      }),
+    ),
+  };
 }
