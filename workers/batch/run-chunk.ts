@@ -121,10 +121,7 @@ export async function runChunk(
       columns,
       plan,
       predictionColumnCount: predictionColumnNames(signature).length,
-      session: {
-        key: { artifactSha256: job.modelVersion.artifactSha256, device: "cpu" },
-        sessions: runtime.sessions,
-      },
+      session: { key, sessions: runtime.sessions },
       onProgress: async (rows, failed) => {
         await db.batchJobChunk.update({ where, data: { processedRows: rows, failedRows: failed } });
         const current = await db.batchJob.findUnique({ where: { id: batchJobId }, select: { status: true } });
