@@ -1,8 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { asyncTaskKey } from "@/server/contracts/batch";
+import { getRedis } from "@/server/redis";
 import { createFraudDeployment, fraudInferRequest } from "@/test/support/fraud-deployment";
 import { startServingStack } from "@/test/support/serving-stack";
 
 // Async inference (prefer: respond-async) on the gateway in this process, a real serving worker.
+
+/** Read when the gateway starts: answers are kept this long. */
+const TTL_SECONDS = 120;
+process.env.GATEWAY_ASYNC_TASK_TTL_SECONDS = String(TTL_SECONDS);
 
 let stack: Awaited<ReturnType<typeof startServingStack>>;
 let url: string;
@@ -48,6 +54,10 @@ describe("async inference tasks", () => {
     expect(done.status).toBe(200);
     expect(done.headers.get("x-model-version")).toBe(sync.headers.get("x-model-version"));
     expect(await done.text()).toBe(await sync.text());
+    // Kept for the configured time from when it finished, then gone.
+    const ttlMs = await getRedis().pttl(asyncTaskKey(id));
+    expect(ttlMs).toBeGreaterThan(0);
+    expect(ttlMs).toBeLessThanOrEqual(TTL_SECONDS * 1000);
   });
 
   it("keeps a refused request's answer too, and says when a task is unknown", async () => {
