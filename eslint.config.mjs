@@ -43,7 +43,17 @@ const IO_MODULES = [
 /** Pages and components run in the browser: from server they take types, and pure domain helpers. */
 const SERVER_FROM_PAGES = [
   {
-    group: ["@/server/*", "!@/server/domain", "@/generated/*", "@/workers/*"],
+    // The monitoring contracts are pure too (names of error kinds, ranges, schemas): the charts use them.
+    group: [
+      "@/server/*",
+      "!@/server/domain",
+      "!@/server/contracts",
+      "@/server/contracts/*",
+      "!@/server/contracts/live-counters",
+      "!@/server/contracts/monitoring-api",
+      "@/generated/*",
+      "@/workers/*",
+    ],
     allowTypeImports: true,
     message: "pages import only types from server (runtime code from server/domain only)",
   },

@@ -51,3 +51,23 @@ describe("WORKER_ROLES", () => {
     );
   });
 });
+
+describe("WORKER_METRICS_PORT", () => {
+  const portOf = async (value: string | undefined) => {
+    vi.stubEnv("WORKER_METRICS_PORT", value);
+    return (await readFreshWorkerEnv()).WORKER_METRICS_PORT;
+  };
+
+  it("is off unless set, and reads a port (0 for a free one)", async () => {
+    expect(await portOf(undefined)).toBeUndefined();
+    expect(await portOf("9464")).toBe(9464);
+    expect(await portOf("0")).toBe(0);
+  });
+
+  it("refuses what is not a port, naming the variable", async () => {
+    vi.stubEnv("WORKER_METRICS_PORT", "metrics");
+    await expect(readFreshWorkerEnv()).rejects.toThrow("WORKER_METRICS_PORT");
+    vi.stubEnv("WORKER_METRICS_PORT", "70000");
+    await expect(readFreshWorkerEnv()).rejects.toThrow("WORKER_METRICS_PORT");
+  });
+});
