@@ -287,6 +287,32 @@ describe("batch jobs", () => {
     });
   });
 
+  it("scores with a deployment's production version, from an earlier job's input", async () => {
+    const earlier = await create({ file: encode(holdoutCsv.split("\n").slice(0, 21).join("\n")) });
+    await api.deployment.create({ name: "fraud-prod", modelName: MODEL, versionNumber: 2 });
+    const job = await api.batchJob.createFromJob({
+      fromJobId: earlier.id,
+      deploymentName: "fraud-prod",
+      format: "csv",
+    });
+    expect(job).toMatchObject({
+      versionNumber: 2,
+      deploymentName: "fraud-prod",
+      totalRows: 20,
+      inputFileName: earlier.inputFileName,
+    });
+    const done = await awaitBatchJob(job.id);
+    expect(done.status).toBe("succeeded");
+    const labels = csvRecords(await readBatchFile(job.id, "output")).map((row) => Number(row.label));
+    expect(labels).toEqual(direct.get(2)!.labels.slice(0, 20));
+    await expect(
+      api.batchJob.createFromJob({ fromJobId: "nope", deploymentName: "fraud-prod", format: "csv" }),
+    ).rejects.toMatchObject({
+      code: "NOT_FOUND",
+      message: "batch job 'nope' does not exist",
+    });
+  });
+
   it("re-runs a finished job with another version and compares the two outputs", async () => {
     const first = await awaitBatchJob((await create({ file: encode(holdoutCsv), chunkRows: "2500" })).id);
     const rerun = await api.batchJob.rerun({ id: first.id, versionNumber: 2 });
