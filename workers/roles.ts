@@ -1,6 +1,8 @@
 import { bullPrefix } from "@/server/contracts/key-prefix";
 import { servingQueueName } from "@/server/contracts/serving";
+import { BATCH_CHUNK_QUEUE_NAME } from "@/server/contracts/batch";
 import { EVALUATION_QUEUE_NAME } from "@/server/contracts/evaluation";
+import { startBatchWorker } from "@/workers/batch/batch-worker";
 import { serveMetrics } from "@/server/metrics/serve-metrics";
 import { startEvaluationWorker } from "@/workers/evaluation/evaluation-worker";
 import type { HostAgent } from "@/workers/host";
@@ -63,6 +65,23 @@ const ROLE_STARTERS: Record<WorkerRole, (env: WorkerEnv, host: HostAgent) => Pro
     return {
       description: `evaluation: queue ${bullPrefix(env.REDIS_KEY_PREFIX)}:${EVALUATION_QUEUE_NAME}, one evaluation at a time`,
       close: () => evaluation.close(),
+    };
+  },
+  batch: async (env) => {
+    const batch = await startBatchWorker({
+      redisUrl: env.REDIS_URL,
+      keyPrefix: env.REDIS_KEY_PREFIX,
+      hostName: env.WORKER_HOST_NAME,
+      cacheDir: env.WORKER_CACHE_DIR,
+      artifactSourceUrl: env.ARTIFACT_SOURCE_URL,
+      memoryBudgetMb: env.WORKER_MEMORY_BUDGET_MB,
+      concurrency: env.WORKER_BATCH_CONCURRENCY,
+      lockDurationMs: env.WORKER_LOCK_DURATION_MS,
+      stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
+    });
+    return {
+      description: `batch: queue ${bullPrefix(env.REDIS_KEY_PREFIX)}:${BATCH_CHUNK_QUEUE_NAME} and its finalize queue, ${env.WORKER_BATCH_CONCURRENCY} chunk(s) at a time`,
+      close: () => batch.close(),
     };
   },
 };

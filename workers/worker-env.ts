@@ -3,7 +3,7 @@ import { z } from "zod";
 import { parseEnvironment, readEnv, type Env } from "@/server/env";
 
 /** The roles a worker process can take; workers/roles.ts has a starter for each. */
-export const WORKER_ROLE_NAMES = ["serving", "evaluation"] as const;
+export const WORKER_ROLE_NAMES = ["serving", "evaluation", "batch"] as const;
 export type WorkerRole = (typeof WORKER_ROLE_NAMES)[number];
 
 const isWorkerRole = (name: string): name is WorkerRole =>
@@ -54,6 +54,8 @@ const ZWorkerEnv = z.object({
    */
   WORKER_LOCK_DURATION_MS: z.coerce.number().int().positive().default(10_000),
   WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().positive().default(5_000),
+  /** Batch chunks one process runs at once: each keeps one session thread busy (workers/batch). */
+  WORKER_BATCH_CONCURRENCY: z.coerce.number().int().positive().default(1),
   /**
    * Port of the serving worker's Prometheus endpoint (GET /metrics); unset, none is served. 0
    * takes a free port (the startup log names it).

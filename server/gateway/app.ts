@@ -5,6 +5,7 @@ import Fastify, { LogController, type FastifyReply, type FastifyRequest } from "
 import { AppError, internalErrorMessage } from "@/server/domain/app-error";
 import type { GatewayAdmission } from "@/server/gateway/admission";
 import { answerRaw } from "@/server/gateway/answer-raw";
+import { registerAsyncTasks } from "@/server/gateway/async-tasks";
 import { errorBody, inferResponse, modelMetadataResponse } from "@/server/domain/inference/v2-responses";
 import {
   formatServerTiming,
@@ -162,6 +163,7 @@ export function buildGateway(deps: GatewayDeps) {
     reply.code(404).send(errorBody(`no route ${request.method} ${request.url}`)),
   );
 
+  registerAsyncTasks(app);
   app.get("/v2/health/live", async () => ({ live: true }));
   app.get("/v2/health/ready", async (_request, reply) => {
     const readiness = await deps.readiness();

@@ -42,7 +42,7 @@ describe("WORKER_ROLES", () => {
   });
 
   it("names every unknown role at once", async () => {
-    expect(await errorOf("batch,monitor")).toContain("unknown role 'batch', 'monitor'");
+    expect(await errorOf("scheduler,teleport")).toContain("unknown role 'scheduler', 'teleport'");
   });
 
   it("refuses a list that names no role", async () => {
