@@ -106,10 +106,10 @@ async function runDemo(port: number): Promise<void> {
     {
       name: "worker",
       ...tsxScript("workers/main.ts"),
-      // Evaluation too, so the demo's versions can be evaluated against its golden set.
+      // Evaluation and batch too: the demo's versions can be evaluated and its files scored.
       env: {
         ARTIFACT_SOURCE_URL: `http://${reachableHost(HOST)}:${port}`,
-        WORKER_ROLES: "serving,evaluation",
+        WORKER_ROLES: "serving,evaluation,batch",
       },
     },
   ];
