@@ -1,7 +1,5 @@
-import path from "node:path";
 import { expect, test } from "@playwright/test";
-
-const SCREENSHOTS = path.resolve(import.meta.dirname, "../../test-results/screens");
+import { screenshot } from "./browser-files";
 
 test("the audit log lists the demo's changes, filters them and exports what it shows", async ({ page }) => {
   await page.goto("/audit");
@@ -19,7 +17,7 @@ test("the audit log lists the demo's changes, filters them and exports what it s
   await expect(rows.first()).toBeVisible();
   await rows.first().getByText("Show the change").click();
   await expect(rows.first().getByText("After")).toBeVisible();
-  await page.screenshot({ path: path.join(SCREENSHOTS, "00-audit-log.png"), fullPage: true });
+  await screenshot(page, "00-audit-log");
 
   const csvHref = await page.getByRole("link", { name: "Export CSV" }).getAttribute("href");
   expect(csvHref).toContain("targetType=deployment");

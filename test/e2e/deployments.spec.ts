@@ -1,11 +1,5 @@
-import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
-
-const SCREENSHOTS = path.resolve(import.meta.dirname, "../../test-results/screens");
-
-async function screenshot(page: Page, name: string) {
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
-}
+import { screenshot } from "./browser-files";
 
 async function confirm(page: Page, title: RegExp) {
   const dialog = page.getByRole("dialog", { name: title });

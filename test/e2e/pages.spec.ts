@@ -1,7 +1,5 @@
-import path from "node:path";
 import { expect, test } from "@playwright/test";
-
-const SCREENSHOTS = path.resolve(import.meta.dirname, "../../test-results/screens");
+import { screenshot } from "./browser-files";
 
 /** Each page of the demo and a text its data puts on the page (not in its frame). */
 const PAGES = [
@@ -43,9 +41,9 @@ test("the layout holds at 820 px: no page scrolls sideways", async ({ page }) =>
     expect(overflowPx, `${pagePath} is wider than the window by ${overflowPx} px`).toBeLessThanOrEqual(0);
   }
   await page.goto("/deployments/card-fraud-prod");
-  await page.screenshot({ path: path.join(SCREENSHOTS, "20-deployment-820px.png"), fullPage: true });
+  await screenshot(page, "20-deployment-820px");
   await page.goto("/models/card-fraud");
-  await page.screenshot({ path: path.join(SCREENSHOTS, "21-model-820px.png"), fullPage: true });
+  await screenshot(page, "21-model-820px");
 });
 
 test("an address with no page gets the console's own 404", async ({ page }) => {
@@ -54,5 +52,5 @@ test("an address with no page gets the console's own 404", async ({ page }) => {
   await expect(page).toHaveTitle("Not found · MLOps console");
   await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
   await expect(page.getByRole("link", { name: "Deployments" }).last()).toBeVisible();
-  await page.screenshot({ path: path.join(SCREENSHOTS, "22-not-found.png"), fullPage: true });
+  await screenshot(page, "22-not-found");
 });

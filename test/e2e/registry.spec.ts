@@ -1,26 +1,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { expect, test, type Page } from "@playwright/test";
-
-const DEMO_DIR = path.resolve(import.meta.dirname, "../../data/demo");
-const SCREENSHOTS = path.resolve(import.meta.dirname, "../../test-results/screens");
-
-async function screenshot(page: Page, name: string) {
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
-}
-
-/** Drops a file on the drop zone the way a browser does: a drop event carrying a DataTransfer. */
-async function dropFile(page: Page, fileName: string, bytes: Uint8Array) {
-  const dataTransfer = await page.evaluateHandle(
-    ({ data, name }) => {
-      const transfer = new DataTransfer();
-      transfer.items.add(new File([new Uint8Array(data)], name, { type: "application/octet-stream" }));
-      return transfer;
-    },
-    { data: Array.from(bytes), name: fileName },
-  );
-  await page.getByTestId("file-drop").dispatchEvent("drop", { dataTransfer });
-}
+import { expect, test } from "@playwright/test";
+import { DEMO_DIR, dropFile, screenshot } from "./browser-files";
 
 test("the demo registry is there on first start", async ({ page }) => {
   await page.goto("/");
