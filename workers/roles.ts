@@ -3,6 +3,7 @@ import { servingQueueName } from "@/server/contracts/serving";
 import { EVALUATION_QUEUE_NAME } from "@/server/contracts/evaluation";
 import { startEvaluationWorker } from "@/workers/evaluation/evaluation-worker";
 import type { HostAgent } from "@/workers/host";
+import { MONITOR_QUEUE_NAME, startMonitorWorker } from "@/workers/monitor/monitor-worker";
 import { startServingWorker } from "@/workers/serving/serving-worker";
 import type { WorkerEnv, WorkerRole } from "@/workers/worker-env";
 
@@ -49,6 +50,17 @@ const ROLE_STARTERS: Record<WorkerRole, (env: WorkerEnv, host: HostAgent) => Pro
     return {
       description: `evaluation: queue ${bullPrefix(env.REDIS_KEY_PREFIX)}:${EVALUATION_QUEUE_NAME}, one evaluation at a time`,
       close: () => evaluation.close(),
+    };
+  },
+  monitor: async (env) => {
+    const monitor = await startMonitorWorker({
+      redisUrl: env.REDIS_URL,
+      keyPrefix: env.REDIS_KEY_PREFIX,
+      everyMs: env.MONITOR_FOLD_INTERVAL_MS,
+    });
+    return {
+      description: `monitor: folds traffic counters into rollups every ${env.MONITOR_FOLD_INTERVAL_MS} ms (queue ${bullPrefix(env.REDIS_KEY_PREFIX)}:${MONITOR_QUEUE_NAME})`,
+      close: () => monitor.close(),
     };
   },
 };

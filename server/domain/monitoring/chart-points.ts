@@ -1,0 +1,128 @@
+import {
+  BATCH_RELEASE_REASONS,
+  ERROR_KINDS,
+  MINUTE_MS,
+  type BatchReleaseReason,
+  type ErrorKind,
+} from "@/server/contracts/live-counters";
+import type { ChartRange, DeploymentEconomics } from "@/server/contracts/monitoring-api";
+import { percentileUs } from "@/server/domain/monitoring/latency-histogram";
+import { costPerCallMicros, marginPerCallMicros, utilizationOf } from "@/server/domain/monitoring/cost";
+import type { RollupCounts } from "@/server/domain/monitoring/rollup-counts";
+
+export const HOUR_MS = 60 * MINUTE_MS;
+
+/**
+ * Which rows a range reads and how wide its points are. 24 hours of minutes would be 1,440 points
+ * per line, more than a chart has pixels: five-minute points (288) read the same minute rows.
+ */
+export const CHART_PLANS = {
+  "1h": { granularity: "minute", bucketMs: MINUTE_MS, points: 60 },
+  "24h": { granularity: "minute", bucketMs: 5 * MINUTE_MS, points: 288 },
+  "7d": { granularity: "hour", bucketMs: HOUR_MS, points: 168 },
+  "30d": { granularity: "hour", bucketMs: HOUR_MS, points: 720 },
+} as const satisfies Record<ChartRange, { granularity: "minute" | "hour"; bucketMs: number; points: number }>;
+
+export interface ChartWindow {
+  granularity: "minute" | "hour";
+  bucketMs: number;
+  /** Start of the first point; the last point is the open one, ending at toMs. */
+  fromMs: number;
+  toMs: number;
+  openBucketStartMs: number;
+  /** Hour rows cover [fromMs, hourRowsUntilMs); minute rows the rest (hours still being folded). */
+  hourRowsUntilMs: number;
+  openMinuteStartMs: number;
+}
+
+export function chartWindowOf(range: ChartRange, nowMs: number): ChartWindow {
+  const plan = CHART_PLANS[range];
+  const openBucketStartMs = bucketStartOf(nowMs, plan.bucketMs);
+  const fromMs = openBucketStartMs - (plan.points - 1) * plan.bucketMs;
+  const openMinuteStartMs = bucketStartOf(nowMs, MINUTE_MS);
+  return {
+    granularity: plan.granularity,
+    bucketMs: plan.bucketMs,
+    fromMs,
+    toMs: openBucketStartMs + plan.bucketMs,
+    openBucketStartMs,
+    // The previous hour's row may not be folded yet (the monitor waits for late counters).
+    hourRowsUntilMs: plan.granularity === "hour" ? Math.max(fromMs, openBucketStartMs - HOUR_MS) : fromMs,
+    openMinuteStartMs,
+  };
+}
+
+export function bucketStartOf(timeMs: number, bucketMs: number): number {
+  return Math.floor(timeMs / bucketMs) * bucketMs;
+}
+
+/** Every point's start, oldest first. */
+export function bucketStarts(window: ChartWindow): number[] {
+  return Array.from(
+    { length: (window.toMs - window.fromMs) / window.bucketMs },
+    (_, index) => window.fromMs + index * window.bucketMs,
+  );
+}
+
+/** Seconds a bucket has covered: its width, or the part already past for the open one. */
+function coveredSeconds(bucketStartMs: number, bucketMs: number, nowMs: number): number {
+  return Math.max(1, Math.min(bucketMs, nowMs - bucketStartMs)) / 1000;
+}
+
+const ratio = (part: number, whole: number): number | null => (whole > 0 ? part / whole : null);
+
+export function rolePointOf(
+  counts: RollupCounts,
+  bucketStartMs: number,
+  { bucketMs, nowMs }: { bucketMs: number; nowMs: number },
+) {
+  const incomplete = bucketStartMs + bucketMs > nowMs;
+  return {
+    bucketStartMs,
+    incomplete,
+    requests: counts.requests,
+    // Per second of the time covered, so the open bucket does not dip for being half over.
+    requestsPerSecond: counts.requests / coveredSeconds(bucketStartMs, bucketMs, nowMs),
+    okRequests: counts.okRequests,
+    errors: { ...counts.errors },
+    errorRates: Object.fromEntries(
+      ERROR_KINDS.map((kind) => [kind, ratio(counts.errors[kind], counts.requests)]),
+    ) as Record<ErrorKind, number | null>,
+    latencyP50Us: percentileUs(counts.latency, 0.5),
+    latencyP95Us: percentileUs(counts.latency, 0.95),
+    latencyP99Us: percentileUs(counts.latency, 0.99),
+    meanLatencyUs: ratio(counts.latencySumUs, counts.okRequests),
+    meanQueueWaitUs: ratio(counts.queueWaitSumUs, counts.ranRequests),
+    meanComputeUs: ratio(counts.computeSumUs, counts.ranRequests),
+  };
+}
+
+/** A version's point from its rows of every role summed (requests of both roles). */
+export function versionPointOf(
+  counts: RollupCounts,
+  bucketStartMs: number,
+  { bucketMs, nowMs, economics }: { bucketMs: number; nowMs: number; economics: DeploymentEconomics },
+) {
+  const allocatedCostPerCall = costPerCallMicros(counts.allocatedCostMicros, counts.requests);
+  return {
+    bucketStartMs,
+    incomplete: bucketStartMs + bucketMs > nowMs,
+    requests: counts.requests,
+    jobs: Object.fromEntries(BATCH_RELEASE_REASONS.map((reason) => [reason, counts.jobs[reason]])) as Record<
+      BatchReleaseReason,
+      number
+    >,
+    runs: counts.runs,
+    rowsPerRun: ratio(counts.runRowsSum, counts.runs),
+    allocatedCostMicros: counts.allocatedCostMicros,
+    busyCostMicros: counts.busyCostMicros,
+    allocatedCostPerCallMicros: allocatedCostPerCall,
+    busyCostPerCallMicros: costPerCallMicros(counts.busyCostMicros, counts.requests),
+    utilization: utilizationOf(counts.busyComputeUs, counts.allocatedUs),
+    targetMarginPerCallMicros: marginPerCallMicros(
+      economics.targetCostMicrosPer1kCalls,
+      allocatedCostPerCall,
+    ),
+    revenueMarginPerCallMicros: marginPerCallMicros(economics.revenueMicrosPer1kCalls, allocatedCostPerCall),
+  };
+}
