@@ -1,15 +1,18 @@
-import {
-  BATCH_RELEASE_REASONS,
-  ERROR_KINDS,
-  MINUTE_MS,
-  type BatchReleaseReason,
-  type ErrorKind,
-} from "@/server/contracts/live-counters";
-import type { ChartRange, DeploymentEconomics } from "@/server/contracts/monitoring-api";
 import { percentileUs } from "@/server/domain/monitoring/latency-histogram";
 import { costPerCallMicros, marginPerCallMicros, utilizationOf } from "@/server/domain/monitoring/cost";
 import type { RollupCounts } from "@/server/domain/monitoring/rollup-counts";
 
+/** The chart ranges the API offers (server/contracts/monitoring-api.ts validates with these). */
+export const CHART_RANGES = ["1h", "24h", "7d", "30d"] as const;
+export type ChartRange = (typeof CHART_RANGES)[number];
+
+/** A deployment's unit economics, per 1,000 calls so that fractions of a micro-dollar count. */
+export interface UnitEconomics {
+  targetCostMicrosPer1kCalls: number | null;
+  revenueMicrosPer1kCalls: number | null;
+}
+
+export const MINUTE_MS = 60_000;
 export const HOUR_MS = 60 * MINUTE_MS;
 
 /**
@@ -71,8 +74,14 @@ function coveredSeconds(bucketStartMs: number, bucketMs: number, nowMs: number):
 
 const ratio = (part: number, whole: number): number | null => (whole > 0 ? part / whole : null);
 
-export function rolePointOf(
-  counts: RollupCounts,
+function mapValues<K extends string, T>(record: Record<K, number>, map: (value: number) => T): Record<K, T> {
+  return Object.fromEntries(
+    Object.entries<number>(record).map(([key, value]) => [key, map(value)]),
+  ) as Record<K, T>;
+}
+
+export function rolePointOf<E extends string>(
+  counts: RollupCounts<E>,
   bucketStartMs: number,
   { bucketMs, nowMs }: { bucketMs: number; nowMs: number },
 ) {
@@ -85,9 +94,7 @@ export function rolePointOf(
     requestsPerSecond: counts.requests / coveredSeconds(bucketStartMs, bucketMs, nowMs),
     okRequests: counts.okRequests,
     errors: { ...counts.errors },
-    errorRates: Object.fromEntries(
-      ERROR_KINDS.map((kind) => [kind, ratio(counts.errors[kind], counts.requests)]),
-    ) as Record<ErrorKind, number | null>,
+    errorRates: mapValues(counts.errors, (errors) => ratio(errors, counts.requests)),
     latencyP50Us: percentileUs(counts.latency, 0.5),
     latencyP95Us: percentileUs(counts.latency, 0.95),
     latencyP99Us: percentileUs(counts.latency, 0.99),
@@ -98,20 +105,17 @@ export function rolePointOf(
 }
 
 /** A version's point from its rows of every role summed (requests of both roles). */
-export function versionPointOf(
-  counts: RollupCounts,
+export function versionPointOf<J extends string>(
+  counts: RollupCounts<string, J>,
   bucketStartMs: number,
-  { bucketMs, nowMs, economics }: { bucketMs: number; nowMs: number; economics: DeploymentEconomics },
+  { bucketMs, nowMs, economics }: { bucketMs: number; nowMs: number; economics: UnitEconomics },
 ) {
   const allocatedCostPerCall = costPerCallMicros(counts.allocatedCostMicros, counts.requests);
   return {
     bucketStartMs,
     incomplete: bucketStartMs + bucketMs > nowMs,
     requests: counts.requests,
-    jobs: Object.fromEntries(BATCH_RELEASE_REASONS.map((reason) => [reason, counts.jobs[reason]])) as Record<
-      BatchReleaseReason,
-      number
-    >,
+    jobs: { ...counts.jobs },
     runs: counts.runs,
     rowsPerRun: ratio(counts.runRowsSum, counts.runs),
     allocatedCostMicros: counts.allocatedCostMicros,

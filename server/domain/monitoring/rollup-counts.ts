@@ -1,15 +1,37 @@
-import {
-  BATCH_RELEASE_REASONS,
-  ERROR_KINDS,
-  SERVING_ROLES,
-  emptyRoleCounts,
-  emptyRunCounts,
-  type RoleCounts,
-  type RunCounts,
-  type ServingRole,
-  type VersionMinute,
-} from "@/server/contracts/live-counters";
 import { addHistogram } from "@/server/domain/monitoring/latency-histogram";
+
+// The shapes of server/contracts/live-counters.ts (RoleCounts, RunCounts, VersionMinute), restated
+// structurally because server/domain imports nothing outside itself; generic in the error kinds
+// and release reasons so the contract's exact key sets flow through.
+
+export const ROLLUP_ROLES = ["primary", "shadow"] as const;
+export type RollupRole = (typeof ROLLUP_ROLES)[number];
+
+export interface RoleCountsOf<E extends string> {
+  requests: number;
+  okRequests: number;
+  errors: Record<E, number>;
+  latencySumUs: number;
+  latency: number[];
+  ranRequests: number;
+  rowsSum: number;
+  queueWaitSumUs: number;
+  queueWait: number[];
+  computeSumUs: number;
+  compute: number[];
+}
+
+export interface RunCountsOf<J extends string> {
+  jobs: Record<J, number>;
+  runs: number;
+  runRowsSum: number;
+  busyComputeUs: number;
+}
+
+export interface VersionMinuteOf<E extends string, J extends string> {
+  roles: Record<RollupRole, RoleCountsOf<E>>;
+  runs: RunCountsOf<J>;
+}
 
 /** What a version's replicas cost in a bucket (server/domain/monitoring/cost.ts). */
 export interface CostCounts {
@@ -20,20 +42,26 @@ export interface CostCounts {
 }
 
 /** The body of one MetricRollup row: a role's requests, plus the version's runs and cost or zeros. */
-export type RollupCounts = RoleCounts & RunCounts & CostCounts;
+export type RollupCounts<E extends string = string, J extends string = string> = RoleCountsOf<E> &
+  RunCountsOf<J> &
+  CostCounts;
 
-export interface RollupRow {
+export interface RollupRow<E extends string = string, J extends string = string> {
   versionId: string;
-  role: ServingRole;
-  counts: RollupCounts;
+  role: RollupRole;
+  counts: RollupCounts<E, J>;
 }
 
 export function emptyCostCounts(): CostCounts {
   return { allocatedUs: 0, allocatedCostMicros: 0, busyCostMicros: 0 };
 }
 
-export function emptyRollupCounts(): RollupCounts {
-  return { ...emptyRoleCounts(), ...emptyRunCounts(), ...emptyCostCounts() };
+function zeroed<K extends string>(record: Record<K, number>): Record<K, number> {
+  return Object.fromEntries(Object.keys(record).map((key) => [key, 0])) as Record<K, number>;
+}
+
+function noRuns<J extends string>(runs: RunCountsOf<J>): RunCountsOf<J> {
+  return { jobs: zeroed(runs.jobs), runs: 0, runRowsSum: 0, busyComputeUs: 0 };
 }
 
 /**
@@ -42,40 +70,40 @@ export function emptyRollupCounts(): RollupCounts {
  * row would make every chart query merge rows. The primary row when the version served callers
  * (where its cost belongs), else its shadow row, so a shadow's cost stays visibly a shadow's.
  */
-export function runRoleOf(minute: VersionMinute): ServingRole {
+export function runRoleOf(minute: VersionMinuteOf<string, string>): RollupRole {
   if (minute.roles.primary.requests > 0) return "primary";
   return minute.roles.shadow.requests > 0 ? "shadow" : "primary";
 }
 
 /** Whether the version's model ran on a worker that minute (it held a share of a host). */
-export function ranThisMinute(minute: VersionMinute): boolean {
-  return minute.runs.runs > 0 || SERVING_ROLES.some((role) => minute.roles[role].ranRequests > 0);
+export function ranThisMinute(minute: VersionMinuteOf<string, string>): boolean {
+  return minute.runs.runs > 0 || ROLLUP_ROLES.some((role) => minute.roles[role].ranRequests > 0);
 }
 
 /**
  * A minute's rows from its decoded traffic hash: one per version and role that has requests, and
  * the version's run counters and cost on the row runRoleOf names (made if it had no requests).
  */
-export function rollupRowsOfMinute(
-  byVersion: ReadonlyMap<string, VersionMinute>,
+export function rollupRowsOfMinute<E extends string, J extends string>(
+  byVersion: ReadonlyMap<string, VersionMinuteOf<E, J>>,
   costs: ReadonlyMap<string, CostCounts> = new Map(),
-): RollupRow[] {
-  const rows: RollupRow[] = [];
+): RollupRow<E, J>[] {
+  const rows: RollupRow<E, J>[] = [];
   for (const [versionId, minute] of byVersion) {
     const runRole = runRoleOf(minute);
-    for (const role of SERVING_ROLES) {
+    for (const role of ROLLUP_ROLES) {
       if (minute.roles[role].requests === 0 && role !== runRole) continue;
       const perVersion =
         role === runRole
-          ? { ...minute.runs, ...(costs.get(versionId) ?? emptyCostCounts()) }
-          : { ...emptyRunCounts(), ...emptyCostCounts() };
+          ? { ...minute.runs, jobs: { ...minute.runs.jobs }, ...(costs.get(versionId) ?? emptyCostCounts()) }
+          : { ...noRuns(minute.runs), ...emptyCostCounts() };
       rows.push({ versionId, role, counts: { ...cloneRoleCounts(minute.roles[role]), ...perVersion } });
     }
   }
   return rows;
 }
 
-function cloneRoleCounts(counts: RoleCounts): RoleCounts {
+function cloneRoleCounts<E extends string>(counts: RoleCountsOf<E>): RoleCountsOf<E> {
   return {
     ...counts,
     errors: { ...counts.errors },
@@ -102,27 +130,39 @@ const SCALARS = [
 ] as const satisfies readonly (keyof RollupCounts)[];
 
 /** Adds `other` into `into`: an hour row is the sum of its minute rows, a 5-minute point of five. */
-export function addRollupCounts(into: RollupCounts, other: RollupCounts): RollupCounts {
+export function addRollupCounts<E extends string, J extends string>(
+  into: RollupCounts<E, J>,
+  other: RollupCounts<E, J>,
+): RollupCounts<E, J> {
   for (const name of SCALARS) into[name] += other[name];
-  for (const kind of ERROR_KINDS) into.errors[kind] += other.errors[kind];
-  for (const reason of BATCH_RELEASE_REASONS) into.jobs[reason] += other.jobs[reason];
+  for (const kind of Object.keys(other.errors) as E[])
+    into.errors[kind] = (into.errors[kind] ?? 0) + other.errors[kind];
+  for (const reason of Object.keys(other.jobs) as J[])
+    into.jobs[reason] = (into.jobs[reason] ?? 0) + other.jobs[reason];
   addHistogram(into.latency, other.latency);
   addHistogram(into.queueWait, other.queueWait);
   addHistogram(into.compute, other.compute);
   return into;
 }
 
+/** A deep copy, to sum into without changing the row it came from. */
+export function copyRollupCounts<E extends string, J extends string>(
+  counts: RollupCounts<E, J>,
+): RollupCounts<E, J> {
+  return { ...counts, ...cloneRoleCounts(counts), jobs: { ...counts.jobs } };
+}
+
 /** Sums rows by a key (version and role, or bucket, version and role), in first-seen order. */
-export function sumRowsBy<T extends { counts: RollupCounts }>(
+export function sumRowsBy<E extends string, J extends string, T extends { counts: RollupCounts<E, J> }>(
   rows: Iterable<T>,
   keyOf: (row: T) => string,
-): Map<string, { first: T; counts: RollupCounts }> {
-  const sums = new Map<string, { first: T; counts: RollupCounts }>();
+): Map<string, { first: T; counts: RollupCounts<E, J> }> {
+  const sums = new Map<string, { first: T; counts: RollupCounts<E, J> }>();
   for (const row of rows) {
     const key = keyOf(row);
-    let sum = sums.get(key);
-    if (!sum) sums.set(key, (sum = { first: row, counts: emptyRollupCounts() }));
-    addRollupCounts(sum.counts, row.counts);
+    const sum = sums.get(key);
+    if (sum) addRollupCounts(sum.counts, row.counts);
+    else sums.set(key, { first: row, counts: copyRollupCounts(row.counts) });
   }
   return sums;
 }

@@ -56,7 +56,7 @@ export async function foldTraffic(options: FoldTrafficOptions = {}): Promise<Fol
   const nowMs = options.nowMs ?? Date.now();
   const settleMs = options.settleMs ?? FOLD_SETTLE_MS;
   const membersTrimmed = await trimIndex(redis, nowMs);
-  const minutes = await minutesToFold(redis, { nowMs, settleMs, maxMinutes: options.maxMinutes ?? 240 });
+  const minutes = await minutesToFold(redis, { settleMs, maxMinutes: options.maxMinutes ?? 240 });
   let rowsWritten = 0;
   for (const [minuteStartMs, members] of minutes) {
     rowsWritten += await foldMinute(redis, db, minuteStartMs, members, {
@@ -83,7 +83,7 @@ async function trimIndex(redis: Redis, nowMs: number): Promise<number> {
 /** Minute → its index members, for minutes one of whose members may have changed since folded. */
 async function minutesToFold(
   redis: Redis,
-  { nowMs, settleMs, maxMinutes }: { nowMs: number; settleMs: number; maxMinutes: number },
+  { settleMs, maxMinutes }: { settleMs: number; maxMinutes: number },
 ): Promise<Map<number, string[]>> {
   const members = await redis.zrangebyscore(TRAFFIC_MINUTES_KEY, "-inf", "+inf");
   if (members.length === 0) return new Map();

@@ -1,12 +1,15 @@
 import { Prisma } from "@/generated/prisma/client";
-import type { ServingRole } from "@/server/contracts/live-counters";
+import type { BatchReleaseReason, ErrorKind, ServingRole } from "@/server/contracts/live-counters";
 import { getDb, type Db } from "@/server/db";
 import { LATENCY_BUCKET_COUNT } from "@/server/domain/monitoring/latency-histogram";
 import type { RollupCounts, RollupRow } from "@/server/domain/monitoring/rollup-counts";
 
 export type Granularity = "minute" | "hour";
 
-export interface StoredRollupRow extends RollupRow {
+/** Rows with the contract's error kinds and release reasons. */
+export type Counts = RollupCounts<ErrorKind, BatchReleaseReason>;
+
+export interface StoredRollupRow extends RollupRow<ErrorKind, BatchReleaseReason> {
   deploymentId: string;
   bucketStartMs: number;
 }
@@ -92,7 +95,7 @@ function histogramOf(stored: readonly number[] | null): number[] {
   return counts;
 }
 
-function countsOfRow(row: RawRollupRow): RollupCounts {
+function countsOfRow(row: RawRollupRow): Counts {
   return {
     requests: row.requests,
     okRequests: row.okRequests,
