@@ -6,6 +6,7 @@ import { featureSetRouter } from "@/server/trpc/routers/feature-set";
 import { goldenSetRouter } from "@/server/trpc/routers/golden-set";
 import { modelRouter } from "@/server/trpc/routers/model";
 import { modelVersionRouter } from "@/server/trpc/routers/model-version";
+import { monitoringRouter } from "@/server/trpc/routers/monitoring";
 import { createCallerFactory, createTRPCRouter } from "@/server/trpc/procedures";
 
 export const appRouter = createTRPCRouter({
@@ -17,6 +18,7 @@ export const appRouter = createTRPCRouter({
   audit: auditRouter,
   goldenSet: goldenSetRouter,
   evaluation: evaluationRouter,
+  monitoring: monitoringRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -311,7 +311,9 @@ describe("the migrated schema matches the generated client", () => {
       Host: [host, await db.host.findUniqueOrThrow({ where: { id: host.id } })],
       Replica: [replica, await db.replica.findUniqueOrThrow({ where: { id: replica.id } })],
       BatchJob: [batchJob, await db.batchJob.findUniqueOrThrow({ where: { id: batchJob.id } })],
-      MetricRollup: [rollup, await db.metricRollup.findUniqueOrThrow({
+      MetricRollup: [
+        rollup,
+        await db.metricRollup.findUniqueOrThrow({
           where: {
             deploymentId_granularity_bucketStart_modelVersionId_role: {
               deploymentId: deployment.id,
@@ -321,7 +323,8 @@ describe("the migrated schema matches the generated client", () => {
               role: "shadow",
             },
           },
-        }),],
+        }),
+      ],
       PredictionSample: [sample, await db.predictionSample.findUniqueOrThrow({ where: { id: sample.id } })],
       DriftReport: [drift, await db.driftReport.findUniqueOrThrow({ where: { id: drift.id } })],
       AlertRule: [rule, await db.alertRule.findUniqueOrThrow({ where: { id: rule.id } })],
