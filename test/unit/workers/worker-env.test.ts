@@ -42,7 +42,18 @@ describe("WORKER_ROLES", () => {
   });
 
   it("names every unknown role at once", async () => {
-    expect(await errorOf("batch,monitor")).toContain("unknown role 'batch', 'monitor'");
+    expect(await errorOf("batch,monitr")).toContain("unknown role 'batch', 'monitr'");
+  });
+
+  it("knows the monitor role", async () => {
+    expect(await rolesOf("serving,monitor")).toEqual(["serving", "monitor"]);
+  });
+
+  it("refuses a host price over $10,000 an hour, naming the unit", async () => {
+    vi.stubEnv("WORKER_COST_MICROS_PER_HOUR", String(20_000 * 1_000_000));
+    await expect(readFreshWorkerEnv()).rejects.toThrow(
+      /WORKER_COST_MICROS_PER_HOUR: over \$10,000 an hour .*micro-dollars per hour/,
+    );
   });
 
   it("refuses a list that names no role", async () => {
