@@ -2,7 +2,7 @@
 DROP TABLE "MetricRollup";
 
 -- CreateEnum
-CREATE TYPE "RollupGranularity" AS ENUM ('minute', 'hour');
+CREATE TYPE "RollupGranularity" AS ENUM ('minute', 'fiveMinute', 'hour');
 
 -- CreateEnum
 CREATE TYPE "ServingRole" AS ENUM ('primary', 'shadow');

@@ -15,26 +15,35 @@ export interface UnitEconomics {
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 60 * MINUTE_MS;
 
+export const FIVE_MINUTES_MS = 5 * MINUTE_MS;
+
 /**
  * Which rows a range reads and how wide its points are. 24 hours of minutes would be 1,440 points
- * per line, more than a chart has pixels: five-minute points (288) read the same minute rows.
+ * per line, more than a chart has pixels (and rows to parse): five-minute points read the
+ * five-minute rows the monitor sums from the minutes.
  */
 export const CHART_PLANS = {
   "1h": { granularity: "minute", bucketMs: MINUTE_MS, points: 60 },
-  "24h": { granularity: "minute", bucketMs: 5 * MINUTE_MS, points: 288 },
+  "24h": { granularity: "fiveMinute", bucketMs: FIVE_MINUTES_MS, points: 288 },
   "7d": { granularity: "hour", bucketMs: HOUR_MS, points: 168 },
   "30d": { granularity: "hour", bucketMs: HOUR_MS, points: 720 },
-} as const satisfies Record<ChartRange, { granularity: "minute" | "hour"; bucketMs: number; points: number }>;
+} as const satisfies Record<ChartRange, { granularity: RollupGranularity; bucketMs: number; points: number }>;
+
+export type RollupGranularity = "minute" | "fiveMinute" | "hour";
 
 export interface ChartWindow {
-  granularity: "minute" | "hour";
+  granularity: RollupGranularity;
   bucketMs: number;
   /** Start of the first point; the last point is the open one, ending at toMs. */
   fromMs: number;
   toMs: number;
   openBucketStartMs: number;
-  /** Hour rows cover [fromMs, hourRowsUntilMs); minute rows the rest (hours still being folded). */
-  hourRowsUntilMs: number;
+  /**
+   * Rows of the plan's granularity cover [fromMs, coarseRowsUntilMs); minute rows the rest: the
+   * open bucket and the one before, which the monitor may not have summed yet (it waits for late
+   * counters).
+   */
+  coarseRowsUntilMs: number;
   openMinuteStartMs: number;
 }
 
@@ -49,8 +58,8 @@ export function chartWindowOf(range: ChartRange, nowMs: number): ChartWindow {
     fromMs,
     toMs: openBucketStartMs + plan.bucketMs,
     openBucketStartMs,
-    // The previous hour's row may not be folded yet (the monitor waits for late counters).
-    hourRowsUntilMs: plan.granularity === "hour" ? Math.max(fromMs, openBucketStartMs - HOUR_MS) : fromMs,
+    coarseRowsUntilMs:
+      plan.granularity === "minute" ? fromMs : Math.max(fromMs, openBucketStartMs - plan.bucketMs),
     openMinuteStartMs,
   };
 }

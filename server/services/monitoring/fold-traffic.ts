@@ -9,7 +9,7 @@ import {
   type VersionMinute,
 } from "@/server/contracts/live-counters";
 import { getDb, type Db } from "@/server/db";
-import { HOUR_MS, bucketStartOf } from "@/server/domain/monitoring/chart-points";
+import { FIVE_MINUTES_MS, HOUR_MS, bucketStartOf } from "@/server/domain/monitoring/chart-points";
 import { hostUpUsInMinute, shareHostsByVersion } from "@/server/domain/monitoring/cost";
 import { ranThisMinute, rollupRowsOfMinute, sumRowsBy } from "@/server/domain/monitoring/rollup-counts";
 import { servableDevices } from "@/server/contracts/serving";
@@ -23,8 +23,15 @@ import { readRollupRows, upsertRollupRows } from "@/server/services/monitoring/r
 export const FOLD_SETTLE_MS = 30_000;
 /** Member of TRAFFIC_MINUTES_KEY → when the monitor last folded it (ms): which minutes are final. */
 export const FOLDED_MINUTES_KEY = "monitor:folded-minutes";
-/** `<deploymentId>:<hourStartMs>` → when one of its minutes was last folded: hours to (re)fold. */
-export const PENDING_HOURS_KEY = "monitor:pending-hours";
+/**
+ * The sums of minute rows the monitor keeps: per level, a sorted set of `<deploymentId>:<startMs>`
+ * → when one of its minutes was last folded, the buckets to (re)sum once closed.
+ */
+export const SUMMED_LEVELS = [
+  { granularity: "fiveMinute", bucketMs: FIVE_MINUTES_MS, pendingKey: "monitor:pending-five-minutes" },
+  { granularity: "hour", bucketMs: HOUR_MS, pendingKey: "monitor:pending-hours" },
+] as const;
+type SummedLevel = (typeof SUMMED_LEVELS)[number];
 /** The hosts' heartbeat period (workers/host.ts): a host was up until its last beat plus this. */
 const DEFAULT_HEARTBEAT_INTERVAL_MS = 10_000;
 
@@ -41,14 +48,16 @@ export interface FoldTrafficOptions {
 export interface FoldReport {
   minutesFolded: number;
   rowsWritten: number;
+  fiveMinutesFolded: number;
   hoursFolded: number;
   membersTrimmed: number;
 }
 
 /**
  * One monitor tick: drops index members older than the counters' TTL, folds every minute that may
- * still change into minute rows (absolute totals, upserted), then every closed hour one of whose
- * minutes changed into hour rows (sums of the minute rows, upserted). Idempotent throughout.
+ * still change into minute rows (absolute totals, upserted), then every closed five minutes and
+ * hour one of whose minutes changed into their rows (sums of the minute rows, upserted).
+ * Idempotent throughout.
  */
 export async function foldTraffic(options: FoldTrafficOptions = {}): Promise<FoldReport> {
   const redis = options.redis ?? getRedis();
@@ -64,8 +73,16 @@ export async function foldTraffic(options: FoldTrafficOptions = {}): Promise<Fol
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
     });
   }
-  const hoursFolded = await foldClosedHours(redis, db, { nowMs, settleMs });
-  return { minutesFolded: minutes.size, rowsWritten, hoursFolded, membersTrimmed };
+  const folded = [];
+  for (const level of SUMMED_LEVELS)
+    folded.push(await foldClosedBuckets(redis, db, level, { nowMs, settleMs }));
+  return {
+    minutesFolded: minutes.size,
+    rowsWritten,
+    fiveMinutesFolded: folded[0]!,
+    hoursFolded: folded[1]!,
+    membersTrimmed,
+  };
 }
 
 async function trimIndex(redis: Redis, nowMs: number): Promise<number> {
@@ -185,33 +202,34 @@ async function foldMinute(
   });
   await upsertRollupRows(rows, "minute", db);
 
-  const hourStartMs = bucketStartOf(minuteStartMs, HOUR_MS);
   const marks = redis.multi();
   marks.hset(FOLDED_MINUTES_KEY, Object.fromEntries(members.map((member) => [member, nowMs])));
-  for (const deployment of deployments)
-    marks.zadd(PENDING_HOURS_KEY, nowMs, `${deployment.id}:${hourStartMs}`);
+  for (const { bucketMs, pendingKey } of SUMMED_LEVELS)
+    for (const deployment of deployments)
+      marks.zadd(pendingKey, nowMs, `${deployment.id}:${bucketStartOf(minuteStartMs, bucketMs)}`);
   await marks.exec();
   return rows.length;
 }
 
-/** Removes a pending hour only if no minute fold touched it since it was read (another monitor). */
+/** Removes a pending bucket only if no minute fold touched it since it was read (another monitor). */
 const REMOVE_IF_UNCHANGED = `
 if redis.call("ZSCORE", KEYS[1], ARGV[1]) == ARGV[2] then return redis.call("ZREM", KEYS[1], ARGV[1]) end
 return 0`;
 
-async function foldClosedHours(
+async function foldClosedBuckets(
   redis: Redis,
   db: Db,
+  { granularity, bucketMs, pendingKey }: SummedLevel,
   { nowMs, settleMs }: { nowMs: number; settleMs: number },
 ): Promise<number> {
-  const pending = await redis.zrange(PENDING_HOURS_KEY, 0, -1, "WITHSCORES");
+  const pending = await redis.zrange(pendingKey, 0, -1, "WITHSCORES");
   let folded = 0;
   for (let index = 0; index < pending.length; index += 2) {
     const member = pending[index]!;
     const parsed = parseTrafficMinuteMember(member);
     if (!parsed) continue;
-    const { deploymentId, minuteStartMs: hourStartMs } = parsed;
-    if (hourStartMs + HOUR_MS + settleMs > nowMs) continue;
+    const { deploymentId, minuteStartMs: startMs } = parsed;
+    if (startMs + bucketMs + settleMs > nowMs) continue;
     const deployment = await db.deployment.findUnique({
       where: { id: deploymentId },
       select: { teamId: true },
@@ -221,8 +239,8 @@ async function foldClosedHours(
         {
           deploymentIds: [deploymentId],
           granularity: "minute",
-          fromMs: hourStartMs,
-          toMs: hourStartMs + HOUR_MS,
+          fromMs: startMs,
+          toMs: startMs + bucketMs,
           histograms: "all",
         },
         db,
@@ -234,15 +252,15 @@ async function foldClosedHours(
           teamId: deployment.teamId,
           versionId: first.versionId,
           role: first.role,
-          bucketStartMs: hourStartMs,
+          bucketStartMs: startMs,
           counts,
         })),
-        "hour",
+        granularity,
         db,
       );
       folded += 1;
     }
-    await redis.eval(REMOVE_IF_UNCHANGED, 1, PENDING_HOURS_KEY, member, pending[index + 1]!);
+    await redis.eval(REMOVE_IF_UNCHANGED, 1, pendingKey, member, pending[index + 1]!);
   }
   return folded;
 }

@@ -32,9 +32,9 @@ export function economicsOf(deployment: {
 }
 
 /**
- * The deployment page's charts for a range: hour rows for 7 and 30 days (the last two hours from
- * minute rows, since the monitor folds an hour only once it is closed), minute rows for 1 and 24
- * hours, and the open minute from the live counters. Every series has a point per bucket.
+ * The deployment page's charts for a range: hour rows for 7 and 30 days, five-minute rows for 24
+ * hours, minute rows for 1 hour (the last two coarse buckets from minute rows, since the monitor
+ * sums a bucket only once it is closed), and the open minute from the live counters. Every series has a point per bucket.
  */
 export async function getDeploymentCharts({
   teamId,
@@ -50,23 +50,23 @@ export async function getDeploymentCharts({
   if (!deployment) throw deploymentNotFound(name);
   const window = chartWindowOf(range, nowMs);
   const deploymentIds = [deployment.id];
-  const [hourRows, minuteRows, versions] = await Promise.all([
+  const [coarseRows, minuteRows, versions] = await Promise.all([
     readRollupRows({
       deploymentIds,
-      granularity: "hour",
+      granularity: window.granularity,
       fromMs: window.fromMs,
-      toMs: window.hourRowsUntilMs,
+      toMs: window.coarseRowsUntilMs,
     }),
     readRollupRows({
       deploymentIds,
       granularity: "minute",
-      fromMs: window.hourRowsUntilMs,
+      fromMs: window.coarseRowsUntilMs,
       toMs: window.openMinuteStartMs + MINUTE_MS,
     }).then((rows) => withLiveMinute(rows, deploymentIds, window.openMinuteStartMs)),
     db.modelVersion.findMany({ where: { modelId: deployment.modelId }, select: { id: true, number: true } }),
   ]);
   const numberOf = new Map(versions.map((version) => [version.id, version.number]));
-  const rows = [...hourRows, ...minuteRows].filter((row) => numberOf.has(row.versionId));
+  const rows = [...coarseRows, ...minuteRows].filter((row) => numberOf.has(row.versionId));
   const bucketOf = (row: { bucketStartMs: number }) => bucketStartOf(row.bucketStartMs, window.bucketMs);
   const byRole = sumRowsBy(rows, (row) => `${bucketOf(row)}|${row.versionId}|${row.role}`);
   const byVersion = sumRowsBy(rows, (row) => `${bucketOf(row)}|${row.versionId}`);
@@ -74,6 +74,11 @@ export async function getDeploymentCharts({
   const starts = bucketStarts(window);
   const options = { bucketMs: window.bucketMs, nowMs };
   const economics = economicsOf(deployment);
+  // An empty bucket's point is the same but for its start: computed once per line kind.
+  const empty = emptyCounts();
+  const emptyRole = rolePointOf(empty, 0, options);
+  const emptyVersion = versionPointOf(empty, 0, { ...options, economics });
+  const incompleteAt = (start: number) => start + window.bucketMs > nowMs;
   const versionIds = [...new Set(rows.map((row) => row.versionId))].sort(
     (a, b) => numberOf.get(a)! - numberOf.get(b)!,
   );
@@ -92,20 +97,23 @@ export async function getDeploymentCharts({
       rolesOf(versionId).map((role) => ({
         versionNumber: numberOf.get(versionId)!,
         role,
-        points: starts.map((start) =>
-          rolePointOf(byRole.get(`${start}|${versionId}|${role}`)?.counts ?? emptyCounts(), start, options),
-        ),
+        points: starts.map((start) => {
+          const counts = byRole.get(`${start}|${versionId}|${role}`)?.counts;
+          return counts
+            ? rolePointOf(counts, start, options)
+            : { ...emptyRole, bucketStartMs: start, incomplete: incompleteAt(start) };
+        }),
       })),
     ),
     versions: versionIds.map((versionId) => ({
       versionNumber: numberOf.get(versionId)!,
       roles: rolesOf(versionId),
-      points: starts.map((start) =>
-        versionPointOf(byVersion.get(`${start}|${versionId}`)?.counts ?? emptyCounts(), start, {
-          ...options,
-          economics,
-        }),
-      ),
+      points: starts.map((start) => {
+        const counts = byVersion.get(`${start}|${versionId}`)?.counts;
+        return counts
+          ? versionPointOf(counts, start, { ...options, economics })
+          : { ...emptyVersion, bucketStartMs: start, incomplete: incompleteAt(start) };
+      }),
     })),
   };
 }

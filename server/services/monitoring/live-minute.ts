@@ -50,7 +50,11 @@ export async function withLiveMinute(
       stored.set(`${row.deploymentId}|${row.versionId}|${row.role}`, row);
     else closed.push(row);
   }
+  // A deployment without a live hash keeps its stored rows (a minute whose hash already expired).
+  const liveIds = deploymentIds.filter((_, index) => Object.keys(hashes[index]!).length > 0);
+  for (const row of stored.values()) if (!liveIds.includes(row.deploymentId)) closed.push(row);
   const live = deploymentIds.flatMap((deploymentId, index) => {
+    if (!liveIds.includes(deploymentId)) return [];
     const byVersion = decodeTrafficHash(hashes[index]!);
     const costs = new Map<string, CostCounts>();
     for (const { deploymentId: of, versionId, counts } of stored.values()) {

@@ -4,7 +4,7 @@ import { getDb, type Db } from "@/server/db";
 import { LATENCY_BUCKET_COUNT } from "@/server/domain/monitoring/latency-histogram";
 import type { RollupCounts, RollupRow } from "@/server/domain/monitoring/rollup-counts";
 
-export type Granularity = "minute" | "hour";
+import type { RollupGranularity as Granularity } from "@/server/domain/monitoring/chart-points";
 
 /** Rows with the contract's error kinds and release reasons. */
 export type Counts = RollupCounts<ErrorKind, BatchReleaseReason>;

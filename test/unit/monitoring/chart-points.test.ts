@@ -35,12 +35,17 @@ describe("chart windows", () => {
     }
   });
 
-  it("downsample 24 hours to five-minute points and read hours, the last two from minutes", () => {
-    expect(chartWindowOf("24h", now)).toMatchObject({ granularity: "minute", bucketMs: 5 * MINUTE_MS });
+  it("read five-minute rows for 24 hours and hour rows for longer, the last two buckets from minutes", () => {
+    const day = chartWindowOf("24h", now);
+    expect(day).toMatchObject({
+      granularity: "fiveMinute",
+      openBucketStartMs: Date.UTC(2026, 11, 2, 10, 15),
+    });
+    expect(day.coarseRowsUntilMs).toBe(day.openBucketStartMs - 5 * MINUTE_MS);
     const week = chartWindowOf("7d", now);
     expect(week).toMatchObject({ granularity: "hour", openBucketStartMs: Date.UTC(2026, 11, 2, 10) });
-    expect(week.hourRowsUntilMs).toBe(week.openBucketStartMs - HOUR_MS);
-    expect(chartWindowOf("1h", now).hourRowsUntilMs).toBe(chartWindowOf("1h", now).fromMs);
+    expect(week.coarseRowsUntilMs).toBe(week.openBucketStartMs - HOUR_MS);
+    expect(chartWindowOf("1h", now).coarseRowsUntilMs).toBe(chartWindowOf("1h", now).fromMs);
   });
 });
 
