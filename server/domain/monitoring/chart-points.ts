@@ -1,4 +1,4 @@
-import { percentileUs } from "@/server/domain/monitoring/latency-histogram";
+import { percentilesUs } from "@/server/domain/monitoring/latency-histogram";
 import { costPerCallMicros, marginPerCallMicros, utilizationOf } from "@/server/domain/monitoring/cost";
 import type { RollupCounts } from "@/server/domain/monitoring/rollup-counts";
 
@@ -95,6 +95,7 @@ export function rolePointOf<E extends string>(
   { bucketMs, nowMs }: { bucketMs: number; nowMs: number },
 ) {
   const incomplete = bucketStartMs + bucketMs > nowMs;
+  const [latencyP50Us, latencyP95Us, latencyP99Us] = percentilesUs(counts.latency, [0.5, 0.95, 0.99]);
   return {
     bucketStartMs,
     incomplete,
@@ -104,9 +105,9 @@ export function rolePointOf<E extends string>(
     okRequests: counts.okRequests,
     errors: { ...counts.errors },
     errorRates: mapValues(counts.errors, (errors) => ratio(errors, counts.requests)),
-    latencyP50Us: percentileUs(counts.latency, 0.5),
-    latencyP95Us: percentileUs(counts.latency, 0.95),
-    latencyP99Us: percentileUs(counts.latency, 0.99),
+    latencyP50Us: latencyP50Us ?? null,
+    latencyP95Us: latencyP95Us ?? null,
+    latencyP99Us: latencyP99Us ?? null,
     meanLatencyUs: ratio(counts.latencySumUs, counts.okRequests),
     meanQueueWaitUs: ratio(counts.queueWaitSumUs, counts.ranRequests),
     meanComputeUs: ratio(counts.computeSumUs, counts.ranRequests),

@@ -11,7 +11,13 @@ import {
   versionPointOf,
 } from "@/server/domain/monitoring/chart-points";
 import { healthOf } from "@/server/domain/monitoring/health";
-import { latencyBucketOf, percentileUs } from "@/server/domain/monitoring/latency-histogram";
+import {
+  emptyHistogram,
+  latencyBucketOf,
+  percentileUs,
+  percentilesUs,
+} from "@/server/domain/monitoring/latency-histogram";
+import { createPrng } from "@/server/domain/prng";
 import { emptyCostCounts } from "@/server/domain/monitoring/rollup-counts";
 
 const counts = (extra = {}) => ({
@@ -110,6 +116,18 @@ describe("chart points", () => {
       targetMarginPerCallMicros: 1,
       revenueMarginPerCallMicros: null,
     });
+  });
+});
+
+describe("percentiles in one pass", () => {
+  it("equal percentileUs at each share, overflow and empty histograms included", () => {
+    const random = createPrng(3);
+    const shares = [0, 0.5, 0.95, 0.99, 1];
+    for (let trial = 0; trial < 50; trial += 1) {
+      const counts = emptyHistogram().map(() => (random.next() < 0.2 ? random.int(0, 50) : 0));
+      expect(percentilesUs(counts, shares)).toEqual(shares.map((q) => percentileUs(counts, q)));
+    }
+    expect(percentilesUs(emptyHistogram(), [0.5])).toEqual([null]);
   });
 });
 
