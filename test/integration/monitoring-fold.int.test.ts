@@ -9,7 +9,9 @@ import {
   minuteStartOf,
   type RequestObservation,
 } from "@/server/contracts/live-counters";
-import { getDb } from "@/server/db";
+import { connectRedis } from "@/server/contracts/redis-connections";
+import { createDb, getDb } from "@/server/db";
+import { isDatabaseUnavailable } from "@/server/services/prisma-errors";
 import { readEnv } from "@/server/env";
 import { addHistogram, emptyHistogram, latencyBucketOf } from "@/server/domain/monitoring/latency-histogram";
 import { getRedis } from "@/server/redis";
@@ -202,6 +204,25 @@ describe("the monitor's fold", () => {
     expect(report.membersTrimmed).toBe(1);
     expect(await getRedis().zscore(TRAFFIC_MINUTES_KEY, `${deploymentId}:${old}`)).toBeNull();
     expect(await db.metricRollup.count({ where: { bucketStart: new Date(old) } })).toBe(0);
+  });
+
+  it("leaves a minute due when Postgres or Redis cannot be reached, so the next tick folds it", async () => {
+    const late = hourStartMs + 50 * MINUTE_MS;
+    await writeTrafficIncrements(getRedis(), deploymentId, late, [
+      encodeRequestObservation(ok(v1, "primary", 800)),
+    ]);
+    const unreachableDb = createDb("postgresql://postgres@127.0.0.1:9/none");
+    const error = await foldTraffic({ db: unreachableDb, nowMs: settledMs(late) }).catch((e: unknown) => e);
+    expect(isDatabaseUnavailable(error)).toBe(true);
+    await unreachableDb.$disconnect();
+    const unreachableRedis = connectRedis("command", "redis://127.0.0.1:9", {
+      keyPrefix: readEnv().REDIS_KEY_PREFIX,
+    });
+    await expect(foldTraffic({ redis: unreachableRedis, nowMs: settledMs(late) })).rejects.toThrow();
+    unreachableRedis.disconnect();
+    expect(await db.metricRollup.count({ where: { bucketStart: new Date(late) } })).toBe(0);
+    expect(await foldTraffic({ nowMs: settledMs(late) })).toMatchObject({ minutesFolded: 1 });
+    expect(await db.metricRollup.count({ where: { bucketStart: new Date(late) } })).toBe(1);
   });
 
   it("runs on a BullMQ job scheduler in the monitor role", async () => {

@@ -11,7 +11,7 @@ describe("workers/main.ts roles", () => {
     });
     expect(code).toBe(1);
     expect(stderr).toBe(
-      "invalid environment: WORKER_ROLES: unknown role 'bogus' in 'serving,bogus'; known roles: serving, evaluation\n",
+      "invalid environment: WORKER_ROLES: unknown role 'bogus' in 'serving,bogus'; known roles: serving, evaluation, monitor\n",
     );
     expect(stderr).not.toMatch(/^\s+at /m);
   });
@@ -20,7 +20,7 @@ describe("workers/main.ts roles", () => {
     const child = await startWorkerProcess({
       hostName: "roles-serving",
       artifactSourceUrl: "http://127.0.0.1:9",
-      env: { WORKER_ROLES: "serving" },
+      env: { WORKER_ROLES: "serving,monitor" },
     });
     let stdout = "";
     child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
