@@ -43,8 +43,10 @@ export interface BenchDeployment {
 export async function setUpConsole(
   models: BenchModel[],
   settings: { maxBatchSize: number; maxQueueDelayMs: number },
+  /** Its own name per bench, so two benches on one machine never drop each other's database. */
+  database = BENCH_DATABASE,
 ) {
-  const databaseUrl = await createDatabase(BENCH_DATABASE);
+  const databaseUrl = await createDatabase(database);
   await applyMigrations(databaseUrl);
   const artifactDir = await mkdtemp(path.join(os.tmpdir(), "bench-artifacts-"));
   const env = {
@@ -105,7 +107,7 @@ export async function setUpConsole(
       await deleteKeysWithPrefix(getRedis(), env.REDIS_KEY_PREFIX);
       getRedis().disconnect();
       await getDb().$disconnect();
-      await dropDatabase(BENCH_DATABASE);
+      await dropDatabase(database);
       await rm(artifactDir, { recursive: true, force: true });
     },
   };

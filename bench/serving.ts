@@ -14,6 +14,7 @@ import {
   type ServingCounters,
 } from "./bench-stack";
 import { freePort } from "@/test/support/free-port";
+import { measureCountingOverhead, type CountingOverhead } from "./counting-overhead";
 import { formatSummary, summarizeProfile } from "./cpu-profile-summary";
 import { postJson, runClosedLoop, type LoadResult } from "./load-generator";
 import {
@@ -36,6 +37,9 @@ import { sweepRawBatchSizes, type RawBatchResult } from "./raw-onnx";
  * Options: --seconds=6 --warmup=2 (per cell), --only=heavy-mlp:64,fraud-v1:1 (cells to run),
  * --profile=<dir> (`node --cpu-prof` on the bare servers, gateway and worker; summaries printed),
  * --max-batch-size=64 --max-queue-delay-ms=2 (the bench deployments' batching settings).
+ * The counting step (fraud-v1, 64 clients) compares the gateway with counters on against a second
+ * gateway process with GATEWAY_COUNTERS=off on the same worker, in ABBA turns of --counting-seconds
+ * (default 4) per window, --counting-rounds (default 4) per side; `--only=counting` runs it alone.
  */
 
 const MODELS: BenchModel[] = [
@@ -55,6 +59,8 @@ const { values: args } = parseArgs({
     profile: { type: "string" },
     "max-batch-size": { type: "string", default: "64" },
     "max-queue-delay-ms": { type: "string", default: "2" },
+    "counting-seconds": { type: "string", default: "4" },
+    "counting-rounds": { type: "string", default: "4" },
   },
 });
 const DEPLOYMENT_SETTINGS = {
@@ -66,7 +72,15 @@ const warmupMs = Number(args.warmup) * 1000;
 const only = args.only ? new Set(args.only.split(",")) : null;
 const profileDir = args.profile ? path.resolve(args.profile) : null;
 const wanted = (model: BenchModel, concurrency: number) => !only || only.has(`${model.label}:${concurrency}`);
-const models = MODELS.filter((model) => CONCURRENCY.some((concurrency) => wanted(model, concurrency)));
+/** The counting step's model and load: the tiny model, where the gateway's own work is most of the cost. */
+const COUNTING = { label: "fraud-v1", concurrency: 64 };
+const countingWanted = !only || only.has("counting");
+const models = MODELS.filter(
+  (model) =>
+    CONCURRENCY.some((concurrency) => wanted(model, concurrency)) ||
+    (countingWanted && model.label === COUNTING.label),
+);
+const cellsWanted = models.some((model) => CONCURRENCY.some((concurrency) => wanted(model, concurrency)));
 const benchStarted = performance.now();
 
 /** CPU cores each process used during a measured window (CPU seconds / wall seconds). */
@@ -289,6 +303,8 @@ if (profileDir) await mkdir(profileDir, { recursive: true });
 // neighbour's load can only slow a sweep down, so the faster of the two is the CPU's limit.
 const raw = new Map<string, { sweep: RawBatchResult[]; best: RawBatchResult }>();
 async function sweepRaw(): Promise<void> {
+  // The counting step alone compares two gateways: no raw baseline to sweep.
+  if (!cellsWanted) return;
   for (const model of models) {
     await waitForQuiet();
     const sweep = await sweepRawBatchSizes(
@@ -327,6 +343,14 @@ const gatewayProcess = await startNodeProcess("gateway", "server/gateway/main.ts
   ready: /"msg":"gateway listening/,
   nodeArgs: profileArgs("gateway"),
 });
+const uncountedPort = await freePort();
+const uncountedGateway = countingWanted
+  ? await startNodeProcess("gateway-uncounted", "server/gateway/main.ts", {
+      env: { ...stack.env, GATEWAY_PORT: String(uncountedPort), GATEWAY_COUNTERS: "off" },
+      ready: /"msg":"gateway listening/,
+    })
+  : null;
+let counting: CountingOverhead | null = null;
 const bareServers = new Map<string, { proc: BenchProcess; url: string }>();
 for (const model of models) {
   const proc = await startNodeProcess(`bare-${model.label}`, "bench/bare-server.ts", {
@@ -385,12 +409,31 @@ try {
         `measured ${model.label} x${concurrency}: b ${b.throughput.toFixed(0)} req/s, c ${c.throughput.toFixed(0)} req/s (load average ${os.loadavg()[0]!.toFixed(2)})`,
       );
     }
+    if (uncountedGateway && model.label === COUNTING.label) {
+      const offUrl = `http://127.0.0.1:${uncountedPort}/v2/models/${deployment.name}/infer`;
+      await waitUntilServing(offUrl, body, 60_000);
+      counting = await measureCountingOverhead({
+        on: { url: gatewayUrl, pid: gatewayProcess.child.pid! },
+        off: { url: offUrl, pid: uncountedGateway.child.pid! },
+        body,
+        concurrency: COUNTING.concurrency,
+        rounds: Number(args["counting-rounds"]),
+        warmupMs: Math.min(warmupMs, 1_000),
+        durationMs: Number(args["counting-seconds"]) * 1000,
+      });
+      console.log(
+        `measured counting on/off, ${model.label} x${COUNTING.concurrency}: ${counting.on.throughput.toFixed(0)} / ${counting.off.throughput.toFixed(0)} req/s (load average ${os.loadavg()[0]!.toFixed(2)})`,
+      );
+    }
   }
 } finally {
   await Promise.all(
-    [gatewayProcess, workerProcess, ...[...bareServers.values()].map((bare) => bare.proc)].map((proc) =>
-      stopNodeProcess(proc),
-    ),
+    [
+      gatewayProcess,
+      workerProcess,
+      ...(uncountedGateway ? [uncountedGateway] : []),
+      ...[...bareServers.values()].map((bare) => bare.proc),
+    ].map((proc) => stopNodeProcess(proc)),
   );
   await stack.tearDown();
 }
@@ -399,10 +442,11 @@ await sweepRaw();
 console.log(
   "\n## (a) raw session.run by batch size (rows/s; ms per run; the faster of a sweep before and one after the cells)\n",
 );
-console.log(
-  `| batch | ${models.map((model) => model.label).join(" | ")} |\n|---:|${models.map(() => "---:|").join("")}`,
-);
-for (let i = 0; i < raw.get(models[0]!.label)!.sweep.length; i++) {
+if (raw.size > 0)
+  console.log(
+    `| batch | ${models.map((model) => model.label).join(" | ")} |\n|---:|${models.map(() => "---:|").join("")}`,
+  );
+for (let i = 0; i < (raw.get(models[0]!.label)?.sweep.length ?? 0); i++) {
   const cells = models
     .map((model) => raw.get(model.label)!.sweep[i]!)
     .map((row) => `${Math.round(row.rowsPerSecond).toLocaleString("en")} (${row.msPerRun.toFixed(2)} ms)`);
@@ -438,7 +482,7 @@ console.log(
   "| model | clients | system | req/s | p50 ms | p99 ms | errors | CPU cores used | context switches/request | CPU speed |",
 );
 console.log("|---|---:|---|---:|---:|---:|---:|---|---:|---:|");
-for (const model of models) {
+for (const model of models.filter((candidate) => raw.has(candidate.label))) {
   const { best } = raw.get(model.label)!;
   console.log(
     `| ${model.label} | – | a: raw, batch ${best.batchSize} | ${Math.round(best.rowsPerSecond).toLocaleString("en")} rows/s | ${fmt(best.msPerRun, 2)} per run | | | | | |`,
@@ -534,6 +578,21 @@ for (const model of models) {
   }
 }
 
+console.log("\n## Counting: counters on against off (same run, same worker)\n");
+if (counting) {
+  console.log(
+    `ABBA windows of ${args["counting-seconds"]} s, ${args["counting-rounds"]} per side, ${COUNTING.label} at ${COUNTING.concurrency} clients; the off gateway runs with GATEWAY_COUNTERS=off.\n`,
+  );
+  console.log("| counters | req/s | gateway CPU ms/request | errors |\n|---|---:|---:|---:|");
+  for (const side of ["on", "off"] as const)
+    console.log(
+      `| ${side} | ${Math.round(counting[side].throughput).toLocaleString("en")} | ${fmt(counting[side].cpuMsPerRequest, 3)} | ${counting[side].errors} |`,
+    );
+  console.log(
+    `\nthroughput on/off ${fmt(counting.throughputRatio, 3)}; gateway CPU per request on/off ${fmt(counting.cpuPerRequestRatio, 3)}`,
+  );
+} else console.log("not measured (--only without `counting`)");
+
 console.log("\n## Targets\n");
 const byLabel = (label: string) => MODELS.find((model) => model.label === label)!;
 const targets: [string, () => number | undefined, (value: number) => boolean, string][] = [
@@ -560,6 +619,12 @@ const targets: [string, () => number | undefined, (value: number) => boolean, st
     () => ratio(byLabel("fraud-v1"), 1)?.p50Delta,
     (value) => value <= 3,
     " ms",
+  ],
+  [
+    "counting costs at most 3% of throughput: req/s on/off >= 0.97",
+    () => counting?.throughputRatio,
+    (value) => value >= 0.97,
+    "x",
   ],
   [
     "heavy-mlp, 1 client: p50(c) <= p50(b) + 3 ms",

@@ -1,6 +1,9 @@
 import { bullPrefix } from "@/server/contracts/key-prefix";
 import { servingQueueName } from "@/server/contracts/serving";
+import { BATCH_CHUNK_QUEUE_NAME } from "@/server/contracts/batch";
 import { EVALUATION_QUEUE_NAME } from "@/server/contracts/evaluation";
+import { startBatchWorker } from "@/workers/batch/batch-worker";
+import { serveMetrics } from "@/server/metrics/serve-metrics";
 import { startEvaluationWorker } from "@/workers/evaluation/evaluation-worker";
 import type { HostAgent } from "@/workers/host";
 import { MONITOR_QUEUE_NAME, startMonitorWorker } from "@/workers/monitor/monitor-worker";
@@ -33,9 +36,22 @@ const ROLE_STARTERS: Record<WorkerRole, (env: WorkerEnv, host: HostAgent) => Pro
       lockDurationMs: env.WORKER_LOCK_DURATION_MS,
       stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
     });
+    const metrics =
+      env.WORKER_METRICS_PORT === undefined
+        ? null
+        : await serveMetrics(serving.metrics.registry, {
+            port: env.WORKER_METRICS_PORT,
+            host: env.WORKER_METRICS_HOST,
+          }).catch(async (error: Error) => {
+            await serving.close();
+            throw new Error(`WORKER_METRICS_PORT ${env.WORKER_METRICS_PORT}: ${error.message}`);
+          });
     return {
-      description: `serving: queues ${host.servesDevices.map((device) => `${bullPrefix(env.REDIS_KEY_PREFIX)}:${servingQueueName(device)}`).join(", ")}, concurrency ${env.WORKER_CONCURRENCY}, memory budget ${env.WORKER_MEMORY_BUDGET_MB} MB`,
-      close: () => serving.close(),
+      description: `serving: queues ${host.servesDevices.map((device) => `${bullPrefix(env.REDIS_KEY_PREFIX)}:${servingQueueName(device)}`).join(", ")}, concurrency ${env.WORKER_CONCURRENCY}, memory budget ${env.WORKER_MEMORY_BUDGET_MB} MB${metrics ? `, metrics on ${metrics.url}` : ""}`,
+      async close() {
+        await metrics?.close();
+        await serving.close();
+      },
     };
   },
   evaluation: async (env) => {
@@ -50,6 +66,23 @@ const ROLE_STARTERS: Record<WorkerRole, (env: WorkerEnv, host: HostAgent) => Pro
     return {
       description: `evaluation: queue ${bullPrefix(env.REDIS_KEY_PREFIX)}:${EVALUATION_QUEUE_NAME}, one evaluation at a time`,
       close: () => evaluation.close(),
+    };
+  },
+  batch: async (env) => {
+    const batch = await startBatchWorker({
+      redisUrl: env.REDIS_URL,
+      keyPrefix: env.REDIS_KEY_PREFIX,
+      hostName: env.WORKER_HOST_NAME,
+      cacheDir: env.WORKER_CACHE_DIR,
+      artifactSourceUrl: env.ARTIFACT_SOURCE_URL,
+      memoryBudgetMb: env.WORKER_MEMORY_BUDGET_MB,
+      concurrency: env.WORKER_BATCH_CONCURRENCY,
+      lockDurationMs: env.WORKER_LOCK_DURATION_MS,
+      stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
+    });
+    return {
+      description: `batch: queue ${bullPrefix(env.REDIS_KEY_PREFIX)}:${BATCH_CHUNK_QUEUE_NAME} and its finalize queue, ${env.WORKER_BATCH_CONCURRENCY} chunk(s) at a time`,
+      close: () => batch.close(),
     };
   },
   monitor: async (env) => {

@@ -4,7 +4,7 @@ import { MAX_HOST_COST_MICROS_PER_HOUR } from "@/server/domain/monitoring/cost";
 import { parseEnvironment, readEnv, type Env } from "@/server/env";
 
 /** The roles a worker process can take; workers/roles.ts has a starter for each. */
-export const WORKER_ROLE_NAMES = ["serving", "evaluation", "monitor"] as const;
+export const WORKER_ROLE_NAMES = ["serving", "evaluation", "batch", "monitor"] as const;
 export type WorkerRole = (typeof WORKER_ROLE_NAMES)[number];
 
 const isWorkerRole = (name: string): name is WorkerRole =>
@@ -64,6 +64,15 @@ const ZWorkerEnv = z.object({
    */
   WORKER_LOCK_DURATION_MS: z.coerce.number().int().positive().default(10_000),
   WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().positive().default(5_000),
+  /** Batch chunks one process runs at once: each keeps one session thread busy (workers/batch). */
+  WORKER_BATCH_CONCURRENCY: z.coerce.number().int().positive().default(1),
+  /**
+   * Port of the serving worker's Prometheus endpoint (GET /metrics); unset, none is served. 0
+   * takes a free port (the startup log names it).
+   */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Address the metrics endpoint listens on: 0.0.0.0 in a container that Prometheus scrapes. */
+  WORKER_METRICS_HOST: z.string().min(1).default("127.0.0.1"),
 });
 export type WorkerEnv = Env & z.infer<typeof ZWorkerEnv>;
 

@@ -13,6 +13,12 @@ import {
   YAxis,
 } from "recharts";
 import type { FeatureBaseline } from "@/server/domain/feature-set/baseline";
+import {
+  densitySteps,
+  histogramAxis,
+  histogramScaleOf,
+  type DensityStep,
+} from "@/server/domain/feature-set/histogram-axis";
 
 const NUMBER = new Intl.NumberFormat("en", { maximumSignificantDigits: 3 });
 const PERCENT = new Intl.NumberFormat("en", { style: "percent", maximumFractionDigits: 1 });
@@ -29,64 +35,64 @@ export function BaselineHistogram({ baseline }: { baseline: FeatureBaseline }) {
   );
 }
 
-interface DensityPoint {
-  x: number;
-  density: number;
-  range: string;
-  count: number;
-  share: number;
-}
+/** Ticks with two significant digits: enough to read a density, short enough to leave room for the title. */
+const TICK = new Intl.NumberFormat("en", { maximumSignificantDigits: 2 });
 
 /**
- * Baseline bins are quantiles: each holds about a tenth of the rows but their widths differ.
- * Drawing rows per bin would show ten equal bars; drawing share per unit of width over a
- * numeric axis shows the real shape of the distribution.
+ * Baseline bins are quantiles: each holds about a tenth of the rows but their widths differ, so
+ * each is drawn as its share of rows per unit of the axis; a heavy-tailed feature on a log axis.
  */
 function NumericHistogram({ baseline }: { baseline: Extract<FeatureBaseline, { kind: "numeric" }> }) {
   const distribution = baseline.distribution;
   if (!distribution) return <Centered>No values in the sample</Centered>;
   const { binEdges: edges, binCounts: counts } = distribution;
   if (edges[0] === edges.at(-1)) return <Centered>Every value is {NUMBER.format(edges[0]!)}</Centered>;
-  const total = counts.reduce((sum, count) => sum + count, 0);
-  const points: DensityPoint[] = counts.map((count, index) => {
-    const low = edges[index]!;
-    const high = edges[index + 1]!;
-    return {
-      x: low,
-      density: count / total / Math.max(high - low, Number.EPSILON),
-      range: `${NUMBER.format(low)} to ${NUMBER.format(high)}`,
-      count,
-      share: count / total,
-    };
-  });
-  points.push({ ...points.at(-1)!, x: edges.at(-1)! });
+  const axis = histogramAxis(histogramScaleOf(distribution), edges[0]!, edges.at(-1)!);
+  const steps: DensityStep[] = densitySteps(edges, counts, axis);
+  steps.push({ ...steps.at(-1)!, position: axis.toAxis(edges.at(-1)!) });
+  const log = axis.scale === "log";
   return (
     <ResponsiveContainer width="100%" height="100%">
-      <AreaChart data={points} margin={{ top: 4, right: 12, bottom: 16, left: 4 }}>
+      <AreaChart data={steps} margin={{ top: 4, right: 12, bottom: 16, left: 8 }}>
         <CartesianGrid strokeDasharray="3 3" vertical={false} />
         <XAxis
-          dataKey="x"
+          dataKey="position"
           type="number"
-          domain={[edges[0]!, edges.at(-1)!]}
+          domain={[axis.toAxis(edges[0]!), axis.toAxis(edges.at(-1)!)]}
+          ticks={axis.ticks}
           tick={{ fontSize: 10 }}
-          tickFormatter={(value: number) => NUMBER.format(value)}
-          label={{ value: baseline.name, position: "insideBottom", offset: -10, fontSize: 11 }}
+          tickFormatter={(position: number) => NUMBER.format(axis.fromAxis(position))}
+          label={{
+            value: log ? `${baseline.name} (log scale)` : baseline.name,
+            position: "insideBottom",
+            offset: -10,
+            fontSize: 11,
+          }}
         />
         <YAxis
           tick={{ fontSize: 10 }}
-          width={48}
-          tickFormatter={(value: number) => NUMBER.format(value)}
-          label={{ value: "share / unit", angle: -90, position: "insideLeft", fontSize: 11 }}
+          width={58}
+          tickFormatter={(value: number) => TICK.format(value)}
+          label={{
+            value: log ? "share / decade" : "share / unit",
+            angle: -90,
+            position: "insideLeft",
+            offset: -2,
+            fontSize: 11,
+            style: { textAnchor: "middle" },
+          }}
         />
         <Tooltip
           content={({ active, payload }) => {
-            const point = payload?.[0]?.payload as DensityPoint | undefined;
-            if (!active || !point) return null;
+            const step = payload?.[0]?.payload as DensityStep | undefined;
+            if (!active || !step) return null;
             return (
               <div className="rounded border border-slate-200 bg-white px-2 py-1 text-xs shadow">
-                <p className="font-medium">{point.range}</p>
+                <p className="font-medium">
+                  {NUMBER.format(step.low)} to {NUMBER.format(step.high)}
+                </p>
                 <p>
-                  {point.count.toLocaleString("en")} rows ({PERCENT.format(point.share)})
+                  {step.count.toLocaleString("en")} rows ({PERCENT.format(step.share)})
                 </p>
               </div>
             );
@@ -127,9 +133,16 @@ function CategoryShares({ baseline }: { baseline: Extract<FeatureBaseline, { kin
         />
         <YAxis
           tick={{ fontSize: 10 }}
-          width={48}
+          width={58}
           tickFormatter={(value: number) => PERCENT.format(value)}
-          label={{ value: "share of rows", angle: -90, position: "insideLeft", fontSize: 11 }}
+          label={{
+            value: "share of rows",
+            angle: -90,
+            position: "insideLeft",
+            offset: -2,
+            fontSize: 11,
+            style: { textAnchor: "middle" },
+          }}
         />
         <Tooltip
           formatter={(value, _name, item) => [

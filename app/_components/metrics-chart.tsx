@@ -2,19 +2,10 @@
 
 import { useState } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { orderMetricNames } from "@/server/domain/version-comparison";
 
 const SERIES_COLORS = ["#4f46e5", "#0891b2", "#16a34a", "#d97706", "#db2777", "#64748b"];
-/** Quality metrics people compare first; the rest follow alphabetically. */
-const LEADING_METRICS = ["auc", "accuracy", "f1", "precision", "recall", "logLoss", "rmse", "mae", "r2"];
 const DEFAULT_CHARTED = 4;
-
-function orderMetricNames(names: string[]): string[] {
-  const rank = (name: string) => {
-    const index = LEADING_METRICS.indexOf(name);
-    return index === -1 ? LEADING_METRICS.length : index;
-  };
-  return [...names].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
-}
 
 export function orderedMetrics(metrics: Record<string, unknown>): [string, unknown][] {
   return orderMetricNames(Object.keys(metrics)).map((name) => [name, metrics[name]]);

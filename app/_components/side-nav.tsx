@@ -7,6 +7,7 @@ const NAV_ITEMS = [
   { href: "/deployments", label: "Deployments" },
   { href: "/models", label: "Models" },
   { href: "/feature-sets", label: "Feature sets" },
+  { href: "/jobs", label: "Batch jobs" },
   { href: "/audit", label: "Audit log" },
 ] as const;
 

@@ -2,12 +2,12 @@
 
 import { useParams } from "next/navigation";
 import { ErrorState } from "@/app/_components/ui";
+import { parseVersionNumber } from "@/app/_components/version-number";
 
 /** Params of a `…/[name]/versions/[number]` page; `number` is null when the segment is not one. */
 export function useVersionRoute(): { name: string; number: number | null; raw: string } {
   const params = useParams<{ name: string; number: string }>();
-  const number = /^[1-9][0-9]*$/.test(params.number) ? Number(params.number) : null;
-  return { name: params.name, number, raw: params.number };
+  return { name: params.name, number: parseVersionNumber(params.number), raw: params.number };
 }
 
 export function NotAVersion({ raw }: { raw: string }) {

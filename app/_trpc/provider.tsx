@@ -1,19 +1,15 @@
 "use client";
 
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { QueryClientProvider } from "@tanstack/react-query";
 import { createTRPCClient } from "@trpc/client";
 import { useState, type ReactNode } from "react";
 import type { AppRouter } from "@/server/trpc/root";
 import { TRPCProvider } from "@/app/_trpc/client";
 import { createLinks } from "@/app/_trpc/links";
+import { makeQueryClient } from "@/app/_trpc/query-client";
 
 export function Providers({ children }: { children: ReactNode }) {
-  const [queryClient] = useState(
-    () =>
-      new QueryClient({
-        defaultOptions: { queries: { staleTime: 5_000, retry: 1, refetchOnWindowFocus: false } },
-      }),
-  );
+  const [queryClient] = useState(makeQueryClient);
   const [trpcClient] = useState(() => createTRPCClient<AppRouter>({ links: createLinks() }));
   return (
     <QueryClientProvider client={queryClient}>

@@ -40,6 +40,12 @@ export const ZServingRequest = z.object({
   inputs: z.array(ZWireTensor),
   /** Requested outputs; all of the model's outputs when absent. */
   outputNames: z.array(z.string()).optional(),
+  /**
+   * The W3C trace context of the request's span in the gateway (`traceparent`, validated there),
+   * when its caller sent one: the worker logs it with the run. Optional: absent on untraced
+   * requests and on jobs of a gateway older than the field.
+   */
+  traceparent: z.string().optional(),
 });
 export type ServingRequest = z.infer<typeof ZServingRequest>;
 
@@ -49,6 +55,12 @@ export const ZServingJob = z.object({
   schemaVersion: z.literal(SERVING_JOB_SCHEMA_VERSION).default(SERVING_JOB_SCHEMA_VERSION),
   deploymentId: z.string(),
   versionId: z.string(),
+  /**
+   * The deployment's name and the version's number, for the worker's Prometheus labels (which
+   * never carry ids). Optional: jobs of a gateway older than the fields are labelled "unknown".
+   */
+  deploymentName: z.string().optional(),
+  versionNumber: z.number().int().positive().optional(),
   artifactSha256: z.string().regex(/^[0-9a-f]{64}$/),
   device: ZServingDevice,
   requests: z.array(ZServingRequest).min(1),

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { EventLoopDelay } from "@/server/domain/admission/event-loop-delay";
 import { gatewayRefusal } from "@/server/domain/admission/gateway-refusal";
 import type { Logger } from "@/server/logger";
+import type { GatewayRefusalReason } from "@/server/metrics/gateway-metrics";
 import { answerRaw } from "@/server/gateway/answer-raw";
 
 /** How often the event loop's lateness is measured. */
@@ -32,7 +33,15 @@ export class GatewayAdmission {
   private refusedSinceLog = 0;
   private lastRefusedLogAtMs = -Infinity;
 
-  constructor(private readonly options: { maxInFlight: number; maxEventLoopDelayMs: number; log: Logger }) {
+  constructor(
+    private readonly options: {
+      maxInFlight: number;
+      maxEventLoopDelayMs: number;
+      log: Logger;
+      /** Each refusal, by reason (TrafficCounters.recordGatewayRefusal). */
+      onRefusal?: (reason: GatewayRefusalReason) => void;
+    },
+  ) {
     this.loopDelay = new EventLoopDelay(LOOP_TICK_MS, performance.now());
     this.ticker = setInterval(() => this.loopDelay.tick(performance.now()), LOOP_TICK_MS);
     this.ticker.unref();
@@ -54,7 +63,13 @@ export class GatewayAdmission {
     }
     this.refuse(request, reply, { status: 503, message: refusal });
     this.countRefusal(refusal, nowMs);
+    this.options.onRefusal?.(this.inFlight >= this.options.maxInFlight ? "in_flight" : "event_loop");
     return false;
+  }
+
+  /** Requests between arrival and the end of their response now. */
+  get inFlightCount(): number {
+    return this.inFlight;
   }
 
   /** Whether this request was refused here (logged as a count, not a line of its own). */
@@ -70,7 +85,11 @@ export class GatewayAdmission {
    * Answers a refusal made before the body is read (this one's, or a full deployment's 429) with
    * `retry-after`, and marks the request as refused.
    */
-  refuse(request: FastifyRequest, reply: FastifyReply, refusal: { status: 429 | 503; message: string }): void {
+  refuse(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    refusal: { status: 429 | 503; message: string },
+  ): void {
     const bodyBytes = Number(request.headers["content-length"]);
     const drained = Number.isInteger(bodyBytes) && bodyBytes <= MAX_DRAINED_BODY_BYTES;
     this.refusedRequests.add(request);

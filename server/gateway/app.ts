@@ -1,12 +1,26 @@
+import { randomBytes } from "node:crypto";
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import Fastify, { LogController, type FastifyReply, type FastifyRequest } from "fastify";
 import { AppError, internalErrorMessage } from "@/server/domain/app-error";
 import type { GatewayAdmission } from "@/server/gateway/admission";
 import { answerRaw } from "@/server/gateway/answer-raw";
+import { registerAsyncTasks } from "@/server/gateway/async-tasks";
 import { errorBody, inferResponse, modelMetadataResponse } from "@/server/domain/inference/v2-responses";
-import type { CachedDeployment, DeploymentCache } from "@/server/gateway/deployment-cache";
-import type { InferenceService } from "@/server/gateway/infer";
+import {
+  formatServerTiming,
+  formatTraceParent,
+  parseTraceParent,
+} from "@/server/domain/inference/trace-context";
+import type { ErrorKind } from "@/server/contracts/live-counters";
+import {
+  primaryVersionOf,
+  type CachedDeployment,
+  type DeploymentCache,
+} from "@/server/gateway/deployment-cache";
+import type { InferenceService, InferenceTiming } from "@/server/gateway/infer";
+import { errorKindOf } from "@/server/gateway/observe-inference";
+import type { GatewayMetrics } from "@/server/metrics/gateway-metrics";
 import { noWorkerMessage, type JobDispatcher } from "@/server/gateway/job-dispatcher";
 import { answeredLogLevel, logUnexpectedError, type Logger } from "@/server/logger";
 import { REQUEST_ID_HEADER, requestIdFrom } from "@/server/request-id";
@@ -17,8 +31,10 @@ export interface GatewayDeps {
   cache: DeploymentCache;
   inference: InferenceService;
   dispatcher: JobDispatcher;
-  /** Refuses requests on arrival while the gateway itself is full (health checks are never refused). */
+  /** Refuses requests on arrival while the gateway itself is full (health checks and metrics never are). */
   admission: GatewayAdmission;
+  /** Served on GET /metrics in Prometheus's text format. */
+  metrics: GatewayMetrics;
   /** What serving needs (Redis, live deployment updates) decides `ready`; Postgres is only reported. */
   readiness: () => Promise<GatewayReadiness>;
   maxBodyBytes: number;
@@ -68,8 +84,7 @@ export function buildGateway(deps: GatewayDeps) {
 
   app.addHook("onRequest", async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
-    if (!request.routeOptions.url?.startsWith("/v2/health/") && !deps.admission.admit(request, reply))
-      return reply;
+    if (!isAlwaysAdmitted(request.routeOptions.url) && !deps.admission.admit(request, reply)) return reply;
     const refusal = refusalOnArrival(request, deps);
     if (refusal !== null) {
       deps.admission.refuse(request, reply, { status: 429, message: refusal });
@@ -80,6 +95,7 @@ export function buildGateway(deps: GatewayDeps) {
     const timer = setTimeout(() => {
       if (request.raw.complete || reply.sent) return;
       request.log.info({ receiveTimeoutMs: deps.receiveTimeoutMs }, "request body too slow: 408");
+      countRefused(request, deps, "badInput");
       answerRaw(request, reply, {
         status: 408,
         message: receiveTimeoutMessage(deps.receiveTimeoutMs),
@@ -104,11 +120,19 @@ export function buildGateway(deps: GatewayDeps) {
   });
 
   app.setErrorHandler((error, request, reply) => {
+    const fastifyError = error as { statusCode?: number; code?: string; message: string };
+    // Fastify's own refusals (body too large, not JSON, wrong content type) come before the route's
+    // handler, so the inference path never saw them: counted here, once.
+    if (
+      !(error instanceof AppError) &&
+      fastifyError.code?.startsWith("FST_") &&
+      (fastifyError.statusCode ?? 500) < 500
+    )
+      countRefused(request, deps, "badInput");
     if (error instanceof AppError) {
       if (error.httpStatus >= 500) request.log.warn({ err: error }, `answered ${error.httpStatus}`);
       return reply.code(error.httpStatus).headers(error.headers).send(errorBody(error.message));
     }
-    const fastifyError = error as { statusCode?: number; code?: string; message: string };
     if (fastifyError.code === "FST_ERR_CTP_BODY_TOO_LARGE")
       return reply.code(413).send(errorBody(`the body is over the ${deps.maxBodyBytes} byte limit`));
     // Fastify 5's JSON parser drops the SyntaxError's detail and throws this code instead.
@@ -139,16 +163,24 @@ export function buildGateway(deps: GatewayDeps) {
     reply.code(404).send(errorBody(`no route ${request.method} ${request.url}`)),
   );
 
+  registerAsyncTasks(app);
   app.get("/v2/health/live", async () => ({ live: true }));
   app.get("/v2/health/ready", async (_request, reply) => {
     const readiness = await deps.readiness();
     return reply.code(readiness.ready ? 200 : 503).send(readiness);
   });
   app.get("/v2", async () => ({ name: "mlops-console-gateway", version: "1", extensions: [] }));
+  app.get(METRICS_ROUTE, async (_request, reply) =>
+    reply
+      .header("content-type", deps.metrics.registry.contentType)
+      .send(await deps.metrics.registry.metrics()),
+  );
 
   const metadata = async (params: ModelParams) => {
     const deployment = await deploymentOrThrow(deps.cache, deps.teamId, params.name);
-    const version = params.version ? versionOrThrow(deployment, params.version) : primaryVersion(deployment);
+    const version = params.version
+      ? versionOrThrow(deployment, params.version)
+      : primaryVersionOf(deployment);
     const versions = [...deployment.versionsByNumber.keys()].sort((a, b) => a - b).map(String);
     return modelMetadataResponse({
       name: deployment.name,
@@ -193,19 +225,36 @@ export function buildGateway(deps: GatewayDeps) {
       if (!reply.raw.writableFinished) callerGone.abort();
     });
     const deployment = await deploymentOrThrow(deps.cache, deps.teamId, params.name);
+    let pinnedVersion, timeoutMs;
+    try {
+      pinnedVersion = params.version ? versionOrThrow(deployment, params.version) : null;
+      timeoutMs = requestTimeout(header(headers, "x-timeout-ms"), deps.requestTimeoutMs);
+    } catch (error) {
+      deps.inference.refused(deployment, null, errorKindOf(error));
+      throw error;
+    }
+    // This request's span in the gateway: the caller's trace, a span id of our own. A header that
+    // does not parse is ignored (W3C Trace Context): tracing never fails a request.
+    const trace = parseTraceParent(header(headers, "traceparent"));
+    const traceparent = trace && formatTraceParent(trace, randomBytes(8).toString("hex"));
+    const beforeInferMs = reply.elapsedTime;
     const result = await deps.inference.infer({
       deployment,
-      pinnedVersion: params.version ? versionOrThrow(deployment, params.version) : null,
+      pinnedVersion,
       body,
       stickyKey: header(headers, "x-sticky-key"),
       receivedAtMs,
-      timeoutMs: requestTimeout(header(headers, "x-timeout-ms"), deps.requestTimeoutMs),
+      timeoutMs,
       callerGone: callerGone.signal,
+      traceparent,
     });
-    const answerHeaders = {
+    const answerHeaders: Record<string, string> = {
       "x-model-version": String(result.versionNumber),
       "x-revision": String(result.revisionNumber),
     };
+    if (traceparent) answerHeaders.traceparent = traceparent;
+    if (header(headers, TIMING_HEADER) === "true")
+      answerHeaders["server-timing"] = serverTiming(result.timing, beforeInferMs, reply.elapsedTime);
     if (!result.ok) return reply.code(400).headers(answerHeaders).send(errorBody(result.message));
     return reply
       .code(200)
@@ -227,6 +276,45 @@ export function buildGateway(deps: GatewayDeps) {
   );
 
   return app;
+}
+
+const METRICS_ROUTE = "/metrics";
+/** `x-timing: true` on an infer request asks for its stage timings in a `server-timing` header. */
+const TIMING_HEADER = "x-timing";
+
+/** Health checks and scrapes answer whatever the load: refusing them would hide the overload. */
+function isAlwaysAdmitted(route: string | undefined): boolean {
+  return route === METRICS_ROUTE || route?.startsWith("/v2/health/") === true;
+}
+
+/**
+ * The stages of an answered request, in ms: parse (receiving and parsing the body, the lookup,
+ * routing, validating the tensors and admission), batch (waiting in the gateway's batcher and the
+ * trips to and from the worker), queue (on the serving queue), compute (the model), and total.
+ */
+function serverTiming(timing: InferenceTiming, beforeInferMs: number, totalMs: number): string {
+  const [queueMs, computeMs] = [timing.queueWaitUs / 1_000, timing.computeUs / 1_000];
+  return formatServerTiming([
+    ["parse", beforeInferMs + timing.targetUs / 1_000],
+    ["batch", timing.executionUs / 1_000 - queueMs - computeMs],
+    ["queue", queueMs],
+    ["compute", computeMs],
+    ["total", totalMs],
+  ]);
+}
+
+/**
+ * Counts an infer request to a loaded deployment that failed before the inference path took it
+ * (a slow or refused body): under the version it names, else the deployment's primary version.
+ * A deployment this gateway has not loaded yet is not looked up for it.
+ */
+function countRefused(request: FastifyRequest, deps: GatewayDeps, kind: ErrorKind): void {
+  if (request.method !== "POST" || !request.routeOptions.url?.endsWith("/infer")) return;
+  const params = request.params as ModelParams;
+  const deployment = deps.cache.peek({ teamId: deps.teamId, name: params.name });
+  if (!deployment) return;
+  const pinned = params.version ? deployment.versionsByNumber.get(Number(params.version)) : undefined;
+  deps.inference.refused(deployment, pinned ?? null, kind);
 }
 
 /** A full deployment's refusal of an infer request, made before its body is read. */
@@ -291,12 +379,6 @@ function versionOrThrow(deployment: CachedDeployment, raw: string) {
     );
   }
   return version;
-}
-
-/** The version with the largest share: what an unpinned metadata request describes. */
-function primaryVersion(deployment: CachedDeployment) {
-  const top = [...deployment.target.weights].sort((a, b) => b.weight - a.weight)[0]!;
-  return deployment.versions.get(top.versionId)!;
 }
 
 function header(headers: Record<string, string | string[] | undefined>, name: string): string | null {

@@ -22,6 +22,8 @@ export interface InferenceCall {
   timeoutMs: number;
   /** Aborts when the caller closes its connection before the answer. */
   callerGone?: AbortSignal;
+  /** The `traceparent` of this request's span in the gateway, when its caller sent a valid one. */
+  traceparent?: string | null;
 }
 
 /** Where a request goes, validated and admitted: what the executor runs and the observers see. */
@@ -51,7 +53,12 @@ export function chooseTarget(call: InferenceCall, pending: PendingRequests): Inf
   return {
     deployment,
     version,
-    request: { requestId: randomUUID(), inputs: parsed.inputs, outputNames: parsed.outputNames },
+    request: {
+      requestId: randomUUID(),
+      inputs: parsed.inputs,
+      outputNames: parsed.outputNames,
+      ...(call.traceparent && { traceparent: call.traceparent }),
+    },
     batchRows: parsed.batchRows,
     callerId: parsed.id,
     shadowed: call.pinnedVersion === null,
@@ -175,6 +182,11 @@ export class PendingRequests {
       getLogger().debug({ deploymentId: deployment.id, ...change }, "deployment concurrency limit changed");
   }
 
+  /** Rows in flight per deployment name, for the gateway's gauge. */
+  *rowsByDeployment(): Iterable<[name: string, rows: number]> {
+    for (const entry of this.byDeployment.values()) yield [entry.name, entry.pending];
+  }
+
   /** Rows in flight. */
   count(deploymentId: string): number {
     return this.byDeployment.get(deploymentId)?.pending ?? 0;
@@ -218,6 +230,7 @@ export class PendingRequests {
       admittedAtMs: entry?.admittedAtMs ?? new Map(),
       nextTicket: entry?.nextTicket ?? 0,
       floor,
+      name: deployment.name,
       refusedSinceLog: 0,
       lastRefusedLogAtMs: -Infinity,
       limit: new AdaptiveConcurrencyLimit({
@@ -242,6 +255,8 @@ interface DeploymentAdmission {
   nextTicket: number;
   limit: AdaptiveConcurrencyLimit;
   floor: number;
+  /** The deployment's name, for the gauge of rows in flight. */
+  name: string;
   refusedSinceLog: number;
   lastRefusedLogAtMs: number;
 }

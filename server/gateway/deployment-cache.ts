@@ -154,6 +154,15 @@ function withLookupTimeout<T>(lookup: Promise<T>, name: string, timeoutMs: numbe
   );
 }
 
+/**
+ * The version with the largest share of the active revision: what an unpinned metadata request
+ * describes, and whom a request refused before it was routed is counted against.
+ */
+export function primaryVersionOf(deployment: CachedDeployment): ServingVersion {
+  const top = deployment.target.weights.reduce((best, entry) => (entry.weight > best.weight ? entry : best));
+  return deployment.versions.get(top.versionId)!;
+}
+
 // JSON of the pair: no team id or name can make two keys collide.
 const entryId = ({ teamId, name }: DeploymentKey) => JSON.stringify([teamId, name]);
 

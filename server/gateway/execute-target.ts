@@ -1,5 +1,6 @@
 import { AppError } from "@/server/domain/app-error";
 import { withTimeout } from "@/server/with-timeout";
+import type { BatchReleaseReason } from "@/server/contracts/live-counters";
 import type { ServingRequest } from "@/server/contracts/serving";
 import type { CachedDeployment } from "@/server/gateway/deployment-cache";
 import type { JobDispatcher } from "@/server/gateway/job-dispatcher";
@@ -33,7 +34,15 @@ export class TargetExecutor {
     { batcher: VersionBatcher; settings: { maxBatchSize: number; maxQueueDelayMs: number } }
   >();
 
-  constructor(private readonly dispatcher: JobDispatcher) {}
+  constructor(
+    private readonly dispatcher: JobDispatcher,
+    /** Each job a batcher sends, and why it left (TrafficCounters.recordJobRelease). */
+    private readonly onJobRelease: (
+      deployment: CachedDeployment,
+      version: ServingVersion,
+      reason: BatchReleaseReason,
+    ) => void = () => undefined,
+  ) {}
 
   /**
    * `execution` settles when the answer comes or the deadline passes, whichever is
@@ -84,6 +93,8 @@ export class TargetExecutor {
             {
               deploymentId: deployment.id,
               versionId: version.versionId,
+              deploymentName: deployment.name,
+              versionNumber: version.versionNumber,
               artifactSha256: version.artifactSha256,
               device: deployment.device,
               requests,
@@ -93,6 +104,7 @@ export class TargetExecutor {
             cancelled,
           ),
         () => settings,
+        (reason) => this.onJobRelease(deployment, version, reason),
       );
       entry = { batcher, settings };
       this.batchers.set(key, entry);

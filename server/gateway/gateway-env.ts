@@ -50,6 +50,11 @@ const ZGatewayEnv = z.object({
   GATEWAY_MAX_UNKNOWN_NAMES: z.coerce.number().int().positive().default(10_000),
   /** Postgres lookups per second of one name that matches no deployment; past it, 429. */
   GATEWAY_LOOKUPS_PER_NAME_PER_SECOND: z.coerce.number().int().positive().default(5),
+  /**
+   * `off` counts nothing (no live counters in Redis, no Prometheus series of requests): only for
+   * the bench that measures what counting costs (bench:serving); the console's charts need `on`.
+   */
+  GATEWAY_COUNTERS: z.enum(["on", "off"]).default("on"),
 });
 
 export type GatewayEnv = Env & z.infer<typeof ZGatewayEnv>;

@@ -1,4 +1,5 @@
 import type { WireTensor } from "@/server/domain/inference/datatypes";
+import type { ErrorKind } from "@/server/contracts/live-counters";
 import {
   chooseTarget,
   PendingRequests,
@@ -8,9 +9,20 @@ import {
 import type { CachedDeployment } from "@/server/gateway/deployment-cache";
 import { TargetExecutor } from "@/server/gateway/execute-target";
 import type { JobDispatcher } from "@/server/gateway/job-dispatcher";
-import { InferenceObserver } from "@/server/gateway/observe-inference";
+import { errorKindOf, InferenceObserver } from "@/server/gateway/observe-inference";
 import type { ShadowRecorder } from "@/server/gateway/shadow-recorder";
 import type { TrafficCounters } from "@/server/gateway/traffic-counters";
+import type { ServingVersion } from "@/server/services/deployment/load-serving-deployment";
+
+/** Where an answered request's time went, for the `server-timing` header (all in µs). */
+export interface InferenceTiming {
+  /** Routing, parsing the tensors against the signature and admission. */
+  targetUs: number;
+  /** From the target to the answer: batching, the queue, the worker and the reply. */
+  executionUs: number;
+  queueWaitUs: number;
+  computeUs: number;
+}
 
 /** What the model answered, for the front end to encode (the V2 REST response over HTTP). */
 export type InferenceResult = {
@@ -19,6 +31,7 @@ export type InferenceResult = {
   revisionNumber: number;
   /** The caller's own request id, echoed back. */
   callerId: string | undefined;
+  timing: InferenceTiming;
 } & ({ ok: true; outputs: WireTensor[] } | { ok: false; message: string });
 
 /**
@@ -39,7 +52,9 @@ export class InferenceService {
     limits: PendingLimits,
   ) {
     this.pending = new PendingRequests(limits);
-    this.executor = new TargetExecutor(dispatcher);
+    this.executor = new TargetExecutor(dispatcher, (deployment, version, reason) =>
+      counters.recordJobRelease(deployment, version, reason),
+    );
     this.observer = new InferenceObserver({
       counters,
       shadows,
@@ -48,13 +63,33 @@ export class InferenceService {
     });
   }
 
-  /** Why a request to a loaded deployment is refused before its body is read (429), or null. */
+  /** Why a request to a loaded deployment is refused before its body is read (429, counted), or null. */
   refusalOnArrival(deployment: CachedDeployment): string | null {
-    return this.pending.refusalOnArrival(deployment);
+    const refusal = this.pending.refusalOnArrival(deployment);
+    if (refusal !== null) this.observer.refused(deployment, null, "overload");
+    return refusal;
+  }
+
+  /** Rows in flight per deployment name (its queue in this gateway), for the gateway's gauge. */
+  pendingRows(): Iterable<[name: string, rows: number]> {
+    return this.pending.rowsByDeployment();
+  }
+
+  /** Counts a request to a loaded deployment that failed before it reached `infer` (its body, its headers). */
+  refused(deployment: CachedDeployment, pinnedVersion: ServingVersion | null, kind: ErrorKind): void {
+    this.observer.refused(deployment, pinnedVersion, kind);
   }
 
   async infer(call: InferenceCall): Promise<InferenceResult> {
-    const target = chooseTarget(call, this.pending);
+    const startedNs = process.hrtime.bigint();
+    let target;
+    try {
+      target = chooseTarget(call, this.pending);
+    } catch (error) {
+      this.observer.refused(call.deployment, call.pinnedVersion, errorKindOf(error));
+      throw error;
+    }
+    const targetUs = Number(process.hrtime.bigint() - startedNs) / 1_000;
     const { execution, jobDone } = this.executor.execute(
       target,
       { atMs: call.receivedAtMs + call.timeoutMs, timeoutMs: call.timeoutMs },
@@ -73,10 +108,17 @@ export class InferenceService {
       revisionNumber: deployment.revisionNumber,
       callerId: target.callerId,
     };
-    const { result } = outcome.answer;
+    const { result, job } = outcome.answer;
+    const timing: InferenceTiming = {
+      targetUs,
+      executionUs: outcome.latencyUs,
+      queueWaitUs: job.queueWaitUs,
+      computeUs: job.computeUs,
+    };
     if (!result.ok) {
       return {
         ...answered,
+        timing,
         ok: false,
         message: `model '${deployment.name}' v${version.versionNumber} could not run this input: ${result.error}`,
       };
@@ -87,6 +129,6 @@ export class InferenceService {
         { outputs: result.outputs, latencyUs: outcome.latencyUs },
         call.timeoutMs,
       );
-    return { ...answered, ok: true, outputs: result.outputs };
+    return { ...answered, timing, ok: true, outputs: result.outputs };
   }
 }

@@ -38,6 +38,8 @@ export interface JobDispatcher {
   dispatch(job: DispatchedJob, signal?: AbortSignal): Promise<ServingJobResult>;
   /** Workers consuming the device's queue (read at most once a second); UNAVAILABLE when Redis does not answer. */
   workerCount(device: ServingDevice): Promise<number>;
+  /** Jobs waiting for a worker on each device's queue (read when asked: for the metrics scrape). */
+  waitingJobs(): Promise<[ServingDevice, number][]>;
   close(): Promise<void>;
 }
 
@@ -131,6 +133,13 @@ export function createJobDispatcher({
 
   return {
     workerCount,
+    waitingJobs: () =>
+      Promise.all(
+        [...queues].map(async ([device, { queue }]): Promise<[ServingDevice, number]> => [
+          device,
+          await queue.getWaitingCount(),
+        ]),
+      ),
     async dispatch(data, signal) {
       // Said at once rather than found out at the deadline: nothing would ever take this job.
       if ((await workerCount(data.device)) === 0) throw noWorkerFor(data.device);

@@ -2,11 +2,13 @@ import { randomUUID } from "node:crypto";
 import { AppError } from "@/server/domain/app-error";
 import type { WireTensor } from "@/server/domain/inference/datatypes";
 import type { PendingRequests, InferenceTarget } from "@/server/gateway/choose-target";
+import { primaryVersionOf, type CachedDeployment } from "@/server/gateway/deployment-cache";
 import type { Execution, TargetExecutor } from "@/server/gateway/execute-target";
 import type { ShadowRecorder } from "@/server/gateway/shadow-recorder";
 import type { ErrorKind, RequestObservation, ServingRole } from "@/server/contracts/live-counters";
 import type { TrafficCounters } from "@/server/gateway/traffic-counters";
 import { getLogger } from "@/server/logger";
+import type { ServingVersion } from "@/server/services/deployment/load-serving-deployment";
 
 export interface InferenceObserverDeps {
   counters: TrafficCounters;
@@ -26,7 +28,8 @@ export class InferenceObserver {
    */
   served(target: InferenceTarget, execution: Execution): void {
     this.deps.counters.record(
-      target.deployment.id,
+      target.deployment,
+      target.version.versionNumber,
       trafficObservation(target.version.versionId, "primary", execution),
     );
     if (execution.ok || (execution.error instanceof AppError && execution.error.code === "DEADLINE_EXCEEDED"))
@@ -36,6 +39,22 @@ export class InferenceObserver {
         target.batchRows,
         performance.now(),
       );
+  }
+
+  /**
+   * A request refused or failed before it had a target (its body, its headers, the deployment's
+   * limit): counted under the version it named, else the deployment's primary version (the one
+   * with the largest share), since no version was chosen for it.
+   */
+  refused(deployment: CachedDeployment, pinnedVersion: ServingVersion | null, kind: ErrorKind): void {
+    const version = pinnedVersion ?? primaryVersionOf(deployment);
+    this.deps.counters.record(deployment, version.versionNumber, {
+      versionId: version.versionId,
+      role: "primary",
+      error: kind,
+      latencyUs: 0,
+      ran: null,
+    });
   }
 
   /** Shadows never delay or fail the primary: they run after it answered and only while there is room. */
@@ -65,7 +84,11 @@ export class InferenceObserver {
         .then((outcome) => {
           // A shadow that failed to run is only logged: its counters are for requests it answered.
           if (!outcome.ok) throw outcome.error;
-          this.deps.counters.record(deployment.id, trafficObservation(version.versionId, "shadow", outcome));
+          this.deps.counters.record(
+            deployment,
+            version.versionNumber,
+            trafficObservation(version.versionId, "shadow", outcome),
+          );
           if (outcome.answer.result.ok)
             this.deps.shadows.record(deployment.id, version.versionId, primary, {
               outputs: outcome.answer.result.outputs,
@@ -110,7 +133,9 @@ export function trafficObservation(
 export function errorKindOf(error: unknown): ErrorKind {
   if (!(error instanceof AppError)) return "unavailable";
   switch (error.code) {
+    // A version the deployment does not serve (NOT_FOUND) is the caller's mistake, like a bad body.
     case "BAD_REQUEST":
+    case "NOT_FOUND":
     case "PAYLOAD_TOO_LARGE":
     case "UNSUPPORTED_MEDIA_TYPE":
     case "UNPROCESSABLE":

@@ -10,7 +10,7 @@ import {
   encodeShadowObservation,
   shadowStatsKey,
 } from "@/server/contracts/live-counters";
-import { HashIncrements } from "@/server/gateway/hash-increments";
+import { HashIncrements } from "@/server/metrics/hash-increments";
 
 /**
  * Compares shadow answers with the primary's and adds each observation to running sums per
@@ -20,7 +20,12 @@ export class ShadowRecorder {
   private readonly increments: HashIncrements;
 
   constructor(redis: Redis, flushIntervalMs = 1_000) {
-    this.increments = new HashIncrements(redis, SHADOW_STATS_TTL_SECONDS, "shadow stats", flushIntervalMs);
+    this.increments = new HashIncrements(
+      redis,
+      SHADOW_STATS_TTL_SECONDS,
+      { component: "gateway", counters: "shadow stats" },
+      flushIntervalMs,
+    );
   }
 
   record(

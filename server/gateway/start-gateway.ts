@@ -8,6 +8,7 @@ import { ShadowRecorder } from "@/server/gateway/shadow-recorder";
 import { subscribeToDeploymentChanges } from "@/server/gateway/subscribe-deployment-changes";
 import { TrafficCounters } from "@/server/gateway/traffic-counters";
 import { getLogger } from "@/server/logger";
+import { GatewayMetrics } from "@/server/metrics/gateway-metrics";
 import { getRedis } from "@/server/redis";
 import { loadServingDeployment } from "@/server/services/deployment/load-serving-deployment";
 import { checkHealth } from "@/server/services/health/check-health";
@@ -34,7 +35,8 @@ export async function startGateway(env: GatewayEnv) {
     log,
   });
   const dispatcher = createJobDispatcher({ redisUrl: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX, log });
-  const counters = new TrafficCounters(getRedis());
+  const metrics = new GatewayMetrics();
+  const counters = new TrafficCounters(getRedis(), metrics, { enabled: env.GATEWAY_COUNTERS === "on" });
   const shadows = new ShadowRecorder(getRedis());
   const inference = new InferenceService(dispatcher, counters, shadows, {
     minPendingPerDeployment: env.GATEWAY_MIN_PENDING_PER_DEPLOYMENT,
@@ -45,6 +47,12 @@ export async function startGateway(env: GatewayEnv) {
     maxInFlight: env.GATEWAY_MAX_IN_FLIGHT,
     maxEventLoopDelayMs: env.GATEWAY_MAX_EVENT_LOOP_DELAY_MS,
     log,
+    onRefusal: (reason) => counters.recordGatewayRefusal(reason),
+  });
+  metrics.watch({
+    inFlight: () => admission.inFlightCount,
+    pendingRows: () => inference.pendingRows(),
+    waitingJobs: () => dispatcher.waitingJobs(),
   });
   const app = buildGateway({
     teamId: team.id,
@@ -52,6 +60,7 @@ export async function startGateway(env: GatewayEnv) {
     inference,
     dispatcher,
     admission,
+    metrics,
     readiness: async () => {
       // Within a load balancer's probe timeout (Kubernetes': 1 s) even while Postgres hangs: at
       // the default 2 s, a frozen Postgres made every ready answer late, so probes would fail.

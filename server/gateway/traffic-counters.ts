@@ -1,66 +1,130 @@
 import type { Redis } from "ioredis";
 import {
-  TRAFFIC_COUNTER_TTL_SECONDS,
-  TRAFFIC_MINUTES_KEY,
-  encodeJobRelease,
-  encodeRequestObservation,
+  addRequestObservation,
+  emptyRoleCounts,
+  encodeJobReleases,
+  encodeRoleCounts,
   minuteStartOf,
-  trafficKey,
-  trafficMinuteMember,
   type BatchReleaseReason,
   type RequestObservation,
+  type RoleCounts,
+  type ServingRole,
 } from "@/server/contracts/live-counters";
-import { HashIncrements } from "@/server/gateway/hash-increments";
+import type { GatewayMetrics, GatewayRefusalReason } from "@/server/metrics/gateway-metrics";
+import { TrafficMinutes } from "@/server/metrics/traffic-minutes";
 
-/** The one place that counts served requests, per deployment, version, role and minute. */
+/** What a counter names a request's deployment by: its id in Redis, its name in Prometheus. */
+export interface CountedDeployment {
+  id: string;
+  name: string;
+}
+
+interface CountedVersion {
+  deployment: CountedDeployment;
+  versionId: string;
+  versionNumber: number;
+}
+
+/** One flush interval's sums, per minute, then per deployment, version and role. */
+interface PendingMinute {
+  requests: Map<string, CountedVersion & { role: ServingRole; counts: RoleCounts }>;
+  jobs: Map<string, CountedVersion & { jobs: Record<BatchReleaseReason, number> }>;
+}
+
+/**
+ * The one place that counts the gateway's traffic, per deployment, version, role and minute. A
+ * request adds to sums in memory (a map lookup and a few additions: the serving bench measured
+ * what that costs); once a second the sums go to the live counters in Redis and, the same sums,
+ * to Prometheus. `enabled: false` (GATEWAY_COUNTERS=off) counts nothing, for that bench.
+ */
 export class TrafficCounters {
-  private readonly increments: HashIncrements;
-  /** The minute of each traffic key, for the index the monitor reads (keys are written per flush). */
-  private readonly minuteOfKey = new Map<string, { deploymentId: string; minuteStartMs: number }>();
+  private readonly minutes: TrafficMinutes;
+  private pending = new Map<number, PendingMinute>();
 
-  constructor(redis: Redis, flushIntervalMs = 1_000) {
-    this.increments = new HashIncrements(
-      redis,
-      TRAFFIC_COUNTER_TTL_SECONDS,
-      "traffic counters",
-      flushIntervalMs,
-      (pipeline, key) => {
-        const minute = this.minuteOfKey.get(key);
-        if (!minute) return;
-        this.minuteOfKey.delete(key);
-        pipeline.zadd(
-          TRAFFIC_MINUTES_KEY,
-          minute.minuteStartMs,
-          trafficMinuteMember(minute.deploymentId, minute.minuteStartMs),
-        );
-      },
-    );
+  constructor(
+    redis: Redis,
+    readonly metrics: GatewayMetrics,
+    private readonly options: { enabled: boolean; flushIntervalMs?: number } = { enabled: true },
+  ) {
+    this.minutes = new TrafficMinutes(redis, "gateway", {
+      flushIntervalMs: options.flushIntervalMs,
+      beforeFlush: () => this.fold(),
+    });
   }
 
-  record(deploymentId: string, observation: RequestObservation, nowMs = Date.now()): void {
-    const key = this.keyOf(deploymentId, nowMs);
-    for (const [field, by] of encodeRequestObservation(observation))
-      this.increments.increment(key, field, by);
+  record(
+    deployment: CountedDeployment,
+    versionNumber: number,
+    observation: RequestObservation,
+    nowMs = Date.now(),
+  ): void {
+    if (!this.options.enabled) return;
+    const { requests } = this.minuteOf(nowMs);
+    const key = `${deployment.id}|${observation.versionId}|${observation.role}`;
+    let entry = requests.get(key);
+    if (!entry) {
+      entry = {
+        deployment,
+        versionId: observation.versionId,
+        versionNumber,
+        role: observation.role,
+        counts: emptyRoleCounts(),
+      };
+      requests.set(key, entry);
+    }
+    addRequestObservation(entry.counts, observation);
   }
 
   recordJobRelease(
-    deploymentId: string,
-    versionId: string,
+    deployment: CountedDeployment,
+    version: { versionId: string; versionNumber: number },
     reason: BatchReleaseReason,
     nowMs = Date.now(),
   ): void {
-    const key = this.keyOf(deploymentId, nowMs);
-    for (const [field, by] of encodeJobRelease(versionId, reason)) this.increments.increment(key, field, by);
+    if (!this.options.enabled) return;
+    const { jobs } = this.minuteOf(nowMs);
+    const key = `${deployment.id}|${version.versionId}`;
+    let entry = jobs.get(key);
+    if (!entry) {
+      entry = { deployment, ...version, jobs: { full: 0, timer: 0, idle: 0 } };
+      jobs.set(key, entry);
+    }
+    entry.jobs[reason] += 1;
+  }
+
+  /** A refusal of the gateway as a whole, before its deployment is known: Prometheus only. */
+  recordGatewayRefusal(reason: GatewayRefusalReason): void {
+    if (!this.options.enabled) return;
+    this.metrics.observeRefusal(reason);
   }
 
   close(): Promise<void> {
-    return this.increments.close();
+    return this.minutes.close();
   }
 
-  private keyOf(deploymentId: string, nowMs: number): string {
+  private minuteOf(nowMs: number): PendingMinute {
     const minuteStartMs = minuteStartOf(nowMs);
-    const key = trafficKey(deploymentId, minuteStartMs);
-    if (!this.minuteOfKey.has(key)) this.minuteOfKey.set(key, { deploymentId, minuteStartMs });
-    return key;
+    let minute = this.pending.get(minuteStartMs);
+    if (!minute) {
+      minute = { requests: new Map(), jobs: new Map() };
+      this.pending.set(minuteStartMs, minute);
+    }
+    return minute;
+  }
+
+  /** The interval's sums into the Redis increments of their minutes and into Prometheus. */
+  private fold(): void {
+    const pending = this.pending;
+    this.pending = new Map();
+    for (const [minuteStartMs, { requests, jobs }] of pending) {
+      for (const { deployment, versionId, versionNumber, role, counts } of requests.values()) {
+        this.minutes.add(deployment.id, encodeRoleCounts(versionId, role, counts), minuteStartMs);
+        this.metrics.foldRequests(deployment.name, versionNumber, role, counts);
+      }
+      for (const entry of jobs.values()) {
+        this.minutes.add(entry.deployment.id, encodeJobReleases(entry.versionId, entry.jobs), minuteStartMs);
+        this.metrics.foldJobReleases(entry.deployment.name, entry.versionNumber, entry.jobs);
+      }
+    }
   }
 }

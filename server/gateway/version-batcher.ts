@@ -1,4 +1,5 @@
 import { AppError } from "@/server/domain/app-error";
+import type { BatchReleaseReason } from "@/server/contracts/live-counters";
 import type { ServingJobResult, ServingRequest, ServingRequestResult } from "@/server/contracts/serving";
 
 export interface BatchedAnswer {
@@ -22,6 +23,8 @@ interface Pending {
  * adapted to load): when no job of this version is in flight, whatever arrived in this turn of
  * the event loop leaves at once, so a lone request never waits; while jobs are in flight,
  * requests gather until the batch is full, the last job returns, or maxQueueDelayMs passes.
+ * Each job's reason to leave goes to `onRelease`: full; timer (the queue delay passed); idle
+ * (nothing of this version was in flight, at arrival or when the last job returned).
  */
 export class VersionBatcher {
   private pending: Pending[] = [];
@@ -41,6 +44,7 @@ export class VersionBatcher {
       cancelled: AbortSignal,
     ) => Promise<ServingJobResult>,
     private readonly settings: () => { maxBatchSize: number; maxQueueDelayMs: number },
+    private readonly onRelease: (reason: BatchReleaseReason) => void = () => undefined,
   ) {}
 
   /**
@@ -82,15 +86,15 @@ export class VersionBatcher {
     if (this.pending.length === 0) return;
     const { maxBatchSize, maxQueueDelayMs } = this.settings();
     if (this.pendingRows >= maxBatchSize) {
-      this.flush();
+      this.flush("full");
     } else if (this.inFlight === 0) {
-      this.immediate ??= setImmediate(() => this.flush());
+      this.immediate ??= setImmediate(() => this.flush("idle"));
     } else {
-      this.timer ??= setTimeout(() => this.flush(), maxQueueDelayMs);
+      this.timer ??= setTimeout(() => this.flush("timer"), maxQueueDelayMs);
     }
   }
 
-  private flush(): void {
+  private flush(reason: BatchReleaseReason): void {
     if (this.timer) clearTimeout(this.timer);
     if (this.immediate) clearImmediate(this.immediate);
     this.timer = null;
@@ -107,6 +111,7 @@ export class VersionBatcher {
     }
     const batch = this.pending.splice(0, count);
     this.pendingRows -= rows;
+    this.onRelease(reason);
     this.inFlight += 1;
     const deadlineAtMs = Math.max(...batch.map((entry) => entry.deadlineAtMs));
     const job = { callers: batch.length, cancel: new AbortController() };
@@ -131,7 +136,7 @@ export class VersionBatcher {
         // With nothing else in flight, what gathered leaves at once; while other jobs are still
         // out, it keeps gathering until full or the queue delay passes, so concurrent clients
         // share jobs instead of settling into cohorts that each pay a job's fixed cost.
-        if (this.inFlight === 0 && this.pending.length > 0) this.flush();
+        if (this.inFlight === 0 && this.pending.length > 0) this.flush("idle");
         else this.schedule();
       });
     this.schedule();

@@ -16,7 +16,7 @@ export async function lockArtifact(tx: Prisma.TransactionClient, sha256: string)
 }
 
 /**
- * After a registration failed: removes the stored file unless a version or golden set references it. When
+ * After a registration failed: removes the stored file unless a version, golden set or batch job references it. When
  * the check itself fails (the database is down), the file stays: an orphan costs disk, a
  * missing artifact would break a version.
  */
@@ -26,7 +26,8 @@ export async function removeArtifactUnlessReferenced(sha256: string): Promise<vo
       await lockArtifact(tx, sha256);
       const references =
         (await tx.modelVersion.count({ where: { artifactSha256: sha256 } })) +
-        (await tx.goldenSet.count({ where: { artifactSha256: sha256 } }));
+        (await tx.goldenSet.count({ where: { artifactSha256: sha256 } })) +
+        (await tx.batchJob.count({ where: { inputSha256: sha256 } }));
       if (references === 0) await removeArtifact(storageKeyFor(sha256));
     });
   } catch (error) {

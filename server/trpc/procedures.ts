@@ -2,7 +2,7 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { ZodError } from "zod";
 import { AppError } from "@/server/domain/app-error";
-import { formatZodIssues } from "@/server/domain/zod-message";
+import { formatInputIssues } from "@/server/domain/zod-message";
 import { resolveTeam } from "@/server/services/team/resolve-team";
 import type { TRPCContext } from "@/server/trpc/context";
 import { trpcErrorOf } from "@/server/trpc/errors";
@@ -36,7 +36,7 @@ const mapErrors = t.middleware(async ({ ctx, next, path, type }) => {
   // tRPC reports a failed .input() as BAD_REQUEST; a ZodError thrown by a service while reading
   // stored data arrives as INTERNAL_SERVER_ERROR and is not the caller's fault.
   if (error.code === "BAD_REQUEST" && error.cause instanceof ZodError)
-    throw new TRPCError({ code: "BAD_REQUEST", message: formatZodIssues(error.cause), cause: error.cause });
+    throw new TRPCError({ code: "BAD_REQUEST", message: formatInputIssues(error.cause), cause: error.cause });
   if (isUnexpected(error))
     throw internalTRPCError(error.cause ?? error, { path, type, requestId: ctx.requestId });
   return result;

@@ -1,4 +1,5 @@
 import { auditRouter } from "@/server/trpc/routers/audit";
+import { batchJobRouter } from "@/server/trpc/routers/batch-job";
 import { deploymentRouter } from "@/server/trpc/routers/deployment";
 import { hostRouter } from "@/server/trpc/routers/host";
 import { evaluationRouter } from "@/server/trpc/routers/evaluation";
@@ -18,6 +19,7 @@ export const appRouter = createTRPCRouter({
   audit: auditRouter,
   goldenSet: goldenSetRouter,
   evaluation: evaluationRouter,
+  batchJob: batchJobRouter,
   monitoring: monitoringRouter,
 });
 

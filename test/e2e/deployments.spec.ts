@@ -30,7 +30,10 @@ test("promote and roll back the demo deployment with one click each", async ({ p
     (await activeRow().getByRole("cell").first().innerText()).match(/#(\d+)/)![1],
   );
 
+  // Nothing is preselected; a chosen version says how it compares with production.
+  await expect(page.getByRole("button", { name: "Promote", exact: true })).toBeDisabled();
   await page.getByLabel("Promote").selectOption("2");
+  await expect(page.locator("#promote-version-comparison")).toContainText("v2 against v1 in production: auc");
   await page.getByRole("button", { name: "Promote", exact: true }).click();
   // The confirm step can be cancelled with nothing changed.
   await page
@@ -69,4 +72,23 @@ test("the demo deployment shows live traffic from the gateway", async ({ page })
   });
   await expect(page.getByRole("img", { name: /mean latency \(ms\) per version/ })).toBeVisible();
   await screenshot(page, "13-live-traffic");
+});
+
+test("a canary share outside 1 to 99 is refused before any dialog opens", async ({ page }) => {
+  await page.goto("/deployments/card-fraud-prod");
+  await page.getByLabel("Canary").selectOption("3");
+  const share = page.getByLabel("Share (%)");
+  await share.fill("150");
+  await page.getByRole("button", { name: "Start canary" }).click();
+  await expect(page.locator("#canary-percent-error")).toHaveText(
+    "The canary weight must be a whole percentage from 1 to 99, not 150.",
+  );
+  await expect(share).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByRole("dialog")).toHaveCount(0);
+  await screenshot(page, "13b-canary-refused");
+  // Corrected, it asks to confirm as before.
+  await share.fill("20");
+  await page.getByRole("button", { name: "Start canary" }).click();
+  await expect(page.getByRole("dialog", { name: /Send 20% to v/ })).toBeVisible();
+  await page.getByRole("dialog").getByRole("button", { name: "Cancel" }).click();
 });

@@ -73,7 +73,7 @@ describe("deployments", () => {
       api.deployment.create({ name: "x", modelName: "card-fraud", versionNumber: 1, maxBatchSize: 0 }),
     ).rejects.toMatchObject({
       code: "BAD_REQUEST",
-      message: expect.stringMatching(/^input\.maxBatchSize: /),
+      message: expect.stringMatching(/^Max batch size must be /),
     });
     await expect(api.deployment.byName({ name: "ghost" })).rejects.toMatchObject({
       code: "NOT_FOUND",
@@ -112,6 +112,16 @@ describe("deployments", () => {
         (shadow) => shadow.versionNumber,
       ),
     ).toEqual([3]);
+    // The model's version list says where each version serves.
+    const servedBy = Object.fromEntries(
+      (await api.model.byName({ name: "card-fraud" })).versions.map((version) => [
+        version.number,
+        version.servedBy.map(
+          (place) => `${place.deploymentName} ${place.shadow ? "shadow" : place.weightPercent}`,
+        ),
+      ]),
+    );
+    expect(servedBy).toMatchObject({ 1: ["fraud-prod 50"], 2: ["fraud-prod 50"], 3: ["fraud-prod shadow"] });
     expect(await change({ kind: "promote", versionNumber: 2 })).toMatchObject({
       number: 5,
       strategy: "promote",
@@ -175,7 +185,7 @@ describe("deployments", () => {
     ).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/100/) });
     await expect(change({ kind: "canary", versionNumber: 3, weightPercent: 100 })).rejects.toMatchObject({
       code: "BAD_REQUEST",
-      message: expect.stringMatching(/weightPercent/),
+      message: expect.stringMatching(/^Weight percent must be /),
     });
     await expect(change({ kind: "removeShadow", versionNumber: 1 })).rejects.toMatchObject({
       code: "BAD_REQUEST",
@@ -247,7 +257,7 @@ describe("deployments", () => {
       api.deployment.updateSettings({ name: "fraud-settings", settings: {} }),
     ).rejects.toMatchObject({
       code: "BAD_REQUEST",
-      message: "input.settings: name at least one setting to change",
+      message: "Name at least one setting to change.",
     });
   });
 

@@ -94,16 +94,16 @@ describe("feature sets", () => {
     await expect(api.featureSet.create({ name: "Card Features!" })).rejects.toMatchObject({
       code: "BAD_REQUEST",
       message: expect.stringMatching(
-        /^input\.name: name may contain lowercase letters, digits and inner hyphens only$/,
+        /^Name may contain lowercase letters, digits and inner hyphens only\.$/,
       ),
     });
     await expect(api.featureSet.create({ name: "a".repeat(64) })).rejects.toMatchObject({
       code: "BAD_REQUEST",
-      message: "input.name: name must be at most 63 characters",
+      message: "Name must be at most 63 characters.",
     });
     await expect(api.featureSet.create({ name: "-leading" })).rejects.toMatchObject({
       code: "BAD_REQUEST",
-      message: expect.stringMatching(/^input\.name:/),
+      message: expect.stringMatching(/^Name may contain /),
     });
     expect((await api.featureSet.list()).map((featureSet) => featureSet.name)).toEqual([
       "card-fraud",
@@ -502,25 +502,25 @@ describe("a bad sample or request is refused with a message naming the problem, 
       "featureSource of an unknown kind",
       () => [FEATURE_SET, sample, '{"kind":"guess"}'],
       "BAD_REQUEST",
-      /^invalid featureSource\.kind: /,
+      "Kind must be one of infer, previous or explicit.",
     ],
     [
       "explicit features that are empty",
       () => [FEATURE_SET, sample, { kind: "explicit", features: [] }],
       "BAD_REQUEST",
-      "invalid featureSource.features: a feature set needs at least one feature",
+      "A feature set needs at least one feature.",
     ],
     [
       "explicit features with a repeated name",
       () => [FEATURE_SET, sample, { kind: "explicit", features: [manifestFeatures[0], manifestFeatures[0]] }],
       "BAD_REQUEST",
-      "invalid featureSource.features: duplicate feature name 'amount'",
+      "Duplicate feature name 'amount'.",
     ],
     [
       "an explicit feature of an unknown dtype",
       () => [FEATURE_SET, sample, { kind: "explicit", features: [{ name: "amount", dtype: "decimal" }] }],
       "BAD_REQUEST",
-      /^invalid featureSource\.features\.0\.dtype: /,
+      /^Dtype must be one of /,
     ],
   ];
 
@@ -726,7 +726,7 @@ describe("linking model versions to feature set versions", () => {
     });
     await expect(link({ name: FEATURE_SET, version: 0 })).rejects.toMatchObject({
       code: "BAD_REQUEST",
-      message: expect.stringMatching(/^input\.featureSet\.version: /),
+      message: expect.stringMatching(/^Version must be /),
     });
     expect((await api.modelVersion.byNumber({ modelName: "card-fraud", number: 1 })).featureSet).toEqual({
       name: FEATURE_SET,

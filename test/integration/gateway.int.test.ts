@@ -648,31 +648,28 @@ describe("bad requests are refused by the gateway with a precise message, before
     expect((await infer(small.url, "fraud-guard", fraudBody(fraudRows(2)))).status).toBe(200);
   });
 
-  it("none of them reached a worker: the deployments' counters show only the good requests", async () => {
-    // The good requests each deployment answered above; everything else sent to them was refused.
-    const good = {
-      "fraud-guard": 1,
-      "fixed-batch": 1,
-      "two-inputs": 1,
-      "int64-input": 1,
-      "bool-input": 1,
-      "string-input": 1,
-      "multi-output": 2,
+  it("each of them is counted once as the caller's error; the good requests as answered", async () => {
+    // Per deployment: the good requests it answered above, and the bad ones this block sent it
+    // (the cases, the rows, the bodies and the headers), each counted once as an error.
+    const expected = {
+      "fraud-guard": { answered: 1, errors: 22 },
+      "fixed-batch": { answered: 1, errors: 1 },
+      "two-inputs": { answered: 1, errors: 2 },
+      "int64-input": { answered: 1, errors: 1 },
+      "bool-input": { answered: 1, errors: 1 },
+      "string-input": { answered: 1, errors: 1 },
+      "multi-output": { answered: 2, errors: 0 },
     };
     const counted = async () => {
-      const counts: Record<string, { requests: number; errors: number }> = {};
-      for (const name of Object.keys(good)) {
+      const counts: Record<string, { answered: number; errors: number }> = {};
+      for (const name of Object.keys(expected)) {
         const { points } = await api.deployment.liveTraffic({ name, minutes: 5 });
-        counts[name] = {
-          requests: points.reduce((sum, point) => sum + point.requests, 0),
-          errors: points.reduce((sum, point) => sum + point.errors, 0),
-        };
+        const requests = points.reduce((sum, point) => sum + point.requests, 0);
+        const errors = points.reduce((sum, point) => sum + point.errors, 0);
+        counts[name] = { answered: requests - errors, errors };
       }
       return counts;
     };
-    const expected = Object.fromEntries(
-      Object.entries(good).map(([name, requests]) => [name, { requests, errors: 0 }]),
-    );
     // Gateways flush their counters once a second.
     await expect.poll(counted, { timeout: 3_000, interval: 250 }).toEqual(expected);
   });

@@ -207,6 +207,44 @@ describe("the migrated schema matches the generated client", () => {
         failedRows: 1,
         chunkCount: 2,
         errors: [{ row: 3 }],
+        inputSha256: "a".repeat(64),
+        inputFileName: "rows.parquet",
+        inputSizeBytes: 5_000_000_000n,
+        inputFormat: "parquet",
+        columns: ["a", "b"],
+        mapping: { features: ["a", "b"] },
+        outputFormat: "csv",
+        errorsKey: "errors",
+        chunkRows: 5,
+        batchRows: 64,
+        maxErrorShare: 0.05,
+        round: 1,
+        error: "chunk 1 failed",
+        cancelRequestedAt: now,
+        comparison: { rows: 10, changedLabelShare: 0.1, meanAbsScoreDelta: null },
+        createdBy: "ci",
+        startedAt: now,
+        finishedAt: now,
+      },
+    });
+    const rerun = await db.batchJob.create({
+      data: { teamId: team.id, modelVersionId: version.id, inputKey: "in", sourceJobId: batchJob.id },
+    });
+    const chunk = await db.batchJobChunk.create({
+      data: {
+        batchJobId: batchJob.id,
+        index: 1,
+        status: "failed",
+        rowStart: 5,
+        rowCount: 5,
+        byteStart: 100n,
+        byteEnd: 4_000_000_000n,
+        firstLine: 7,
+        processedRows: 4,
+        failedRows: 1,
+        attempts: 3,
+        error: "boom",
+        hostName: "h",
         startedAt: now,
         finishedAt: now,
       },
@@ -311,6 +349,7 @@ describe("the migrated schema matches the generated client", () => {
       Host: [host, await db.host.findUniqueOrThrow({ where: { id: host.id } })],
       Replica: [replica, await db.replica.findUniqueOrThrow({ where: { id: replica.id } })],
       BatchJob: [batchJob, await db.batchJob.findUniqueOrThrow({ where: { id: batchJob.id } })],
+      BatchJobChunk: [chunk, await db.batchJobChunk.findUniqueOrThrow({ where: { id: chunk.id } })],
       MetricRollup: [
         rollup,
         await db.metricRollup.findUniqueOrThrow({
@@ -333,6 +372,11 @@ describe("the migrated schema matches the generated client", () => {
       GoldenSet: [goldenSet, await db.goldenSet.findUniqueOrThrow({ where: { id: goldenSet.id } })],
       Evaluation: [evaluation, await db.evaluation.findUniqueOrThrow({ where: { id: evaluation.id } })],
     };
+    const reruns = await db.batchJob.findUniqueOrThrow({
+      where: { id: batchJob.id },
+      include: { reruns: true },
+    });
+    expect(reruns.reruns.map((job) => job.id)).toEqual([rerun.id]);
     expect(Object.keys(roundTrips).sort()).toEqual(Object.values(Prisma.ModelName).sort());
     for (const [name, [written, read]] of Object.entries(roundTrips)) {
       expect(read, name).toEqual(written);

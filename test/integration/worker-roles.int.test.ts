@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { runTypeScript } from "@/test/support/run-typescript";
 import { startWorkerProcess, stopProcess } from "@/test/support/serving-stack";
+import { WORKER_ROLE_NAMES } from "@/workers/worker-env";
 
 describe("workers/main.ts roles", () => {
   it("stops at boot on an unknown role, naming WORKER_ROLES, the bad value and the known roles, with no stack", async () => {
@@ -11,7 +12,7 @@ describe("workers/main.ts roles", () => {
     });
     expect(code).toBe(1);
     expect(stderr).toBe(
-      "invalid environment: WORKER_ROLES: unknown role 'bogus' in 'serving,bogus'; known roles: serving, evaluation, monitor\n",
+      `invalid environment: WORKER_ROLES: unknown role 'bogus' in 'serving,bogus'; known roles: ${WORKER_ROLE_NAMES.join(", ")}\n`,
     );
     expect(stderr).not.toMatch(/^\s+at /m);
   });

@@ -136,9 +136,16 @@ export const ADMISSION_OFF = {
  * and Redis prefix.
  * `stop` also removes this file's serving queues from Redis.
  */
-export async function startServingStack({ hostName }: { hostName: string }) {
+export async function startServingStack({
+  hostName,
+  workerEnv,
+}: {
+  hostName: string;
+  /** Variables of the worker process, over this file's environment. */
+  workerEnv?: Record<string, string>;
+}) {
   const artifacts = await serveArtifacts();
-  const worker = await startWorkerProcess({ hostName, artifactSourceUrl: artifacts.url });
+  const worker = await startWorkerProcess({ hostName, artifactSourceUrl: artifacts.url, env: workerEnv });
   const gateway = await startGateway({
     ...readGatewayEnv(),
     ...ADMISSION_OFF,

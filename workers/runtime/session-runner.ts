@@ -32,6 +32,11 @@ export interface RunOutcome {
   computeUs: number;
   /** Rows of the largest session run these requests took part in. */
   batchRows: number;
+  /**
+   * The session runs charged to this call, for counting each run once: a run that merged several
+   * calls is charged to the first of them only. Runs that never reached the thread are left out.
+   */
+  sessionRuns: { rows: number; computeUs: number }[];
 }
 
 export class SessionRunnerClosedError extends Error {
@@ -193,11 +198,14 @@ export class SessionRunner {
     const results: ServingRequestResult[] = new Array(requests.length);
     const computeUs = new Array<number>(batch.length).fill(0);
     const batchRows = new Array<number>(batch.length).fill(0);
+    const sessionRuns: RunOutcome["sessionRuns"][] = batch.map(() => []);
 
     const settle = (runs: PlannedRun[], replies: (ThreadRunResult | Error)[]): number[] => {
       const retryAlone: number[] = [];
       runs.forEach((run, r) => {
         const reply = replies[r]!;
+        if (!(reply instanceof Error))
+          sessionRuns[owner[run.requestIndices[0]!]!]!.push({ rows: run.rows, computeUs: reply.computeUs });
         for (const p of new Set(run.requestIndices.map((index) => owner[index]!))) {
           if (!(reply instanceof Error)) computeUs[p] = computeUs[p]! + reply.computeUs;
           batchRows[p] = Math.max(batchRows[p]!, run.rows);
@@ -245,7 +253,12 @@ export class SessionRunner {
     const own: ServingRequestResult[][] = batch.map(() => []);
     results.forEach((result, index) => own[owner[index]!]!.push(result));
     batch.forEach((pending, p) =>
-      pending.resolve({ results: own[p]!, computeUs: computeUs[p]!, batchRows: batchRows[p]! }),
+      pending.resolve({
+        results: own[p]!,
+        computeUs: computeUs[p]!,
+        batchRows: batchRows[p]!,
+        sessionRuns: sessionRuns[p]!,
+      }),
     );
   }
 

@@ -14,7 +14,9 @@ import {
   type ServingDevice,
   type ServingJobResult,
 } from "@/server/contracts/serving";
+import { WorkerMetrics } from "@/server/metrics/worker-metrics";
 import { DroppedJobs } from "@/workers/serving/dropped-jobs";
+import { SessionRunCounters } from "@/workers/serving/session-run-counters";
 import { ArtifactCache, ArtifactUnavailableError } from "@/workers/runtime/artifact-cache";
 import { SessionCache } from "@/workers/runtime/session-cache";
 
@@ -46,6 +48,8 @@ export interface ServingWorker {
   /** One BullMQ worker per device queue consumed. */
   workers: Worker<unknown, JobReturn>[];
   sessions: SessionCache;
+  /** Its Prometheus registry (served by the process on WORKER_METRICS_PORT when set). */
+  metrics: WorkerMetrics;
   /** Stops taking jobs, lets active ones finish, then ends the session threads and the connection. */
   close(): Promise<void>;
 }
@@ -65,6 +69,27 @@ async function sendReply(redis: Redis, replyTo: string, reply: ServingReply): Pr
     .exec();
 }
 
+/**
+ * One line per job whose requests carry a trace context (W3C traceparent, from the gateway's
+ * span), so a slow request's run can be found from its trace: untraced jobs log nothing.
+ */
+function logTracedRequests(log: Logger, jobId: string, job: ServingJob, result: ServingJobResult): void {
+  const traceparents = job.requests.flatMap((request) => (request.traceparent ? [request.traceparent] : []));
+  if (traceparents.length === 0) return;
+  log.info(
+    {
+      jobId,
+      deploymentId: job.deploymentId,
+      versionId: job.versionId,
+      traceparents,
+      batchRows: result.batchRows,
+      queueWaitUs: result.queueWaitUs,
+      computeUs: result.computeUs,
+    },
+    "traced requests ran",
+  );
+}
+
 /** The serving processor: a BullMQ worker on each device's queue, sessions in worker threads. */
 export async function startServingWorker(options: ServingWorkerOptions): Promise<ServingWorker> {
   const log = options.log ?? getLogger().child({ component: "serving" });
@@ -82,6 +107,13 @@ export async function startServingWorker(options: ServingWorkerOptions): Promise
   );
 
   const replies = connectRedis("command", options.redisUrl);
+  const metrics = new WorkerMetrics({
+    sessionMemoryBytes: () => sessions.usedMb() * 1024 * 1024,
+    loadedSessions: () => sessions.loaded().length,
+  });
+  // Counters are keys under REDIS_KEY_PREFIX, like the gateway's; reply lists are named whole.
+  const countersRedis = connectRedis("command", options.redisUrl, { keyPrefix: options.keyPrefix });
+  const runCounters = new SessionRunCounters(countersRedis, metrics);
 
   const processorFor = (queueDevice: ServingDevice) => async (job: Job<unknown, JobReturn>) => {
     const pickedUpMs = Date.now();
@@ -92,6 +124,7 @@ export async function startServingWorker(options: ServingWorkerOptions): Promise
     const jobId = job.id!;
     try {
       const result = await runJob(queueDevice, parsed.data, pickedUpMs);
+      logTracedRequests(log, jobId, parsed.data, result);
       if (replyTo === undefined) return result;
       await sendReply(replies, replyTo, { jobId, ok: true, result });
       return null;
@@ -109,9 +142,10 @@ export async function startServingWorker(options: ServingWorkerOptions): Promise
 
   const runJob = async (
     queueDevice: ServingDevice,
-    { requests, artifactSha256, device, versionId, enqueuedAtMs, deadlineAtMs }: ServingJob,
+    job: ServingJob,
     pickedUpMs: number,
   ): Promise<ServingJobResult> => {
+    const { requests, artifactSha256, device, versionId, enqueuedAtMs, deadlineAtMs } = job;
     // Only a producer that ignores the contract puts one here; running it would hide that.
     if (device !== queueDevice)
       throw new UnrecoverableError(
@@ -134,6 +168,7 @@ export async function startServingWorker(options: ServingWorkerOptions): Promise
       throw retryable ? new Error(message) : new UnrecoverableError(message);
     }
     const outcome = await sessions.run({ artifactSha256, device }, requests);
+    runCounters.record(job, outcome.sessionRuns);
     return {
       results: outcome.results,
       hostName: options.hostName,
@@ -174,12 +209,20 @@ export async function startServingWorker(options: ServingWorkerOptions): Promise
   return {
     workers,
     sessions,
+    metrics,
     async close() {
       await Promise.all(workers.map((worker) => worker.close()));
       for (const dropped of drops.values()) dropped.close();
       await sessions.close();
+      await runCounters
+        .close()
+        .catch((error: unknown) =>
+          log.warn({ err: error }, "the last session-run counters could not be written"),
+        );
       await Promise.all(
-        [...connections, replies].map((connection) => connection.quit().catch(() => connection.disconnect())),
+        [...connections, replies, countersRedis].map((connection) =>
+          connection.quit().catch(() => connection.disconnect()),
+        ),
       );
     },
   };

@@ -2,16 +2,22 @@
 
 import { useState } from "react";
 import { SELECT_CLASS } from "@/app/_components/select";
+import {
+  MAX_CANARY_PERCENT,
+  MIN_CANARY_PERCENT,
+  canaryShareProblem,
+} from "@/server/domain/traffic/canary-share";
 import { Button, TextField } from "@/app/_components/ui";
 import type { TrafficTargetOutput } from "@/server/services/deployment/deployment-output";
 import { useTrafficChange } from "./use-traffic-change";
+import { VersionComparison, type ComparableVersion } from "./version-comparison";
 
 interface Props {
   deploymentName: string;
   target: TrafficTargetOutput;
   revisionNumber: number;
   rollbackTo: number | null;
-  versions: { number: number; description: string }[];
+  versions: (ComparableVersion & { description: string })[];
 }
 
 /** Promote, canary, shadow and rollback: each asks for confirmation, then makes a new revision. */
@@ -19,13 +25,23 @@ export function TrafficActions({ deploymentName, target, revisionNumber, rollbac
   const { ask, refusal, dialog } = useTrafficChange(deploymentName);
   const serving = new Set(target.weights.map((entry) => entry.versionNumber));
   const shadows = new Set(target.shadows.map((entry) => entry.versionNumber));
-  const newest = versions[0]?.number ?? 1;
-  const [promoteVersion, setPromoteVersion] = useState(newest);
-  const [canaryVersion, setCanaryVersion] = useState(newest);
+  // Nothing is chosen for the user: each choice says how it compares with production first.
+  const [promoteVersion, setPromoteVersion] = useState<number | null>(null);
+  const [canaryVersion, setCanaryVersion] = useState<number | null>(null);
   const [canaryPercent, setCanaryPercent] = useState(10);
-  const [shadowVersion, setShadowVersion] = useState(newest);
+  const [canaryError, setCanaryError] = useState<string | null>(null);
+  const [shadowVersion, setShadowVersion] = useState<number | null>(null);
+  const byNumber = (number: number | null) => versions.find((version) => version.number === number);
+  const production = byNumber(
+    [...target.weights].sort((a, b) => b.weight - a.weight)[0]?.versionNumber ?? null,
+  );
 
-  const versionSelect = (id: string, label: string, value: number, onChange: (value: number) => void) => (
+  const versionSelect = (
+    id: string,
+    label: string,
+    value: number | null,
+    onChange: (value: number) => void,
+  ) => (
     <div className="w-28">
       <label htmlFor={id} className="block text-sm font-medium text-slate-700">
         {label}
@@ -33,9 +49,13 @@ export function TrafficActions({ deploymentName, target, revisionNumber, rollbac
       <select
         id={id}
         className={SELECT_CLASS}
-        value={value}
+        value={value ?? ""}
+        aria-describedby={value === null ? undefined : `${id}-comparison`}
         onChange={(event) => onChange(Number(event.target.value))}
       >
+        <option value="" disabled>
+          choose…
+        </option>
         {versions.map((version) => (
           <option key={version.number} value={version.number}>
             v{version.number}
@@ -45,92 +65,127 @@ export function TrafficActions({ deploymentName, target, revisionNumber, rollbac
     </div>
   );
 
+  const comparison = (id: string, chosen: number | null) =>
+    chosen === null ? null : (
+      <VersionComparison id={`${id}-comparison`} chosen={byNumber(chosen)} production={production} />
+    );
+
   return (
     <div className="space-y-5">
-      <div className="flex flex-wrap items-end gap-3">
-        {versionSelect("promote-version", "Promote", promoteVersion, setPromoteVersion)}
-        <Button
-          onClick={() =>
-            ask(
-              { kind: "promote", versionNumber: promoteVersion },
-              `Promote v${promoteVersion}?`,
-              `v${promoteVersion} will take 100% of the traffic of ${deploymentName}. Gateways switch within a second.`,
-            )
-          }
-        >
-          Promote
-        </Button>
-        <span className="mx-2 h-8 w-px bg-slate-200" aria-hidden />
-        <Button
-          variant="secondary"
-          disabled={rollbackTo === null}
-          title={rollbackTo === null ? "No earlier revision" : undefined}
-          onClick={() =>
-            ask(
-              { kind: "rollback" },
-              "Roll back?",
-              `Traffic returns to what revision ${rollbackTo} served. Revision ${revisionNumber} stays in the history.`,
-            )
-          }
-        >
-          Rollback{rollbackTo !== null && ` to #${rollbackTo}`}
-        </Button>
-      </div>
-      <div className="flex flex-wrap items-end gap-3">
-        {versionSelect("canary-version", "Canary", canaryVersion, setCanaryVersion)}
-        <div className="w-28">
-          <TextField
-            id="canary-percent"
-            label="Share (%)"
-            type="number"
-            min={1}
-            max={99}
-            value={canaryPercent}
-            onChange={(event) => setCanaryPercent(Number(event.target.value))}
-          />
+      <div className="space-y-1">
+        <div className="flex flex-wrap items-end gap-3">
+          {versionSelect("promote-version", "Promote", promoteVersion, setPromoteVersion)}
+          <Button
+            disabled={promoteVersion === null}
+            onClick={() =>
+              promoteVersion !== null &&
+              ask(
+                { kind: "promote", versionNumber: promoteVersion },
+                `Promote v${promoteVersion}?`,
+                `v${promoteVersion} will take 100% of the traffic of ${deploymentName}. Gateways switch within a second.`,
+              )
+            }
+          >
+            Promote
+          </Button>
+          <span className="mx-2 h-8 w-px bg-slate-200" aria-hidden />
+          <Button
+            variant="secondary"
+            disabled={rollbackTo === null}
+            title={rollbackTo === null ? "No earlier revision" : undefined}
+            onClick={() =>
+              ask(
+                { kind: "rollback" },
+                "Roll back?",
+                `Traffic returns to what revision ${rollbackTo} served. Revision ${revisionNumber} stays in the history.`,
+              )
+            }
+          >
+            Rollback{rollbackTo !== null && ` to #${rollbackTo}`}
+          </Button>
         </div>
-        <Button
-          variant="secondary"
-          onClick={() =>
-            ask(
-              { kind: "canary", versionNumber: canaryVersion, weightPercent: canaryPercent },
-              `Send ${canaryPercent}% to v${canaryVersion}?`,
-              `The other versions keep their proportions in the remaining ${100 - canaryPercent}%.`,
-            )
-          }
-        >
-          Start canary
-        </Button>
-        <span className="mx-2 h-8 w-px bg-slate-200" aria-hidden />
-        {versionSelect("shadow-version", "Shadow", shadowVersion, setShadowVersion)}
-        {shadows.has(shadowVersion) ? (
+        {comparison("promote-version", promoteVersion)}
+      </div>
+      <div className="space-y-1">
+        <div className="flex flex-wrap items-end gap-3">
+          {versionSelect("canary-version", "Canary", canaryVersion, setCanaryVersion)}
+          <div className="w-28">
+            <TextField
+              id="canary-percent"
+              label="Share (%)"
+              type="number"
+              min={MIN_CANARY_PERCENT}
+              max={MAX_CANARY_PERCENT}
+              step={1}
+              aria-invalid={canaryError ? true : undefined}
+              aria-describedby={canaryError ? "canary-percent-error" : undefined}
+              value={Number.isNaN(canaryPercent) ? "" : canaryPercent}
+              onChange={(event) => {
+                setCanaryPercent(event.target.value === "" ? Number.NaN : Number(event.target.value));
+                setCanaryError(null);
+              }}
+            />
+          </div>
           <Button
             variant="secondary"
-            onClick={() =>
+            disabled={canaryVersion === null}
+            onClick={() => {
+              if (canaryVersion === null) return;
+              // Refused here, before a dialog asks to confirm a change the server would refuse.
+              const problem = canaryShareProblem(canaryPercent);
+              setCanaryError(problem && `${problem.charAt(0).toUpperCase()}${problem.slice(1)}.`);
+              if (problem) return;
               ask(
-                { kind: "removeShadow", versionNumber: shadowVersion },
-                `Stop shadowing with v${shadowVersion}?`,
-                "It stops receiving copies of requests.",
-              )
-            }
+                { kind: "canary", versionNumber: canaryVersion, weightPercent: canaryPercent },
+                `Send ${canaryPercent}% to v${canaryVersion}?`,
+                `The other versions keep their proportions in the remaining ${100 - canaryPercent}%.`,
+              );
+            }}
           >
-            Stop shadow
+            Start canary
           </Button>
-        ) : (
-          <Button
-            variant="secondary"
-            disabled={serving.has(shadowVersion)}
-            onClick={() =>
-              ask(
-                { kind: "addShadow", versionNumber: shadowVersion },
-                `Shadow with v${shadowVersion}?`,
-                `v${shadowVersion} gets a copy of every request after the answer is sent; its outputs and latency are compared with the primary's. Clients never see its answers.`,
-              )
-            }
-          >
-            Start shadow
-          </Button>
+        </div>
+        {comparison("canary-version", canaryVersion)}
+        {canaryError && (
+          <p id="canary-percent-error" role="alert" className="text-sm text-red-700">
+            {canaryError}
+          </p>
         )}
+      </div>
+      <div className="space-y-1">
+        <div className="flex flex-wrap items-end gap-3">
+          {versionSelect("shadow-version", "Shadow", shadowVersion, setShadowVersion)}
+          {shadowVersion !== null && shadows.has(shadowVersion) ? (
+            <Button
+              variant="secondary"
+              onClick={() =>
+                ask(
+                  { kind: "removeShadow", versionNumber: shadowVersion },
+                  `Stop shadowing with v${shadowVersion}?`,
+                  "It stops receiving copies of requests.",
+                )
+              }
+            >
+              Stop shadow
+            </Button>
+          ) : (
+            <Button
+              variant="secondary"
+              disabled={shadowVersion === null || serving.has(shadowVersion)}
+              onClick={() =>
+                shadowVersion !== null &&
+                ask(
+                  { kind: "addShadow", versionNumber: shadowVersion },
+                  `Shadow with v${shadowVersion}?`,
+                  `v${shadowVersion} gets a copy of every request after the answer is sent; its outputs and latency are compared with the primary's. Clients never see its answers.`,
+                )
+              }
+            >
+              Start shadow
+            </Button>
+          )}
+        </div>
+        {comparison("shadow-version", shadowVersion)}
       </div>
       {refusal}
       {dialog}

@@ -1,4 +1,5 @@
 import { AppError } from "@/server/domain/app-error";
+import { canaryShareProblem } from "@/server/domain/traffic/canary-share";
 import {
   type RevisionTarget,
   type VersionRef,
@@ -40,12 +41,8 @@ export function canaryTarget(
   weightPercent: number,
 ): RevisionTarget {
   checkSameNumber(current, version);
-  if (!Number.isInteger(weightPercent) || weightPercent < 1 || weightPercent > 99) {
-    throw new AppError(
-      "BAD_REQUEST",
-      `the canary weight must be a whole percentage from 1 to 99, not ${weightPercent}`,
-    );
-  }
+  const shareProblem = canaryShareProblem(weightPercent);
+  if (shareProblem !== null) throw new AppError("BAD_REQUEST", shareProblem);
   const others = current.weights.filter((entry) => entry.weight > 0 && entry.versionId !== version.versionId);
   if (others.length === 0) {
     throw new AppError(

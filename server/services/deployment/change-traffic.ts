@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_CANARY_PERCENT, MIN_CANARY_PERCENT } from "@/server/domain/traffic/canary-share";
 import { AppError } from "@/server/domain/app-error";
 import {
   addShadowTarget,
@@ -33,7 +34,7 @@ export const ZTrafficChange = z.discriminatedUnion("kind", [
   z.object({
     kind: z.literal("canary"),
     versionNumber: ZVersionNumber,
-    weightPercent: z.number().int().min(1).max(99),
+    weightPercent: z.number().int().min(MIN_CANARY_PERCENT).max(MAX_CANARY_PERCENT),
   }),
   z.object({
     kind: z.literal("weights"),

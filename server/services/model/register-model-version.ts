@@ -1,6 +1,6 @@
 import { AppError } from "@/server/domain/app-error";
 import { formatBytes } from "@/server/domain/format";
-import { formatZodIssues } from "@/server/domain/zod-message";
+import { formatInputIssues } from "@/server/domain/zod-message";
 import { checkFeatureSetFit } from "@/server/domain/feature-set/link-check";
 import { ZVersionMetadata, type VersionMetadataInput } from "@/server/domain/version-metadata";
 import { getDb } from "@/server/db";
@@ -45,7 +45,7 @@ export async function registerModelVersion({
   }
   const parsedMetadata = ZVersionMetadata.safeParse(rawMetadata);
   if (!parsedMetadata.success)
-    throw new AppError("BAD_REQUEST", `invalid ${formatZodIssues(parsedMetadata.error, "metadata")}`);
+    throw new AppError("BAD_REQUEST", formatInputIssues(parsedMetadata.error));
   const metadata = parsedMetadata.data;
   const model = await findModelOrThrow(teamId, modelName);
   const { sha256 } = staged;

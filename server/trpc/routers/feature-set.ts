@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AppError } from "@/server/domain/app-error";
-import { formatZodIssues } from "@/server/domain/zod-message";
+import { formatInputIssues } from "@/server/domain/zod-message";
 import {
   createFeatureSet,
   ZCreateFeatureSetInput,
@@ -47,7 +47,7 @@ export const featureSetRouter = createTRPCRouter({
     if (!featureSetName) throw new AppError("BAD_REQUEST", "the upload has no 'featureSetName' part");
     const source = ZFeatureSource.safeParse(readJsonPart(input, "featureSource") ?? { kind: "infer" });
     if (!source.success)
-      throw new AppError("BAD_REQUEST", `invalid ${formatZodIssues(source.error, "featureSource")}`);
+      throw new AppError("BAD_REQUEST", formatInputIssues(source.error));
     return withFilePart(input, "file", (sample) =>
       createFeatureSetVersion({
         teamId: ctx.team.id,

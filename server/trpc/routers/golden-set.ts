@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AppError } from "@/server/domain/app-error";
-import { formatZodIssues } from "@/server/domain/zod-message";
+import { formatInputIssues } from "@/server/domain/zod-message";
 import { ZGoldenSetOutput } from "@/server/services/golden-set/golden-set-output";
 import {
   listGoldenSets,
@@ -27,7 +27,7 @@ export const goldenSetRouter = createTRPCRouter({
       labelColumn: readTextPart(input, "labelColumn") ?? undefined,
     });
     if (!fields.success)
-      throw new AppError("BAD_REQUEST", `invalid ${formatZodIssues(fields.error, "upload")}`);
+      throw new AppError("BAD_REQUEST", formatInputIssues(fields.error));
     return withFilePart(input, "file", (file) =>
       uploadGoldenSet({ teamId: ctx.team.id, actor: ctx.actor, ...fields.data, file }),
     );

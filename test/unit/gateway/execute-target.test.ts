@@ -30,6 +30,7 @@ function controlledDispatcher() {
         });
       }),
     workerCount: async () => 1,
+    waitingJobs: async () => [],
     close: async () => undefined,
   };
   return { jobs, dispatcher };

@@ -52,6 +52,9 @@ describe("errorKindOf", () => {
   it("charts the caller's input, overload, deadlines and the service apart", () => {
     expect(errorKindOf(new AppError("BAD_REQUEST", "x"))).toBe("badInput");
     expect(errorKindOf(new AppError("PAYLOAD_TOO_LARGE", "x"))).toBe("badInput");
+    expect(errorKindOf(new AppError("UNSUPPORTED_MEDIA_TYPE", "x"))).toBe("badInput");
+    // A version the deployment does not serve.
+    expect(errorKindOf(new AppError("NOT_FOUND", "x"))).toBe("badInput");
     expect(errorKindOf(new AppError("TOO_MANY_REQUESTS", "x"))).toBe("overload");
     expect(errorKindOf(new AppError("DEADLINE_EXCEEDED", "x"))).toBe("deadline");
     expect(errorKindOf(new AppError("UNAVAILABLE", "x"))).toBe("unavailable");

@@ -174,4 +174,49 @@ describe("version batcher", () => {
     caller.abort();
     expect(jobs[0]!.cancelled.aborted).toBe(false);
   });
+
+  describe("release reasons", () => {
+    const recording = (maxBatchSize: number, maxQueueDelayMs: number) => {
+      const { jobs, dispatch } = controlledDispatch();
+      const reasons: string[] = [];
+      const batcher = new VersionBatcher(
+        dispatch,
+        () => ({ maxBatchSize, maxQueueDelayMs }),
+        (reason) => reasons.push(reason),
+      );
+      return { jobs, batcher, reasons };
+    };
+
+    it("says idle for a job sent at once because nothing was in flight", async () => {
+      const { jobs, batcher, reasons } = recording(32, 10_000);
+      void batcher.submit(request("a"), 1, FAR_DEADLINE_MS);
+      void batcher.submit(request("b"), 1, FAR_DEADLINE_MS);
+      await tick();
+      expect(jobs).toHaveLength(1);
+      expect(reasons).toEqual(["idle"]);
+    });
+
+    it("says full for a batch that filled up, and timer for one the queue delay sent", async () => {
+      const { jobs, batcher, reasons } = recording(4, 5);
+      void batcher.submit(request("warm"), 1, FAR_DEADLINE_MS);
+      await tick();
+      for (const id of ["a", "b", "c", "d", "e"]) void batcher.submit(request(id), 1, FAR_DEADLINE_MS);
+      expect(reasons).toEqual(["idle", "full"]);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      expect(jobs.map((job) => job.requests.length)).toEqual([1, 4, 1]);
+      expect(reasons).toEqual(["idle", "full", "timer"]);
+    });
+
+    it("says idle for what gathered when the last job in flight returned", async () => {
+      const { jobs, batcher, reasons } = recording(32, 10_000);
+      const first = batcher.submit(request("a"), 1, FAR_DEADLINE_MS);
+      await tick();
+      void batcher.submit(request("b"), 1, FAR_DEADLINE_MS);
+      jobs[0]!.finish();
+      await first;
+      await tick();
+      expect(jobs.map((job) => job.requests.map((r) => r.requestId))).toEqual([["a"], ["b"]]);
+      expect(reasons).toEqual(["idle", "idle"]);
+    });
+  });
 });

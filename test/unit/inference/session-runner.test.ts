@@ -39,6 +39,15 @@ describe("SessionRunner", () => {
       [1, 2, 3, 4, 5].map((k) => runner.run([{ requestId: `r${k}`, inputs: [x([[k, 0, 1]])] }])),
     );
     expect(outcomes.map((outcome) => outcome.batchRows)).toEqual([1, 4, 4, 4, 4]);
+    // Two session runs: each charged to the first call in it only, so counted once.
+    expect(outcomes.map((outcome) => outcome.sessionRuns.map((run) => run.rows))).toEqual([
+      [1],
+      [4],
+      [],
+      [],
+      [],
+    ]);
+    expect(outcomes.flatMap((outcome) => outcome.sessionRuns).every((run) => run.computeUs > 0)).toBe(true);
     expect(
       outcomes.map(
         (outcome) => outcome.results[0]!.ok && outcome.results[0]!.outputs.map((output) => output.data[0]),
@@ -67,6 +76,7 @@ describe("SessionRunner", () => {
       [3, 0],
     ]);
     expect(outcome.batchRows).toBe(1);
+    expect(outcome.sessionRuns.map((run) => run.rows)).toEqual([1, 1, 1]);
     await runner.close();
   });
 

@@ -42,7 +42,7 @@ describe("WORKER_ROLES", () => {
   });
 
   it("names every unknown role at once", async () => {
-    expect(await errorOf("batch,monitr")).toContain("unknown role 'batch', 'monitr'");
+    expect(await errorOf("scheduler,teleport")).toContain("unknown role 'scheduler', 'teleport'");
   });
 
   it("knows the monitor role", async () => {
@@ -60,5 +60,25 @@ describe("WORKER_ROLES", () => {
     expect(await errorOf(" , ")).toContain(
       `WORKER_ROLES: ' , ' names no role; known roles: ${WORKER_ROLE_NAMES.join(", ")}`,
     );
+  });
+});
+
+describe("WORKER_METRICS_PORT", () => {
+  const portOf = async (value: string | undefined) => {
+    vi.stubEnv("WORKER_METRICS_PORT", value);
+    return (await readFreshWorkerEnv()).WORKER_METRICS_PORT;
+  };
+
+  it("is off unless set, and reads a port (0 for a free one)", async () => {
+    expect(await portOf(undefined)).toBeUndefined();
+    expect(await portOf("9464")).toBe(9464);
+    expect(await portOf("0")).toBe(0);
+  });
+
+  it("refuses what is not a port, naming the variable", async () => {
+    vi.stubEnv("WORKER_METRICS_PORT", "metrics");
+    await expect(readFreshWorkerEnv()).rejects.toThrow("WORKER_METRICS_PORT");
+    vi.stubEnv("WORKER_METRICS_PORT", "70000");
+    await expect(readFreshWorkerEnv()).rejects.toThrow("WORKER_METRICS_PORT");
   });
 });

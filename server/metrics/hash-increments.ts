@@ -6,7 +6,8 @@ const FAILURE_LOG_INTERVAL_MS = 10_000;
 
 /**
  * Sums of hash-field increments kept in memory and sent to Redis in one pipeline per interval:
- * what the gateway counts per request costs a map update, not a Redis round trip.
+ * what the gateway counts per request, and the worker per session run, costs a map update, not a
+ * Redis round trip. Shared by both producers of server/contracts/live-counters.ts.
  */
 export class HashIncrements {
   private pending = new Map<string, Map<string, number>>();
@@ -16,10 +17,13 @@ export class HashIncrements {
   constructor(
     private readonly redis: Redis,
     private readonly ttlSeconds: number,
-    label: string,
+    /** Who counts (`gateway`, `serving`) and what (`traffic counters`): for the log line of a failed flush. */
+    source: { component: string; counters: string },
     flushIntervalMs = 1_000,
     /** Runs for each key in a flush's pipeline, for what is written with the key (an index of keys). */
     private readonly onKeyFlushed?: (pipeline: ChainableCommander, key: string) => void,
+    /** Runs first in every flush, for a producer that sums in shapes of its own and increments then. */
+    private readonly beforeFlush?: () => void,
   ) {
     this.timer = setInterval(
       () =>
@@ -27,7 +31,7 @@ export class HashIncrements {
           if (Date.now() - this.failureLoggedAtMs < FAILURE_LOG_INTERVAL_MS) return;
           this.failureLoggedAtMs = Date.now();
           getLogger().warn(
-            { component: "gateway", counters: label, err: error },
+            { ...source, err: error },
             "counter flush failed; that interval's increments are dropped",
           );
         }),
@@ -47,6 +51,7 @@ export class HashIncrements {
   }
 
   async flush(): Promise<void> {
+    this.beforeFlush?.();
     if (this.pending.size === 0) return;
     const pending = this.pending;
     this.pending = new Map();

@@ -1,0 +1,44 @@
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { Readable } from "node:stream";
+import { batchStorePath } from "@/server/contracts/batch";
+import { AppError } from "@/server/domain/app-error";
+import { getDb } from "@/server/db";
+import { readEnv } from "@/server/env";
+import { resolveTeam } from "@/server/services/team/resolve-team";
+
+/**
+ * A batch job's files: `output` (the input's rows with the predictions appended) and `errors`
+ * (one JSON line per refused row: its line and why). Only the job's own team gets them.
+ */
+export async function GET(request: Request, { params }: { params: Promise<{ id: string; file: string }> }) {
+  const { id, file } = await params;
+  if (file !== "output" && file !== "errors")
+    return Response.json({ error: `no file '${file}': ask for output or errors` }, { status: 404 });
+  try {
+    const team = await resolveTeam(request.headers.get("x-team")?.trim() || readEnv().DEFAULT_TEAM_SLUG);
+    const job = await getDb().batchJob.findFirst({
+      where: { id, teamId: team.id },
+      select: { status: true, outputKey: true, errorsKey: true, outputFormat: true },
+    });
+    if (!job) throw new AppError("NOT_FOUND", `batch job '${id}' does not exist`);
+    const key = file === "output" ? job.outputKey : job.errorsKey;
+    if (!key)
+      throw new AppError("CONFLICT", `batch job '${id}' is ${job.status} and has no ${file} file yet`);
+    const filePath = batchStorePath(readEnv().ARTIFACT_DIR, key);
+    const { size } = await stat(filePath);
+    const csv = file === "output" && job.outputFormat === "csv";
+    const extension = csv ? "csv" : "jsonl";
+    return new Response(Readable.toWeb(createReadStream(filePath)) as ReadableStream, {
+      headers: {
+        "content-type": csv ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",
+        "content-length": String(size),
+        "content-disposition": `attachment; filename="batch-${id}-${file}.${extension}"`,
+      },
+    });
+  } catch (error) {
+    if (error instanceof AppError)
+      return Response.json({ error: error.message }, { status: error.httpStatus });
+    throw error;
+  }
+}

@@ -1,0 +1,53 @@
+import type { ChartRange, DeploymentChartsOutput } from "@/server/contracts/monitoring-api";
+
+type RoleSeries = DeploymentChartsOutput["series"][number];
+type RolePoint = RoleSeries["points"][number];
+
+/** One row per bucket for recharts: `bucketStartMs` and one value per named line. */
+export type ChartRow = { bucketStartMs: number } & Record<string, number | null>;
+
+/** The line of a version in a role: "v2", or "v3 shadow" for copies no caller waited for. */
+export function lineName(versionNumber: number, role: RoleSeries["role"]): string {
+  return role === "shadow" ? `v${versionNumber} shadow` : `v${versionNumber}`;
+}
+
+/** Every bucket of the range, so a bucket without traffic is a gap (or 0), not a missing x. */
+export function bucketStarts(charts: Pick<DeploymentChartsOutput, "fromMs" | "toMs" | "bucketMs">): number[] {
+  const starts: number[] = [];
+  for (let start = charts.fromMs; start < charts.toMs; start += charts.bucketMs) starts.push(start);
+  return starts;
+}
+
+/** Rows with one value per (version, role) line; `missing` fills buckets the series has no point for. */
+export function roleRows(
+  charts: DeploymentChartsOutput,
+  series: readonly RoleSeries[],
+  valueOf: (point: RolePoint) => number | null,
+  missing: number | null = null,
+): ChartRow[] {
+  const byLine = series.map((entry) => ({
+    name: lineName(entry.versionNumber, entry.role),
+    points: new Map(entry.points.map((point) => [point.bucketStartMs, point])),
+  }));
+  return bucketStarts(charts).map((bucketStartMs) => {
+    const row: ChartRow = { bucketStartMs };
+    for (const line of byLine) {
+      const point = line.points.get(bucketStartMs);
+      row[line.name] = point ? valueOf(point) : missing;
+    }
+    return row;
+  });
+}
+
+const CLOCK = new Intl.DateTimeFormat("en", { hour: "2-digit", minute: "2-digit" });
+const DAY = new Intl.DateTimeFormat("en", { month: "short", day: "numeric" });
+const DAY_AND_HOUR = new Intl.DateTimeFormat("en", { month: "short", day: "numeric", hour: "2-digit" });
+
+/** Tick labels that fit the range: clock time within a day, dates beyond. */
+export function tickFormatOf(range: ChartRange): (ms: number) => string {
+  return range === "1h" || range === "24h" ? (ms) => CLOCK.format(ms) : (ms) => DAY.format(ms);
+}
+
+export function tooltipTimeOf(range: ChartRange): (ms: number) => string {
+  return range === "1h" || range === "24h" ? (ms) => CLOCK.format(ms) : (ms) => DAY_AND_HOUR.format(ms);
+}

@@ -1,0 +1,186 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { useParams } from "next/navigation";
+import { useTRPC } from "@/app/_trpc/client";
+import { LIVE_TRAFFIC_MINUTES } from "./live-traffic-span";
+import { QueryState } from "@/app/_components/query-state";
+import { TrafficSplit } from "@/app/_components/traffic-split";
+import { Badge, Card, DataTable, DefinitionList, EmptyState, PageHeader } from "@/app/_components/ui";
+import { LiveTrafficChart } from "./live-traffic-chart";
+import { RevisionHistory } from "./revision-history";
+import { TrafficActions } from "./traffic-actions";
+
+const LIVE_REFRESH_MS = 10_000;
+const PERCENT = new Intl.NumberFormat("en", { style: "percent", maximumFractionDigits: 1 });
+
+export function DeploymentPage() {
+  const { name } = useParams<{ name: string }>();
+  const trpc = useTRPC();
+  const deployment = useQuery(trpc.deployment.byName.queryOptions({ name }));
+  const traffic = useQuery({
+    ...trpc.deployment.liveTraffic.queryOptions({ name, minutes: LIVE_TRAFFIC_MINUTES }),
+    refetchInterval: LIVE_REFRESH_MS,
+    enabled: deployment.isSuccess,
+  });
+  const shadows = useQuery({
+    ...trpc.deployment.shadowStats.queryOptions({ name }),
+    refetchInterval: LIVE_REFRESH_MS,
+    enabled: deployment.isSuccess,
+  });
+
+  return (
+    <QueryState query={deployment} notFoundTitle="Deployment not found">
+      {(data) => {
+        const active = data.activeRevision;
+        const curl = `curl -s ${data.inferUrl} -H 'content-type: application/json' -d '{"inputs":[{"name":"…","shape":[1,…],"datatype":"FP32","data":[…]}]}'`;
+        return (
+          <>
+            <PageHeader
+              breadcrumbs={[{ href: "/deployments", label: "Deployments" }]}
+              title={data.name}
+              subtitle={
+                <>
+                  <Badge tone={data.environment === "production" ? "green" : "slate"}>
+                    {data.environment}
+                  </Badge>{" "}
+                  serving{" "}
+                  <Link className="text-indigo-700 hover:underline" href={`/models/${data.modelName}`}>
+                    {data.modelName}
+                  </Link>{" "}
+                  · revision #{active.number}
+                </>
+              }
+            />
+            <Card title="Traffic" description={`Revision #${active.number}: ${active.reason}`}>
+              <div data-testid="active-traffic">
+                <TrafficSplit target={active.target} />
+              </div>
+              <div className="mt-5">
+                <TrafficActions
+                  deploymentName={data.name}
+                  target={active.target}
+                  revisionNumber={active.number}
+                  rollbackTo={data.rollbackTo}
+                  versions={data.versions}
+                />
+              </div>
+            </Card>
+            <div className="grid gap-6 xl:grid-cols-2">
+              <Card title="Requests" description="Per minute and version, last 30 minutes (live counters).">
+                <QueryState query={traffic}>
+                  {(live) =>
+                    live.points.length === 0 ? (
+                      <EmptyState title="No traffic in the last 30 minutes">
+                        Send a request to the endpoint below.
+                      </EmptyState>
+                    ) : (
+                      <LiveTrafficChart {...live} metric="requests" />
+                    )
+                  }
+                </QueryState>
+              </Card>
+              <Card
+                title="Latency"
+                description="Mean end-to-end latency at the gateway, per minute and version."
+              >
+                <QueryState query={traffic}>
+                  {(live) =>
+                    live.points.length === 0 ? (
+                      <EmptyState title="No traffic in the last 30 minutes" />
+                    ) : (
+                      <LiveTrafficChart {...live} metric="meanLatencyMs" />
+                    )
+                  }
+                </QueryState>
+              </Card>
+            </div>
+            {active.target.shadows.length > 0 && (
+              <Card
+                title="Shadow comparison"
+                description="Shadow answers against the primary's for the same requests; clients never see them."
+              >
+                <QueryState query={shadows}>
+                  {(rows) => (
+                    <DataTable
+                      caption="Shadow comparison"
+                      columns={[
+                        "Shadow",
+                        "Requests compared",
+                        "Agreement (exact outputs)",
+                        "Mean |Δ| (float outputs)",
+                        "Latency Δ vs primary",
+                      ]}
+                    >
+                      {rows.map((row) => (
+                        <tr key={row.versionNumber}>
+                          <td className="px-3 py-2 font-medium">v{row.versionNumber}</td>
+                          <td className="px-3 py-2 tabular-nums">{row.requests.toLocaleString("en")}</td>
+                          <td className="px-3 py-2 tabular-nums">
+                            {row.agreementRate === null ? "—" : PERCENT.format(row.agreementRate)}
+                          </td>
+                          <td className="px-3 py-2 tabular-nums">
+                            {row.meanAbsDiff === null ? "—" : row.meanAbsDiff.toFixed(4)}
+                          </td>
+                          <td className="px-3 py-2 tabular-nums">
+                            {row.latencyDeltaMs === null
+                              ? "—"
+                              : `${row.latencyDeltaMs >= 0 ? "+" : ""}${row.latencyDeltaMs.toFixed(2)} ms`}
+                          </td>
+                        </tr>
+                      ))}
+                    </DataTable>
+                  )}
+                </QueryState>
+              </Card>
+            )}
+            <Card
+              title="Revision history"
+              description="Every traffic change and how long it served; rollback returns to the revision that was active before, restore to any earlier one."
+            >
+              <RevisionHistory
+                deploymentName={data.name}
+                activeNumber={active.number}
+                revisions={data.revisions}
+              />
+            </Card>
+            <Card title="Endpoint and settings">
+              <DefinitionList
+                items={[
+                  {
+                    term: "Infer (Open Inference Protocol v2)",
+                    value: <code className="break-all font-mono text-xs">POST {data.inferUrl}</code>,
+                  },
+                  {
+                    term: "Example",
+                    value: (
+                      <code className="block break-all rounded bg-slate-50 p-2 font-mono text-xs">
+                        {curl}
+                      </code>
+                    ),
+                  },
+                  {
+                    term: "Batching",
+                    value: `up to ${data.maxBatchSize} rows per batch, waiting at most ${data.maxQueueDelayMs} ms while the model is busy`,
+                  },
+                  {
+                    term: "Device",
+                    value: data.device === "cuda" ? "GPU (CUDA), CPU where no GPU is present" : "CPU",
+                  },
+                  { term: "Replicas", value: data.replicas },
+                  {
+                    term: "Evaluation gate",
+                    value: data.gate.required
+                      ? `promotions must do no worse than production on golden set '${data.gate.goldenSetName}' by more than ${data.gate.margin} on any metric`
+                      : "off: promotions are not checked against a golden set",
+                  },
+                ]}
+              />
+            </Card>
+          </>
+        );
+      }}
+    </QueryState>
+  );
+}

@@ -1,0 +1,33 @@
+import { readFile } from "node:fs/promises";
+import { parse } from "csv-parse/sync";
+import { batchStorePath } from "@/server/contracts/batch";
+import { getDb } from "@/server/db";
+import { readEnv } from "@/server/env";
+import { callerFor } from "@/test/support/trpc-caller";
+
+/** Bounds a hang; a job here takes seconds. */
+const JOB_DEADLINE_MS = 90_000;
+
+/** Polls batchJob.get until the job has finished (succeeded, failed or cancelled). */
+export async function awaitBatchJob(id: string, api = callerFor()) {
+  const deadlineMs = Date.now() + JOB_DEADLINE_MS;
+  for (;;) {
+    const job = await api.batchJob.get({ id });
+    if (job.status === "succeeded" || job.status === "failed" || job.status === "cancelled") return job;
+    if (Date.now() > deadlineMs)
+      throw new Error(`batch job ${id} still ${job.status} (${job.doneRows}/${job.totalRows})`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** A finished job's output or errors file, as the download route would send it. */
+export async function readBatchFile(id: string, file: "output" | "errors"): Promise<string> {
+  const job = await getDb().batchJob.findUniqueOrThrow({ where: { id } });
+  const key = file === "output" ? job.outputKey : job.errorsKey;
+  if (!key) throw new Error(`batch job ${id} has no ${file} file`);
+  return readFile(batchStorePath(readEnv().ARTIFACT_DIR, key), "utf8");
+}
+
+export function csvRecords(text: string): Record<string, string>[] {
+  return parse(text, { columns: true });
+}
