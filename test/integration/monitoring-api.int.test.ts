@@ -177,7 +177,7 @@ describe("monitoring.deploymentCharts", () => {
       api.monitoring.deploymentCharts({ name: "fraud", range: "2h" as "1h" }),
     ).rejects.toMatchObject({
       code: "BAD_REQUEST",
-      message: "input.range: range must be one of 1h, 24h, 7d, 30d",
+      message: "Range must be one of 1h, 24h, 7d, 30d.",
     });
     await expect(api.monitoring.deploymentCharts({ name: "ghost", range: "1h" })).rejects.toMatchObject({
       code: "NOT_FOUND",
@@ -205,7 +205,7 @@ describe("deployment.setEconomics", () => {
       }),
     ).rejects.toMatchObject({
       code: "BAD_REQUEST",
-      message: "input.economics.targetCostMicrosPer1kCalls: the target cost cannot be negative",
+      message: "The target cost cannot be negative.",
     });
     await expect(
       api.deployment.setEconomics({
