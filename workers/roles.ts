@@ -6,6 +6,7 @@ import { startBatchWorker } from "@/workers/batch/batch-worker";
 import { serveMetrics } from "@/server/metrics/serve-metrics";
 import { startEvaluationWorker } from "@/workers/evaluation/evaluation-worker";
 import type { HostAgent } from "@/workers/host";
+import { MONITOR_QUEUE_NAME, startMonitorWorker } from "@/workers/monitor/monitor-worker";
 import { startServingWorker } from "@/workers/serving/serving-worker";
 import type { WorkerEnv, WorkerRole } from "@/workers/worker-env";
 
@@ -82,6 +83,17 @@ const ROLE_STARTERS: Record<WorkerRole, (env: WorkerEnv, host: HostAgent) => Pro
     return {
       description: `batch: queue ${bullPrefix(env.REDIS_KEY_PREFIX)}:${BATCH_CHUNK_QUEUE_NAME} and its finalize queue, ${env.WORKER_BATCH_CONCURRENCY} chunk(s) at a time`,
       close: () => batch.close(),
+    };
+  },
+  monitor: async (env) => {
+    const monitor = await startMonitorWorker({
+      redisUrl: env.REDIS_URL,
+      keyPrefix: env.REDIS_KEY_PREFIX,
+      everyMs: env.MONITOR_FOLD_INTERVAL_MS,
+    });
+    return {
+      description: `monitor: folds traffic counters into rollups every ${env.MONITOR_FOLD_INTERVAL_MS} ms (queue ${bullPrefix(env.REDIS_KEY_PREFIX)}:${MONITOR_QUEUE_NAME})`,
+      close: () => monitor.close(),
     };
   },
 };

@@ -1,9 +1,10 @@
 import os from "node:os";
 import { z } from "zod";
+import { MAX_HOST_COST_MICROS_PER_HOUR } from "@/server/domain/monitoring/cost";
 import { parseEnvironment, readEnv, type Env } from "@/server/env";
 
 /** The roles a worker process can take; workers/roles.ts has a starter for each. */
-export const WORKER_ROLE_NAMES = ["serving", "evaluation", "batch"] as const;
+export const WORKER_ROLE_NAMES = ["serving", "evaluation", "batch", "monitor"] as const;
 export type WorkerRole = (typeof WORKER_ROLE_NAMES)[number];
 
 const isWorkerRole = (name: string): name is WorkerRole =>
@@ -45,7 +46,16 @@ const ZWorkerEnv = z.object({
   ARTIFACT_SOURCE_URL: z.string().url().default("http://127.0.0.1:3000"),
   WORKER_MEMORY_BUDGET_MB: z.coerce.number().int().positive().default(4096),
   WORKER_CONCURRENCY: z.coerce.number().int().positive().default(64),
-  WORKER_COST_MICROS_PER_HOUR: z.coerce.number().int().nonnegative().default(0),
+  WORKER_COST_MICROS_PER_HOUR: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .max(MAX_HOST_COST_MICROS_PER_HOUR, {
+      error: `over $10,000 an hour (${MAX_HOST_COST_MICROS_PER_HOUR} micro-dollars); the price is in micro-dollars per hour`,
+    })
+    .default(0),
+  /** The monitor role folds the live counters into rollups this often. */
+  MONITOR_FOLD_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
   WORKER_MAX_BATCH_ROWS: z.coerce.number().int().positive().default(1024),
   /**
    * BullMQ lock of an active job: a killed worker's job is picked up again after it expires.

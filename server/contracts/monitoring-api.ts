@@ -1,11 +1,6 @@
 import { z } from "zod";
-import {
-  BATCH_RELEASE_REASONS,
-  ERROR_KINDS,
-  SERVING_ROLES,
-  type BatchReleaseReason,
-  type ErrorKind,
-} from "@/server/contracts/live-counters";
+import { CHART_RANGES } from "@/server/domain/monitoring/chart-points";
+import { BATCH_RELEASE_REASONS, ERROR_KINDS, SERVING_ROLES } from "@/server/contracts/live-counters";
 
 /**
  * What the monitoring API answers: the deployment page's charts and the overview. Producer: the
@@ -14,8 +9,7 @@ import {
  * µs, money micro-dollars (stored sums are integers; per-call figures are ratios and fractional).
  */
 
-export const CHART_RANGES = ["1h", "24h", "7d", "30d"] as const;
-export type ChartRange = (typeof CHART_RANGES)[number];
+export { CHART_RANGES, type ChartRange } from "@/server/domain/monitoring/chart-points";
 
 export const ZChartRange = z.enum(CHART_RANGES, {
   error: `range must be one of ${CHART_RANGES.join(", ")}`,
@@ -23,14 +17,14 @@ export const ZChartRange = z.enum(CHART_RANGES, {
 
 export const ZDeploymentChartsInput = z.object({ name: z.string().min(1), range: ZChartRange });
 
-const countsOf = <K extends string>(keys: readonly K[], value: z.ZodType) =>
-  z.object(Object.fromEntries(keys.map((key) => [key, value])) as Record<K, typeof value>);
+const countsOf = <K extends string, V extends z.ZodType>(keys: readonly K[], value: V) =>
+  z.object(Object.fromEntries(keys.map((key) => [key, value])) as Record<K, V>);
 
 const ZCount = z.number().int().nonnegative();
-const ZErrorCounts = countsOf<ErrorKind>(ERROR_KINDS, ZCount);
+const ZErrorCounts = countsOf(ERROR_KINDS, ZCount);
 /** Share (0..1) of the bucket's requests that failed with each kind; null without requests. */
-const ZErrorRates = countsOf<ErrorKind>(ERROR_KINDS, z.number().nullable());
-const ZReleaseCounts = countsOf<BatchReleaseReason>(BATCH_RELEASE_REASONS, ZCount);
+const ZErrorRates = countsOf(ERROR_KINDS, z.number().nullable());
+const ZReleaseCounts = countsOf(BATCH_RELEASE_REASONS, ZCount);
 
 /** One bucket of one version in one role. */
 export const ZRoleChartPoint = z.object({
@@ -136,9 +130,7 @@ export const ZDeploymentOverview = z.object({
   allocatedCostMicrosPer1kCalls: z.number().nullable(),
   busyCostMicrosPer1kCalls: z.number().nullable(),
   /** The latest audit event on the deployment (a revision, a settings change, ...). */
-  lastChange: z
-    .object({ action: z.string(), actor: z.string(), atMs: z.number().int() })
-    .nullable(),
+  lastChange: z.object({ action: z.string(), actor: z.string(), atMs: z.number().int() }).nullable(),
 });
 export const ZMonitoringOverviewOutput = z.array(ZDeploymentOverview);
 export type MonitoringOverviewOutput = z.output<typeof ZMonitoringOverviewOutput>;

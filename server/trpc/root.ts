@@ -7,6 +7,7 @@ import { featureSetRouter } from "@/server/trpc/routers/feature-set";
 import { goldenSetRouter } from "@/server/trpc/routers/golden-set";
 import { modelRouter } from "@/server/trpc/routers/model";
 import { modelVersionRouter } from "@/server/trpc/routers/model-version";
+import { monitoringRouter } from "@/server/trpc/routers/monitoring";
 import { createCallerFactory, createTRPCRouter } from "@/server/trpc/procedures";
 
 export const appRouter = createTRPCRouter({
@@ -19,6 +20,7 @@ export const appRouter = createTRPCRouter({
   goldenSet: goldenSetRouter,
   evaluation: evaluationRouter,
   batchJob: batchJobRouter,
+  monitoring: monitoringRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -21,7 +21,7 @@ describe("workers/main.ts roles", () => {
     const child = await startWorkerProcess({
       hostName: "roles-serving",
       artifactSourceUrl: "http://127.0.0.1:9",
-      env: { WORKER_ROLES: "serving" },
+      env: { WORKER_ROLES: "serving,monitor" },
     });
     let stdout = "";
     child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));

@@ -31,6 +31,11 @@ import {
   ZSetDeploymentGateInput,
   ZSetDeploymentGateOutput,
 } from "@/server/services/deployment/set-deployment-gate";
+import {
+  ZSetDeploymentEconomicsInput,
+  ZSetDeploymentEconomicsOutput,
+} from "@/server/contracts/monitoring-api";
+import { setDeploymentEconomics } from "@/server/services/deployment/set-deployment-economics";
 import { createTRPCRouter, teamProcedure } from "@/server/trpc/procedures";
 
 export const deploymentRouter = createTRPCRouter({
@@ -67,6 +72,13 @@ export const deploymentRouter = createTRPCRouter({
     .input(ZSetDeploymentGateInput)
     .output(ZSetDeploymentGateOutput)
     .mutation(({ ctx, input }) => setDeploymentGate({ teamId: ctx.team.id, actor: ctx.actor, ...input })),
+  /** Target cost and revenue per call, which the cost charts draw margins against. */
+  setEconomics: teamProcedure
+    .input(ZSetDeploymentEconomicsInput)
+    .output(ZSetDeploymentEconomicsOutput)
+    .mutation(({ ctx, input }) =>
+      setDeploymentEconomics({ teamId: ctx.team.id, actor: ctx.actor, ...input }),
+    ),
   /** Promote, canary, weights, shadow on/off, rollback and restore: each makes a new revision. */
   changeTraffic: teamProcedure
     .input(ZChangeTrafficInput)

@@ -45,6 +45,17 @@ describe("WORKER_ROLES", () => {
     expect(await errorOf("scheduler,teleport")).toContain("unknown role 'scheduler', 'teleport'");
   });
 
+  it("knows the monitor role", async () => {
+    expect(await rolesOf("serving,monitor")).toEqual(["serving", "monitor"]);
+  });
+
+  it("refuses a host price over $10,000 an hour, naming the unit", async () => {
+    vi.stubEnv("WORKER_COST_MICROS_PER_HOUR", String(20_000 * 1_000_000));
+    await expect(readFreshWorkerEnv()).rejects.toThrow(
+      /WORKER_COST_MICROS_PER_HOUR: over \$10,000 an hour .*micro-dollars per hour/,
+    );
+  });
+
   it("refuses a list that names no role", async () => {
     expect(await errorOf(" , ")).toContain(
       `WORKER_ROLES: ' , ' names no role; known roles: ${WORKER_ROLE_NAMES.join(", ")}`,
