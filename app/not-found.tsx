@@ -11,8 +11,8 @@ export default function NotFound() {
       <PageHeader title="Page not found" subtitle="Nothing lives at this address." />
       <Card>
         <p className="text-sm text-slate-700">
-          The link may be old, or the model, feature set or deployment it named was renamed or never
-          existed in your team.
+          The link may be old, or the model, feature set or deployment it named was renamed or never existed
+          in your team.
         </p>
         <ul className="mt-4 flex flex-wrap gap-4 text-sm">
           <li>

@@ -25,7 +25,9 @@ function sentenceOf(issue: Issue): string {
   // Our own messages already read as a sentence about the field.
   if (!ZOD_DEFAULT_MESSAGE.test(issue.message)) return upperFirst(issue.message);
   const known = requirement(issue);
-  return known === null ? `${fieldLabel(issue.path)}: ${issue.message}` : `${fieldLabel(issue.path)} ${known}`;
+  return known === null
+    ? `${fieldLabel(issue.path)}: ${issue.message}`
+    : `${fieldLabel(issue.path)} ${known}`;
 }
 
 function fieldLabel(path: readonly PropertyKey[]): string {

@@ -93,9 +93,7 @@ describe("feature sets", () => {
     });
     await expect(api.featureSet.create({ name: "Card Features!" })).rejects.toMatchObject({
       code: "BAD_REQUEST",
-      message: expect.stringMatching(
-        /^Name may contain lowercase letters, digits and inner hyphens only\.$/,
-      ),
+      message: expect.stringMatching(/^Name may contain lowercase letters, digits and inner hyphens only\.$/),
     });
     await expect(api.featureSet.create({ name: "a".repeat(64) })).rejects.toMatchObject({
       code: "BAD_REQUEST",

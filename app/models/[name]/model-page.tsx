@@ -40,7 +40,16 @@ export function ModelPage() {
             ) : (
               <DataTable
                 caption="Versions"
-                columns={["Version", "Serves", "Inputs", "Outputs", "Metrics", "Feature set", "Size", "Registered"]}
+                columns={[
+                  "Version",
+                  "Serves",
+                  "Inputs",
+                  "Outputs",
+                  "Metrics",
+                  "Feature set",
+                  "Size",
+                  "Registered",
+                ]}
               >
                 {data.versions.map((version) => (
                   <tr key={version.number} className="align-top hover:bg-slate-50">

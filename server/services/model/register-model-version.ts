@@ -44,8 +44,7 @@ export async function registerModelVersion({
     );
   }
   const parsedMetadata = ZVersionMetadata.safeParse(rawMetadata);
-  if (!parsedMetadata.success)
-    throw new AppError("BAD_REQUEST", formatInputIssues(parsedMetadata.error));
+  if (!parsedMetadata.success) throw new AppError("BAD_REQUEST", formatInputIssues(parsedMetadata.error));
   const metadata = parsedMetadata.data;
   const model = await findModelOrThrow(teamId, modelName);
   const { sha256 } = staged;

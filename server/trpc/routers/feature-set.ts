@@ -46,8 +46,7 @@ export const featureSetRouter = createTRPCRouter({
     const featureSetName = readTextPart(input, "featureSetName");
     if (!featureSetName) throw new AppError("BAD_REQUEST", "the upload has no 'featureSetName' part");
     const source = ZFeatureSource.safeParse(readJsonPart(input, "featureSource") ?? { kind: "infer" });
-    if (!source.success)
-      throw new AppError("BAD_REQUEST", formatInputIssues(source.error));
+    if (!source.success) throw new AppError("BAD_REQUEST", formatInputIssues(source.error));
     return withFilePart(input, "file", (sample) =>
       createFeatureSetVersion({
         teamId: ctx.team.id,

@@ -26,8 +26,7 @@ export const goldenSetRouter = createTRPCRouter({
       task: readJsonPart(input, "task"),
       labelColumn: readTextPart(input, "labelColumn") ?? undefined,
     });
-    if (!fields.success)
-      throw new AppError("BAD_REQUEST", formatInputIssues(fields.error));
+    if (!fields.success) throw new AppError("BAD_REQUEST", formatInputIssues(fields.error));
     return withFilePart(input, "file", (file) =>
       uploadGoldenSet({ teamId: ctx.team.id, actor: ctx.actor, ...fields.data, file }),
     );
