@@ -1,5 +1,13 @@
-import { redirect } from "next/navigation";
+import type { Metadata } from "next";
+import { Prefetched, trpcOnServer } from "@/app/_trpc/server";
+import { OverviewPage } from "./overview-page";
 
-export default function Home() {
-  redirect("/models");
+export const metadata: Metadata = { title: "Overview" };
+
+export default function Page() {
+  return (
+    <Prefetched queries={[trpcOnServer.monitoring.overview.queryOptions()]}>
+      <OverviewPage />
+    </Prefetched>
+  );
 }

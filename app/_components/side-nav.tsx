@@ -4,6 +4,7 @@ import Link from "next/link";
 import { usePathname } from "next/navigation";
 
 const NAV_ITEMS = [
+  { href: "/", label: "Overview" },
   { href: "/deployments", label: "Deployments" },
   { href: "/models", label: "Models" },
   { href: "/feature-sets", label: "Feature sets" },
@@ -16,7 +17,7 @@ export function SideNav() {
   return (
     <nav aria-label="Main" className="w-56 shrink-0 border-r border-slate-200 bg-white px-3 py-5">
       <Link
-        href="/models"
+        href="/"
         className="mb-6 flex items-center gap-2 px-2 text-sm font-semibold tracking-tight text-slate-900"
       >
         <span aria-hidden className="inline-block h-6 w-6 rounded-md bg-indigo-600" />
@@ -24,7 +25,8 @@ export function SideNav() {
       </Link>
       <ul className="space-y-1">
         {NAV_ITEMS.map((item) => {
-          const active = pathname === item.href || pathname.startsWith(`${item.href}/`);
+          const active =
+            pathname === item.href || (item.href !== "/" && pathname.startsWith(`${item.href}/`));
           return (
             <li key={item.href}>
               <Link

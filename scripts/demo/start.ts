@@ -106,10 +106,10 @@ async function runDemo(port: number): Promise<void> {
     {
       name: "worker",
       ...tsxScript("workers/main.ts"),
-      // Evaluation and batch too: the demo's versions can be evaluated and its files scored.
+      // Every role, so one worker evaluates versions, scores files and folds the charts too.
       env: {
         ARTIFACT_SOURCE_URL: `http://${reachableHost(HOST)}:${port}`,
-        WORKER_ROLES: "serving,evaluation,batch",
+        WORKER_ROLES: "serving,evaluation,batch,monitor",
       },
     },
   ];

@@ -4,8 +4,7 @@ import { expect, test } from "@playwright/test";
 import { DEMO_DIR, dropFile, screenshot } from "./browser-files";
 
 test("the demo registry is there on first start", async ({ page }) => {
-  await page.goto("/");
-  await expect(page).toHaveURL(/\/models$/);
+  await page.goto("/models");
   await expect(page.getByRole("link", { name: "card-fraud" })).toBeVisible();
   await expect(page.getByRole("link", { name: "heavy-mlp" })).toBeVisible();
   await screenshot(page, "01-models");

@@ -1,5 +1,9 @@
 "use client";
 
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { useTRPC } from "@/app/_trpc/client";
+import { QueryState } from "@/app/_components/query-state";
 import { TimeSeriesChart, type AxisSpec, type SeriesSpec } from "@/app/_components/time-series-chart";
 import { versionColor } from "@/app/_components/traffic-split";
 import { Card, EmptyState } from "@/app/_components/ui";
@@ -14,6 +18,7 @@ import {
   type ChartRange,
   type DeploymentChartsOutput,
 } from "@/server/contracts/monitoring-api";
+import { DEFAULT_CHART_RANGE } from "./chart-range";
 import { bucketStarts, lineName, roleRows, tickFormatOf, tooltipTimeOf } from "./chart-rows";
 
 const RANGE_LABELS: Record<ChartRange, string> = {
@@ -67,8 +72,28 @@ const AXES = {
   utilization: { label: "utilization (%)", format: (value: number) => `${value.toFixed(0)}%` },
 } satisfies Record<string, AxisSpec>;
 
+/** How often open charts are read again: the monitor folds new minutes every few seconds. */
+const CHART_REFRESH_MS = 15_000;
+
+/** The deployment page's monitoring section: a range to choose and the charts over it. */
+export function DeploymentMonitoring({ name }: { name: string }) {
+  const trpc = useTRPC();
+  const [range, setRange] = useState<ChartRange>(DEFAULT_CHART_RANGE);
+  const charts = useQuery({
+    ...trpc.monitoring.deploymentCharts.queryOptions({ name, range }),
+    refetchInterval: CHART_REFRESH_MS,
+    // The old range stays on screen until the new one arrives, rather than a spinner.
+    placeholderData: keepPreviousData,
+  });
+  return (
+    <QueryState query={charts}>
+      {(data) => <DeploymentCharts charts={data} onRangeChange={setRange} />}
+    </QueryState>
+  );
+}
+
 /** The deployment's charts over a range, from the monitor's rollups (the open bucket live). */
-export function DeploymentCharts({
+function DeploymentCharts({
   charts,
   onRangeChange,
 }: {

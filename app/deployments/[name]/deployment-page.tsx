@@ -4,11 +4,10 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useParams } from "next/navigation";
 import { useTRPC } from "@/app/_trpc/client";
-import { LIVE_TRAFFIC_MINUTES } from "./live-traffic-span";
 import { QueryState } from "@/app/_components/query-state";
 import { TrafficSplit } from "@/app/_components/traffic-split";
-import { Badge, Card, DataTable, DefinitionList, EmptyState, PageHeader } from "@/app/_components/ui";
-import { LiveTrafficChart } from "./live-traffic-chart";
+import { Badge, Card, DataTable, DefinitionList, PageHeader } from "@/app/_components/ui";
+import { DeploymentMonitoring } from "./deployment-charts";
 import { RevisionHistory } from "./revision-history";
 import { TrafficActions } from "./traffic-actions";
 
@@ -19,11 +18,6 @@ export function DeploymentPage() {
   const { name } = useParams<{ name: string }>();
   const trpc = useTRPC();
   const deployment = useQuery(trpc.deployment.byName.queryOptions({ name }));
-  const traffic = useQuery({
-    ...trpc.deployment.liveTraffic.queryOptions({ name, minutes: LIVE_TRAFFIC_MINUTES }),
-    refetchInterval: LIVE_REFRESH_MS,
-    enabled: deployment.isSuccess,
-  });
   const shadows = useQuery({
     ...trpc.deployment.shadowStats.queryOptions({ name }),
     refetchInterval: LIVE_REFRESH_MS,
@@ -67,35 +61,7 @@ export function DeploymentPage() {
                 />
               </div>
             </Card>
-            <div className="grid gap-6 xl:grid-cols-2">
-              <Card title="Requests" description="Per minute and version, last 30 minutes (live counters).">
-                <QueryState query={traffic}>
-                  {(live) =>
-                    live.points.length === 0 ? (
-                      <EmptyState title="No traffic in the last 30 minutes">
-                        Send a request to the endpoint below.
-                      </EmptyState>
-                    ) : (
-                      <LiveTrafficChart {...live} metric="requests" />
-                    )
-                  }
-                </QueryState>
-              </Card>
-              <Card
-                title="Latency"
-                description="Mean end-to-end latency at the gateway, per minute and version."
-              >
-                <QueryState query={traffic}>
-                  {(live) =>
-                    live.points.length === 0 ? (
-                      <EmptyState title="No traffic in the last 30 minutes" />
-                    ) : (
-                      <LiveTrafficChart {...live} metric="meanLatencyMs" />
-                    )
-                  }
-                </QueryState>
-              </Card>
-            </div>
+            <DeploymentMonitoring name={data.name} />
             {active.target.shadows.length > 0 && (
               <Card
                 title="Shadow comparison"

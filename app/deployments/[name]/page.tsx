@@ -1,6 +1,6 @@
 import { Prefetched, trpcOnServer } from "@/app/_trpc/server";
 import { DeploymentPage } from "./deployment-page";
-import { LIVE_TRAFFIC_MINUTES } from "./live-traffic-span";
+import { DEFAULT_CHART_RANGE } from "./chart-range";
 
 export default async function Page({ params }: { params: Promise<{ name: string }> }) {
   const { name } = await params;
@@ -8,7 +8,7 @@ export default async function Page({ params }: { params: Promise<{ name: string 
     <Prefetched
       queries={[
         trpcOnServer.deployment.byName.queryOptions({ name }),
-        trpcOnServer.deployment.liveTraffic.queryOptions({ name, minutes: LIVE_TRAFFIC_MINUTES }),
+        trpcOnServer.monitoring.deploymentCharts.queryOptions({ name, range: DEFAULT_CHART_RANGE }),
         trpcOnServer.deployment.shadowStats.queryOptions({ name }),
       ]}
     >

@@ -1,0 +1,44 @@
+import { expect, test } from "@playwright/test";
+import { screenshot } from "./browser-files";
+
+test("the overview shows every deployment at a glance, with units", async ({ page }) => {
+  await page.goto("/");
+  await expect(page).toHaveTitle("Overview · MLOps console");
+  const table = page.getByRole("table", { name: /Deployments at a glance/ });
+  const row = table.getByRole("row").filter({ has: page.getByRole("link", { name: "card-fraud-prod" }) });
+  // Demo traffic flows from the start; the monitor folds it into rollups every few seconds.
+  await expect(row).toContainText(/\d+(\.\d)? req\/s/, { timeout: 60_000 });
+  await expect(row).toContainText(/healthy|degraded|failing/);
+  await expect(row).toContainText(/\d+(\.\d)? ms/);
+  await expect(row).toContainText(/\$\d+\.\d+/);
+  await screenshot(page, "30-overview");
+});
+
+test("a deployment's monitoring charts render with data and units, for each range", async ({ page }) => {
+  await page.goto("/deployments/card-fraud-prod");
+  const charts = [
+    /requests per second per version/,
+    /error rate by kind/,
+    /latency percentiles per version/,
+    /mean queue wait and compute per version/,
+    /jobs by release reason and rows per run/,
+    /cost per 1,000 calls and utilization per version/,
+  ];
+  for (const name of charts) await expect(page.getByRole("img", { name })).toBeVisible({ timeout: 60_000 });
+  // Every value axis names its unit.
+  for (const unit of ["requests / s", "errors (% of requests)", "latency (ms, log scale)", "mean time (ms)"])
+    await expect(page.getByText(unit, { exact: true }).first()).toBeVisible();
+  // Lines are drawn: each chart has at least one path with data in it.
+  const requests = page.getByRole("img", { name: charts[0]! });
+  await expect(requests.locator("path.recharts-curve").first()).toBeVisible();
+  await screenshot(page, "31-deployment-charts-1h");
+
+  await page.getByRole("button", { name: "24 hours" }).click();
+  await expect(page.getByRole("button", { name: "24 hours" })).toHaveAttribute("aria-pressed", "true");
+  await expect(
+    page.getByRole("img", { name: /requests per second per version over the last 24 hours/ }),
+  ).toBeVisible();
+  await page.getByRole("button", { name: "7 days" }).click();
+  await expect(page.getByRole("img", { name: /over the last 7 days/ }).first()).toBeVisible();
+  await screenshot(page, "32-deployment-charts-7d");
+});
