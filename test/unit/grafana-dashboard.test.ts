@@ -74,4 +74,11 @@ describe("the Grafana dashboard", () => {
       expect(sources, `${name} is not exported`).toContain(`"${base}"`);
     }
   });
+
+  it("ships a Prometheus config that promtool accepts, scraping the console, gateway and worker", async () => {
+    const config = path.join(REPO, "deploy/prometheus/prometheus.yml");
+    expect(promtool(["check", "config", config])).toContain("SUCCESS");
+    const text = await readFile(config, "utf8");
+    for (const target of ["/api/metrics", "gateway", "9464"]) expect(text).toContain(target);
+  });
 });
