@@ -1,8 +1,8 @@
-import type { Metadata } from "next";
+import { rootPageTitle } from "@/app/_components/page-title";
 import { Prefetched, trpcOnServer } from "@/app/_trpc/server";
 import { OverviewPage } from "./overview-page";
 
-export const metadata: Metadata = { title: "Overview" };
+export const metadata = rootPageTitle("Overview");
 
 export default function Page() {
   return (

@@ -19,6 +19,11 @@ export function segmentTitle(title: string): Metadata {
   return { title: { default: title, template: TITLE_TEMPLATE } };
 }
 
+/** A title for a page in the root segment itself, which the root layout's template does not reach. */
+export function rootPageTitle(title: string): Metadata {
+  return { title: { absolute: TITLE_TEMPLATE.replace("%s", title) } };
+}
+
 /** The title of a page about one named object: the name in its URL. */
 export async function titleFromName({ params }: { params: Promise<{ name: string }> }): Promise<Metadata> {
   return { title: decodeURIComponent((await params).name) };

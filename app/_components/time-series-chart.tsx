@@ -30,6 +30,7 @@ export interface SeriesSpec {
 export interface AxisSpec {
   /** With its unit: "requests / s", "latency (ms)". */
   label: string;
+  /** A value with its unit, for the tooltip ("12.5 ms"); ticks are bare numbers under the titled axis. */
   format: (value: number) => string;
   /** A log axis keeps a slow minute from flattening the steady ones into the floor. */
   scale?: "linear" | "log";
@@ -105,12 +106,15 @@ export function TimeSeriesChart({
   );
 }
 
+const TICK = new Intl.NumberFormat("en", { maximumSignificantDigits: 3, notation: "compact" });
+const compactTick = (value: number) => TICK.format(value);
+
 function axisProps(axis: AxisSpec, side: "left" | "right") {
   const log = axis.scale === "log";
   return {
     tick: { fontSize: 11 },
     width: 60,
-    tickFormatter: axis.format,
+    tickFormatter: compactTick,
     scale: log ? ("log" as const) : ("auto" as const),
     domain: log ? (["auto", "auto"] as [string, string]) : ([0, "auto"] as [number, string]),
     allowDataOverflow: log,
@@ -155,7 +159,8 @@ function drawn(entry: SeriesSpec) {
       stroke={entry.color}
       strokeWidth={2}
       strokeDasharray={entry.dashed ? "5 4" : undefined}
-      dot={false}
+      // A bucket between gaps is a point of its own: without a dot it would not show at all.
+      dot={{ r: 1.5 }}
       connectNulls={false}
     />
   );
