@@ -43,7 +43,7 @@ export interface RoleCounts {
   /** Requests answered with the model's outputs. */
   okRequests: number;
   errors: Record<ErrorKind, number>;
-  /** End-to-end latency (bytes in to answer) of the ok requests. */
+  /** End-to-end latency of the ok requests, from their first bytes in to their answer. */
   latencySumUs: number;
   latency: number[];
   /** Requests that reached a worker, and their wait in the queue and the compute they waited on. */

@@ -220,6 +220,7 @@ export function buildGateway(deps: GatewayDeps) {
     // reply.elapsedTime counts from Fastify's onRequest, before the body was read and parsed:
     // a slow or large body spends the request's own deadline.
     const receivedAtMs = Date.now() - reply.elapsedTime;
+    const receivedAtPerfMs = performance.now() - reply.elapsedTime;
     const callerGone = new AbortController();
     reply.raw.once("close", () => {
       if (!reply.raw.writableFinished) callerGone.abort();
@@ -244,6 +245,7 @@ export function buildGateway(deps: GatewayDeps) {
       body,
       stickyKey: header(headers, "x-sticky-key"),
       receivedAtMs,
+      receivedAtPerfMs,
       timeoutMs,
       callerGone: callerGone.signal,
       traceparent,

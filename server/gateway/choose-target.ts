@@ -19,6 +19,8 @@ export interface InferenceCall {
   stickyKey: string | null;
   /** When the request's bytes started arriving (epoch ms): its deadline counts from here, not from parsing. */
   receivedAtMs: number;
+  /** The same moment on performance.now()'s clock: the latency the counters record counts from here. */
+  receivedAtPerfMs: number;
   timeoutMs: number;
   /** Aborts when the caller closes its connection before the answer. */
   callerGone?: AbortSignal;

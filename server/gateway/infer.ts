@@ -98,7 +98,9 @@ export class InferenceService {
     void jobDone.then(target.release);
     const outcome = await execution;
     // A caller that went away is nobody's error: its request is not counted.
-    if (!call.callerGone?.aborted) this.observer.served(target, outcome);
+    // Counted end to end, from the first bytes: parsing and validation are part of what callers wait for.
+    const endToEndUs = (performance.now() - call.receivedAtPerfMs) * 1_000;
+    if (!call.callerGone?.aborted) this.observer.served(target, outcome, endToEndUs);
     if (!outcome.ok) throw outcome.error;
 
     const { deployment, version } = target;

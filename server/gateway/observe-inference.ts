@@ -24,13 +24,14 @@ export class InferenceObserver {
 
   /**
    * Every caller's request counts, failed ones too: deadlines and queue failures are this version's
-   * errors. The deployment's admission limit follows the latency of the answered and the timed out.
+   * errors, counted with their latency from the first bytes (`endToEndUs`). The deployment's
+   * admission limit follows the execution's latency of the answered and the timed out.
    */
-  served(target: InferenceTarget, execution: Execution): void {
+  served(target: InferenceTarget, execution: Execution, endToEndUs: number): void {
     this.deps.counters.record(
       target.deployment,
       target.version.versionNumber,
-      trafficObservation(target.version.versionId, "primary", execution),
+      trafficObservation(target.version.versionId, "primary", { ...execution, latencyUs: endToEndUs }),
     );
     if (execution.ok || (execution.error instanceof AppError && execution.error.code === "DEADLINE_EXCEEDED"))
       this.deps.pending.recordLatency(

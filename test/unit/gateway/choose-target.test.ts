@@ -9,6 +9,7 @@ const call = (overrides: Partial<Parameters<typeof chooseTarget>[0]> = {}) => ({
   body: bodyFor("x", 2, 3),
   stickyKey: null,
   receivedAtMs: Date.now(),
+  receivedAtPerfMs: performance.now(),
   timeoutMs: 1_000,
   ...overrides,
 });
