@@ -150,8 +150,10 @@ export class PendingRequests {
 
   /**
    * Why a request of `rows` rows is refused now, or null. Past the limit; or, above the floor,
-   * while the oldest request in flight is older than the limit's bound on it: a queue has formed
-   * that the next window would only see once its requests answer late.
+   * while the oldest request in flight is older than the limit's bound on it and answers still
+   * come: a queue has formed that the next window would only see once its requests answer late.
+   * With no answer for that long the deployment is stalled, not queueing (a worker loading the
+   * model, say): requests then wait within their deadlines instead of being refused.
    */
   private refusalOf(
     deployment: AdmittedDeployment,
@@ -167,6 +169,7 @@ export class PendingRequests {
       );
     const maxAgeMs = limit.maxInFlightAgeMs;
     if (maxAgeMs === null || entry.pending < entry.floor) return null;
+    if (nowMs - entry.lastAnsweredAtMs > maxAgeMs) return null;
     // Maps iterate in insertion order: the first entry is the oldest still in flight.
     const oldestAtMs = entry.admittedAtMs.values().next().value!;
     if (nowMs - oldestAtMs <= maxAgeMs) return null;
@@ -179,6 +182,7 @@ export class PendingRequests {
   /** A request of `rows` rows was answered after `latencyMs`: what the deployment's limit adapts to. */
   recordLatency(deployment: AdmittedDeployment, latencyMs: number, rows: number, nowMs: number): void {
     const entry = this.entryOf(deployment);
+    entry.lastAnsweredAtMs = nowMs;
     const change = entry.limit.record(latencyMs, rows, entry.pending, nowMs);
     if (change)
       getLogger().debug({ deploymentId: deployment.id, ...change }, "deployment concurrency limit changed");
@@ -230,6 +234,7 @@ export class PendingRequests {
     const fresh: DeploymentAdmission = {
       pending: entry?.pending ?? 0,
       admittedAtMs: entry?.admittedAtMs ?? new Map(),
+      lastAnsweredAtMs: entry?.lastAnsweredAtMs ?? -Infinity,
       nextTicket: entry?.nextTicket ?? 0,
       floor,
       name: deployment.name,
@@ -255,6 +260,8 @@ interface DeploymentAdmission {
   /** When each request in flight was admitted, by ticket, oldest first. */
   admittedAtMs: Map<number, number>;
   nextTicket: number;
+  /** When a request last completed (performance.now() ms): tells a queue from a stall. */
+  lastAnsweredAtMs: number;
   limit: AdaptiveConcurrencyLimit;
   floor: number;
   /** The deployment's name, for the gauge of rows in flight. */

@@ -211,15 +211,21 @@ describe("PendingRequests", () => {
     for (let answer = 0; answer < 40; answer += 1) pending.recordLatency(fresh, 5, 1, (nowMs += 10));
     const oldest = pending.admit(fresh, 1, nowMs);
     pending.admit(fresh, 1, nowMs + 15);
+    // Answers keep coming (others'): the age is a queue's.
+    pending.recordLatency(fresh, 5, 1, nowMs + 10);
     expect(() => pending.admit(fresh, 1, nowMs + 20)).not.toThrow();
     const refused = appErrorOf(() => pending.admit(fresh, 1, nowMs + 21));
     expect(refused.code).toBe("TOO_MANY_REQUESTS");
     expect(refused.message).toBe(
       "deployment 'queued' has requests waiting 21 ms (over the 20 ms its latency allows); retry later",
     );
-    // Once the oldest answers, the next oldest (admitted at +15) is young enough again.
+    // With no answer for longer than the bound, the deployment is stalled (a worker loading the
+    // model), not queueing: requests wait within their deadlines rather than being refused.
+    expect(() => pending.admit(fresh, 1, nowMs + 60)).not.toThrow();
+    // Answers again, and the oldest gone: the next oldest (admitted at +15) is 50 ms old, refused.
     oldest();
-    expect(() => pending.admit(fresh, 1, nowMs + 30)).not.toThrow();
+    pending.recordLatency(fresh, 5, 1, nowMs + 64);
+    expect(appErrorOf(() => pending.admit(fresh, 1, nowMs + 65)).message).toMatch(/waiting 50 ms/);
   });
 
   it("never refuses by age below its floor, where batches still gather", () => {
