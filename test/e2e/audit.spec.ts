@@ -1,8 +1,8 @@
 import { expect, test } from "@playwright/test";
-import { screenshot } from "./browser-files";
+import { screenshot, openPage } from "./browser-files";
 
 test("the audit log lists the demo's changes, filters them and exports what it shows", async ({ page }) => {
-  await page.goto("/audit");
+  await openPage(page, "/audit");
   await expect(page).toHaveTitle("Audit log · MLOps console");
   const table = page.getByRole("table", { name: "Audit events" });
   await expect(table.getByRole("row").filter({ hasText: "deployment.create" }).first()).toContainText(

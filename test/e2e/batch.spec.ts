@@ -1,13 +1,13 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
-import { DEMO_DIR, dropFile, screenshot } from "./browser-files";
+import { DEMO_DIR, dropFile, screenshot, openPage } from "./browser-files";
 
 test("a batch job started from the console reaches 100% and its output downloads", async ({ page }) => {
   const csv = await readFile(path.join(DEMO_DIR, "fraud-holdout.csv"));
   const inputRows = csv.toString("utf8").trim().split("\n").length - 1;
 
-  await page.goto("/jobs");
+  await openPage(page, "/jobs");
   await expect(page).toHaveTitle("Batch jobs · MLOps console");
   await dropFile(page, "fraud-holdout.csv", csv);
   await page.getByLabel("Model").fill("card-fraud");

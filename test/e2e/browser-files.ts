@@ -4,6 +4,16 @@ import type { Page } from "@playwright/test";
 export const DEMO_DIR = path.resolve(import.meta.dirname, "../../data/demo");
 const SCREENSHOTS = path.resolve(import.meta.dirname, "../../test-results/screens");
 
+/**
+ * Opens a page and waits until React has hydrated it: the server's HTML shows controls before
+ * they work, and a choice made in that moment would be lost.
+ */
+export async function openPage(page: Page, url: string) {
+  const response = await page.goto(url);
+  await page.locator("body[data-hydrated]").waitFor();
+  return response;
+}
+
 /** A full-page screenshot under test-results/screens, to be looked at. */
 export async function screenshot(page: Page, name: string) {
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { screenshot } from "./browser-files";
+import { screenshot, openPage } from "./browser-files";
 
 async function confirm(page: Page, title: RegExp) {
   const dialog = page.getByRole("dialog", { name: title });
@@ -9,7 +9,7 @@ async function confirm(page: Page, title: RegExp) {
 }
 
 test("promote and roll back the demo deployment with one click each", async ({ page }) => {
-  await page.goto("/deployments");
+  await openPage(page, "/deployments");
   await expect(page).toHaveTitle("Deployments · MLOps console");
   await expect(page.getByRole("link", { name: "card-fraud-prod" })).toBeVisible();
   await screenshot(page, "10-deployments");
@@ -59,7 +59,7 @@ test("promote and roll back the demo deployment with one click each", async ({ p
 });
 
 test("a canary share outside 1 to 99 is refused before any dialog opens", async ({ page }) => {
-  await page.goto("/deployments/card-fraud-prod");
+  await openPage(page, "/deployments/card-fraud-prod");
   await page.getByLabel("Canary").selectOption("3");
   const share = page.getByLabel("Share (%)");
   await share.fill("150");

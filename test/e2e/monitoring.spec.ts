@@ -1,8 +1,8 @@
 import { expect, test } from "@playwright/test";
-import { screenshot } from "./browser-files";
+import { screenshot, openPage } from "./browser-files";
 
 test("the overview shows every deployment at a glance, with units", async ({ page }) => {
-  await page.goto("/");
+  await openPage(page, "/");
   await expect(page).toHaveTitle("Overview · MLOps console");
   const table = page.getByRole("table", { name: /Deployments at a glance/ });
   const row = table.getByRole("row").filter({ has: page.getByRole("link", { name: "card-fraud-prod" }) });
@@ -15,7 +15,7 @@ test("the overview shows every deployment at a glance, with units", async ({ pag
 });
 
 test("a deployment's monitoring charts render with data and units, for each range", async ({ page }) => {
-  await page.goto("/deployments/card-fraud-prod");
+  await openPage(page, "/deployments/card-fraud-prod");
   const charts = [
     /requests per second per version/,
     /error rate by kind/,

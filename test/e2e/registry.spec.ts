@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
-import { DEMO_DIR, dropFile, screenshot } from "./browser-files";
+import { DEMO_DIR, dropFile, screenshot, openPage } from "./browser-files";
 
 test("the demo registry is there on first start", async ({ page }) => {
-  await page.goto("/models");
+  await openPage(page, "/models");
   await expect(page.getByRole("link", { name: "card-fraud" })).toBeVisible();
   await expect(page.getByRole("link", { name: "heavy-mlp" })).toBeVisible();
   await screenshot(page, "01-models");
@@ -19,7 +19,7 @@ test("the demo registry is there on first start", async ({ page }) => {
 test("upload an ONNX file by drag and drop and see its signature; a corrupt file is refused", async ({
   page,
 }) => {
-  await page.goto("/models");
+  await openPage(page, "/models");
   await page.getByRole("button", { name: "New model" }).click();
   await page.getByLabel("Name").fill("e2e-fraud");
   await page.getByLabel("Task").fill("binary-classification");
@@ -67,7 +67,7 @@ test("upload an ONNX file by drag and drop and see its signature; a corrupt file
 test("a feature set version shows its features and baseline histograms; a mismatching link is refused", async ({
   page,
 }) => {
-  await page.goto("/feature-sets");
+  await openPage(page, "/feature-sets");
   await page.getByRole("link", { name: "card-fraud" }).click();
   await page.getByRole("link", { name: "v1", exact: true }).click();
   await expect(page.getByRole("heading", { name: "card-fraud v1" })).toBeVisible();
@@ -81,7 +81,7 @@ test("a feature set version shows its features and baseline histograms; a mismat
   await screenshot(page, "06-feature-set");
 
   // The heavy benchmark model takes 512 values per row: it cannot read the 14 fraud features.
-  await page.goto("/models/heavy-mlp/versions/1");
+  await openPage(page, "/models/heavy-mlp/versions/1");
   await page.getByLabel("Feature set").selectOption("card-fraud");
   await page.getByRole("button", { name: "Link", exact: true }).click();
   await expect(page.getByRole("alert").filter({ hasText: "Link refused" })).toContainText(
@@ -93,7 +93,7 @@ test("a feature set version shows its features and baseline histograms; a mismat
 test("a CSV sample becomes a new feature set version; a bad row is refused with its line", async ({
   page,
 }) => {
-  await page.goto("/feature-sets/card-fraud");
+  await openPage(page, "/feature-sets/card-fraud");
   const csv = await readFile(path.join(DEMO_DIR, "fraud-holdout.csv"), "utf8");
   const chooser = page.getByLabel("Choose a CSV file");
   await page.getByLabel(/Same as the latest version/).check();
@@ -120,7 +120,7 @@ test("a CSV sample becomes a new feature set version; a bad row is refused with 
 });
 
 test("controls are reachable with the keyboard", async ({ page }) => {
-  await page.goto("/models/card-fraud");
+  await openPage(page, "/models/card-fraud");
   await page.keyboard.press("Tab");
   await expect(page.getByRole("link", { name: "MLOps console" })).toBeFocused();
   const focusedNames: string[] = [];
