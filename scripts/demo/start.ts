@@ -110,6 +110,8 @@ async function runDemo(port: number): Promise<void> {
       env: {
         ARTIFACT_SOURCE_URL: `http://${reachableHost(HOST)}:${port}`,
         WORKER_ROLES: "serving,evaluation,batch,monitor",
+        // A small CPU VM's price, so the demo's cost charts show what a call costs.
+        WORKER_COST_MICROS_PER_HOUR: process.env.WORKER_COST_MICROS_PER_HOUR ?? "400000",
       },
     },
   ];
