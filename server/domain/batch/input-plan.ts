@@ -2,7 +2,7 @@ import { AppError } from "@/server/domain/app-error";
 import type { Feature } from "@/server/domain/feature-set/feature-spec";
 import { isMissingCell, parseBoolCell, parseNumberCell } from "@/server/domain/feature-set/parse-cell";
 import { V2_DATATYPE_BY_ELEMENT_TYPE, type V2Datatype } from "@/server/domain/inference/datatypes";
-import { formatShape, type ElementType, type Signature } from "@/server/domain/signature";
+import { formatShape, ZElementType, type ElementType, type Signature } from "@/server/domain/signature";
 import type { ColumnMapping } from "./batch-spec";
 
 /** One model input and the file columns (by index in the header) that fill its row. */
@@ -13,19 +13,9 @@ export interface MappedInput {
   columns: { index: number; feature: Feature }[];
 }
 
-const NUMERIC: readonly ElementType[] = [
-  "float32",
-  "float64",
-  "float16",
-  "int8",
-  "int16",
-  "int32",
-  "int64",
-  "uint8",
-  "uint16",
-  "uint32",
-  "uint64",
-];
+const NUMERIC: readonly ElementType[] = ZElementType.options.filter(
+  (type) => type !== "bool" && type !== "string",
+);
 const INTEGER: readonly ElementType[] = NUMERIC.filter(
   (type) => type.startsWith("int") || type.startsWith("uint"),
 );
