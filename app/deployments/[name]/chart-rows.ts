@@ -1,7 +1,6 @@
 import type { ChartRange, DeploymentChartsOutput } from "@/server/contracts/monitoring-api";
 
 type RoleSeries = DeploymentChartsOutput["series"][number];
-type RolePoint = RoleSeries["points"][number];
 
 /** One row per bucket for recharts: `bucketStartMs` and one value per named line. */
 export type ChartRow = { bucketStartMs: number } & Record<string, number | null>;
@@ -18,25 +17,27 @@ export function bucketStarts(charts: Pick<DeploymentChartsOutput, "fromMs" | "to
   return starts;
 }
 
-/** Rows with one value per (version, role) line; `missing` fills buckets the series has no point for. */
-export function roleRows(
+/** One row per bucket of the range, filled by `fill` (one value per named line). */
+export function joinedRows(
   charts: DeploymentChartsOutput,
-  series: readonly RoleSeries[],
-  valueOf: (point: RolePoint) => number | null,
-  missing: number | null = null,
+  fill: (row: ChartRow, bucketStartMs: number) => void,
 ): ChartRow[] {
-  const byLine = series.map((entry) => ({
-    name: lineName(entry.versionNumber, entry.role),
-    points: new Map(entry.points.map((point) => [point.bucketStartMs, point])),
-  }));
   return bucketStarts(charts).map((bucketStartMs) => {
     const row: ChartRow = { bucketStartMs };
-    for (const line of byLine) {
-      const point = line.points.get(bucketStartMs);
-      row[line.name] = point ? valueOf(point) : missing;
-    }
+    fill(row, bucketStartMs);
     return row;
   });
+}
+
+/** Each series' points by bucket, indexed once: a 30-day chart looks up 720 buckets per line. */
+const pointsByBucket = new WeakMap<readonly { bucketStartMs: number }[], Map<number, unknown>>();
+
+/** A series' point of a bucket, or undefined when it has none. */
+export function pointAt<P extends { bucketStartMs: number }>(points: readonly P[], bucketStartMs: number) {
+  let index = pointsByBucket.get(points) as Map<number, P> | undefined;
+  if (!index)
+    pointsByBucket.set(points, (index = new Map(points.map((point) => [point.bucketStartMs, point]))));
+  return index.get(bucketStartMs);
 }
 
 const CLOCK = new Intl.DateTimeFormat("en", { hour: "2-digit", minute: "2-digit" });

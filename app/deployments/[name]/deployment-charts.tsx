@@ -19,7 +19,7 @@ import {
   type DeploymentChartsOutput,
 } from "@/server/contracts/monitoring-api";
 import { DEFAULT_CHART_RANGE } from "./chart-range";
-import { bucketStarts, lineName, roleRows, tickFormatOf, tooltipTimeOf } from "./chart-rows";
+import { joinedRows, lineName, pointAt, tickFormatOf, tooltipTimeOf } from "./chart-rows";
 
 const RANGE_LABELS: Record<ChartRange, string> = {
   "1h": "1 hour",
@@ -129,8 +129,6 @@ function DeploymentCharts({
       dashed,
     }));
 
-  const pointAt = <P extends { bucketStartMs: number }>(points: readonly P[], bucketStartMs: number) =>
-    points.find((point) => point.bucketStartMs === bucketStartMs);
   const latencyRows = joinedRows(charts, (row, bucketStartMs) => {
     for (const entry of primary) {
       const point = pointAt(entry.points, bucketStartMs);
@@ -211,7 +209,11 @@ function DeploymentCharts({
             <TimeSeriesChart
               {...frame}
               title={`requests per second per version ${over}`}
-              rows={roleRows(charts, charts.series, (point) => point.requestsPerSecond, 0)}
+              rows={joinedRows(charts, (row, bucketStartMs) => {
+                for (const entry of charts.series)
+                  row[lineName(entry.versionNumber, entry.role)] =
+                    pointAt(entry.points, bucketStartMs)?.requestsPerSecond ?? 0;
+              })}
               series={roleLines()}
               left={AXES.requests}
             />
@@ -342,18 +344,6 @@ const PERCENTILES = [
 ] as const;
 
 const msOf = (us: number | null | undefined) => (us == null ? null : us / 1000);
-
-/** One row per bucket of the range, filled by `fill`. */
-function joinedRows(
-  charts: DeploymentChartsOutput,
-  fill: (row: Record<string, number | null>, bucketStartMs: number) => void,
-): Record<string, number | null>[] {
-  return bucketStarts(charts).map((bucketStartMs) => {
-    const row: Record<string, number | null> = { bucketStartMs };
-    fill(row, bucketStartMs);
-    return row;
-  });
-}
 
 function bucketWords(bucketMs: number): string {
   if (bucketMs % 3_600_000 === 0) return bucketMs === 3_600_000 ? "1-hour" : `${bucketMs / 3_600_000}-hour`;
