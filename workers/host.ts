@@ -22,17 +22,24 @@ export interface HostAgentOptions {
 }
 
 export interface HostAgent {
-  hostId: string;
   device: "cpu" | "cuda";
   /** Providers that created a session here, best first (the first is the one that runs). */
   executionProviders: string[];
   /** The devices whose serving queues this host may consume: only those its probe ran. */
   servesDevices: ServingDevice[];
   gpuMemoryMb: number | null;
+  /**
+   * Settles when the Host row is first written. Nothing waits for it: serving needs Redis only,
+   * so a worker that starts while Postgres is down serves at once and announces at a later beat.
+   */
+  announced: Promise<void>;
   stop(): void;
 }
 
-/** Announces this host (Host row upserted by name) and heartbeats lastHeartbeatAt until stopped. */
+/**
+ * Announces this host (Host row upserted by name) and heartbeats lastHeartbeatAt until stopped;
+ * a beat that finds no row, or follows a failed announcement, announces again.
+ */
 export async function startHostAgent(options: HostAgentOptions): Promise<HostAgent> {
   const log = options.log ?? getLogger().child({ component: "host" });
   const executionProviders = await probeExecutionProviders(options.device);
@@ -49,26 +56,33 @@ export async function startHostAgent(options: HostAgentOptions): Promise<HostAge
     executionProviders,
     costMicrosPerHour: options.costMicrosPerHour,
     gpuMemoryMb,
+    startedAt: new Date(),
   };
-  const { id } = await announceHost(announcement);
+  let isAnnounced = false;
+  const announce = () => announceHost(announcement).then(() => void (isAnnounced = true));
+  const announced = announce().catch((error: Error) =>
+    log.warn({ err: error }, "could not announce the host yet: serving goes on, the next beat retries"),
+  );
 
   let beating = false;
   const timer = setInterval(() => {
     if (beating) return;
     beating = true;
-    recordHostHeartbeat(options.hostName)
-      .then((found) => (found ? undefined : announceHost(announcement)))
+    const beat = isAnnounced
+      ? recordHostHeartbeat(options.hostName).then((found) => (found ? undefined : announce()))
+      : announce();
+    beat
       .catch((error: Error) => log.warn({ err: error }, "heartbeat failed"))
       .finally(() => (beating = false));
   }, options.heartbeatMs ?? HEARTBEAT_INTERVAL_MS);
   timer.unref();
 
   return {
-    hostId: id,
     device,
     executionProviders,
     servesDevices: servableDevices(executionProviders),
     gpuMemoryMb,
+    announced,
     stop: () => clearInterval(timer),
   };
 }

@@ -43,11 +43,19 @@ export interface JobDispatcher {
   close(): Promise<void>;
 }
 
+/**
+ * How long a read of a queue's workers is used. With none there, sooner: a returning worker is
+ * found within a quarter second, and the read (CLIENT LIST) is no burden on a gateway that only
+ * answers 503.
+ */
 const WORKER_COUNT_TTL_MS = 1_000;
+const NO_WORKER_COUNT_TTL_MS = 250;
 
 interface DeviceQueue {
   queue: Queue<ServingJob, null>;
   workers: { count: number; readAtMs: number };
+  /** The read under way, shared by every request that finds the last one stale. */
+  reading?: Promise<number>;
 }
 
 interface WaitingJob {
@@ -120,15 +128,21 @@ export function createJobDispatcher({
     },
   });
 
-  const workerCount = async (device: ServingDevice): Promise<number> => {
+  const workerCount = (device: ServingDevice): Promise<number> => {
     const entry = queueOf(device);
-    if (Date.now() - entry.workers.readAtMs > WORKER_COUNT_TTL_MS) {
-      const found = await entry.queue.getWorkers().catch((error: unknown) => {
+    const ttlMs = entry.workers.count === 0 ? NO_WORKER_COUNT_TTL_MS : WORKER_COUNT_TTL_MS;
+    if (Date.now() - entry.workers.readAtMs <= ttlMs) return Promise.resolve(entry.workers.count);
+    entry.reading ??= entry.queue
+      .getWorkers()
+      .then((found) => {
+        entry.workers = { count: found.length, readAtMs: Date.now() };
+        return found.length;
+      })
+      .catch((error: unknown) => {
         throw queueUnavailable(error);
-      });
-      entry.workers = { count: found.length, readAtMs: Date.now() };
-    }
-    return entry.workers.count;
+      })
+      .finally(() => (entry.reading = undefined));
+    return entry.reading;
   };
 
   return {

@@ -170,7 +170,11 @@ describe("serving workers killed under load", () => {
         `(bar ${NORMAL_BACK_WITHIN_MS} ms); ${after.length} requests since ${JSON.stringify(countByStatus(after))}, ` +
         `p50 ${percentileMs(after, 0.5).toFixed(1)} ms`,
     );
-    expect(requests.filter((request) => ![200, 503].includes(request.status))).toEqual([]);
+    // 503 until the gateway reads the worker; 429 from admission while the first jobs wait for
+    // the returning worker's session to load (their age is the queue-age signal). Both shed with
+    // retry-after, and both count as not normal in the time measured.
+    expect(requests.filter((request) => ![200, 429, 503].includes(request.status))).toEqual([]);
+    expect(requests.filter((request) => request.status !== 200 && request.retryAfter === null)).toEqual([]);
     expect(normalBackAfterMs).toBeLessThan(NORMAL_BACK_WITHIN_MS + NORMAL_BACK_MARGIN_MS);
   });
 });

@@ -451,6 +451,7 @@ describe("serving worker (in process)", () => {
       log: silent,
     });
     try {
+      await agent.announced;
       const first = await getDb().host.findUniqueOrThrow({ where: { name: "agent-test" } });
       expect(first).toMatchObject({
         device: "cpu",
@@ -459,7 +460,6 @@ describe("serving worker (in process)", () => {
         gpuMemoryMb: null,
       });
       expect(agent).toMatchObject({
-        hostId: first.id,
         device: "cpu",
         executionProviders: ["cpu"],
         servesDevices: ["cpu"],

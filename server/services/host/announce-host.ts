@@ -8,6 +8,8 @@ export interface AnnounceHostInput {
   costMicrosPerHour: number;
   /** Null on CPU hosts, or when the GPU's memory could not be read. */
   gpuMemoryMb: number | null;
+  /** When the host's process started: its announcement may land later (Postgres was down). */
+  startedAt?: Date;
 }
 
 /** A worker host says it is up (by name: a restarted host updates its row and its start time). */
@@ -18,7 +20,7 @@ export async function announceHost(input: AnnounceHostInput): Promise<{ id: stri
     executionProviders: input.executionProviders,
     costMicrosPerHour: input.costMicrosPerHour,
     gpuMemoryMb: input.gpuMemoryMb,
-    startedAt: now,
+    startedAt: input.startedAt ?? now,
     lastHeartbeatAt: now,
   };
   return getDb().host.upsert({
