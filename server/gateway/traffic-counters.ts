@@ -72,7 +72,7 @@ export class TrafficCounters {
   ): void {
     if (!this.options.enabled) return;
     const { versionId, role } = observation;
-    const roles = sumsOf(this.minuteOf(nowMs).requests, deployment.id, versionId, noRoles);
+    const roles = sumsOf(this.minuteOf(nowMs).requests, deployment, observation, noRoles);
     let sums = roles[role];
     if (!sums) sums = roles[role] = { deployment, versionId, versionNumber, role, counts: emptyRoleCounts() };
     addRequestObservation(sums.counts, observation);
@@ -85,11 +85,7 @@ export class TrafficCounters {
     nowMs = Date.now(),
   ): void {
     if (!this.options.enabled) return;
-    const sums = sumsOf(this.minuteOf(nowMs).jobs, deployment.id, version.versionId, () => ({
-      deployment,
-      ...version,
-      jobs: { full: 0, timer: 0, idle: 0 },
-    }));
+    const sums = sumsOf(this.minuteOf(nowMs).jobs, deployment, version, noJobs);
     sums.jobs[reason] += 1;
   }
 
@@ -143,16 +139,28 @@ export class TrafficCounters {
   }
 }
 
-/** Made once per version and interval; a function of the module's, not a closure per request. */
+/** Made once per version and interval, by functions of the module's rather than a closure per call. */
 function noRoles(): Record<ServingRole, RequestSums | undefined> {
   return { primary: undefined, shadow: undefined };
 }
+function noJobs(
+  deployment: CountedDeployment,
+  version: { versionId: string; versionNumber: number },
+): JobSums {
+  const { versionId, versionNumber } = version;
+  return { deployment, versionId, versionNumber, jobs: { full: 0, timer: 0, idle: 0 } };
+}
 
 /** The sums of a deployment's version, made on its first count in the interval. */
-function sumsOf<T>(sums: SumsByVersion<T>, deploymentId: string, versionId: string, create: () => T): T {
-  let byVersion = sums.get(deploymentId);
-  if (!byVersion) sums.set(deploymentId, (byVersion = new Map()));
-  let entry = byVersion.get(versionId);
-  if (!entry) byVersion.set(versionId, (entry = create()));
+function sumsOf<T, V extends { versionId: string }>(
+  sums: SumsByVersion<T>,
+  deployment: CountedDeployment,
+  version: V,
+  create: (deployment: CountedDeployment, version: V) => T,
+): T {
+  let byVersion = sums.get(deployment.id);
+  if (!byVersion) sums.set(deployment.id, (byVersion = new Map()));
+  let entry = byVersion.get(version.versionId);
+  if (!entry) byVersion.set(version.versionId, (entry = create(deployment, version)));
   return entry;
 }
