@@ -27,7 +27,7 @@ export async function getDeploymentOverhead({
   if (!deployment) throw deploymentNotFound(name);
   const window = chartWindowOf(range, nowMs);
   const [rows, versions] = await Promise.all([
-    readWindowRows(deployment.id, window, "all"),
+    readWindowRows(deployment.id, window, "overhead"),
     db.modelVersion.findMany({ where: { modelId: deployment.modelId }, select: { id: true, number: true } }),
   ]);
   const numberOf = new Map(versions.map((version) => [version.id, version.number]));

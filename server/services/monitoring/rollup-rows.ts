@@ -142,6 +142,9 @@ const HISTOGRAM_COLUMNS = {
   // The charts show queue wait and compute as means: their histograms are most of the bytes.
   latency: Prisma.sql`NULL::text AS "queueWaitBuckets", NULL::text AS "computeBuckets",
     NULL::text AS "runComputeBuckets"`,
+  // The overhead table sets the runs' p50 beside the answers' and the queue's: no request compute.
+  overhead: Prisma.sql`${joined("queueWaitBuckets")}, NULL::text AS "computeBuckets",
+    ${joined("runComputeBuckets")}`,
 };
 
 /**

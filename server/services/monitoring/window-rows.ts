@@ -12,7 +12,7 @@ import { readRollupRows, type StoredRollupRow } from "@/server/services/monitori
 export async function readWindowRows(
   deploymentId: string,
   window: ChartWindow,
-  histograms: "all" | "latency",
+  histograms: "latency" | "overhead",
 ): Promise<StoredRollupRow[]> {
   const deploymentIds = [deploymentId];
   const [coarseRows, minuteRows] = await Promise.all([
