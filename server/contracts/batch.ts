@@ -69,7 +69,7 @@ export const batchKeys = {
     `batch/${batchJobId}/chunks/${String(chunkIndex).padStart(6, "0")}.out`,
   chunkErrors: (batchJobId: string, chunkIndex: number) =>
     `batch/${batchJobId}/chunks/${String(chunkIndex).padStart(6, "0")}.errors.jsonl`,
-  output: (batchJobId: string, format: "csv" | "jsonl") => `batch/${batchJobId}/output.${format}`,
+  output: (batchJobId: string, format: "csv" | "jsonl" | "parquet") => `batch/${batchJobId}/output.${format}`,
   errors: (batchJobId: string) => `batch/${batchJobId}/errors.jsonl`,
 };
 

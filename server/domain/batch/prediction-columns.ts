@@ -41,10 +41,13 @@ export function predictionHeader(sample: RowPredictions): string[] {
   );
 }
 
+/** A row's prediction values, one per output column, in the columns' order (predictionColumnNames). */
+export function predictionValues(predictions: RowPredictions): (number | string | boolean)[] {
+  return Object.values(predictions).flat();
+}
+
 export function predictionCells(predictions: RowPredictions): string[] {
-  return Object.values(predictions).flatMap((value) =>
-    Array.isArray(value) ? value.map(String) : [String(value)],
-  );
+  return predictionValues(predictions).map(String);
 }
 
 /** RFC 4180 quoting, only where a value needs it. */
