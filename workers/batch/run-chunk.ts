@@ -40,7 +40,7 @@ const CHECK_INTERVAL_MS = 1_000;
 export async function runChunk(
   { batchJobId, chunkIndex }: BatchChunkJob,
   runtime: BatchRuntime,
-  { lastAttempt }: { lastAttempt: boolean },
+  { lastAttempt, mayWaitForArtifact }: { lastAttempt: boolean; mayWaitForArtifact: boolean },
 ): Promise<void> {
   const db = getDb();
   const where = { batchJobId_index: { batchJobId, index: chunkIndex } };
@@ -148,7 +148,10 @@ export async function runChunk(
       ? (error as Error).message
       : `internal error on ${runtime.hostName}; its log has the details`;
     if (!permanent) runtime.log.error({ err: error, batchJobId, chunkIndex }, "batch chunk failed");
-    if (!permanent && !lastAttempt) {
+    // The model's artifact not fetchable now (the console restarting): the caller puts the
+    // chunk back without using up an attempt.
+    const waiting = mayWaitForArtifact && error instanceof ArtifactUnavailableError && error.retryable;
+    if (!permanent && (!lastAttempt || waiting)) {
       await db.batchJobChunk.update({ where, data: { status: "queued", error: message } });
       throw error;
     }
