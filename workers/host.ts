@@ -4,11 +4,7 @@ import * as ort from "onnxruntime-node";
 import { servableDevices, type ServingDevice } from "@/server/contracts/serving";
 import { getLogger, type Logger } from "@/server/logger";
 import { OnnxGraphBuilder } from "@/server/onnx/onnx-builder";
-import {
-  announceHost,
-  recordHostHeartbeat,
-  type AnnounceHostInput,
-} from "@/server/services/host/announce-host";
+import type { AnnounceHostInput } from "@/server/services/host/announce-host";
 
 export const HEARTBEAT_INTERVAL_MS = 10_000;
 
@@ -29,17 +25,17 @@ export interface HostAgent {
   servesDevices: ServingDevice[];
   gpuMemoryMb: number | null;
   /**
-   * Settles when the Host row is first written. Nothing waits for it: serving needs Redis only,
-   * so a worker that starts while Postgres is down serves at once and announces at a later beat.
+   * Writes the Host row (upserted by name), then heartbeats lastHeartbeatAt until stopped; a beat
+   * that finds no row, or follows a failed announcement, announces again. Settles when the first
+   * announcement is written or has failed (logged). Called after the roles started, and not
+   * awaited: serving needs Redis only, so a worker whose Postgres is down serves at once, and
+   * Prisma's client, a few hundred ms of module loading, loads only after serving has begun.
    */
-  announced: Promise<void>;
+  announce(): Promise<void>;
   stop(): void;
 }
 
-/**
- * Announces this host (Host row upserted by name) and heartbeats lastHeartbeatAt until stopped;
- * a beat that finds no row, or follows a failed announcement, announces again.
- */
+/** Probes which execution providers run here; announcing the host is `announce()`'s. */
 export async function startHostAgent(options: HostAgentOptions): Promise<HostAgent> {
   const log = options.log ?? getLogger().child({ component: "host" });
   const executionProviders = await probeExecutionProviders(options.device);
@@ -58,32 +54,43 @@ export async function startHostAgent(options: HostAgentOptions): Promise<HostAge
     gpuMemoryMb,
     startedAt: new Date(),
   };
-  let isAnnounced = false;
-  const announce = () => announceHost(announcement).then(() => void (isAnnounced = true));
-  const announced = announce().catch((error: Error) =>
-    log.warn({ err: error }, "could not announce the host yet: serving goes on, the next beat retries"),
-  );
-
-  let beating = false;
-  const timer = setInterval(() => {
-    if (beating) return;
-    beating = true;
-    const beat = isAnnounced
-      ? recordHostHeartbeat(options.hostName).then((found) => (found ? undefined : announce()))
-      : announce();
-    beat
-      .catch((error: Error) => log.warn({ err: error }, "heartbeat failed"))
-      .finally(() => (beating = false));
-  }, options.heartbeatMs ?? HEARTBEAT_INTERVAL_MS);
-  timer.unref();
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  let first: Promise<void> | undefined;
+  const announce = (): Promise<void> => {
+    first ??= import("@/server/services/host/announce-host").then(async (rows) => {
+      if (stopped) return;
+      let isAnnounced = false;
+      const write = () => rows.announceHost(announcement).then(() => void (isAnnounced = true));
+      let beating = false;
+      timer = setInterval(() => {
+        if (beating) return;
+        beating = true;
+        const beat = isAnnounced
+          ? rows.recordHostHeartbeat(options.hostName).then((found) => (found ? undefined : write()))
+          : write();
+        beat
+          .catch((error: Error) => log.warn({ err: error }, "heartbeat failed"))
+          .finally(() => (beating = false));
+      }, options.heartbeatMs ?? HEARTBEAT_INTERVAL_MS);
+      timer.unref();
+      await write().catch((error: Error) =>
+        log.warn({ err: error }, "could not announce the host yet: serving goes on, the next beat retries"),
+      );
+    });
+    return first;
+  };
 
   return {
     device,
     executionProviders,
     servesDevices: servableDevices(executionProviders),
     gpuMemoryMb,
-    announced,
-    stop: () => clearInterval(timer),
+    announce,
+    stop: () => {
+      stopped = true;
+      clearInterval(timer);
+    },
   };
 }
 

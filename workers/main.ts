@@ -1,4 +1,3 @@
-import { getDb } from "@/server/db";
 import { readEnvOrExit } from "@/server/env";
 import { handleUncaughtErrors } from "@/server/exit-on-uncaught-errors";
 import { getLogger } from "@/server/logger";
@@ -18,6 +17,7 @@ const host = await startHostAgent({
   costMicrosPerHour: env.WORKER_COST_MICROS_PER_HOUR,
 });
 const roles = await startRoles(env, host);
+void host.announce();
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
@@ -26,6 +26,8 @@ async function shutdown(signal: string): Promise<void> {
   log.info({ signal }, "worker stopping: finishing active jobs");
   host.stop();
   await roles.close();
+  // Loaded by now if any role or the host's announcement used Postgres; else it connects to nothing.
+  const { getDb } = await import("@/server/db");
   await getDb().$disconnect();
   process.exit(0);
 }

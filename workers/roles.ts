@@ -2,12 +2,8 @@ import { bullPrefix } from "@/server/contracts/key-prefix";
 import { servingQueueName } from "@/server/contracts/serving";
 import { BATCH_CHUNK_QUEUE_NAME } from "@/server/contracts/batch";
 import { EVALUATION_QUEUE_NAME } from "@/server/contracts/evaluation";
-import { startBatchWorker } from "@/workers/batch/batch-worker";
 import { serveMetrics } from "@/server/metrics/serve-metrics";
-import { startEvaluationWorker } from "@/workers/evaluation/evaluation-worker";
 import type { HostAgent } from "@/workers/host";
-import { MONITOR_QUEUE_NAME, startMonitorWorker } from "@/workers/monitor/monitor-worker";
-import { startServingWorker } from "@/workers/serving/serving-worker";
 import type { WorkerEnv, WorkerRole } from "@/workers/worker-env";
 
 /** A started role: `close` stops taking work and lets active jobs finish. */
@@ -20,9 +16,12 @@ export interface RunningRole {
 /**
  * The one place that knows how each role starts, by the name WORKER_ROLES uses. Adding a role is
  * its name in worker-env.ts and its starter here (the Record makes the compiler ask for both).
+ * Each loads its module when it starts: the serving role, first in the demo's list, takes jobs
+ * before the others load Prisma's client (a restarted worker is back sooner).
  */
 const ROLE_STARTERS: Record<WorkerRole, (env: WorkerEnv, host: HostAgent) => Promise<RunningRole>> = {
   serving: async (env, host) => {
+    const { startServingWorker } = await import("@/workers/serving/serving-worker");
     const serving = await startServingWorker({
       redisUrl: env.REDIS_URL,
       keyPrefix: env.REDIS_KEY_PREFIX,
@@ -55,6 +54,7 @@ const ROLE_STARTERS: Record<WorkerRole, (env: WorkerEnv, host: HostAgent) => Pro
     };
   },
   evaluation: async (env) => {
+    const { startEvaluationWorker } = await import("@/workers/evaluation/evaluation-worker");
     const evaluation = await startEvaluationWorker({
       redisUrl: env.REDIS_URL,
       keyPrefix: env.REDIS_KEY_PREFIX,
@@ -69,6 +69,7 @@ const ROLE_STARTERS: Record<WorkerRole, (env: WorkerEnv, host: HostAgent) => Pro
     };
   },
   batch: async (env) => {
+    const { startBatchWorker } = await import("@/workers/batch/batch-worker");
     const batch = await startBatchWorker({
       redisUrl: env.REDIS_URL,
       keyPrefix: env.REDIS_KEY_PREFIX,
@@ -87,6 +88,7 @@ const ROLE_STARTERS: Record<WorkerRole, (env: WorkerEnv, host: HostAgent) => Pro
     };
   },
   monitor: async (env) => {
+    const { MONITOR_QUEUE_NAME, startMonitorWorker } = await import("@/workers/monitor/monitor-worker");
     const monitor = await startMonitorWorker({
       redisUrl: env.REDIS_URL,
       keyPrefix: env.REDIS_KEY_PREFIX,

@@ -451,7 +451,7 @@ describe("serving worker (in process)", () => {
       log: silent,
     });
     try {
-      await agent.announced;
+      await agent.announce();
       const first = await getDb().host.findUniqueOrThrow({ where: { name: "agent-test" } });
       expect(first).toMatchObject({
         device: "cpu",
