@@ -278,7 +278,7 @@ async function predict(pending: Pending[], options: ScoreChunkOptions): Promise<
       name: input.name,
       datatype: input.datatype,
       shape: [indices.length, input.columns.length],
-      data: indices.flatMap((k) => pending[k]!.values![i]!),
+      data: rowMajor(indices, (k) => pending[k]!.values![i]!, input.columns.length),
     })),
   });
   const run = await session.sessions.run(session.key, [request(scorable, "chunk")]);
@@ -300,4 +300,15 @@ async function predict(pending: Pending[], options: ScoreChunkOptions): Promise<
       : failure(`the model failed on this row: ${single.error}`);
   });
   return outcomes;
+}
+
+/** The rows' values end to end, copied in a loop: flatMap's array per row cost more than the model here. */
+function rowMajor(indices: number[], rowAt: (k: number) => number[], width: number): number[] {
+  const data = new Array<number>(indices.length * width);
+  let at = 0;
+  for (const k of indices) {
+    const row = rowAt(k);
+    for (let c = 0; c < width; c++) data[at++] = row[c]!;
+  }
+  return data;
 }
