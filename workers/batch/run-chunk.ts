@@ -147,10 +147,11 @@ export async function runChunk(
     const message = permanent
       ? (error as Error).message
       : `internal error on ${runtime.hostName}; its log has the details`;
-    if (!permanent) runtime.log.error({ err: error, batchJobId, chunkIndex }, "batch chunk failed");
     // The model's artifact not fetchable now (the console restarting): the caller puts the
     // chunk back without using up an attempt.
     const waiting = mayWaitForArtifact && error instanceof ArtifactUnavailableError && error.retryable;
+    if (waiting) runtime.log.warn({ err: error, batchJobId, chunkIndex }, "batch chunk waits for its model");
+    else if (!permanent) runtime.log.error({ err: error, batchJobId, chunkIndex }, "batch chunk failed");
     if (!permanent && (!lastAttempt || waiting)) {
       await db.batchJobChunk.update({ where, data: { status: "queued", error: message } });
       throw error;
