@@ -9,6 +9,7 @@ import { getDb } from "@/server/db";
 import { getRedis } from "@/server/redis";
 import { SUMMED_LEVELS } from "@/server/services/monitoring/fold-traffic";
 import { getDeploymentCharts } from "@/server/services/monitoring/get-deployment-charts";
+import { getDeploymentOverhead } from "@/server/services/monitoring/get-deployment-overhead";
 import { getMonitoringOverview } from "@/server/services/monitoring/get-monitoring-overview";
 import type { Counts, StoredRollupRow } from "@/server/services/monitoring/rollup-rows";
 import { upsertRollupRows } from "@/server/services/monitoring/rollup-rows";
@@ -83,6 +84,7 @@ function minuteCounts(requests: number, shape: number[]): Counts {
   };
   counts.runRowsSum = counts.okRequests;
   counts.busyComputeUs = counts.runs * 5_000;
+  counts.runCompute = shape.map((share) => Math.round(share * counts.runs));
   counts.allocatedUs = 20_000_000;
   counts.allocatedCostMicros = 20_000;
   counts.busyCostMicros = Math.round((counts.busyComputeUs / counts.allocatedUs) * 20_000);
@@ -203,6 +205,12 @@ for (const range of CHART_RANGES)
   results.push(
     await time(`monitoring.deploymentCharts ${range}`, () =>
       getDeploymentCharts({ teamId: team.id, name: "bench-charts", range }),
+    ),
+  );
+for (const range of CHART_RANGES)
+  results.push(
+    await time(`monitoring.deploymentOverhead ${range}`, () =>
+      getDeploymentOverhead({ teamId: team.id, name: "bench-charts", range }),
     ),
   );
 results.push(await time("monitoring.overview", () => getMonitoringOverview({ teamId: team.id })));

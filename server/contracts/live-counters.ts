@@ -63,6 +63,11 @@ export interface RunCounts {
   runRowsSum: number;
   /** Model time, counted once per run: what the hardware was busy with. */
   busyComputeUs: number;
+  /**
+   * Each run's model time in the shared buckets, one count per run (the requests' `compute`
+   * counts a merged run once per request): what plain onnxruntime takes at these batch sizes.
+   */
+  runCompute: number[];
 }
 
 export interface VersionMinute {
@@ -214,6 +219,7 @@ export function encodeSessionRun(
     [`${prefix}runs`, 1],
     [`${prefix}runRowsSum`, run.rows],
     [`${prefix}busyComputeUs`, Math.round(run.computeUs)],
+    [`${prefix}runCompute.${latencyBucketOf(run.computeUs)}`, 1],
   ];
 }
 
@@ -242,11 +248,18 @@ export function emptyRunCounts(): RunCounts {
     runs: 0,
     runRowsSum: 0,
     busyComputeUs: 0,
+    runCompute: emptyHistogram(),
   };
 }
 
 function emptyVersionMinute(): VersionMinute {
   return { roles: { primary: emptyRoleCounts(), shadow: emptyRoleCounts() }, runs: emptyRunCounts() };
+}
+
+/** The histogram bucket a field's `.<bucket>` suffix names, or null for one out of bounds. */
+function bucketIn(suffix: string | undefined): number | null {
+  const bucket = Number(suffix);
+  return Number.isInteger(bucket) && bucket >= 0 && bucket < LATENCY_BUCKET_COUNT ? bucket : null;
 }
 
 /** A minute's traffic hash, by version id; fields of other shapes (older names) are skipped. */
@@ -265,6 +278,8 @@ export function decodeTrafficHash(hash: Record<string, string>): Map<string, Ver
       const [name, sub] = counter.split(".");
       if (name === "jobs" && (BATCH_RELEASE_REASONS as readonly string[]).includes(sub!))
         target().runs.jobs[sub as BatchReleaseReason] = value;
+      else if (name === "runCompute" && bucketIn(sub) !== null)
+        target().runs.runCompute[bucketIn(sub)!] = value;
       else if (sub === undefined && (RUN_SCALARS as readonly string[]).includes(name!))
         target().runs[name as (typeof RUN_SCALARS)[number]] = value;
       continue;
@@ -277,11 +292,8 @@ export function decodeTrafficHash(hash: Record<string, string>): Map<string, Ver
     } else if (name === "errors") {
       if ((ERROR_KINDS as readonly string[]).includes(sub))
         target().roles[role as ServingRole].errors[sub as ErrorKind] = value;
-    } else if ((HISTOGRAMS as readonly string[]).includes(name!)) {
-      const bucket = Number(sub);
-      if (Number.isInteger(bucket) && bucket >= 0 && bucket < LATENCY_BUCKET_COUNT)
-        target().roles[role as ServingRole][name as HistogramName][bucket] = value;
-    }
+    } else if ((HISTOGRAMS as readonly string[]).includes(name!) && bucketIn(sub) !== null)
+      target().roles[role as ServingRole][name as HistogramName][bucketIn(sub)!] = value;
   }
   return byVersion;
 }

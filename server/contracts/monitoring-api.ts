@@ -107,6 +107,36 @@ export const ZDeploymentChartsOutput = z.object({
 export type DeploymentChartsOutput = z.output<typeof ZDeploymentChartsOutput>;
 
 /**
+ * One version in one role over the range: how long its answers take beside the model's own
+ * session runs (the worker's timing of onnxruntime), so the milliseconds the server adds show.
+ */
+export const ZVersionOverhead = z.object({
+  versionNumber: z.number().int(),
+  /** `shadow`: copies no caller waits for; their answers are the shadow's completions. */
+  role: z.enum(SERVING_ROLES),
+  requests: ZCount,
+  runs: ZCount,
+  rowsPerRun: z.number().nullable(),
+  /** p50s from the summed histograms, each within one bucket (~19%) of the exact value. */
+  runP50Us: z.number().nullable(),
+  answeredP50Us: z.number().nullable(),
+  queueWaitP50Us: z.number().nullable(),
+  /** answeredP50Us minus runP50Us, and that over answeredP50Us. */
+  addedUs: z.number().nullable(),
+  addedShare: z.number().nullable(),
+});
+
+export const ZDeploymentOverheadOutput = z.object({
+  name: z.string(),
+  range: ZChartRange,
+  fromMs: z.number().int(),
+  toMs: z.number().int(),
+  /** By version number, primary before shadow; only versions and roles with requests in the range. */
+  versions: z.array(ZVersionOverhead),
+});
+export type DeploymentOverheadOutput = z.output<typeof ZDeploymentOverheadOutput>;
+
+/**
  * - unserved: no active revision; idle: served, no request in the window;
  * - healthy / degraded / failing: by the share of errors that are the service's (not bad input).
  */

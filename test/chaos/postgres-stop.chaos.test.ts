@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getDb } from "@/server/db";
 import { applyMigrations } from "@/server/migrations/apply-migrations";
 import { getRedis } from "@/server/redis";
 import { ensureDefaultTeam } from "@/server/services/team/ensure-default-team";
@@ -7,7 +8,8 @@ import { isRunning, startFaultStack, type FaultStack } from "@/test/support/faul
 import { createFraudDeployment } from "@/test/support/fraud-deployment";
 import { ownPostgres } from "@/test/support/own-postgres";
 import { closedLoop, countByStatus, percentileMs } from "@/test/support/request-traffic";
-import { removeServingQueues } from "@/test/support/serving-stack";
+import { removeServingQueues, stopProcess } from "@/test/support/serving-stack";
+import { HEARTBEAT_INTERVAL_MS } from "@/workers/host";
 
 // Done-when 6 of issue 7: Postgres stopped for 20 s under load, twice: crashed (immediate
 // shutdown, sessions cut) and frozen (SIGSTOP of the whole server, as a hung host: queries
@@ -106,4 +108,42 @@ describe("Postgres stopped for 20 s under load", () => {
       expect(stack.gatewayAlive()).toBe(true);
       expect([...stack.workers.values()].every(isRunning)).toBe(true);
     });
+
+  it("crashed: a worker that starts during the outage serves at once, and writes its Host row when Postgres is back", async () => {
+    const lateHost = "postgres-stop-late";
+    // The gateway has the deployment cached (it serves it without Postgres) before the outage.
+    await closedLoop(stack.inferTarget(DEADLINE_MS), { clients: 4, durationMs: 1_000 });
+    await postgres.stop("immediate");
+    let requests: Awaited<ReturnType<typeof closedLoop>>;
+    let startMs: number;
+    try {
+      const startedAtMs = performance.now();
+      await stack.startWorker(lateHost);
+      startMs = performance.now() - startedAtMs;
+      // The late worker is the only one now: every answer below is its.
+      await stopProcess(stack.workers.get("postgres-stop")!, "SIGKILL");
+      requests = await closedLoop(stack.inferTarget(DEADLINE_MS), { clients: 4, durationMs: 3_000 });
+    } finally {
+      await postgres.start();
+    }
+    const backAtMs = performance.now();
+    let announcedAfterMs: number | null = null;
+    while (announcedAfterMs === null && performance.now() - backAtMs < HEARTBEAT_INTERVAL_MS + 5_000) {
+      const row = await getDb()
+        .host.findUnique({ where: { name: lateHost } })
+        .catch(() => null);
+      if (row) announcedAfterMs = performance.now() - backAtMs;
+      else await sleep(250);
+    }
+    console.log(
+      `worker started with Postgres down in ${startMs.toFixed(0)} ms; ${requests.length} requests ` +
+        `${JSON.stringify(countByStatus(requests))} (the first wait for its model to load: slowest ` +
+        `${percentileMs(requests, 1).toFixed(0)} ms); Host row written ` +
+        `${announcedAfterMs === null ? "never" : `${announcedAfterMs.toFixed(0)} ms`} after Postgres was back`,
+    );
+    expect(countByStatus(requests)).toEqual({ 200: requests.length });
+    expect(requests.length).toBeGreaterThan(0);
+    expect(announcedAfterMs).not.toBeNull();
+    expect(isRunning(stack.workers.get(lateHost)!)).toBe(true);
+  });
 });

@@ -9,7 +9,12 @@ import {
   type RequestObservation,
 } from "@/server/contracts/live-counters";
 import { getDb } from "@/server/db";
-import { emptyHistogram, latencyBucketOf, percentileUs } from "@/server/domain/monitoring/latency-histogram";
+import {
+  LATENCY_BOUNDS_US,
+  emptyHistogram,
+  latencyBucketOf,
+  percentileUs,
+} from "@/server/domain/monitoring/latency-histogram";
 import { createPrng } from "@/server/domain/prng";
 import { getRedis } from "@/server/redis";
 import { FOLD_SETTLE_MS, foldTraffic } from "@/server/services/monitoring/fold-traffic";
@@ -185,6 +190,52 @@ describe("monitoring.deploymentCharts", () => {
     });
     await expect(
       callerFor("other-team").monitoring.deploymentCharts({ name: "fraud", range: "1h" }),
+    ).rejects.toMatchObject({ code: "NOT_FOUND", message: "deployment 'fraud' does not exist" });
+  });
+});
+
+describe("monitoring.deploymentOverhead", () => {
+  const bound = (durationUs: number) => LATENCY_BOUNDS_US[latencyBucketOf(durationUs)]!;
+
+  it("sets each version's session-run p50 beside its answers' p50, shadows apart, over the range", async () => {
+    const hour = await api.monitoring.deploymentOverhead({ name: "fraud", range: "1h" });
+    expect(hour).toMatchObject({ name: "fraud", range: "1h", toMs: openMinute + MINUTE_MS });
+    // The closed minute and the open one's two live requests (answered in 900 µs, no run yet).
+    const answers = expectedLatency();
+    answers[latencyBucketOf(900)]! += 2;
+    const answeredP50Us = percentileUs(answers, 0.5)!;
+    expect(hour.versions).toEqual([
+      {
+        versionNumber: 1,
+        role: "primary",
+        requests: PRIMARY_REQUESTS + 2,
+        runs: 40,
+        rowsPerRun: 10,
+        runP50Us: bound(3_000),
+        answeredP50Us,
+        queueWaitP50Us: bound(100),
+        addedUs: answeredP50Us - bound(3_000),
+        addedShare: (answeredP50Us - bound(3_000)) / answeredP50Us,
+      },
+      expect.objectContaining({ versionNumber: 2, role: "shadow", requests: 50, runs: 1, rowsPerRun: 50 }),
+    ]);
+    expect(hour.versions[1]!.runP50Us).toBe(bound(15_000));
+
+    // Thirty days read hour rows: the run durations survive the monitor's sums, both minutes counted.
+    const month = await api.monitoring.deploymentOverhead({ name: "fraud", range: "30d" });
+    expect(month.versions[0]).toMatchObject({ runs: 80, rowsPerRun: 10, runP50Us: bound(3_000) });
+  });
+
+  it("refuses a range it does not offer, an unknown deployment and another team's", async () => {
+    await expect(
+      api.monitoring.deploymentOverhead({ name: "fraud", range: "2h" as "1h" }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST", message: "Range must be one of 1h, 24h, 7d, 30d." });
+    await expect(api.monitoring.deploymentOverhead({ name: "ghost", range: "1h" })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+      message: "deployment 'ghost' does not exist",
+    });
+    await expect(
+      callerFor("other-team").monitoring.deploymentOverhead({ name: "fraud", range: "1h" }),
     ).rejects.toMatchObject({ code: "NOT_FOUND", message: "deployment 'fraud' does not exist" });
   });
 });

@@ -37,6 +37,8 @@ let tight: Awaited<ReturnType<typeof startGateway>>;
 let timedGateway: BenchProcess & { url: string };
 /** What the client measured of each timed request, send to last byte. */
 const clientLatenciesUs: number[] = [];
+/** The worker's timing of each timed request's session run (one run each), from `server-timing`. */
+const workerRunsUs: number[] = [];
 let overloaded = 0;
 let crowdedOk = 0;
 let unavailable = 0;
@@ -58,14 +60,25 @@ const fraudBody = (rows: number) =>
     ],
   });
 
-async function post(baseUrl: string, name: string, body: string, headers: Record<string, string> = {}) {
+async function send(baseUrl: string, name: string, body: string, headers: Record<string, string> = {}) {
   const response = await fetch(`${baseUrl}/v2/models/${name}/infer`, {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
     body,
   });
   await response.arrayBuffer();
-  return response.status;
+  return response;
+}
+
+const post = async (...args: Parameters<typeof send>) => (await send(...args)).status;
+
+/** The compute stage of a `server-timing` header (`compute;dur=<ms>`), in µs. */
+function computeUsOf(response: Response): number {
+  const stage = response.headers
+    .get("server-timing")
+    ?.split(", ")
+    .find((entry) => entry.startsWith("compute;dur="));
+  return Number(stage?.slice("compute;dur=".length)) * 1000;
 }
 
 beforeAll(async () => {
@@ -117,8 +130,10 @@ beforeAll(async () => {
   expect(await post(timedGateway.url, "heavy-warm-up", heavyBody)).toBe(200);
   for (let index = 0; index < TIMED_REQUESTS; index += 1) {
     const startedMs = performance.now();
-    expect(await post(timedGateway.url, "heavy", heavyBody)).toBe(200);
+    const response = await send(timedGateway.url, "heavy", heavyBody, { "x-timing": "true" });
     clientLatenciesUs.push((performance.now() - startedMs) * 1000);
+    expect(response.status).toBe(200);
+    workerRunsUs.push(computeUsOf(response));
   }
   for (let index = 0; index < BAD_INPUTS; index += 1)
     expect(await post(stack.gateway.url, "watched", JSON.stringify({ inputs: [] }))).toBe(400);
@@ -196,6 +211,35 @@ describe("monitoring end to end", () => {
         Math.abs(latencyBucketOf(read) - latencyBucketOf(client)),
         `${field}: ${read} vs ${client} µs`,
       ).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it("sets the heavy version's session-run p50 (the worker's timing) beside its answers' p50", async () => {
+    const overhead = await api.monitoring.deploymentOverhead({ name: "heavy", range: "1h" });
+    expect(overhead.versions).toHaveLength(1);
+    const [heavy] = overhead.versions;
+    // One request at a time, one run each: as many runs as requests, of the request's rows.
+    expect(heavy).toMatchObject({ role: "primary", requests: TIMED_REQUESTS, runs: TIMED_REQUESTS });
+    expect(heavy!.rowsPerRun).toBe(HEAVY_ROWS);
+    const workerP50Us = exactPercentileUs(workerRunsUs, 0.5);
+    expect(
+      Math.abs(latencyBucketOf(heavy!.runP50Us!) - latencyBucketOf(workerP50Us)),
+      `run p50: ${heavy!.runP50Us} vs the worker's ${workerP50Us} µs`,
+    ).toBeLessThanOrEqual(1);
+    // Each answer waited on its run: the median answer is no faster than the median run.
+    expect(heavy!.answeredP50Us!).toBeGreaterThanOrEqual(heavy!.runP50Us!);
+    expect(heavy!.addedUs).toBe(heavy!.answeredP50Us! - heavy!.runP50Us!);
+    expect(heavy!.addedShare).toBeCloseTo(heavy!.addedUs! / heavy!.answeredP50Us!, 12);
+
+    // The watched deployment: the shadow in a row of its own, labelled so.
+    const watched = await api.monitoring.deploymentOverhead({ name: "watched", range: "1h" });
+    expect(watched.versions.map((row) => [row.versionNumber, row.role])).toEqual([
+      [1, "primary"],
+      [2, "shadow"],
+    ]);
+    for (const row of watched.versions) {
+      expect(row.runs, `v${row.versionNumber} ran`).toBeGreaterThan(0);
+      expect(row.runP50Us).not.toBeNull();
     }
   });
 

@@ -264,6 +264,7 @@ describe("the migrated schema matches the generated client", () => {
         latencySumUs: 9_000_000_000n,
         queueWaitBuckets: [3],
         computeBuckets: [4],
+        runComputeBuckets: [5],
         queueWaitSumUs: 5n,
         busyComputeUs: 6n,
         jobsTimer: 2,

@@ -18,15 +18,10 @@ import {
   type ChartRange,
   type DeploymentChartsOutput,
 } from "@/server/contracts/monitoring-api";
-import { DEFAULT_CHART_RANGE } from "./chart-range";
+import { CHART_REFRESH_MS, DEFAULT_CHART_RANGE, RANGE_LABELS } from "./chart-range";
 import { joinedRows, lineName, pointAt, tickFormatOf, tooltipTimeOf } from "./chart-rows";
+import { OverheadTable } from "./overhead-table";
 
-const RANGE_LABELS: Record<ChartRange, string> = {
-  "1h": "1 hour",
-  "24h": "24 hours",
-  "7d": "7 days",
-  "30d": "30 days",
-};
 const ERROR_LABELS: Record<ErrorKind, string> = {
   badInput: "bad input",
   modelError: "model error",
@@ -72,10 +67,7 @@ const AXES = {
   utilization: { label: "utilization (%)", format: (value: number) => `${value.toFixed(0)}%` },
 } satisfies Record<string, AxisSpec>;
 
-/** How often open charts are read again: the monitor folds new minutes every few seconds. */
-const CHART_REFRESH_MS = 15_000;
-
-/** The deployment page's monitoring section: a range to choose and the charts over it. */
+/** The deployment page's monitoring section: a range to choose, the charts and overhead over it. */
 export function DeploymentMonitoring({ name }: { name: string }) {
   const trpc = useTRPC();
   const [range, setRange] = useState<ChartRange>(DEFAULT_CHART_RANGE);
@@ -86,9 +78,12 @@ export function DeploymentMonitoring({ name }: { name: string }) {
     placeholderData: keepPreviousData,
   });
   return (
-    <QueryState query={charts}>
-      {(data) => <DeploymentCharts charts={data} onRangeChange={setRange} />}
-    </QueryState>
+    <>
+      <QueryState query={charts}>
+        {(data) => <DeploymentCharts charts={data} onRangeChange={setRange} />}
+      </QueryState>
+      <OverheadTable name={name} range={range} />
+    </>
   );
 }
 

@@ -9,6 +9,7 @@ export default async function Page({ params }: { params: Promise<{ name: string 
       queries={[
         trpcOnServer.deployment.byName.queryOptions({ name }),
         trpcOnServer.monitoring.deploymentCharts.queryOptions({ name, range: DEFAULT_CHART_RANGE }),
+        trpcOnServer.monitoring.deploymentOverhead.queryOptions({ name, range: DEFAULT_CHART_RANGE }),
         trpcOnServer.deployment.shadowStats.queryOptions({ name }),
       ]}
     >

@@ -1,4 +1,4 @@
-import { addHistogram } from "@/server/domain/monitoring/latency-histogram";
+import { addHistogram, emptyHistogram } from "@/server/domain/monitoring/latency-histogram";
 
 // The shapes of server/contracts/live-counters.ts (RoleCounts, RunCounts, VersionMinute), restated
 // structurally because server/domain imports nothing outside itself; generic in the error kinds
@@ -26,6 +26,8 @@ export interface RunCountsOf<J extends string> {
   runs: number;
   runRowsSum: number;
   busyComputeUs: number;
+  /** Each session run's model time, one count per run. */
+  runCompute: number[];
 }
 
 export interface VersionMinuteOf<E extends string, J extends string> {
@@ -61,7 +63,7 @@ function zeroed<K extends string>(record: Record<K, number>): Record<K, number> 
 }
 
 function noRuns<J extends string>(runs: RunCountsOf<J>): RunCountsOf<J> {
-  return { jobs: zeroed(runs.jobs), runs: 0, runRowsSum: 0, busyComputeUs: 0 };
+  return { jobs: zeroed(runs.jobs), runs: 0, runRowsSum: 0, busyComputeUs: 0, runCompute: emptyHistogram() };
 }
 
 /**
@@ -95,7 +97,10 @@ export function rollupRowsOfMinute<E extends string, J extends string>(
       if (minute.roles[role].requests === 0 && role !== runRole) continue;
       const perVersion =
         role === runRole
-          ? { ...minute.runs, jobs: { ...minute.runs.jobs }, ...(costs.get(versionId) ?? emptyCostCounts()) }
+          ? {
+              ...cloneRunCounts(minute.runs),
+              ...(costs.get(versionId) ?? emptyCostCounts()),
+            }
           : { ...noRuns(minute.runs), ...emptyCostCounts() };
       rows.push({ versionId, role, counts: { ...cloneRoleCounts(minute.roles[role]), ...perVersion } });
     }
@@ -111,6 +116,10 @@ function cloneRoleCounts<E extends string>(counts: RoleCountsOf<E>): RoleCountsO
     queueWait: [...counts.queueWait],
     compute: [...counts.compute],
   };
+}
+
+function cloneRunCounts<J extends string>(runs: RunCountsOf<J>): RunCountsOf<J> {
+  return { ...runs, jobs: { ...runs.jobs }, runCompute: [...runs.runCompute] };
 }
 
 const SCALARS = [
@@ -142,6 +151,7 @@ export function addRollupCounts<E extends string, J extends string>(
   addHistogram(into.latency, other.latency);
   addHistogram(into.queueWait, other.queueWait);
   addHistogram(into.compute, other.compute);
+  addHistogram(into.runCompute, other.runCompute);
   return into;
 }
 
@@ -149,7 +159,12 @@ export function addRollupCounts<E extends string, J extends string>(
 export function copyRollupCounts<E extends string, J extends string>(
   counts: RollupCounts<E, J>,
 ): RollupCounts<E, J> {
-  return { ...counts, ...cloneRoleCounts(counts), jobs: { ...counts.jobs } };
+  return {
+    ...counts,
+    ...cloneRoleCounts(counts),
+    jobs: { ...counts.jobs },
+    runCompute: [...counts.runCompute],
+  };
 }
 
 /**

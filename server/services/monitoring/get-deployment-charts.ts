@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { MINUTE_MS, SERVING_ROLES } from "@/server/contracts/live-counters";
+import { SERVING_ROLES } from "@/server/contracts/live-counters";
 import type { DeploymentChartsOutput, ZDeploymentChartsInput } from "@/server/contracts/monitoring-api";
 import { getDb } from "@/server/db";
 import {
@@ -11,8 +11,8 @@ import {
 } from "@/server/domain/monitoring/chart-points";
 import { sumRowsBy } from "@/server/domain/monitoring/rollup-counts";
 import { deploymentNotFound } from "@/server/services/deployment/find-deployment";
-import { emptyCounts, withLiveMinute } from "@/server/services/monitoring/live-minute";
-import { readRollupRows } from "@/server/services/monitoring/rollup-rows";
+import { emptyCounts } from "@/server/services/monitoring/live-minute";
+import { readWindowRows } from "@/server/services/monitoring/window-rows";
 
 export type GetDeploymentChartsOptions = z.output<typeof ZDeploymentChartsInput> & {
   teamId: string;
@@ -33,8 +33,7 @@ export function economicsOf(deployment: {
 
 /**
  * The deployment page's charts for a range: hour rows for 7 and 30 days, five-minute rows for 24
- * hours, minute rows for 1 hour (the last two coarse buckets from minute rows, since the monitor
- * sums a bucket only once it is closed), and the open minute from the live counters. Every series has a point per bucket.
+ * hours, minute rows for 1 hour (readWindowRows). Every series has a point per bucket.
  */
 export async function getDeploymentCharts({
   teamId,
@@ -49,24 +48,12 @@ export async function getDeploymentCharts({
   });
   if (!deployment) throw deploymentNotFound(name);
   const window = chartWindowOf(range, nowMs);
-  const deploymentIds = [deployment.id];
-  const [coarseRows, minuteRows, versions] = await Promise.all([
-    readRollupRows({
-      deploymentIds,
-      granularity: window.granularity,
-      fromMs: window.fromMs,
-      toMs: window.coarseRowsUntilMs,
-    }),
-    readRollupRows({
-      deploymentIds,
-      granularity: "minute",
-      fromMs: window.coarseRowsUntilMs,
-      toMs: window.openMinuteStartMs + MINUTE_MS,
-    }).then((rows) => withLiveMinute(rows, deploymentIds, window.openMinuteStartMs)),
+  const [windowRows, versions] = await Promise.all([
+    readWindowRows(deployment.id, window, "latency"),
     db.modelVersion.findMany({ where: { modelId: deployment.modelId }, select: { id: true, number: true } }),
   ]);
   const numberOf = new Map(versions.map((version) => [version.id, version.number]));
-  const rows = [...coarseRows, ...minuteRows].filter((row) => numberOf.has(row.versionId));
+  const rows = windowRows.filter((row) => numberOf.has(row.versionId));
   const bucketOf = (row: { bucketStartMs: number }) => bucketStartOf(row.bucketStartMs, window.bucketMs);
   const byRole = sumRowsBy(rows, (row) => `${bucketOf(row)}|${row.versionId}|${row.role}`);
   const byVersion = sumRowsBy(rows, (row) => `${bucketOf(row)}|${row.versionId}`);

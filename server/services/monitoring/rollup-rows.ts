@@ -29,7 +29,7 @@ export async function upsertRollupRows(
       ${c.latencySumUs}::bigint, ${c.latency}::integer[], ${c.ranRequests}, ${c.rowsSum}::bigint,
       ${c.queueWaitSumUs}::bigint, ${c.queueWait}::integer[], ${c.computeSumUs}::bigint,
       ${c.compute}::integer[], ${c.jobs.full}, ${c.jobs.timer}, ${c.jobs.idle}, ${c.runs},
-      ${c.runRowsSum}::bigint, ${c.busyComputeUs}::bigint, ${c.allocatedUs}::bigint,
+      ${c.runRowsSum}::bigint, ${c.busyComputeUs}::bigint, ${c.runCompute}::integer[], ${c.allocatedUs}::bigint,
       ${c.allocatedCostMicros}::bigint, ${c.busyCostMicros}::bigint, now())`,
   );
   await db.$executeRaw`
@@ -37,7 +37,7 @@ export async function upsertRollupRows(
       "teamId", "requests", "okRequests", "errorsBadInput", "errorsModelError", "errorsDeadline",
       "errorsOverload", "errorsUnavailable", "latencySumUs", "latencyBuckets", "ranRequests", "rowsSum",
       "queueWaitSumUs", "queueWaitBuckets", "computeSumUs", "computeBuckets", "jobsFull", "jobsTimer",
-      "jobsIdle", "runs", "runRowsSum", "busyComputeUs", "allocatedUs", "allocatedCostMicros",
+      "jobsIdle", "runs", "runRowsSum", "busyComputeUs", "runComputeBuckets", "allocatedUs", "allocatedCostMicros",
       "busyCostMicros", "updatedAt")
     VALUES ${Prisma.join(values)}
     ON CONFLICT ("deploymentId", "granularity", "bucketStart", "modelVersionId", "role") DO UPDATE SET
@@ -51,6 +51,7 @@ export async function upsertRollupRows(
       "computeBuckets" = EXCLUDED."computeBuckets", "jobsFull" = EXCLUDED."jobsFull",
       "jobsTimer" = EXCLUDED."jobsTimer", "jobsIdle" = EXCLUDED."jobsIdle", "runs" = EXCLUDED."runs",
       "runRowsSum" = EXCLUDED."runRowsSum", "busyComputeUs" = EXCLUDED."busyComputeUs",
+      "runComputeBuckets" = EXCLUDED."runComputeBuckets",
       "allocatedUs" = EXCLUDED."allocatedUs", "allocatedCostMicros" = EXCLUDED."allocatedCostMicros",
       "busyCostMicros" = EXCLUDED."busyCostMicros", "updatedAt" = EXCLUDED."updatedAt"`;
 }
@@ -81,6 +82,7 @@ interface RawRollupRow {
   runs: number;
   runRowsSum: number;
   busyComputeUs: number;
+  runComputeBuckets: string | null;
   allocatedUs: number;
   allocatedCostMicros: number;
   busyCostMicros: number;
@@ -128,6 +130,7 @@ function countsOfRow(row: RawRollupRow): Counts {
     runs: row.runs,
     runRowsSum: row.runRowsSum,
     busyComputeUs: row.busyComputeUs,
+    runCompute: histogramOf(row.runComputeBuckets),
     allocatedUs: row.allocatedUs,
     allocatedCostMicros: row.allocatedCostMicros,
     busyCostMicros: row.busyCostMicros,
@@ -135,9 +138,13 @@ function countsOfRow(row: RawRollupRow): Counts {
 }
 
 const HISTOGRAM_COLUMNS = {
-  all: Prisma.sql`${joined("queueWaitBuckets")}, ${joined("computeBuckets")}`,
-  // The charts show queue wait and compute as means: their histograms are two thirds of the bytes.
-  latency: Prisma.sql`NULL::text AS "queueWaitBuckets", NULL::text AS "computeBuckets"`,
+  all: Prisma.sql`${joined("queueWaitBuckets")}, ${joined("computeBuckets")}, ${joined("runComputeBuckets")}`,
+  // The charts show queue wait and compute as means: their histograms are most of the bytes.
+  latency: Prisma.sql`NULL::text AS "queueWaitBuckets", NULL::text AS "computeBuckets",
+    NULL::text AS "runComputeBuckets"`,
+  // The overhead table sets the runs' p50 beside the answers' and the queue's: no request compute.
+  overhead: Prisma.sql`${joined("queueWaitBuckets")}, NULL::text AS "computeBuckets",
+    ${joined("runComputeBuckets")}`,
 };
 
 /**

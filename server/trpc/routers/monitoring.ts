@@ -1,9 +1,11 @@
 import {
   ZDeploymentChartsInput,
   ZDeploymentChartsOutput,
+  ZDeploymentOverheadOutput,
   ZMonitoringOverviewOutput,
 } from "@/server/contracts/monitoring-api";
 import { getDeploymentCharts } from "@/server/services/monitoring/get-deployment-charts";
+import { getDeploymentOverhead } from "@/server/services/monitoring/get-deployment-overhead";
 import { getMonitoringOverview } from "@/server/services/monitoring/get-monitoring-overview";
 import { createTRPCRouter, teamProcedure } from "@/server/trpc/procedures";
 
@@ -13,6 +15,11 @@ export const monitoringRouter = createTRPCRouter({
     .input(ZDeploymentChartsInput)
     .output(ZDeploymentChartsOutput)
     .query(({ ctx, input }) => getDeploymentCharts({ teamId: ctx.team.id, ...input })),
+  /** Per version and role over a range: the session runs' p50 beside the answers' p50. */
+  deploymentOverhead: teamProcedure
+    .input(ZDeploymentChartsInput)
+    .output(ZDeploymentOverheadOutput)
+    .query(({ ctx, input }) => getDeploymentOverhead({ teamId: ctx.team.id, ...input })),
   /** Every deployment of the team over the last hour. */
   overview: teamProcedure
     .output(ZMonitoringOverviewOutput)

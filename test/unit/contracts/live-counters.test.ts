@@ -10,7 +10,7 @@ import {
   trafficMinuteMember,
   type RequestObservation,
 } from "@/server/contracts/live-counters";
-import { latencyBucketOf } from "@/server/domain/monitoring/latency-histogram";
+import { emptyHistogram, latencyBucketOf } from "@/server/domain/monitoring/latency-histogram";
 import { emptyShadowStats } from "@/server/domain/traffic/shadow-comparison";
 
 /** What Redis holds after HINCRBY of every increment: sums per field, as strings. */
@@ -82,11 +82,15 @@ describe("traffic counter codec", () => {
       encodeSessionRun("v-a", { rows: 24, computeUs: 1_200.6 }),
       encodeSessionRun("v-a", { rows: 8, computeUs: 400 }),
     ]);
+    const runCompute = emptyHistogram();
+    runCompute[latencyBucketOf(1_200.6)] = 1;
+    runCompute[latencyBucketOf(400)] = 1;
     expect(decodeTrafficHash(hash).get("v-a")!.runs).toEqual({
       jobs: { full: 1, timer: 2, idle: 0 },
       runs: 2,
       runRowsSum: 32,
       busyComputeUs: 1_601,
+      runCompute,
     });
   });
 
@@ -98,6 +102,7 @@ describe("traffic counter codec", () => {
       "v-a|primary|errors.cosmic": "1",
       "v-a|canary|requests": "1",
       "v-a||jobs.whenever": "1",
+      "v-a||runCompute.9999": "1",
       "|primary|requests": "5",
       "v-a|primary|requests|extra": "5",
       nonsense: "1",
@@ -108,6 +113,7 @@ describe("traffic counter codec", () => {
     expect(minute.roles.primary.latency.every((count) => count === 0)).toBe(true);
     expect(minute.roles.shadow.requests).toBe(0);
     expect(minute.runs.jobs).toEqual({ full: 0, timer: 0, idle: 0 });
+    expect(minute.runs.runCompute.every((count) => count === 0)).toBe(true);
   });
 
   it("indexes minutes by a member that parses back, whatever the deployment id holds", () => {

@@ -68,6 +68,10 @@ describe("rollup rows of a minute", () => {
       allocatedCostMicros: 0,
     });
     expect(bShadow!.counts.latency[latencyBucketOf(2_000)]).toBe(1);
+    // Run durations ride with the runs: once per run, on the row that carries them.
+    expect(aPrimary!.counts.runCompute[latencyBucketOf(900)]).toBe(1);
+    expect(aShadow!.counts.runCompute.every((count) => count === 0)).toBe(true);
+    expect(bShadow!.counts.runCompute[latencyBucketOf(400)]).toBe(1);
   });
 
   it("puts a version's runs on its primary row when it served callers, else its shadow row", () => {
@@ -104,6 +108,8 @@ describe("rollup rows of a minute", () => {
     expect(sum.latency[latencyBucketOf(700)]).toBe(3);
     expect(row!.counts.requests).toBe(1);
     expect(row!.counts.latency[latencyBucketOf(700)]).toBe(1);
+    expect(sum.runCompute[latencyBucketOf(50)]).toBe(3);
+    expect(row!.counts.runCompute[latencyBucketOf(50)]).toBe(1);
     expect(addRollupCounts(sum, row!.counts).errors).toEqual(row!.counts.errors);
   });
 });
