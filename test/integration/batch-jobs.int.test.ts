@@ -243,6 +243,14 @@ describe("batch jobs", () => {
     expect(new Uint8Array(await answer.arrayBuffer())).toEqual(
       new Uint8Array(await readFile(batchFilePath(await outputKeyOf(job.id)))),
     );
+
+    // Compare reads Parquet outputs too: a re-run with version 2 against this one.
+    const rerun = await api.batchJob.rerun({ id: job.id, versionNumber: 2 });
+    expect((await awaitBatchJob(rerun.id)).status).toBe("succeeded");
+    const comparison = await api.batchJob.compare({ id: rerun.id });
+    const v2 = direct.get(2)!.labels;
+    const changed = labels.filter((label, index) => index !== 7 && label !== v2[index]).length;
+    expect(comparison).toMatchObject({ rows: 5000, changedLabelShare: changed / 5000 });
   });
 
   it("refuses bad input before storing anything, naming the cause", async () => {
