@@ -31,7 +31,7 @@ export class InferenceObserver {
     this.deps.counters.record(
       target.deployment,
       target.version.versionNumber,
-      trafficObservation(target.version.versionId, "primary", { ...execution, latencyUs: endToEndUs }),
+      trafficObservation(target.version.versionId, "primary", execution, endToEndUs),
     );
     if (execution.ok || (execution.error instanceof AppError && execution.error.code === "DEADLINE_EXCEEDED"))
       this.deps.pending.recordLatency(
@@ -106,18 +106,22 @@ export class InferenceObserver {
   }
 }
 
-/** The counters' view of one execution; one that never ran (deadline, queue down) has no batch. */
+/**
+ * The counters' view of one execution; one that never ran (deadline, queue down) has no batch.
+ * Its latency is the execution's unless given (a caller's request counts from its first bytes).
+ */
 export function trafficObservation(
   versionId: string,
   role: ServingRole,
   execution: Execution,
+  latencyUs = execution.latencyUs,
 ): RequestObservation {
   if (!execution.ok)
     return {
       versionId,
       role,
       error: errorKindOf(execution.error),
-      latencyUs: execution.latencyUs,
+      latencyUs,
       ran: null,
     };
   const { result, job } = execution.answer;
@@ -125,7 +129,7 @@ export function trafficObservation(
     versionId,
     role,
     error: result.ok ? null : "modelError",
-    latencyUs: execution.latencyUs,
+    latencyUs,
     ran: { rows: job.batchRows, queueWaitUs: job.queueWaitUs, computeUs: job.computeUs },
   };
 }

@@ -21,6 +21,27 @@ describe("trafficObservation", () => {
     });
   });
 
+  it("counts a caller's request with the latency it is given, from its first bytes", () => {
+    const execution = {
+      ok: true as const,
+      answer: { result: { requestId: "r", ok: true as const, outputs: [] }, job },
+      latencyUs: 900,
+    };
+    expect(trafficObservation("ver-1", "primary", execution, 1_250)).toMatchObject({
+      latencyUs: 1_250,
+      ran: { rows: 6 },
+    });
+    const failed = {
+      ok: false as const,
+      error: new AppError("DEADLINE_EXCEEDED", "late"),
+      latencyUs: 30_000,
+    };
+    expect(trafficObservation("ver-1", "primary", failed, 31_000)).toMatchObject({
+      latencyUs: 31_000,
+      error: "deadline",
+    });
+  });
+
   it("counts a request the model could not run as a model error that still ran in a batch", () => {
     const observation = trafficObservation("ver-1", "shadow", {
       ok: true,

@@ -34,6 +34,21 @@ describe("latency histogram", () => {
     expect(latencyBucketOf(Number.NaN)).toBe(0);
   });
 
+  it("finds the bucket by arithmetic exactly as counting the bounds below a duration would", () => {
+    const byCounting = (durationUs: number) => LATENCY_BOUNDS_US.filter((bound) => bound < durationUs).length;
+    const random = createPrng(11);
+    const durations = [
+      ...LATENCY_BOUNDS_US.flatMap((bound) => [bound - 1, bound - 0.001, bound, bound + 0.001, bound + 1]),
+      // Every power of two, where the search starts, and either side of it.
+      ...Array.from({ length: 33 }, (_, bits) => [2 ** bits - 0.5, 2 ** bits, 2 ** bits + 0.5]).flat(),
+      ...Array.from({ length: 5_000 }, () => Math.exp(random.next() * 20)),
+      -1,
+      Number.POSITIVE_INFINITY,
+    ];
+    for (const durationUs of durations)
+      expect(latencyBucketOf(durationUs), `${durationUs} µs`).toBe(byCounting(durationUs));
+  });
+
   it("reads percentiles within one bucket of the exact value, after adding histograms up", () => {
     const random = createPrng(7);
     const durations = Array.from({ length: 20_000 }, () => Math.round(1_000 * Math.exp(random.next() * 4)));
