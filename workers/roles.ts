@@ -80,6 +80,7 @@ const ROLE_STARTERS: Record<WorkerRole, (env: WorkerEnv, host: HostAgent) => Pro
       concurrency: env.WORKER_BATCH_CONCURRENCY,
       lockDurationMs: env.WORKER_LOCK_DURATION_MS,
       stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
+      requeueIntervalMs: env.WORKER_BATCH_REQUEUE_INTERVAL_MS,
     });
     return {
       description: `batch: queue ${bullPrefix(env.REDIS_KEY_PREFIX)}:${BATCH_CHUNK_QUEUE_NAME} and its finalize queue, ${env.WORKER_BATCH_CONCURRENCY} chunk(s) at a time`,

@@ -67,6 +67,11 @@ const ZWorkerEnv = z.object({
   /** Batch chunks one process runs at once: each keeps one session thread busy (workers/batch). */
   WORKER_BATCH_CONCURRENCY: z.coerce.number().int().positive().default(1),
   /**
+   * How often a batch worker looks for running jobs whose round Redis no longer holds (a restart
+   * without its data) and queues them again; also the age a job must have to be looked at.
+   */
+  WORKER_BATCH_REQUEUE_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
+  /**
    * Port of the serving worker's Prometheus endpoint (GET /metrics); unset, none is served. 0
    * takes a free port (the startup log names it).
    */

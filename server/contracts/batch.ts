@@ -22,6 +22,8 @@ export const ZBatchChunkJob = z.object({
   schemaVersion: z.literal(BATCH_JOB_SCHEMA_VERSION).default(BATCH_JOB_SCHEMA_VERSION),
   batchJobId: z.string().min(1),
   chunkIndex: z.number().int().nonnegative(),
+  /** Set by the worker when the chunk first waited for its model's artifact (the console away). */
+  artifactWaitSinceMs: z.number().optional(),
 });
 export type BatchChunkJob = z.infer<typeof ZBatchChunkJob>;
 
@@ -69,7 +71,7 @@ export const batchKeys = {
     `batch/${batchJobId}/chunks/${String(chunkIndex).padStart(6, "0")}.out`,
   chunkErrors: (batchJobId: string, chunkIndex: number) =>
     `batch/${batchJobId}/chunks/${String(chunkIndex).padStart(6, "0")}.errors.jsonl`,
-  output: (batchJobId: string, format: "csv" | "jsonl") => `batch/${batchJobId}/output.${format}`,
+  output: (batchJobId: string, format: "csv" | "jsonl" | "parquet") => `batch/${batchJobId}/output.${format}`,
   errors: (batchJobId: string) => `batch/${batchJobId}/errors.jsonl`,
 };
 

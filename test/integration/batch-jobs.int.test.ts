@@ -1,4 +1,6 @@
 import type { ChildProcess } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from "hyparquet";
 import { Queue } from "bullmq";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import * as ort from "onnxruntime-node";
@@ -7,9 +9,10 @@ import { BATCH_CHUNK_QUEUE_NAME, BATCH_FINALIZE_QUEUE_NAME } from "@/server/cont
 import { bullPrefix } from "@/server/contracts/key-prefix";
 import { connectRedis } from "@/server/contracts/redis-connections";
 import type { Feature } from "@/server/domain/feature-set/feature-spec";
+import { getDb } from "@/server/db";
 import { readEnv } from "@/server/env";
 import { closeBatchFlows } from "@/server/services/batch-job/batch-flow";
-import { awaitBatchJob, csvRecords, readBatchFile } from "@/test/support/batch-jobs";
+import { awaitBatchJob, batchFilePath, csvRecords, readBatchFile } from "@/test/support/batch-jobs";
 import { readDemoFile } from "@/test/support/demo-files";
 import { serveArtifacts, startWorkerProcess, stopProcess } from "@/test/support/serving-stack";
 import { callerFor, createTeam, uploadForm } from "@/test/support/trpc-caller";
@@ -182,7 +185,7 @@ describe("batch jobs", () => {
     );
   });
 
-  it("reads JSONL and Parquet inputs through the feature set's columns, writing JSONL and CSV", async () => {
+  it("reads JSONL and Parquet inputs through the feature set's columns, writing JSONL and (asked) CSV", async () => {
     const input = csvRecords(holdoutCsv).slice(0, 50);
     const jsonl = input.map((record) => JSON.stringify(record)).join("\n");
     const fromJson = await awaitBatchJob(
@@ -198,11 +201,56 @@ describe("batch jobs", () => {
 
     const parquet = parquetFile(input);
     const fromParquet = await awaitBatchJob(
-      (await create({ file: parquet, format: "parquet", chunkRows: "16" })).id,
+      (await create({ file: parquet, format: "parquet", chunkRows: "16", outputFormat: "csv" })).id,
     );
     expect(fromParquet).toMatchObject({ status: "succeeded", outputFormat: "csv", chunkCount: 4 });
     const rows = csvRecords(await readBatchFile(fromParquet.id, "output"));
     expect(rows.map((row) => Number(row.label))).toEqual(direct.get(1)!.labels.slice(0, 50));
+  });
+
+  it("writes a Parquet input's output as Parquet: its columns as they were, then typed predictions", async () => {
+    const input = csvRecords(holdoutCsv);
+    input[7] = { ...input[7]!, merchant_category: "casino" }; // refused: its predictions are null
+    const created = await create({ file: parquetFile(input), format: "parquet", chunkRows: "700" });
+    const job = await awaitBatchJob(created.id);
+    expect(job).toMatchObject({ status: "succeeded", outputFormat: "parquet", chunkCount: 8, failedRows: 1 });
+    const file = await asyncBufferFromFile(batchFilePath(await outputKeyOf(job.id)));
+    const metadata = await parquetMetadataAsync(file);
+    const leaves = metadata.schema.slice(1);
+    // The signature's order (probability, then label), as in a CSV output.
+    expect(leaves.map((leaf) => leaf.name)).toEqual([...Object.keys(input[0]!), "probability", "label"]);
+    expect(leaves.slice(-2).map((leaf) => [leaf.type, leaf.repetition_type])).toEqual([
+      ["FLOAT", "OPTIONAL"],
+      ["INT64", "OPTIONAL"],
+    ]);
+    const rows = await parquetReadObjects({ file, metadata });
+    expect(rows).toHaveLength(5000);
+    const { probabilities, labels } = direct.get(1)!;
+    const predicted = rows.map((row) => [row.amount, row.label, row.probability]);
+    const expected = input.map((record, index) =>
+      index === 7
+        ? [Number(record.amount), null, null]
+        : [Number(record.amount), BigInt(labels[index]!), probabilities[index]],
+    );
+    expect(predicted).toEqual(expected);
+    expect(rows[7]!.merchant_category).toBe("casino");
+
+    const answer = await downloadBatchFile(new Request(`http://console/api/batch-jobs/${job.id}/output`), {
+      params: Promise.resolve({ id: job.id, file: "output" }),
+    });
+    expect(answer.headers.get("content-type")).toBe("application/vnd.apache.parquet");
+    expect(answer.headers.get("content-disposition")).toMatch(/output\.parquet"$/);
+    expect(new Uint8Array(await answer.arrayBuffer())).toEqual(
+      new Uint8Array(await readFile(batchFilePath(await outputKeyOf(job.id)))),
+    );
+
+    // Compare reads Parquet outputs too: a re-run with version 2 against this one.
+    const rerun = await api.batchJob.rerun({ id: job.id, versionNumber: 2 });
+    expect((await awaitBatchJob(rerun.id)).status).toBe("succeeded");
+    const comparison = await api.batchJob.compare({ id: rerun.id });
+    const v2 = direct.get(2)!.labels;
+    const changed = labels.filter((label, index) => index !== 7 && label !== v2[index]).length;
+    expect(comparison).toMatchObject({ rows: 5000, changedLabelShare: changed / 5000 });
   });
 
   it("refuses bad input before storing anything, naming the cause", async () => {
@@ -226,6 +274,14 @@ describe("batch jobs", () => {
       [
         { file: encode(holdoutCsv), mapping: JSON.stringify({ features: ["amount"] }) },
         "takes 14 columns; the mapping gives 1",
+      ],
+      [{ file: encode(holdoutCsv), outputFormat: "parquet" }, "Parquet output needs a Parquet input"],
+      [
+        {
+          file: parquetFile(csvRecords(holdoutCsv).map((record) => ({ ...record, label: "0" }))),
+          format: "parquet",
+        },
+        "the input already has a column 'label', which the model's predictions would add",
       ],
     ];
     const before = (await api.batchJob.list({})).jobs.length;
@@ -336,6 +392,10 @@ describe("batch jobs", () => {
     expect(listed.jobs.map((job) => job.id)).toContain(rerun.id);
   });
 });
+
+async function outputKeyOf(id: string): Promise<string> {
+  return (await getDb().batchJob.findUniqueOrThrow({ where: { id } })).outputKey!;
+}
 
 function parquetFile(records: Record<string, string>[], types: Record<string, "STRING"> = {}): Uint8Array {
   const columns = Object.keys(records[0]!);

@@ -25,7 +25,12 @@ export async function readBatchFile(id: string, file: "output" | "errors"): Prom
   const job = await getDb().batchJob.findUniqueOrThrow({ where: { id } });
   const key = file === "output" ? job.outputKey : job.errorsKey;
   if (!key) throw new Error(`batch job ${id} has no ${file} file`);
-  return readFile(batchStorePath(readEnv().ARTIFACT_DIR, key), "utf8");
+  return readFile(batchFilePath(key), "utf8");
+}
+
+/** Where a batch store key is, for a test that reads a binary (Parquet) output itself. */
+export function batchFilePath(key: string): string {
+  return batchStorePath(readEnv().ARTIFACT_DIR, key);
 }
 
 export function csvRecords(text: string): Record<string, string>[] {

@@ -3,10 +3,12 @@ import { freePort } from "@/test/support/free-port";
 
 /**
  * A redis-server of the test's own on a free port, for tests that stop Redis: the shared one is
- * never stopped. No persistence, so a restart comes back empty, as after a crash of a cache node.
+ * never stopped. No persistence, so a restart comes back empty, as after a crash of a cache node;
+ * or, given `appendOnlyDir`, an append-only file synced on every write, so a restart (even after
+ * SIGKILL) comes back with every write it answered, as a Redis kept for queues is run.
  * `start` again brings it back on the same port. `stop("SIGKILL")` is a crash: no client is told.
  */
-export async function ownRedis() {
+export async function ownRedis({ appendOnlyDir }: { appendOnlyDir?: string } = {}) {
   const port = await freePort();
   let child: ChildProcess | null = null;
 
@@ -20,8 +22,9 @@ export async function ownRedis() {
         "127.0.0.1",
         "--save",
         "",
-        "--appendonly",
-        "no",
+        ...(appendOnlyDir
+          ? ["--appendonly", "yes", "--appendfsync", "always", "--dir", appendOnlyDir]
+          : ["--appendonly", "no"]),
         "--daemonize",
         "no",
       ],

@@ -19,8 +19,11 @@ import { freePort } from "@/test/support/free-port";
 
 const REPO = path.resolve(import.meta.dirname, "../..");
 
-/** The web app's own artifact route behind a bare node:http server, as workers fetch it. */
-export async function serveArtifacts(): Promise<{ url: string; close: () => Promise<void> }> {
+/**
+ * The web app's own artifact route behind a bare node:http server, as workers fetch it; `port`
+ * brings one back where a closed one was, as a restarted console.
+ */
+export async function serveArtifacts(port = 0): Promise<{ url: string; close: () => Promise<void> }> {
   const server = http.createServer(async (request, response) => {
     const match = /^\/api\/artifacts\/([^/?]+)$/.exec(request.url ?? "");
     if (!match) return void response.writeHead(404).end();
@@ -31,10 +34,14 @@ export async function serveArtifacts(): Promise<{ url: string; close: () => Prom
     if (answer.body) Readable.fromWeb(answer.body as NodeReadableStream).pipe(response);
     else response.end();
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections(); // a stopped console ends its downloads too
+      }),
   };
 }
 

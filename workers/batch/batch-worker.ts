@@ -1,4 +1,4 @@
-import { Worker, UnrecoverableError, type Job } from "bullmq";
+import { DelayedError, Worker, UnrecoverableError, type Job } from "bullmq";
 import {
   BATCH_CHUNK_QUEUE_NAME,
   BATCH_FINALIZE_QUEUE_NAME,
@@ -9,9 +9,10 @@ import { bullPrefix } from "@/server/contracts/key-prefix";
 import { connectRedis, logRedisErrors } from "@/server/contracts/redis-connections";
 import { formatZodIssues } from "@/server/domain/zod-message";
 import { getLogger, type Logger } from "@/server/logger";
-import { ArtifactCache } from "@/workers/runtime/artifact-cache";
+import { ArtifactCache, ArtifactUnavailableError } from "@/workers/runtime/artifact-cache";
 import { SessionCache } from "@/workers/runtime/session-cache";
 import { finalizeBatchJob } from "@/workers/batch/finalize-batch-job";
+import { requeueLostRounds } from "@/workers/batch/requeue-lost-rounds";
 import { runChunk } from "@/workers/batch/run-chunk";
 
 export interface BatchWorkerOptions {
@@ -26,6 +27,8 @@ export interface BatchWorkerOptions {
   concurrency: number;
   lockDurationMs: number;
   stalledIntervalMs: number;
+  /** How often to look for jobs whose round Redis lost (requeue-lost-rounds.ts). */
+  requeueIntervalMs: number;
   log?: Logger;
 }
 
@@ -37,6 +40,10 @@ export interface BatchWorkerOptions {
  * session thread busy and leaves the host's other cores to serving. A host that must give online
  * traffic every core runs the batch role elsewhere.
  */
+/** A chunk whose model's artifact cannot be fetched waits this long in all, trying this often. */
+const ARTIFACT_WAIT_MS = 10 * 60_000;
+const ARTIFACT_RETRY_MS = 1_000;
+
 export async function startBatchWorker(options: BatchWorkerOptions) {
   const log = options.log ?? getLogger().child({ component: "batch" });
   const artifacts = new ArtifactCache({ cacheDir: options.cacheDir, sourceUrl: options.artifactSourceUrl });
@@ -49,12 +56,22 @@ export async function startBatchWorker(options: BatchWorkerOptions) {
   });
   const runtime = { sessions, hostName: options.hostName, log };
 
-  const chunkProcessor = async (job: Job<unknown, void>) => {
+  const chunkProcessor = async (job: Job<unknown, void>, token?: string) => {
     const parsed = ZBatchChunkJob.safeParse(job.data);
     if (!parsed.success)
       throw new UnrecoverableError(`invalid batch chunk job: ${formatZodIssues(parsed.error, "job")}`);
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    await runChunk(parsed.data, runtime, { lastAttempt });
+    const waitingSinceMs = parsed.data.artifactWaitSinceMs ?? Date.now();
+    const mayWaitForArtifact = Date.now() - waitingSinceMs < ARTIFACT_WAIT_MS;
+    try {
+      await runChunk(parsed.data, runtime, { lastAttempt, mayWaitForArtifact });
+    } catch (error) {
+      if (!(mayWaitForArtifact && error instanceof ArtifactUnavailableError && error.retryable)) throw error;
+      // Attempts are for faults of the chunk; a console restarting is waited out, up to a bound.
+      await job.updateData({ ...parsed.data, artifactWaitSinceMs: waitingSinceMs });
+      await job.moveToDelayed(Date.now() + ARTIFACT_RETRY_MS, token);
+      throw new DelayedError();
+    }
   };
   const finalizeProcessor = async (job: Job<unknown, void>) => {
     const parsed = ZBatchFinalizeJob.safeParse(job.data);
@@ -90,9 +107,16 @@ export async function startBatchWorker(options: BatchWorkerOptions) {
     );
   }
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+  const requeue = requeueLostRounds({
+    connection,
+    prefix: common.prefix,
+    intervalMs: options.requeueIntervalMs,
+    log,
+  });
 
   return {
     async close() {
+      await requeue.stop();
       await Promise.all(workers.map((worker) => worker.close()));
       await sessions.close();
       await connection.quit().catch(() => connection.disconnect());

@@ -2,11 +2,14 @@ import { createReadStream } from "node:fs";
 import { UnrecoverableError } from "bullmq";
 import { batchKeys, batchStorePath, type BatchFinalizeJob } from "@/server/contracts/batch";
 import { errorShareExceeded } from "@/server/domain/batch/batch-spec";
+import { parquetPredictionColumns } from "@/server/domain/batch/parquet-columns";
 import { csvLine, predictionColumnNames } from "@/server/domain/batch/prediction-columns";
 import { ZSignature } from "@/server/domain/signature";
 import { getDb } from "@/server/db";
 import { readEnv } from "@/server/env";
+import { artifactPath } from "@/server/storage/artifact-store";
 import { AtomicFile } from "@/workers/batch/chunk-files";
+import { writeParquetOutput } from "@/workers/batch/parquet-output";
 
 /**
  * Decides a round's outcome once every chunk of it has finished, and assembles the job's output
@@ -56,18 +59,26 @@ export async function finalizeBatchJob({ batchJobId, round }: BatchFinalizeJob):
     return;
   }
   const outputKey = batchKeys.output(batchJobId, job.outputFormat);
-  const header =
-    job.outputFormat === "csv"
-      ? csvLine([
-          ...(job.columns as string[]),
-          ...predictionColumnNames(ZSignature.parse(job.modelVersion.signature)),
-        ])
-      : null;
-  await concatenate(
-    store(outputKey),
-    job.chunks.map((chunk) => store(batchKeys.chunkOutput(batchJobId, chunk.index))),
-    header,
-  );
+  const signature = ZSignature.parse(job.modelVersion.signature);
+  const chunkOutput = (index: number) => store(batchKeys.chunkOutput(batchJobId, index));
+  if (job.outputFormat === "parquet")
+    await writeParquetOutput({
+      inputPath: artifactPath(job.inputKey),
+      target: store(outputKey),
+      parts: job.chunks.map((chunk) => ({ ...chunk, predictionsPath: chunkOutput(chunk.index) })),
+      predictions: parquetPredictionColumns(signature),
+    });
+  else {
+    const header =
+      job.outputFormat === "csv"
+        ? csvLine([...(job.columns as string[]), ...predictionColumnNames(signature)])
+        : null;
+    await concatenate(
+      store(outputKey),
+      job.chunks.map((chunk) => chunkOutput(chunk.index)),
+      header,
+    );
+  }
   await db.batchJob.update({
     where: { id: batchJobId },
     data: { status: "succeeded", outputKey, errorsKey, processedRows, failedRows, finishedAt },

@@ -2,6 +2,7 @@ import {
   csvField,
   csvLine,
   predictionCells,
+  predictionValues,
   type RowPredictions,
 } from "@/server/domain/batch/prediction-columns";
 import type { BatchOutputFormat } from "@/server/domain/batch/batch-spec";
@@ -11,7 +12,8 @@ import type { PassThrough } from "@/server/services/batch-job/batch-input-file";
  * One output line: the input row as it was, then its predictions (CSV: one column per value;
  * JSONL: one key per output). A row the model could not score keeps its place in the output,
  * with empty prediction cells (CSV) or an `_error` key (JSONL): the output has every input row,
- * in order, and the errors file says why.
+ * in order, and the errors file says why. Parquet: a chunk writes only its predictions, a JSON
+ * array per row (null when refused); the job's assembly adds them to the input's own columns.
  */
 export function outputLine(
   format: BatchOutputFormat,
@@ -19,6 +21,8 @@ export function outputLine(
   input: PassThrough,
   outcome: { predictions: RowPredictions } | { error: string; predictionColumnCount: number },
 ): string {
+  if (format === "parquet")
+    return `${JSON.stringify("predictions" in outcome ? predictionValues(outcome.predictions) : null)}\n`;
   if (format === "csv") {
     // The common case, copied: a plain input line and its predictions.
     if ("text" in input && input.text !== undefined && "predictions" in outcome)

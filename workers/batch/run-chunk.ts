@@ -40,7 +40,7 @@ const CHECK_INTERVAL_MS = 1_000;
 export async function runChunk(
   { batchJobId, chunkIndex }: BatchChunkJob,
   runtime: BatchRuntime,
-  { lastAttempt }: { lastAttempt: boolean },
+  { lastAttempt, mayWaitForArtifact }: { lastAttempt: boolean; mayWaitForArtifact: boolean },
 ): Promise<void> {
   const db = getDb();
   const where = { batchJobId_index: { batchJobId, index: chunkIndex } };
@@ -147,8 +147,12 @@ export async function runChunk(
     const message = permanent
       ? (error as Error).message
       : `internal error on ${runtime.hostName}; its log has the details`;
-    if (!permanent) runtime.log.error({ err: error, batchJobId, chunkIndex }, "batch chunk failed");
-    if (!permanent && !lastAttempt) {
+    // The model's artifact not fetchable now (the console restarting): the caller puts the
+    // chunk back without using up an attempt.
+    const waiting = mayWaitForArtifact && error instanceof ArtifactUnavailableError && error.retryable;
+    if (waiting) runtime.log.warn({ err: error, batchJobId, chunkIndex }, "batch chunk waits for its model");
+    else if (!permanent) runtime.log.error({ err: error, batchJobId, chunkIndex }, "batch chunk failed");
+    if (!permanent && (!lastAttempt || waiting)) {
       await db.batchJobChunk.update({ where, data: { status: "queued", error: message } });
       throw error;
     }
@@ -275,7 +279,7 @@ async function predict(pending: Pending[], options: ScoreChunkOptions): Promise<
       name: input.name,
       datatype: input.datatype,
       shape: [indices.length, input.columns.length],
-      data: indices.flatMap((k) => pending[k]!.values![i]!),
+      data: rowMajor(indices, (k) => pending[k]!.values![i]!, input.columns.length),
     })),
   });
   const run = await session.sessions.run(session.key, [request(scorable, "chunk")]);
@@ -297,4 +301,15 @@ async function predict(pending: Pending[], options: ScoreChunkOptions): Promise<
       : failure(`the model failed on this row: ${single.error}`);
   });
   return outcomes;
+}
+
+/** The rows' values end to end, copied in a loop: flatMap's array per row cost more than the model here. */
+function rowMajor(indices: number[], rowAt: (k: number) => number[], width: number): number[] {
+  const data = new Array<number>(indices.length * width);
+  let at = 0;
+  for (const k of indices) {
+    const row = rowAt(k);
+    for (let c = 0; c < width; c++) data[at++] = row[c]!;
+  }
+  return data;
 }

@@ -6,16 +6,26 @@ export const ZBatchInputFormat = z.enum(BATCH_INPUT_FORMATS);
 export type BatchInputFormat = z.infer<typeof ZBatchInputFormat>;
 
 /**
- * What a batch job writes: the input's rows with the prediction columns appended. Parquet inputs
- * are written as CSV: assembling one Parquet file in input order would hold row groups in memory,
- * while CSV and JSONL stream chunk by chunk.
+ * What a batch job writes: the input's rows with the prediction columns appended, by default in
+ * the input's format. Parquet output takes its columns (and their types) from a Parquet input, so
+ * only a Parquet input can have it; any input can have CSV or JSONL.
  */
-export const BATCH_OUTPUT_FORMATS = ["csv", "jsonl"] as const;
+export const BATCH_OUTPUT_FORMATS = ["csv", "jsonl", "parquet"] as const;
 export const ZBatchOutputFormat = z.enum(BATCH_OUTPUT_FORMATS);
 export type BatchOutputFormat = z.infer<typeof ZBatchOutputFormat>;
 
-export function defaultOutputFormat(input: BatchInputFormat): BatchOutputFormat {
-  return input === "jsonl" ? "jsonl" : "csv";
+/** The requested output format, else the input's; a reason when the pair cannot be written. */
+export function outputFormatFor(
+  input: BatchInputFormat,
+  requested: BatchOutputFormat | undefined,
+): { ok: true; format: BatchOutputFormat } | { ok: false; reason: string } {
+  const format = requested ?? input;
+  if (format === "parquet" && input !== "parquet")
+    return {
+      ok: false,
+      reason: `Parquet output needs a Parquet input; this input is ${input.toUpperCase()}`,
+    };
+  return { ok: true, format };
 }
 
 /**

@@ -41,10 +41,20 @@ export function predictionHeader(sample: RowPredictions): string[] {
   );
 }
 
+/** A row's prediction values, one per output column, in the columns' order (predictionColumnNames). */
+export function predictionValues(predictions: RowPredictions): (number | string | boolean)[] {
+  const values: (number | string | boolean)[] = [];
+  // A loop, not Object.values().flat(): this runs once per output row.
+  for (const name in predictions) {
+    const value = predictions[name]!;
+    if (Array.isArray(value)) for (const item of value) values.push(item);
+    else values.push(value);
+  }
+  return values;
+}
+
 export function predictionCells(predictions: RowPredictions): string[] {
-  return Object.values(predictions).flatMap((value) =>
-    Array.isArray(value) ? value.map(String) : [String(value)],
-  );
+  return predictionValues(predictions).map(String);
 }
 
 /** RFC 4180 quoting, only where a value needs it. */

@@ -4,7 +4,7 @@ import {
   DEFAULT_BATCH_ROWS,
   DEFAULT_CHUNK_ROWS,
   DEFAULT_MAX_ERROR_SHARE,
-  defaultOutputFormat,
+  outputFormatFor,
   MAX_CHUNKS,
   ZBatchInputFormat,
   ZBatchOutputFormat,
@@ -100,7 +100,16 @@ export async function createBatchJob(options: CreateBatchJobOptions): Promise<Ba
     features: version.features,
   });
   if (inspected.parquetTypes) checkParquetTypes(plan, columns, inspected.parquetTypes);
-  predictionColumnNames(version.signature);
+  const predictionColumns = predictionColumnNames(version.signature);
+  const output = outputFormatFor(options.format, options.outputFormat);
+  if (!output.ok) throw new AppError("BAD_REQUEST", output.reason);
+  // A Parquet file's columns are looked up by name: an appended one may not take an input's.
+  const taken = predictionColumns.find((name) => output.format === "parquet" && columns.includes(name));
+  if (taken)
+    throw new AppError(
+      "BAD_REQUEST",
+      `the input already has a column '${taken}', which the model's predictions would add; give outputFormat csv or jsonl`,
+    );
   const mapping = Object.fromEntries(
     plan.map((mapped) => [mapped.name, mapped.columns.map((c) => columns[c.index]!)]),
   );
@@ -125,7 +134,7 @@ export async function createBatchJob(options: CreateBatchJobOptions): Promise<Ba
           inputFormat: options.format,
           columns,
           mapping,
-          outputFormat: options.outputFormat ?? defaultOutputFormat(options.format),
+          outputFormat: output.format,
           chunkRows: options.chunkRows,
           batchRows: batchRowsFor(version.signature, options.batchRows),
           maxErrorShare: options.maxErrorShare,

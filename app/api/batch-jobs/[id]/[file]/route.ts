@@ -7,6 +7,12 @@ import { getDb } from "@/server/db";
 import { readEnv } from "@/server/env";
 import { resolveTeam } from "@/server/services/team/resolve-team";
 
+const CONTENT_TYPES = {
+  csv: "text/csv; charset=utf-8",
+  jsonl: "application/x-ndjson; charset=utf-8",
+  parquet: "application/vnd.apache.parquet",
+} as const;
+
 /**
  * A batch job's files: `output` (the input's rows with the predictions appended) and `errors`
  * (one JSON line per refused row: its line and why). Only the job's own team gets them.
@@ -27,11 +33,10 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
       throw new AppError("CONFLICT", `batch job '${id}' is ${job.status} and has no ${file} file yet`);
     const filePath = batchStorePath(readEnv().ARTIFACT_DIR, key);
     const { size } = await stat(filePath);
-    const csv = file === "output" && job.outputFormat === "csv";
-    const extension = csv ? "csv" : "jsonl";
+    const extension = file === "output" ? job.outputFormat : "jsonl";
     return new Response(Readable.toWeb(createReadStream(filePath)) as ReadableStream, {
       headers: {
-        "content-type": csv ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",
+        "content-type": CONTENT_TYPES[extension],
         "content-length": String(size),
         "content-disposition": `attachment; filename="batch-${id}-${file}.${extension}"`,
       },
