@@ -33,6 +33,15 @@ test("a deployment's monitoring charts render with data and units, for each rang
   await expect(requests.locator("path.recharts-curve").first()).toBeVisible();
   await screenshot(page, "31-deployment-charts-1h");
 
+  // Per version, what the server adds over onnxruntime's own session runs, in ms.
+  const overhead = page.getByRole("table", { name: /Time added over onnxruntime, per version/ });
+  const primary = overhead.getByRole("row").filter({ hasText: "primary" }).first();
+  await expect(primary).toBeVisible({ timeout: 60_000 });
+  await expect(primary.getByRole("cell").filter({ hasText: / ms$/ }).first()).toBeVisible();
+  await expect(primary.getByText(/^[+-][\d.]+ ms/)).toBeVisible();
+  await overhead.scrollIntoViewIfNeeded();
+  await screenshot(page, "33-overhead-table");
+
   await page.getByRole("button", { name: "24 hours" }).click();
   await expect(page.getByRole("button", { name: "24 hours" })).toHaveAttribute("aria-pressed", "true");
   await expect(
