@@ -348,6 +348,7 @@ const uncountedGateway = countingWanted
   ? await startNodeProcess("gateway-uncounted", "server/gateway/main.ts", {
       env: { ...stack.env, GATEWAY_PORT: String(uncountedPort), GATEWAY_COUNTERS: "off" },
       ready: /"msg":"gateway listening/,
+      nodeArgs: profileArgs("gateway-uncounted"),
     })
   : null;
 let counting: CountingOverhead | null = null;
