@@ -120,11 +120,18 @@ const job = (device: ServingDevice, requestId: string): ServingJob => ({
 
 describe("serving queues per device class", () => {
   it("both hosts announce CPU only: the one that asked for CUDA could not create a CUDA session", async () => {
-    const hosts = await getDb().host.findMany({
-      where: { name: { in: ["cpu-host-a", "cuda-asked-host-b"] } },
-      select: { name: true, device: true, executionProviders: true },
-      orderBy: { name: "asc" },
-    });
+    // A worker writes its Host row after it started taking jobs (serving does not wait for Postgres).
+    const readHosts = () =>
+      getDb().host.findMany({
+        where: { name: { in: ["cpu-host-a", "cuda-asked-host-b"] } },
+        select: { name: true, device: true, executionProviders: true },
+        orderBy: { name: "asc" },
+      });
+    let hosts = await readHosts();
+    for (let attempt = 0; hosts.length < 2 && attempt < 100; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      hosts = await readHosts();
+    }
     expect(hosts).toEqual([
       { name: "cpu-host-a", device: "cpu", executionProviders: ["cpu"] },
       { name: "cuda-asked-host-b", device: "cpu", executionProviders: ["cpu"] },
