@@ -274,26 +274,25 @@ export function decodeTrafficHash(hash: Record<string, string>): Map<string, Ver
       if (!minute) byVersion.set(versionId, (minute = emptyVersionMinute()));
       return minute;
     };
+    const [name, sub] = counter.split(".");
+    const bucket = bucketIn(sub);
     if (role === "") {
-      const [name, sub] = counter.split(".");
       if (name === "jobs" && (BATCH_RELEASE_REASONS as readonly string[]).includes(sub!))
         target().runs.jobs[sub as BatchReleaseReason] = value;
-      else if (name === "runCompute" && bucketIn(sub) !== null)
-        target().runs.runCompute[bucketIn(sub)!] = value;
+      else if (name === "runCompute" && bucket !== null) target().runs.runCompute[bucket] = value;
       else if (sub === undefined && (RUN_SCALARS as readonly string[]).includes(name!))
         target().runs[name as (typeof RUN_SCALARS)[number]] = value;
       continue;
     }
     if (!(SERVING_ROLES as readonly string[]).includes(role!)) continue;
-    const [name, sub] = counter.split(".");
     if (sub === undefined) {
       if ((ROLE_SCALARS as readonly string[]).includes(name!))
         target().roles[role as ServingRole][name as (typeof ROLE_SCALARS)[number]] = value;
     } else if (name === "errors") {
       if ((ERROR_KINDS as readonly string[]).includes(sub))
         target().roles[role as ServingRole].errors[sub as ErrorKind] = value;
-    } else if ((HISTOGRAMS as readonly string[]).includes(name!) && bucketIn(sub) !== null)
-      target().roles[role as ServingRole][name as HistogramName][bucketIn(sub)!] = value;
+    } else if ((HISTOGRAMS as readonly string[]).includes(name!) && bucket !== null)
+      target().roles[role as ServingRole][name as HistogramName][bucket] = value;
   }
   return byVersion;
 }

@@ -1,24 +1,14 @@
-import type { z } from "zod";
 import { SERVING_ROLES } from "@/server/contracts/live-counters";
-import type { DeploymentChartsOutput, ZDeploymentChartsInput } from "@/server/contracts/monitoring-api";
-import { getDb } from "@/server/db";
+import type { DeploymentChartsOutput } from "@/server/contracts/monitoring-api";
 import {
   bucketStartOf,
   bucketStarts,
-  chartWindowOf,
   rolePointOf,
   versionPointOf,
 } from "@/server/domain/monitoring/chart-points";
 import { sumRowsBy } from "@/server/domain/monitoring/rollup-counts";
-import { deploymentNotFound } from "@/server/services/deployment/find-deployment";
 import { emptyCounts } from "@/server/services/monitoring/live-minute";
-import { readWindowRows } from "@/server/services/monitoring/window-rows";
-
-export type GetDeploymentChartsOptions = z.output<typeof ZDeploymentChartsInput> & {
-  teamId: string;
-  /** The clock, for tests and the bench; now by default. */
-  nowMs?: number;
-};
+import { readDeploymentWindow, type DeploymentWindowOptions } from "@/server/services/monitoring/window-rows";
 
 export function economicsOf(deployment: {
   targetCostMicrosPer1kCalls: bigint | null;
@@ -33,27 +23,11 @@ export function economicsOf(deployment: {
 
 /**
  * The deployment page's charts for a range: hour rows for 7 and 30 days, five-minute rows for 24
- * hours, minute rows for 1 hour (readWindowRows). Every series has a point per bucket.
+ * hours, minute rows for 1 hour (readDeploymentWindow). Every series has a point per bucket.
  */
-export async function getDeploymentCharts({
-  teamId,
-  name,
-  range,
-  nowMs = Date.now(),
-}: GetDeploymentChartsOptions): Promise<DeploymentChartsOutput> {
-  const db = getDb();
-  const deployment = await db.deployment.findUnique({
-    where: { teamId_name: { teamId, name } },
-    select: { id: true, modelId: true, targetCostMicrosPer1kCalls: true, revenueMicrosPer1kCalls: true },
-  });
-  if (!deployment) throw deploymentNotFound(name);
-  const window = chartWindowOf(range, nowMs);
-  const [windowRows, versions] = await Promise.all([
-    readWindowRows(deployment.id, window, "latency"),
-    db.modelVersion.findMany({ where: { modelId: deployment.modelId }, select: { id: true, number: true } }),
-  ]);
-  const numberOf = new Map(versions.map((version) => [version.id, version.number]));
-  const rows = windowRows.filter((row) => numberOf.has(row.versionId));
+export async function getDeploymentCharts(input: DeploymentWindowOptions): Promise<DeploymentChartsOutput> {
+  const { name, range, nowMs = Date.now() } = input;
+  const { deployment, window, numberOf, rows } = await readDeploymentWindow({ ...input, nowMs }, "latency");
   const bucketOf = (row: { bucketStartMs: number }) => bucketStartOf(row.bucketStartMs, window.bucketMs);
   const byRole = sumRowsBy(rows, (row) => `${bucketOf(row)}|${row.versionId}|${row.role}`);
   const byVersion = sumRowsBy(rows, (row) => `${bucketOf(row)}|${row.versionId}`);

@@ -1,40 +1,20 @@
 import { SERVING_ROLES } from "@/server/contracts/live-counters";
 import type { DeploymentOverheadOutput } from "@/server/contracts/monitoring-api";
-import { getDb } from "@/server/db";
-import { chartWindowOf } from "@/server/domain/monitoring/chart-points";
 import { overheadOf } from "@/server/domain/monitoring/overhead";
 import { sumRowsBy } from "@/server/domain/monitoring/rollup-counts";
-import { deploymentNotFound } from "@/server/services/deployment/find-deployment";
-import type { GetDeploymentChartsOptions } from "@/server/services/monitoring/get-deployment-charts";
-import { readWindowRows } from "@/server/services/monitoring/window-rows";
+import { readDeploymentWindow, type DeploymentWindowOptions } from "@/server/services/monitoring/window-rows";
 
 /**
  * Per version and role over the chart range: the p50 of the version's session runs as the worker
  * timed them beside the p50 of the gateway's answers, and what lies between (the time added over
  * plain onnxruntime). One sum over the whole range, not a series.
  */
-export async function getDeploymentOverhead({
-  teamId,
-  name,
-  range,
-  nowMs = Date.now(),
-}: GetDeploymentChartsOptions): Promise<DeploymentOverheadOutput> {
-  const db = getDb();
-  const deployment = await db.deployment.findUnique({
-    where: { teamId_name: { teamId, name } },
-    select: { id: true, modelId: true },
-  });
-  if (!deployment) throw deploymentNotFound(name);
-  const window = chartWindowOf(range, nowMs);
-  const [rows, versions] = await Promise.all([
-    readWindowRows(deployment.id, window, "overhead"),
-    db.modelVersion.findMany({ where: { modelId: deployment.modelId }, select: { id: true, number: true } }),
-  ]);
-  const numberOf = new Map(versions.map((version) => [version.id, version.number]));
-  const sums = sumRowsBy(
-    rows.filter((row) => numberOf.has(row.versionId)),
-    (row) => `${row.versionId}|${row.role}`,
-  );
+export async function getDeploymentOverhead(
+  options: DeploymentWindowOptions,
+): Promise<DeploymentOverheadOutput> {
+  const { name, range } = options;
+  const { window, numberOf, rows } = await readDeploymentWindow(options, "overhead");
+  const sums = sumRowsBy(rows, (row) => `${row.versionId}|${row.role}`);
   return {
     name,
     range,
