@@ -46,10 +46,14 @@ export function requeueLostRounds(options: {
       await queueBatchRound(job.id, job.round, chunkIndices);
     }
   };
+  let passing = false;
   const timer = setInterval(() => {
-    running = running
-      .then(pass)
-      .catch((error: unknown) => options.log.warn({ err: error }, "could not look for lost batch rounds"));
+    // A pass still under way (Postgres slow) is not queued behind: the next tick looks again.
+    if (passing) return;
+    passing = true;
+    running = pass()
+      .catch((error: unknown) => options.log.warn({ err: error }, "could not look for lost batch rounds"))
+      .finally(() => (passing = false));
   }, options.intervalMs);
   return {
     async stop() {
