@@ -8,7 +8,14 @@ import { connectRedis } from "@/server/contracts/redis-connections";
 import { getDb } from "@/server/db";
 import { readEnv } from "@/server/env";
 import { closeBatchFlows } from "@/server/services/batch-job/batch-flow";
-import { awaitBatchJob, csvRecords, readBatchFile } from "@/test/support/batch-jobs";
+import {
+  awaitBatchJob,
+  csvRecords,
+  FAST_BATCH_RECOVERY_ENV,
+  readBatchFile,
+  syntheticColumns,
+  syntheticCsv,
+} from "@/test/support/batch-jobs";
 import { readDemoFile } from "@/test/support/demo-files";
 import { serveArtifacts, startWorkerProcess, stopProcess } from "@/test/support/serving-stack";
 import { callerFor, uploadForm } from "@/test/support/trpc-caller";
@@ -19,16 +26,8 @@ import { callerFor, uploadForm } from "@/test/support/trpc-caller";
 const api = callerFor();
 const ROWS = 3_000;
 const WIDTH = 512;
-/** Short locks, so the killed worker's chunk is taken again within seconds, not the default 15 s. */
-const FAST_RECOVERY = {
-  WORKER_ROLES: "batch",
-  WORKER_LOCK_DURATION_MS: "2000",
-  WORKER_STALLED_INTERVAL_MS: "1000",
-};
 let artifacts: Awaited<ReturnType<typeof serveArtifacts>>;
 const workers: ChildProcess[] = [];
-
-const value = (row: number, column: number) => Math.round(Math.sin(row * 7 + column) * 1000) / 1000;
 
 beforeAll(async () => {
   artifacts = await serveArtifacts();
@@ -53,17 +52,17 @@ afterAll(async () => {
 });
 
 it("a SIGKILL mid-chunk still yields every row exactly once, in order, with the direct predictions", async () => {
-  const columns = Array.from({ length: WIDTH }, (_, k) => `f${k}`);
-  let csv = `id,${columns.join(",")}\n`;
-  for (let row = 0; row < ROWS; row++)
-    csv += `${row},${Array.from({ length: WIDTH }, (_, k) => value(row, k)).join(",")}\n`;
+  const columns = syntheticColumns(WIDTH);
+  const csv = syntheticCsv(ROWS, WIDTH);
   const start = (name: string) =>
-    startWorkerProcess({ hostName: name, artifactSourceUrl: artifacts.url, env: FAST_RECOVERY }).then(
-      (worker) => {
-        workers.push(worker);
-        return worker;
-      },
-    );
+    startWorkerProcess({
+      hostName: name,
+      artifactSourceUrl: artifacts.url,
+      env: FAST_BATCH_RECOVERY_ENV,
+    }).then((worker) => {
+      workers.push(worker);
+      return worker;
+    });
   const first = await start("batch-crash-1");
   const created = await api.batchJob.create(
     uploadForm({

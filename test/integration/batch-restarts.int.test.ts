@@ -6,7 +6,15 @@ import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/server/db";
 import { closeBatchFlows } from "@/server/services/batch-job/batch-flow";
-import { awaitBatchJob, csvRecords, readBatchFile } from "@/test/support/batch-jobs";
+import {
+  awaitBatchJob,
+  csvRecords,
+  FAST_BATCH_RECOVERY_ENV,
+  readBatchFile,
+  syntheticCell,
+  syntheticColumns,
+  syntheticCsv,
+} from "@/test/support/batch-jobs";
 import { readDemoFile } from "@/test/support/demo-files";
 import { ownRedis } from "@/test/support/own-redis";
 import { serveArtifacts, startWorkerProcess, stopProcess } from "@/test/support/serving-stack";
@@ -28,14 +36,8 @@ const ROWS = 4_000;
 const WIDTH = 512;
 const CHUNK_ROWS = 500;
 const BATCH_ROWS = 64;
-const RECOVERY = {
-  WORKER_ROLES: "batch",
-  WORKER_LOCK_DURATION_MS: "2000",
-  WORKER_STALLED_INTERVAL_MS: "1000",
-  WORKER_BATCH_REQUEUE_INTERVAL_MS: "1000",
-};
-const columns = Array.from({ length: WIDTH }, (_, k) => `f${k}`);
-const value = (row: number, column: number) => Math.round(Math.sin(row * 7 + column) * 1000) / 1000;
+const RECOVERY = { ...FAST_BATCH_RECOVERY_ENV, WORKER_BATCH_REQUEUE_INTERVAL_MS: "1000" };
+const columns = syntheticColumns(WIDTH);
 let artifacts: Awaited<ReturnType<typeof serveArtifacts>>;
 const workers: ChildProcess[] = [];
 let csv: string;
@@ -47,16 +49,14 @@ beforeAll(async () => {
   await api.model.create({ name: "heavy-mlp" });
   const model = await readDemoFile("heavy-mlp.onnx");
   await api.modelVersion.upload(uploadForm({ modelName: "heavy-mlp", file: model }));
-  csv = `id,${columns.join(",")}\n`;
-  for (let row = 0; row < ROWS; row++)
-    csv += `${row},${Array.from({ length: WIDTH }, (_, k) => value(row, k)).join(",")}\n`;
+  csv = syntheticCsv(ROWS, WIDTH);
   const session = await ort.InferenceSession.create(model);
   expected = [];
   for (let chunk = 0; chunk < ROWS; chunk += CHUNK_ROWS)
     for (let start = chunk; start < chunk + CHUNK_ROWS; start += BATCH_ROWS) {
       const count = Math.min(BATCH_ROWS, chunk + CHUNK_ROWS - start);
       const data = Float32Array.from({ length: count * WIDTH }, (_, k) =>
-        value(start + Math.floor(k / WIDTH), k % WIDTH),
+        syntheticCell(start + Math.floor(k / WIDTH), k % WIDTH),
       );
       const input = new ort.Tensor("float32", data, [count, WIDTH]);
       const output = Object.values(await session.run({ [session.inputNames[0]!]: input }))[0]!;

@@ -5,6 +5,29 @@ import { getDb } from "@/server/db";
 import { readEnv } from "@/server/env";
 import { callerFor } from "@/test/support/trpc-caller";
 
+/** Short locks, so a killed batch worker's chunk is taken again within seconds, not the default 15 s. */
+export const FAST_BATCH_RECOVERY_ENV = {
+  WORKER_ROLES: "batch",
+  WORKER_LOCK_DURATION_MS: "2000",
+  WORKER_STALLED_INTERVAL_MS: "1000",
+};
+
+/** A cell of the synthetic wide inputs of the crash tests: deterministic, three decimals. */
+export const syntheticCell = (row: number, column: number) =>
+  Math.round(Math.sin(row * 7 + column) * 1000) / 1000;
+
+/** The feature columns of syntheticCsv: `f0`, `f1`, ... */
+export const syntheticColumns = (width: number) => Array.from({ length: width }, (_, k) => `f${k}`);
+
+/** A CSV of `rows` rows: an `id` column, then `width` feature columns of syntheticCell. */
+export function syntheticCsv(rows: number, width: number): string {
+  const columns = syntheticColumns(width);
+  let csv = `id,${columns.join(",")}\n`;
+  for (let row = 0; row < rows; row++)
+    csv += `${row},${Array.from({ length: width }, (_, k) => syntheticCell(row, k)).join(",")}\n`;
+  return csv;
+}
+
 /** Bounds a hang; a job here takes seconds. */
 const JOB_DEADLINE_MS = 90_000;
 
