@@ -67,6 +67,31 @@ export function emptyHistogram(): number[] {
   return new Array<number>(LATENCY_BUCKET_COUNT).fill(0);
 }
 
+const COMMA = 44;
+const DIGIT_ZERO = 48;
+
+/**
+ * A histogram from its counts joined by commas ("0,3,12,0"), as Postgres's array_to_string writes
+ * an integer[] of non-negative counts, at the shared length: a shorter one (other bounds) is
+ * padded with zeros, a longer one cut. One scan of the character codes: a string per count, as
+ * split() makes, took a quarter of a 30-day chart query's time (bench:charts).
+ */
+export function histogramOfJoinedCounts(joined: string): number[] {
+  const counts = emptyHistogram();
+  let index = 0;
+  let value = 0;
+  for (let at = 0; at < joined.length && index < LATENCY_BUCKET_COUNT; at += 1) {
+    const code = joined.charCodeAt(at);
+    if (code === COMMA) {
+      counts[index] = value;
+      index += 1;
+      value = 0;
+    } else value = value * 10 + (code - DIGIT_ZERO);
+  }
+  if (index < LATENCY_BUCKET_COUNT && joined.length > 0) counts[index] = value;
+  return counts;
+}
+
 /**
  * The duration below which a share `q` (0..1) of the counted durations fell, in µs: the upper
  * bound of the bucket that holds the q-th one, or null when nothing was counted. In the overflow

@@ -1,7 +1,7 @@
 import { Prisma } from "@/generated/prisma/client";
 import type { BatchReleaseReason, ErrorKind, ServingRole } from "@/server/contracts/live-counters";
 import { getDb, type Db } from "@/server/db";
-import { LATENCY_BUCKET_COUNT } from "@/server/domain/monitoring/latency-histogram";
+import { histogramOfJoinedCounts, LATENCY_BUCKET_COUNT } from "@/server/domain/monitoring/latency-histogram";
 import type { RollupCounts, RollupRow } from "@/server/domain/monitoring/rollup-counts";
 
 import type { RollupGranularity as Granularity } from "@/server/domain/monitoring/chart-points";
@@ -88,18 +88,9 @@ interface RawRollupRow {
   busyCostMicros: number;
 }
 
-/**
- * A histogram sent as its counts joined by commas, at the shared length (a shorter one from other
- * bounds is padded). The pg driver parses an integer[] character by character in JS, a tenth of a
- * millisecond a row here; splitting the text Postgres joined costs a small part of that.
- */
+/** A histogram Postgres sent joined by commas (see `joined`), or the shared zeros if not read. */
 function histogramOf(joined: string | null): number[] {
-  if (!joined) return NOT_READ;
-  const counts = new Array<number>(LATENCY_BUCKET_COUNT).fill(0);
-  const parts = joined.split(",");
-  for (let index = 0; index < Math.min(parts.length, LATENCY_BUCKET_COUNT); index += 1)
-    counts[index] = Number(parts[index]);
-  return counts;
+  return joined ? histogramOfJoinedCounts(joined) : NOT_READ;
 }
 
 /** A histogram left out of the query: shared, since sums copy a row's arrays before adding to them. */

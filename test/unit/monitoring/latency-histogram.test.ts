@@ -5,6 +5,7 @@ import {
   PROMETHEUS_BOUNDS_US,
   addHistogram,
   emptyHistogram,
+  histogramOfJoinedCounts,
   latencyBucketOf,
   percentileUs,
 } from "@/server/domain/monitoring/latency-histogram";
@@ -64,5 +65,19 @@ describe("latency histogram", () => {
       expect(latencyBucketOf(read)).toBe(latencyBucketOf(exact));
     }
     expect(percentileUs(emptyHistogram(), 0.5)).toBeNull();
+  });
+
+  it("reads a histogram Postgres joined by commas, padding a shorter one and cutting a longer one", () => {
+    const random = createPrng(5);
+    for (let trial = 0; trial < 200; trial += 1) {
+      const length = random.int(1, LATENCY_BUCKET_COUNT + 10);
+      const counts = Array.from({ length }, () => (random.next() < 0.6 ? 0 : random.int(0, 2 ** 31 - 1)));
+      const expected = [...counts.slice(0, LATENCY_BUCKET_COUNT), ...emptyHistogram()].slice(
+        0,
+        LATENCY_BUCKET_COUNT,
+      );
+      expect(histogramOfJoinedCounts(counts.join(","))).toEqual(expected);
+    }
+    expect(histogramOfJoinedCounts("")).toEqual(emptyHistogram());
   });
 });
