@@ -175,6 +175,20 @@ describe("the migrated schema matches the generated client", () => {
       where: { id: deployment.id },
       data: { activeRevisionId: revision.id },
     });
+    const promotionRequest = await db.promotionRequest.create({
+      data: {
+        teamId: team.id,
+        deploymentId: deployment.id,
+        number: 1,
+        versionNumber: 1,
+        note: "passes the holdout",
+        requestedBy: "user:ann",
+        status: "approved",
+        decidedBy: "user:bob",
+        decidedAt: now,
+        revisionNumber: 2,
+      },
+    });
     const host = await db.host.create({
       data: {
         name: "gpu-1",
@@ -372,6 +386,10 @@ describe("the migrated schema matches the generated client", () => {
       AuditEvent: [audit, await db.auditEvent.findUniqueOrThrow({ where: { id: audit.id } })],
       GoldenSet: [goldenSet, await db.goldenSet.findUniqueOrThrow({ where: { id: goldenSet.id } })],
       Evaluation: [evaluation, await db.evaluation.findUniqueOrThrow({ where: { id: evaluation.id } })],
+      PromotionRequest: [
+        promotionRequest,
+        await db.promotionRequest.findUniqueOrThrow({ where: { id: promotionRequest.id } }),
+      ],
     };
     const reruns = await db.batchJob.findUniqueOrThrow({
       where: { id: batchJob.id },

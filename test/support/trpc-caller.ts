@@ -2,8 +2,8 @@ import { getDb } from "@/server/db";
 import { createCaller } from "@/server/trpc/root";
 
 /** Calls procedures as the API does (middlewares included), acting in the given team. */
-export function callerFor(teamSlug = "default") {
-  return createCaller({ teamSlug, actor: "test", requestId: "test" });
+export function callerFor(teamSlug = "default", actor = "test") {
+  return createCaller({ teamSlug, actor, requestId: "test" });
 }
 
 /**

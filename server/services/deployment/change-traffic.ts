@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { MAX_CANARY_PERCENT, MIN_CANARY_PERCENT } from "@/server/domain/traffic/canary-share";
 import { AppError } from "@/server/domain/app-error";
+import { approvalRequiredProblem, decisionProblem } from "@/server/domain/traffic/promotion-approval";
 import {
   addShadowTarget,
   canaryTarget,
@@ -19,6 +20,7 @@ import { getDb } from "@/server/db";
 import { recordAuditEvent } from "@/server/services/audit/record-audit-event";
 import { ZRevisionOutput } from "@/server/services/deployment/deployment-output";
 import { findDeploymentOrThrow } from "@/server/services/deployment/find-deployment";
+import { promotionRequestNotFound } from "@/server/services/deployment/promotion-request-output";
 import { publishDeploymentChange } from "@/server/services/deployment/publish-deployment-change";
 import { checkPromotionGate, ZGateOverride } from "@/server/services/evaluation/check-promotion-gate";
 
@@ -51,7 +53,15 @@ export const ZTrafficChange = z.discriminatedUnion("kind", [
 export type TrafficChange = z.infer<typeof ZTrafficChange>;
 
 export const ZChangeTrafficInput = z.object({ name: z.string().min(1), change: ZTrafficChange });
-export type ChangeTrafficOptions = z.output<typeof ZChangeTrafficInput> & { teamId: string; actor: string };
+export type ChangeTrafficOptions = z.output<typeof ZChangeTrafficInput> & {
+  teamId: string;
+  actor: string;
+  /**
+   * The pending promotion request the actor approves (decide-promotion-request.ts): on a
+   * deployment that requires approval, the only way a promotion applies. Never caller input.
+   */
+  approving?: { requestNumber: number; note: string };
+};
 /** The revision the change made. */
 export const ZChangeTrafficOutput = ZRevisionOutput.pick({ number: true, strategy: true, reason: true });
 
@@ -75,12 +85,14 @@ export async function changeTraffic({
   actor,
   name: deploymentName,
   change,
+  approving,
 }: ChangeTrafficOptions): Promise<z.output<typeof ZChangeTrafficOutput>> {
   const db = getDb();
   const revision = await db.$transaction(async (tx) => {
     await tx.$queryRaw`SELECT id FROM "Deployment" WHERE "teamId" = ${teamId} AND name = ${deploymentName} FOR UPDATE`;
     const deployment = await findDeploymentOrThrow(teamId, deploymentName, tx);
     const current = deployment.activeRevision;
+    const approval = await takeApproval(tx, { deployment, change, actor, approving });
     const next = await nextTarget(tx, deployment, current, change);
     const gate =
       change.kind === "promote"
@@ -109,6 +121,17 @@ export async function changeTraffic({
       },
     });
     await tx.deployment.update({ where: { id: deployment.id }, data: { activeRevisionId: created.id } });
+    if (approval)
+      await tx.promotionRequest.update({
+        where: { id: approval.id },
+        data: {
+          status: "approved",
+          decidedBy: actor,
+          decidedAt: new Date(),
+          decisionNote: approving?.note ?? "",
+          revisionNumber: created.number,
+        },
+      });
     await recordAuditEvent(tx, {
       teamId,
       actor,
@@ -116,12 +139,55 @@ export async function changeTraffic({
       targetType: "deployment",
       targetId: deployment.id,
       before: { revision: revisionSummary(current) },
-      after: { revision: revisionSummary({ ...created, target: next.target }), ...(gate ? { gate } : {}) },
+      after: {
+        revision: revisionSummary({ ...created, target: next.target }),
+        ...(gate ? { gate } : {}),
+        ...(approval
+          ? { approval: { requestNumber: approval.number, requestedBy: approval.requestedBy } }
+          : {}),
+      },
     });
     return { ...created, deploymentId: deployment.id };
   });
   await publishDeploymentChange({ deploymentId: revision.deploymentId, name: deploymentName, teamId });
   return { number: revision.number, strategy: revision.strategy, reason: revision.reason };
+}
+
+/**
+ * On a deployment that requires approval, a promotion needs the pending request it approves, of
+ * the same version, decided by someone other than its requester (locked until the commit, so two
+ * approvers cannot both apply it). Anything else passes through.
+ */
+async function takeApproval(
+  tx: Prisma.TransactionClient,
+  {
+    deployment,
+    change,
+    actor,
+    approving,
+  }: {
+    deployment: { id: string; name: string; approvalRequired: boolean };
+    change: TrafficChange;
+    actor: string;
+    approving: ChangeTrafficOptions["approving"];
+  },
+) {
+  if (change.kind !== "promote" || (!deployment.approvalRequired && !approving)) return null;
+  if (!approving) throw new AppError("FORBIDDEN", approvalRequiredProblem(deployment.name));
+  const { requestNumber } = approving;
+  const [request] = await tx.$queryRaw<{ id: string }[]>`
+    SELECT id FROM "PromotionRequest"
+    WHERE "deploymentId" = ${deployment.id} AND number = ${requestNumber} FOR UPDATE`;
+  if (!request) throw promotionRequestNotFound(deployment.name, requestNumber);
+  const found = await tx.promotionRequest.findUniqueOrThrow({ where: { id: request.id } });
+  const problem = decisionProblem(found, "approve", actor);
+  if (problem) throw new AppError("CONFLICT", problem);
+  if (found.versionNumber !== change.versionNumber)
+    throw new AppError(
+      "CONFLICT",
+      `promotion request #${found.number} is for v${found.versionNumber}, not v${change.versionNumber}`,
+    );
+  return found;
 }
 
 /** What the audit log keeps of the revision that served before and after a change. */

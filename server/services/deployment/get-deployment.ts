@@ -25,6 +25,8 @@ export const ZGetDeploymentOutput = ZDeploymentSummary.extend({
   rollbackTo: z.number().int().nullable(),
   /** Whether promotions must pass the evaluation gate, on which golden set, with what margin. */
   gate: ZDeploymentGate,
+  /** Four eyes: promotions apply only as requests another person approves. */
+  approvalRequired: z.boolean(),
   /** What served when: newest first, at most REVISION_HISTORY_LIMIT. */
   revisions: z.array(ZServedRevisionOutput),
   /** The model's versions, newest first: what the traffic actions can choose from. */
@@ -52,6 +54,7 @@ export async function getDeployment({
       gateRequired: true,
       gateMargin: true,
       gateGoldenSet: { select: { name: true } },
+      approvalRequired: true,
       model: {
         select: {
           name: true,
@@ -80,6 +83,7 @@ export async function getDeployment({
     activeRevision: revisionOf(activeRevision),
     rollbackTo: previous?.number ?? null,
     gate: gateOf(deployment),
+    approvalRequired: deployment.approvalRequired,
     revisions: withServedUntil(revisions.map(revisionOf)),
     versions: model.versions.map((version) => ({
       ...version,

@@ -36,6 +36,22 @@ import {
   ZSetDeploymentEconomicsOutput,
 } from "@/server/contracts/monitoring-api";
 import { setDeploymentEconomics } from "@/server/services/deployment/set-deployment-economics";
+import {
+  decidePromotionRequest,
+  ZDecidePromotionRequestInput,
+} from "@/server/services/deployment/decide-promotion-request";
+import {
+  listPromotionRequests,
+  ZListPromotionRequestsInput,
+  ZListPromotionRequestsOutput,
+} from "@/server/services/deployment/list-promotion-requests";
+import { ZPromotionRequestOutput } from "@/server/services/deployment/promotion-request-output";
+import { requestPromotion, ZRequestPromotionInput } from "@/server/services/deployment/request-promotion";
+import {
+  setDeploymentApproval,
+  ZSetDeploymentApprovalInput,
+  ZSetDeploymentApprovalOutput,
+} from "@/server/services/deployment/set-deployment-approval";
 import { createTRPCRouter, teamProcedure } from "@/server/trpc/procedures";
 
 export const deploymentRouter = createTRPCRouter({
@@ -84,4 +100,24 @@ export const deploymentRouter = createTRPCRouter({
     .input(ZChangeTrafficInput)
     .output(ZChangeTrafficOutput)
     .mutation(({ ctx, input }) => changeTraffic({ teamId: ctx.team.id, actor: ctx.actor, ...input })),
+  /** Four eyes on promotions: on, promote is refused and requests wait for another person. */
+  setApproval: teamProcedure
+    .input(ZSetDeploymentApprovalInput)
+    .output(ZSetDeploymentApprovalOutput)
+    .mutation(({ ctx, input }) => setDeploymentApproval({ teamId: ctx.team.id, actor: ctx.actor, ...input })),
+  promotionRequests: teamProcedure
+    .input(ZListPromotionRequestsInput)
+    .output(ZListPromotionRequestsOutput)
+    .query(({ ctx, input }) => listPromotionRequests({ teamId: ctx.team.id, ...input })),
+  requestPromotion: teamProcedure
+    .input(ZRequestPromotionInput)
+    .output(ZPromotionRequestOutput)
+    .mutation(({ ctx, input }) => requestPromotion({ teamId: ctx.team.id, actor: ctx.actor, ...input })),
+  /** Approve (applies the promotion, through the gate), reject, or withdraw one's own request. */
+  decidePromotion: teamProcedure
+    .input(ZDecidePromotionRequestInput)
+    .output(ZPromotionRequestOutput)
+    .mutation(({ ctx, input }) =>
+      decidePromotionRequest({ teamId: ctx.team.id, actor: ctx.actor, ...input }),
+    ),
 });
