@@ -8,6 +8,7 @@ import { QueryState } from "@/app/_components/query-state";
 import { TrafficSplit } from "@/app/_components/traffic-split";
 import { Badge, Card, DataTable, DefinitionList, PageHeader } from "@/app/_components/ui";
 import { DeploymentMonitoring } from "./deployment-charts";
+import { PromotionRequests } from "./promotion-requests";
 import { RevisionHistory } from "./revision-history";
 import { TrafficActions } from "./traffic-actions";
 
@@ -58,9 +59,18 @@ export function DeploymentPage() {
                   revisionNumber={active.number}
                   rollbackTo={data.rollbackTo}
                   versions={data.versions}
+                  approvalRequired={data.approvalRequired}
                 />
               </div>
             </Card>
+            {data.approvalRequired && (
+              <Card
+                title="Promotion requests"
+                description="This deployment requires approval: a promotion applies once someone other than its requester approves it."
+              >
+                <PromotionRequests deploymentName={data.name} />
+              </Card>
+            )}
             <DeploymentMonitoring name={data.name} />
             {active.target.shadows.length > 0 && (
               <Card
@@ -135,6 +145,12 @@ export function DeploymentPage() {
                     value: data.device === "cuda" ? "GPU (CUDA), CPU where no GPU is present" : "CPU",
                   },
                   { term: "Replicas", value: data.replicas },
+                  {
+                    term: "Approval",
+                    value: data.approvalRequired
+                      ? "required: promotions wait for a second person's approval"
+                      : "not required: editors promote directly",
+                  },
                   {
                     term: "Evaluation gate",
                     value: data.gate.required

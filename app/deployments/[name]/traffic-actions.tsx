@@ -9,6 +9,7 @@ import {
 } from "@/server/domain/traffic/canary-share";
 import { Button, TextField } from "@/app/_components/ui";
 import type { TrafficTargetOutput } from "@/server/services/deployment/deployment-output";
+import { useRequestPromotion } from "./promotion-requests";
 import { useTrafficChange } from "./use-traffic-change";
 import { VersionComparison, type ComparableVersion } from "./version-comparison";
 
@@ -18,11 +19,24 @@ interface Props {
   revisionNumber: number;
   rollbackTo: number | null;
   versions: (ComparableVersion & { description: string })[];
+  /** Promote asks for another person's approval instead of changing traffic. */
+  approvalRequired: boolean;
 }
 
-/** Promote, canary, shadow and rollback: each asks for confirmation, then makes a new revision. */
-export function TrafficActions({ deploymentName, target, revisionNumber, rollbackTo, versions }: Props) {
+/**
+ * Promote, canary, shadow and rollback: each asks for confirmation, then makes a new revision. On
+ * a deployment that requires approval, Promote files a request instead.
+ */
+export function TrafficActions({
+  deploymentName,
+  target,
+  revisionNumber,
+  rollbackTo,
+  versions,
+  approvalRequired,
+}: Props) {
   const { ask, refusal, dialog } = useTrafficChange(deploymentName);
+  const promotionRequest = useRequestPromotion(deploymentName);
   const serving = new Set(target.weights.map((entry) => entry.versionNumber));
   const shadows = new Set(target.shadows.map((entry) => entry.versionNumber));
   // Nothing is chosen for the user: each choice says how it compares with production first.
@@ -77,16 +91,17 @@ export function TrafficActions({ deploymentName, target, revisionNumber, rollbac
           {versionSelect("promote-version", "Promote", promoteVersion, setPromoteVersion)}
           <Button
             disabled={promoteVersion === null}
-            onClick={() =>
-              promoteVersion !== null &&
+            onClick={() => {
+              if (promoteVersion === null) return;
+              if (approvalRequired) return promotionRequest.ask(promoteVersion);
               ask(
                 { kind: "promote", versionNumber: promoteVersion },
                 `Promote v${promoteVersion}?`,
                 `v${promoteVersion} will take 100% of the traffic of ${deploymentName}. Gateways switch within a second.`,
-              )
-            }
+              );
+            }}
           >
-            Promote
+            {approvalRequired ? "Request promotion" : "Promote"}
           </Button>
           <span className="mx-2 h-8 w-px bg-slate-200" aria-hidden />
           <Button
@@ -188,7 +203,9 @@ export function TrafficActions({ deploymentName, target, revisionNumber, rollbac
         {comparison("shadow-version", shadowVersion)}
       </div>
       {refusal}
+      {promotionRequest.refusal}
       {dialog}
+      {promotionRequest.dialog}
     </div>
   );
 }
