@@ -143,12 +143,13 @@ describe("monitoring.deploymentCharts", () => {
       runs: 40,
       rowsPerRun: 10,
       jobs: { full: 40, timer: 0, idle: 0 },
-      allocatedCostMicros: 30_000,
-      // 40 runs of 3 ms at the same price: 120 ms of the 30 s the version held.
+      // 120 of the 135 ms computed on the host that minute: 8/9 of its 60,000 micro-dollars.
+      allocatedCostMicros: 53_333,
+      // 40 runs of 3 ms at the same price: 120 ms of the 53.3 s the version held.
       busyCostMicros: 120,
-      allocatedCostPerCallMicros: 30_000 / PRIMARY_REQUESTS,
+      allocatedCostPerCallMicros: 53_333 / PRIMARY_REQUESTS,
       busyCostPerCallMicros: 120 / PRIMARY_REQUESTS,
-      utilization: 120_000 / 30_000_000,
+      utilization: 120_000 / 53_333_333,
       targetMarginPerCallMicros: null,
     });
   });
@@ -282,8 +283,8 @@ describe("deployment.setEconomics", () => {
     const charts = await api.monitoring.deploymentCharts({ name: "fraud", range: "1h" });
     expect(charts.economics).toEqual(economics);
     const point = charts.versions[0]!.points.find((p) => p.bucketStartMs === closedMinute)!;
-    expect(point.targetMarginPerCallMicros).toBeCloseTo(80 - 30_000 / PRIMARY_REQUESTS, 9);
-    expect(point.revenueMarginPerCallMicros).toBeCloseTo(150 - 30_000 / PRIMARY_REQUESTS, 9);
+    expect(point.targetMarginPerCallMicros).toBeCloseTo(80 - 53_333 / PRIMARY_REQUESTS, 9);
+    expect(point.revenueMarginPerCallMicros).toBeCloseTo(150 - 53_333 / PRIMARY_REQUESTS, 9);
     const [event] = await db.auditEvent.findMany({ where: { action: "deployment.setEconomics" } });
     expect(event!.data).toMatchObject({ after: economics });
   });

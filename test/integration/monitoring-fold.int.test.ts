@@ -109,9 +109,9 @@ describe("the monitor's fold", () => {
       runs: 1,
       runRowsSum: 8n,
       busyComputeUs: 12_000n,
-      // Two versions ran on the one host that minute: each held half of it.
-      allocatedUs: 30_000_000n,
-      allocatedCostMicros: 30_000n,
+      // Two versions ran on the one host that minute, v1 for 12 of the 18 ms computed: 2/3 of it.
+      allocatedUs: 40_000_000n,
+      allocatedCostMicros: 40_000n,
       busyCostMicros: 12n,
     });
     // A version that only shadowed carries its runs and cost on its shadow row.
@@ -122,7 +122,7 @@ describe("the monitor's fold", () => {
       jobsTimer: 1,
       runs: 1,
       busyComputeUs: 6_000n,
-      allocatedCostMicros: 30_000n,
+      allocatedCostMicros: 20_000n,
       busyCostMicros: 6n,
     });
   });

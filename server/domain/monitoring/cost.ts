@@ -4,8 +4,10 @@ import type { CostCounts } from "@/server/domain/monitoring/rollup-counts";
  * Cost per call, as the field uses it. A replica holds a share of its host: its share of the
  * accelerator memory on a GPU host, of the placed replicas' memory on a CPU host (the Host table
  * has no core count to split by). Serving workers load sessions on demand, so most versions have
- * no placed Replica row: then every version that ran on a host's devices in a minute shares that
- * host equally (the queues do not say which host ran which job). Allocated cost is the share of
+ * no placed Replica row: then the versions that ran on a host's devices in a minute share its cores
+ * as they used them, in proportion to their compute time (equally if none computed), which is the
+ * share of the cores each held; the queues do not say which host ran which job, so each host is
+ * split by the versions' compute on all hosts of its devices. Allocated cost is the share of
  * the host's up time times its price (idle time counted); busy cost is the version's compute time
  * at the same price per µs; utilization is busy over allocated time.
  */
@@ -74,7 +76,9 @@ export function shareHostsByVersion(
       continue;
     }
     const sharing = versions.filter((version) => version.ran && host.devices.includes(version.device));
-    for (const version of sharing) hold(version.versionId, 1 / sharing.length, host);
+    const busyUs = sharing.reduce((sum, version) => sum + version.busyComputeUs, 0);
+    for (const version of sharing)
+      hold(version.versionId, busyUs > 0 ? version.busyComputeUs / busyUs : 1 / sharing.length, host);
   }
   const costs = new Map<string, CostCounts>();
   for (const version of versions) {

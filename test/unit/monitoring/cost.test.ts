@@ -28,29 +28,35 @@ const version = (versionId: string, extra = {}) => ({
 });
 
 describe("cost per call", () => {
-  it("shares a host without placed replicas equally among the versions that ran on its devices", () => {
+  it("shares a host without placed replicas by the compute time of the versions that ran on its devices", () => {
     const costs = shareHostsByVersion(
       [host()],
       [
         version("a", { busyComputeUs: 6_000_000 }),
-        version("b"),
+        version("b", { busyComputeUs: 2_000_000 }),
         version("idle", { ran: false }),
-        version("gpu", { device: "cuda" }),
+        version("gpu", { device: "cuda", busyComputeUs: 9_000_000 }),
       ],
     );
-    // $3.60 an hour is 60,000 micro-dollars a minute; two versions ran on the CPU host.
+    // $3.60 an hour is 60,000 micro-dollars a minute; a computed 3/4 of the CPU time, b 1/4.
     expect(costs.get("a")).toEqual({
-      allocatedUs: 30_000_000,
-      allocatedCostMicros: 30_000,
+      allocatedUs: 45_000_000,
+      allocatedCostMicros: 45_000,
       busyCostMicros: 6_000,
     });
     expect(costs.get("b")).toEqual({
-      allocatedUs: 30_000_000,
-      allocatedCostMicros: 30_000,
-      busyCostMicros: 0,
+      allocatedUs: 15_000_000,
+      allocatedCostMicros: 15_000,
+      busyCostMicros: 2_000,
     });
     expect(costs.get("idle")!.allocatedCostMicros).toBe(0);
     expect(costs.get("gpu")!.allocatedCostMicros).toBe(0);
+  });
+
+  it("shares a host equally among the versions that ran when none of them computed", () => {
+    const costs = shareHostsByVersion([host()], [version("a"), version("b")]);
+    expect(costs.get("a")!.allocatedCostMicros).toBe(30_000);
+    expect(costs.get("b")!.allocatedCostMicros).toBe(30_000);
   });
 
   it("shares a GPU host by accelerator memory when replicas are placed, idle ones included", () => {
