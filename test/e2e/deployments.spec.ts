@@ -1,10 +1,10 @@
 import { expect, test, type Page } from "@playwright/test";
 import { screenshot, openPage } from "./browser-files";
 
-async function confirm(page: Page, title: RegExp) {
+async function confirm(page: Page, title: RegExp | string, button = "Confirm") {
   const dialog = page.getByRole("dialog", { name: title });
   await expect(dialog).toBeVisible();
-  await dialog.getByRole("button", { name: "Confirm" }).click();
+  await dialog.getByRole("button", { name: button }).click();
   await expect(dialog).toBeHidden();
 }
 
@@ -75,4 +75,37 @@ test("a canary share outside 1 to 99 is refused before any dialog opens", async 
   await page.getByRole("button", { name: "Start canary" }).click();
   await expect(page.getByRole("dialog", { name: /Send 20% to v/ })).toBeVisible();
   await page.getByRole("dialog").getByRole("button", { name: "Cancel" }).click();
+});
+
+test("with approval required, a promotion waits for someone other than its requester", async ({ page }) => {
+  await openPage(page, "/deployments/card-fraud-prod");
+  const traffic = page.getByTestId("active-traffic");
+  const trafficBefore = await traffic.innerText();
+  await page.getByRole("button", { name: "Require approval" }).click();
+  await confirm(page, /Require approval on card-fraud-prod/, "Require approval");
+  await expect(page.getByRole("button", { name: "Stop requiring approval" })).toBeVisible();
+
+  await page.getByLabel("Promote").selectOption("2");
+  await page.getByRole("button", { name: "Request promotion" }).click();
+  const ask = page.getByRole("dialog", { name: /Request promotion of v2/ });
+  await ask.getByLabel("Note for the reviewer (optional)").fill("auc up on the golden set");
+  await ask.getByRole("button", { name: "Request" }).click();
+  await expect(ask).toBeHidden();
+  const requests = page.getByRole("table", { name: "Promotion requests" });
+  const row = requests.getByRole("row").filter({ hasText: "auc up on the golden set" });
+  await expect(row).toContainText("pending");
+  // The requester approving their own request is refused, and traffic stays as it was.
+  const number = (await row.getByRole("cell").first().innerText()).slice(1);
+  await page.getByRole("button", { name: `Approve request ${number}` }).click();
+  await confirm(page, `Approve request #${number}?`, "Approve");
+  await expect(page.getByText(`needs a second person to approve it`)).toBeVisible();
+  await expect(traffic).toHaveText(trafficBefore);
+  await screenshot(page, "13c-approval-refused");
+
+  await page.getByRole("button", { name: `Withdraw request ${number}` }).click();
+  await confirm(page, `Withdraw request #${number}?`, "Withdraw");
+  await expect(row).toContainText("withdrawn");
+  await page.getByRole("button", { name: "Stop requiring approval" }).click();
+  await confirm(page, /Stop requiring approval/, "Stop requiring approval");
+  await expect(page.getByRole("button", { name: "Promote", exact: true })).toBeVisible();
 });

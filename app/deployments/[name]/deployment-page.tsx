@@ -7,6 +7,7 @@ import { useTRPC } from "@/app/_trpc/client";
 import { QueryState } from "@/app/_components/query-state";
 import { TrafficSplit } from "@/app/_components/traffic-split";
 import { Badge, Card, DataTable, DefinitionList, PageHeader } from "@/app/_components/ui";
+import { ApprovalSetting } from "./approval-setting";
 import { DeploymentMonitoring } from "./deployment-charts";
 import { PromotionRequests } from "./promotion-requests";
 import { RevisionHistory } from "./revision-history";
@@ -147,9 +148,7 @@ export function DeploymentPage() {
                   { term: "Replicas", value: data.replicas },
                   {
                     term: "Approval",
-                    value: data.approvalRequired
-                      ? "required: promotions wait for a second person's approval"
-                      : "not required: editors promote directly",
+                    value: <ApprovalSetting deploymentName={data.name} required={data.approvalRequired} />,
                   },
                   {
                     term: "Evaluation gate",
