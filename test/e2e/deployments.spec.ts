@@ -80,14 +80,15 @@ test("a canary share outside 1 to 99 is refused before any dialog opens", async 
 test("with approval required, a promotion waits for someone other than its requester", async ({ page }) => {
   await openPage(page, "/deployments/card-fraud-prod");
   const traffic = page.getByTestId("active-traffic");
-  const trafficBefore = await traffic.innerText();
+  const trafficBefore = (await traffic.textContent())!;
   await page.getByRole("button", { name: "Require approval" }).click();
   await confirm(page, /Require approval on card-fraud-prod/, "Require approval");
   await expect(page.getByRole("button", { name: "Stop requiring approval" })).toBeVisible();
 
-  await page.getByLabel("Promote").selectOption("2");
+  // The first test left v2 in production: ask for v1 back.
+  await page.getByLabel("Promote").selectOption("1");
   await page.getByRole("button", { name: "Request promotion" }).click();
-  const ask = page.getByRole("dialog", { name: /Request promotion of v2/ });
+  const ask = page.getByRole("dialog", { name: /Request promotion of v1/ });
   await ask.getByLabel("Note for the reviewer (optional)").fill("auc up on the golden set");
   await ask.getByRole("button", { name: "Request" }).click();
   await expect(ask).toBeHidden();

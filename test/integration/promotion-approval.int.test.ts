@@ -38,6 +38,10 @@ describe("promotion approval", () => {
         "deployment 'fraud' requires approval for promotions: request one, and another person approves it",
     });
     expect(await weights()).toEqual([{ versionNumber: 1, weight: 100 }]);
+    await expect(ann.deployment.requestPromotion({ name: "fraud", versionNumber: 1 })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: "v1 already takes 100% of the traffic; nothing to promote",
+    });
   });
 
   it("applies a request only when a second person approves it, recording both", async () => {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AppError } from "@/server/domain/app-error";
+import { promoteTarget } from "@/server/domain/traffic/revision-changes";
 import { getDb } from "@/server/db";
 import { recordAuditEvent } from "@/server/services/audit/record-audit-event";
 import { findDeploymentOrThrow } from "@/server/services/deployment/find-deployment";
@@ -43,6 +44,8 @@ export async function requestPromotion({
     });
     if (!version)
       throw new AppError("NOT_FOUND", `the model of deployment '${name}' has no version ${versionNumber}`);
+    // Refuses, as a direct promotion would, a version that already takes all the traffic.
+    promoteTarget(deployment.activeRevision.target, { versionId: version.id, versionNumber });
     const pending = await tx.promotionRequest.findFirst({
       where: { deploymentId: deployment.id, versionNumber, status: "pending" },
       select: { number: true },
