@@ -8,6 +8,12 @@ import { Reservoir } from "@/server/domain/feature-set/reservoir";
 
 /** Ten bins by deciles: fine enough for PSI and a histogram, coarse enough for small samples. */
 const BASELINE_BIN_COUNT = 10;
+/**
+ * Values kept as the drift tests' reference: a feature with at most this many has them all (the
+ * KS test runs on them exactly); a larger one keeps this many evenly spaced quantiles of its
+ * sample, enough for a Wasserstein distance within a fraction of a percent of the sample's.
+ */
+export const REFERENCE_SAMPLE_SIZE = 1_000;
 
 /**
  * Numeric statistics keep a bounded sample of each feature's values, never every value: at most
@@ -41,6 +47,8 @@ export const ZNumericDistribution = z
     quantiles: ZQuantiles,
     binEdges: z.array(z.number()).min(2),
     binCounts: z.array(z.number().int().nonnegative()).min(1),
+    /** Ascending; see REFERENCE_SAMPLE_SIZE. Absent in baselines made before drift reports. */
+    referenceSample: z.array(z.number()).min(1).optional(),
   })
   .refine((distribution) => distribution.binCounts.length === distribution.binEdges.length - 1, {
     message: "binCounts needs one count per pair of adjacent binEdges",
@@ -81,6 +89,18 @@ export const ZFeatureSetBaseline = z.object({
   features: z.array(ZFeatureBaseline),
 });
 export type FeatureSetBaseline = z.infer<typeof ZFeatureSetBaseline>;
+
+/** The baseline as pages show it: the drift tests' reference samples stay on the server. */
+export function withoutReferenceSamples(baseline: FeatureSetBaseline): FeatureSetBaseline {
+  return {
+    ...baseline,
+    features: baseline.features.map((feature) => {
+      if (feature.kind !== "numeric" || !feature.distribution) return feature;
+      const { referenceSample: _, ...distribution } = feature.distribution;
+      return { ...feature, distribution };
+    }),
+  };
+}
 
 /** The sample size each numeric feature keeps when `numericFeatureCount` of them share the budget. */
 export function reservoirCapacity(numericFeatureCount: number): number {
@@ -156,8 +176,18 @@ export class NumericBaselineBuilder {
       quantiles: { p01: at(1), p05: at(5), p25: at(25), p50: at(50), p75: at(75), p95: at(95), p99: at(99) },
       binEdges,
       binCounts,
+      referenceSample: evenlySpaced(sorted, REFERENCE_SAMPLE_SIZE),
     };
   }
+}
+
+/** All of `sorted` when it has at most `size` values, else `size` of them at even quantile steps. */
+function evenlySpaced(sorted: Float64Array, size: number): number[] {
+  if (sorted.length <= size) return Array.from(sorted);
+  return Array.from(
+    { length: size },
+    (_, index) => sorted[Math.round((index * (sorted.length - 1)) / (size - 1))]!,
+  );
 }
 
 /**

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ZFeatureSetBaseline } from "@/server/domain/feature-set/baseline";
+import { withoutReferenceSamples, ZFeatureSetBaseline } from "@/server/domain/feature-set/baseline";
 import { ZFeatureList } from "@/server/domain/feature-set/feature-spec";
 import { getDb } from "@/server/db";
 import { featureSetVersionNotFound } from "@/server/services/feature-set/find-feature-set-version";
@@ -47,7 +47,7 @@ export async function getFeatureSetVersion({
   return {
     ...fields,
     features: ZFeatureList.parse(features),
-    baseline: ZFeatureSetBaseline.parse(baseline),
+    baseline: withoutReferenceSamples(ZFeatureSetBaseline.parse(baseline)),
     linkedModelVersions: modelVersions.map((linked) => ({
       modelName: linked.model.name,
       number: linked.number,

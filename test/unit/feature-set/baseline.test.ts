@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
 import {
+  REFERENCE_SAMPLE_SIZE,
   RESERVOIR_MAX_VALUES,
   reservoirCapacity,
   RESERVOIR_BUDGET_VALUES,
   ZFeatureSetBaseline,
+  withoutReferenceSamples,
   ZNumericDistribution,
 } from "@/server/domain/feature-set/baseline";
 import type { Feature } from "@/server/domain/feature-set/feature-spec";
@@ -131,6 +133,26 @@ describe("computeBaseline", () => {
       count: 200_000,
       distribution: { min: 0, max: 999, binCounts: Array<number>(10).fill(20_000) },
     });
+  });
+
+  it("keeps a small feature's values as its drift reference, and even quantiles of a large one", async () => {
+    const [small] = (await baselineOf([x], column([5, 1, 3, 3]))).features;
+    expect(small).toMatchObject({ distribution: { referenceSample: [1, 3, 3, 5] } });
+    const values = Array.from({ length: 5_000 }, (_, index) => (index * 7919) % 5_000);
+    const [large] = (await baselineOf([x], column(values))).features;
+    if (large?.kind !== "numeric" || !large.distribution?.referenceSample)
+      throw new Error("expected a sample");
+    const sample = large.distribution.referenceSample;
+    expect(sample).toHaveLength(REFERENCE_SAMPLE_SIZE);
+    expect([sample[0], sample[499], sample.at(-1)]).toEqual([0, 2_497, 4_999]);
+    expect(sample.every((value, index) => index === 0 || value >= sample[index - 1]!)).toBe(true);
+  });
+
+  it("leaves the reference samples out of the baseline that pages show", async () => {
+    const baseline = await baselineOf([x], column([2, 4, 4, 4, 5, 5, 7, 9]));
+    const shown = withoutReferenceSamples(baseline);
+    expect(shown.features[0]).not.toHaveProperty("distribution.referenceSample");
+    expect(ZFeatureSetBaseline.parse(shown)).toEqual(shown);
   });
 });
 
