@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { DEFAULT_PREDICTION_SAMPLE_RATE } from "@/server/contracts/prediction-samples";
 import { getDb } from "@/server/db";
 import { applyMigrations } from "@/server/migrations/apply-migrations";
 import { queueKey } from "@/server/contracts/key-prefix";
@@ -87,6 +88,7 @@ export async function setUpConsole(
       environment: "staging",
       replicas: 1,
       device: "cpu",
+      predictionSampleRate: DEFAULT_PREDICTION_SAMPLE_RATE,
       ...settings,
     });
     // The bench keys counters by row id, which the service's answer leaves out for clients.

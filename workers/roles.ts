@@ -93,9 +93,11 @@ const ROLE_STARTERS: Record<WorkerRole, (env: WorkerEnv, host: HostAgent) => Pro
       redisUrl: env.REDIS_URL,
       keyPrefix: env.REDIS_KEY_PREFIX,
       everyMs: env.MONITOR_FOLD_INTERVAL_MS,
+      samplesEveryMs: env.MONITOR_SAMPLES_INTERVAL_MS,
+      retentionDays: env.PREDICTION_RETENTION_DAYS,
     });
     return {
-      description: `monitor: folds traffic counters into rollups every ${env.MONITOR_FOLD_INTERVAL_MS} ms (queue ${bullPrefix(env.REDIS_KEY_PREFIX)}:${MONITOR_QUEUE_NAME})`,
+      description: `monitor: folds traffic counters into rollups every ${env.MONITOR_FOLD_INTERVAL_MS} ms, writes prediction samples every ${env.MONITOR_SAMPLES_INTERVAL_MS} ms, keeps them ${env.PREDICTION_RETENTION_DAYS} days (queue ${bullPrefix(env.REDIS_KEY_PREFIX)}:${MONITOR_QUEUE_NAME})`,
       close: () => monitor.close(),
     };
   },

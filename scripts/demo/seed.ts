@@ -2,6 +2,7 @@ import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { DEFAULT_PREDICTION_SAMPLE_RATE } from "@/server/contracts/prediction-samples";
 import { getDb } from "@/server/db";
 import { getRedis } from "@/server/redis";
 import { readEnv, readEnvOrExit } from "@/server/env";
@@ -115,6 +116,7 @@ async function seedDeployment(teamId: string, log: (line: string) => void) {
     maxQueueDelayMs: 2,
     replicas: 1,
     device: "cpu",
+    predictionSampleRate: DEFAULT_PREDICTION_SAMPLE_RATE,
   });
   await changeTraffic({
     teamId,

@@ -10,6 +10,7 @@ import type { CachedDeployment } from "@/server/gateway/deployment-cache";
 import { TargetExecutor } from "@/server/gateway/execute-target";
 import type { JobDispatcher } from "@/server/gateway/job-dispatcher";
 import { errorKindOf, InferenceObserver } from "@/server/gateway/observe-inference";
+import type { PredictionSampler } from "@/server/gateway/prediction-sampler";
 import type { ShadowRecorder } from "@/server/gateway/shadow-recorder";
 import type { TrafficCounters } from "@/server/gateway/traffic-counters";
 import type { ServingVersion } from "@/server/services/deployment/load-serving-deployment";
@@ -48,6 +49,7 @@ export class InferenceService {
   constructor(
     dispatcher: JobDispatcher,
     counters: TrafficCounters,
+    sampler: PredictionSampler,
     shadows: ShadowRecorder,
     limits: PendingLimits,
   ) {
@@ -57,6 +59,7 @@ export class InferenceService {
     );
     this.observer = new InferenceObserver({
       counters,
+      sampler,
       shadows,
       executor: this.executor,
       pending: this.pending,

@@ -4,6 +4,7 @@ import type { WireTensor } from "@/server/domain/inference/datatypes";
 import type { PendingRequests, InferenceTarget } from "@/server/gateway/choose-target";
 import { primaryVersionOf, type CachedDeployment } from "@/server/gateway/deployment-cache";
 import type { Execution, TargetExecutor } from "@/server/gateway/execute-target";
+import type { PredictionSampler } from "@/server/gateway/prediction-sampler";
 import type { ShadowRecorder } from "@/server/gateway/shadow-recorder";
 import type { ErrorKind, RequestObservation, ServingRole } from "@/server/contracts/live-counters";
 import type { TrafficCounters } from "@/server/gateway/traffic-counters";
@@ -12,13 +13,14 @@ import type { ServingVersion } from "@/server/services/deployment/load-serving-d
 
 export interface InferenceObserverDeps {
   counters: TrafficCounters;
+  sampler: PredictionSampler;
   shadows: ShadowRecorder;
   /** Shadow copies run through the same batchers as callers' requests. */
   executor: TargetExecutor;
   pending: PendingRequests;
 }
 
-/** What the gateway learns from requests it served: traffic counters and shadow comparisons. */
+/** What the gateway learns from requests it served: counters, the prediction log, shadow comparisons. */
 export class InferenceObserver {
   constructor(private readonly deps: InferenceObserverDeps) {}
 
@@ -33,6 +35,8 @@ export class InferenceObserver {
       target.version.versionNumber,
       trafficObservation(target.version.versionId, "primary", execution, endToEndUs),
     );
+    if (execution.ok && execution.answer.result.ok)
+      this.deps.sampler.offer(target, execution.answer.result.outputs, endToEndUs);
     if (execution.ok || (execution.error instanceof AppError && execution.error.code === "DEADLINE_EXCEEDED"))
       this.deps.pending.recordLatency(
         target.deployment,

@@ -6,6 +6,7 @@ import { InferenceService } from "@/server/gateway/infer";
 import { createJobDispatcher } from "@/server/gateway/job-dispatcher";
 import { ShadowRecorder } from "@/server/gateway/shadow-recorder";
 import { subscribeToDeploymentChanges } from "@/server/gateway/subscribe-deployment-changes";
+import { PredictionSampler } from "@/server/gateway/prediction-sampler";
 import { TrafficCounters } from "@/server/gateway/traffic-counters";
 import { getLogger } from "@/server/logger";
 import { GatewayMetrics } from "@/server/metrics/gateway-metrics";
@@ -38,7 +39,8 @@ export async function startGateway(env: GatewayEnv) {
   const metrics = new GatewayMetrics();
   const counters = new TrafficCounters(getRedis(), metrics, { enabled: env.GATEWAY_COUNTERS === "on" });
   const shadows = new ShadowRecorder(getRedis());
-  const inference = new InferenceService(dispatcher, counters, shadows, {
+  const sampler = new PredictionSampler(getRedis());
+  const inference = new InferenceService(dispatcher, counters, sampler, shadows, {
     minPendingPerDeployment: env.GATEWAY_MIN_PENDING_PER_DEPLOYMENT,
     maxPendingPerDeployment: env.GATEWAY_MAX_PENDING_PER_DEPLOYMENT,
     latencyTolerance: env.GATEWAY_LATENCY_TOLERANCE,
@@ -90,7 +92,7 @@ export async function startGateway(env: GatewayEnv) {
     async close() {
       await app.close();
       admission.close();
-      await Promise.all([counters.close(), shadows.close()]);
+      await Promise.all([counters.close(), sampler.close(), shadows.close()]);
       await Promise.all([dispatcher.close(), subscription.close()]);
     },
   };

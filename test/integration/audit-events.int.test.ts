@@ -103,6 +103,7 @@ describe("audit events", () => {
       maxQueueDelayMs: 4,
       replicas: 2,
       device: "cpu",
+      predictionSampleRate: 0.25,
     } as const;
     await api.deployment.create({ name: "served-prod", modelName: "served", versionNumber: 1, ...settings });
     const { id: deploymentId } = await getDb().deployment.findFirstOrThrow({

@@ -25,6 +25,7 @@ const cache = new DeploymentCache(async ({ teamId, name }: DeploymentKey) => {
     device: "cpu",
     maxBatchSize: 1,
     maxQueueDelayMs: 1,
+    predictionSampleRate: 0,
     revisionId: `r${loads.length}`,
     revisionNumber: loads.length,
     target: { kind: "versions", weights: [{ versionId: "v", versionNumber: 1, weight: 100 }], shadows: [] },

@@ -235,6 +235,8 @@ describe("the monitor's fold", () => {
       redisUrl: REDIS_URL,
       keyPrefix: REDIS_KEY_PREFIX,
       everyMs: 200,
+      samplesEveryMs: 200,
+      retentionDays: 30,
     });
     try {
       await expect

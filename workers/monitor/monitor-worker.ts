@@ -1,20 +1,30 @@
-import { Queue, Worker } from "bullmq";
+import os from "node:os";
+import { Queue, Worker, type Job } from "bullmq";
 import { bullPrefix } from "@/server/contracts/key-prefix";
 import { connectRedis, logRedisErrors } from "@/server/contracts/redis-connections";
 import { getLogger, type Logger } from "@/server/logger";
 import { isDatabaseUnavailable } from "@/server/services/prisma-errors";
 import { foldTraffic, type FoldReport } from "@/server/services/monitoring/fold-traffic";
+import { prunePredictionSamples } from "@/server/services/prediction-log/prune-prediction-samples";
+import { writePredictionSamples } from "@/server/services/prediction-log/write-prediction-samples";
 import { HEARTBEAT_INTERVAL_MS } from "@/workers/host";
 
 /** The monitor's own queue: it schedules its ticks and consumes them, nothing else uses it. */
 export const MONITOR_QUEUE_NAME = "monitor";
 const FOLD_SCHEDULER_ID = "fold-traffic";
+const SAMPLES_SCHEDULER_ID = "write-prediction-samples";
+const PRUNE_SCHEDULER_ID = "prune-prediction-samples";
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
 export interface MonitorWorkerOptions {
   redisUrl: string;
   keyPrefix: string;
   /** How often the counters are folded (the charts' delay for closed minutes). */
   everyMs: number;
+  /** How often sampled predictions move from the Redis stream to Postgres. */
+  samplesEveryMs: number;
+  /** Prediction samples older than this many days are deleted, hourly. */
+  retentionDays: number;
   log?: Logger;
 }
 
@@ -23,10 +33,11 @@ export interface MonitorWorker {
 }
 
 /**
- * The monitor role: a BullMQ job scheduler makes a fold job every `everyMs` (one schedule however
- * many monitors run: upsertJobScheduler is keyed by id), and a worker of concurrency 1 runs it.
- * A fold that fails (Redis or Postgres down) fails its job only: the next tick folds the same
- * minutes again, since the fold is idempotent and minutes stay due until a fold succeeds.
+ * The monitor role: BullMQ job schedulers make its ticks (one schedule each however many monitors
+ * run: upsertJobScheduler is keyed by id), and a worker of concurrency 1 runs them: the fold every
+ * `everyMs`, the prediction log's move to Postgres every `samplesEveryMs`, its retention hourly.
+ * A tick that fails (Redis or Postgres down) fails its job only: the next one does the same work
+ * again, since the fold is idempotent and samples are acknowledged only once written.
  */
 export async function startMonitorWorker(options: MonitorWorkerOptions): Promise<MonitorWorker> {
   const log = options.log ?? getLogger().child({ component: "monitor" });
@@ -35,30 +46,50 @@ export async function startMonitorWorker(options: MonitorWorkerOptions): Promise
   const queueConnection = connectRedis("consumer", options.redisUrl);
   const queue = new Queue(MONITOR_QUEUE_NAME, { connection: queueConnection, prefix });
   logRedisErrors(queue, { component: "monitor", queue: MONITOR_QUEUE_NAME });
-  await queue.upsertJobScheduler(
-    FOLD_SCHEDULER_ID,
-    { every: options.everyMs },
-    { name: FOLD_SCHEDULER_ID, opts: { removeOnComplete: 100, removeOnFail: 100, attempts: 1 } },
-  );
+  const schedules: [id: string, everyMs: number][] = [
+    [FOLD_SCHEDULER_ID, options.everyMs],
+    [SAMPLES_SCHEDULER_ID, options.samplesEveryMs],
+    [PRUNE_SCHEDULER_ID, PRUNE_EVERY_MS],
+  ];
+  for (const [id, everyMs] of schedules)
+    await queue.upsertJobScheduler(
+      id,
+      { every: everyMs },
+      { name: id, opts: { removeOnComplete: 100, removeOnFail: 100, attempts: 1 } },
+    );
   const connection = connectRedis("consumer", options.redisUrl);
   // Counters are read and marked with plain commands that fail fast: a tick does not hang.
   const counters = connectRedis("command", options.redisUrl, { keyPrefix: options.keyPrefix });
-  const worker = new Worker<unknown, FoldReport>(
-    MONITOR_QUEUE_NAME,
-    () => foldTraffic({ redis: counters, heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS }),
-    { connection, prefix, concurrency: 1 },
-  );
+  const consumer = `${os.hostname()}-${process.pid}`;
+  const tick = async (job: Job): Promise<FoldReport | null> => {
+    if (job.name === SAMPLES_SCHEDULER_ID) {
+      await writePredictionSamples({ redis: counters, consumer });
+      return null;
+    }
+    if (job.name === PRUNE_SCHEDULER_ID) {
+      await prunePredictionSamples({ retentionDays: options.retentionDays });
+      return null;
+    }
+    return foldTraffic({ redis: counters, heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS });
+  };
+  const worker = new Worker<unknown, FoldReport | null>(MONITOR_QUEUE_NAME, tick, {
+    connection,
+    prefix,
+    concurrency: 1,
+  });
   logRedisErrors(worker, { component: "monitor", queue: MONITOR_QUEUE_NAME });
   let lastFailureLoggedMs = 0;
-  worker.on("failed", (_job, error) => {
+  worker.on("failed", (job, error) => {
     // While a dependency is down every tick fails the same way: a line per 10 s is enough.
     if (Date.now() - lastFailureLoggedMs < 10_000) return;
     lastFailureLoggedMs = Date.now();
-    const outage = isDatabaseUnavailable(error) ? "Postgres is unavailable" : "the fold failed";
-    log.warn({ err: error }, `${outage}; the next tick folds the same minutes again`);
+    const outage = isDatabaseUnavailable(error)
+      ? "Postgres is unavailable"
+      : `${job?.name ?? "a tick"} failed`;
+    log.warn({ err: error }, `${outage}; the next tick does the same work again`);
   });
   worker.on("completed", (_job, report) => {
-    if (report.minutesFolded > 0 || report.hoursFolded > 0) log.debug(report, "traffic folded");
+    if (report && (report.minutesFolded > 0 || report.hoursFolded > 0)) log.debug(report, "traffic folded");
   });
   await worker.waitUntilReady();
   return {

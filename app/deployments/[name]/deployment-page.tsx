@@ -4,6 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useParams } from "next/navigation";
 import { useTRPC } from "@/app/_trpc/client";
+import { formatPercent } from "@/server/domain/format";
 import { QueryState } from "@/app/_components/query-state";
 import { TrafficSplit } from "@/app/_components/traffic-split";
 import { Badge, Card, DataTable, DefinitionList, PageHeader } from "@/app/_components/ui";
@@ -146,6 +147,13 @@ export function DeploymentPage() {
                     value: data.device === "cuda" ? "GPU (CUDA), CPU where no GPU is present" : "CPU",
                   },
                   { term: "Replicas", value: data.replicas },
+                  {
+                    term: "Prediction log",
+                    value:
+                      data.predictionSampleRate === 0
+                        ? "off: no requests are logged"
+                        : `${formatPercent(data.predictionSampleRate)} of answered requests are logged with their outputs, for drift and labels`,
+                  },
                   {
                     term: "Approval",
                     value: <ApprovalSetting deploymentName={data.name} required={data.approvalRequired} />,

@@ -10,6 +10,7 @@ import {
   ZDeploymentSummary,
   type DeploymentSummary,
 } from "@/server/services/deployment/deployment-output";
+import { DEFAULT_PREDICTION_SAMPLE_RATE } from "@/server/contracts/prediction-samples";
 import { ZDeploymentSettings } from "@/server/services/deployment/deployment-settings";
 import { findModelOrThrow } from "@/server/services/model/find-model";
 import { isUniqueViolation } from "@/server/services/prisma-errors";
@@ -26,6 +27,7 @@ export const ZCreateDeploymentInput = z.object({
   maxQueueDelayMs: settings.maxQueueDelayMs.default(2),
   replicas: settings.replicas.default(1),
   device: settings.device.default("cpu"),
+  predictionSampleRate: settings.predictionSampleRate.default(DEFAULT_PREDICTION_SAMPLE_RATE),
 });
 export type CreateDeploymentOptions = z.output<typeof ZCreateDeploymentInput> & {
   teamId: string;

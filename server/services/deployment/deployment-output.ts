@@ -36,6 +36,7 @@ export const DEPLOYMENT_SUMMARY_SELECT = {
   maxQueueDelayMs: true,
   replicas: true,
   device: true,
+  predictionSampleRate: true,
   createdAt: true,
   updatedAt: true,
   model: { select: { name: true } },

@@ -12,11 +12,16 @@ export const ZDeploymentSettings = z.object({
   maxQueueDelayMs: z.number().int().min(0).max(1000),
   replicas: z.number().int().min(1).max(64),
   device: z.enum(["cpu", "cuda"]),
+  /** The share of requests logged with their outputs for drift and labels (0 logs none). */
+  predictionSampleRate: z
+    .number({ error: "the prediction sample rate must be a number from 0 to 1" })
+    .min(0, "the prediction sample rate must be from 0 to 1 (0.1 logs one request in ten)")
+    .max(1, "the prediction sample rate must be from 0 to 1 (0.1 logs one request in ten)"),
 });
 export type DeploymentSettings = z.output<typeof ZDeploymentSettings>;
 
 /** The settings of a deployment row, for audit events and answers. */
 export function settingsOf(deployment: DeploymentSettings): DeploymentSettings {
-  const { environment, maxBatchSize, maxQueueDelayMs, replicas, device } = deployment;
-  return { environment, maxBatchSize, maxQueueDelayMs, replicas, device };
+  const { environment, maxBatchSize, maxQueueDelayMs, replicas, device, predictionSampleRate } = deployment;
+  return { environment, maxBatchSize, maxQueueDelayMs, replicas, device, predictionSampleRate };
 }

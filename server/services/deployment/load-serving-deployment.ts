@@ -19,6 +19,8 @@ export interface ServingDeployment {
   device: "cpu" | "cuda";
   maxBatchSize: number;
   maxQueueDelayMs: number;
+  /** The share of answered requests the gateway logs (server/contracts/prediction-samples.ts). */
+  predictionSampleRate: number;
   revisionId: string;
   revisionNumber: number;
   target: RevisionTarget;
@@ -70,6 +72,7 @@ async function readServingDeployment(teamId: string, name: string): Promise<Serv
     device: deployment.device,
     maxBatchSize: deployment.maxBatchSize,
     maxQueueDelayMs: deployment.maxQueueDelayMs,
+    predictionSampleRate: deployment.predictionSampleRate,
     revisionId: deployment.activeRevision.id,
     revisionNumber: deployment.activeRevision.number,
     target,

@@ -22,6 +22,7 @@ function cacheOverTwoTeams() {
       device: "cpu",
       maxBatchSize: 64,
       maxQueueDelayMs: 2,
+      predictionSampleRate: 0,
       revisionId: `${teamId}-r${revision}`,
       revisionNumber: revision,
       target: {
@@ -101,6 +102,7 @@ describe("deployment cache: unknown names", () => {
           device: "cpu",
           maxBatchSize: 1,
           maxQueueDelayMs: 1,
+          predictionSampleRate: 0,
           revisionId: "r1",
           revisionNumber: 1,
           target: {

@@ -1,0 +1,100 @@
+import type { Redis } from "ioredis";
+import {
+  encodePredictionSample,
+  PREDICTION_SAMPLE_FIELD,
+  PREDICTION_SAMPLES_MAX_LENGTH,
+  PREDICTION_SAMPLES_STREAM,
+} from "@/server/contracts/prediction-samples";
+import type { WireTensor } from "@/server/domain/inference/datatypes";
+import type { InferenceTarget } from "@/server/gateway/choose-target";
+import { getLogger } from "@/server/logger";
+
+/** While Redis is down every flush fails: one line per this long is enough. */
+const FAILURE_LOG_INTERVAL_MS = 10_000;
+
+export interface PredictionSamplerOptions {
+  flushIntervalMs?: number;
+  /** Samples held between flushes at most; past it, until the next flush, samples are dropped. */
+  maxBuffered?: number;
+  /** Uniform in [0, 1): the sampling draw (tests pass a seeded one). */
+  random?: () => number;
+}
+
+/**
+ * The prediction log's producer: each answered request of a deployment is kept with probability
+ * its predictionSampleRate, encoded once, and the kept ones are appended to the samples stream in
+ * one pipeline per interval, the stream capped (MAXLEN ~). A request costs a random draw; only
+ * the sampled ones are encoded. Sampling is best effort: a flush that fails drops its samples.
+ */
+export class PredictionSampler {
+  private buffer: string[] = [];
+  private readonly timer: NodeJS.Timeout;
+  private readonly maxBuffered: number;
+  private readonly random: () => number;
+  private failureLoggedAtMs = 0;
+  /** Samples dropped because the buffer was full or a flush failed (for tests and logs). */
+  droppedCount = 0;
+
+  constructor(
+    private readonly redis: Redis,
+    options: PredictionSamplerOptions = {},
+  ) {
+    this.maxBuffered = options.maxBuffered ?? 5_000;
+    this.random = options.random ?? Math.random;
+    this.timer = setInterval(() => void this.flush(), options.flushIntervalMs ?? 250);
+    this.timer.unref();
+  }
+
+  offer(target: InferenceTarget, outputs: WireTensor[], latencyUs: number): void {
+    const rate = target.deployment.predictionSampleRate;
+    if (rate <= 0 || this.random() >= rate) return;
+    if (this.buffer.length >= this.maxBuffered) {
+      this.droppedCount++;
+      return;
+    }
+    this.buffer.push(
+      encodePredictionSample({
+        deploymentId: target.deployment.id,
+        versionId: target.version.versionId,
+        requestId: target.callerId ?? null,
+        latencyUs: Math.round(latencyUs),
+        answeredAtMs: Date.now(),
+        inputs: target.request.inputs,
+        outputs,
+      }),
+    );
+  }
+
+  async flush(): Promise<void> {
+    if (this.buffer.length === 0) return;
+    const samples = this.buffer;
+    this.buffer = [];
+    const pipeline = this.redis.pipeline();
+    for (const sample of samples)
+      pipeline.xadd(
+        PREDICTION_SAMPLES_STREAM,
+        "MAXLEN",
+        "~",
+        PREDICTION_SAMPLES_MAX_LENGTH,
+        "*",
+        PREDICTION_SAMPLE_FIELD,
+        sample,
+      );
+    try {
+      await pipeline.exec();
+    } catch (error) {
+      this.droppedCount += samples.length;
+      if (Date.now() - this.failureLoggedAtMs < FAILURE_LOG_INTERVAL_MS) return;
+      this.failureLoggedAtMs = Date.now();
+      getLogger().warn(
+        { component: "gateway", err: error, dropped: samples.length },
+        "prediction samples could not be written to Redis; they are dropped",
+      );
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+}
