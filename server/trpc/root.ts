@@ -1,6 +1,7 @@
 import { auditRouter } from "@/server/trpc/routers/audit";
 import { batchJobRouter } from "@/server/trpc/routers/batch-job";
 import { deploymentRouter } from "@/server/trpc/routers/deployment";
+import { driftRouter } from "@/server/trpc/routers/drift";
 import { hostRouter } from "@/server/trpc/routers/host";
 import { evaluationRouter } from "@/server/trpc/routers/evaluation";
 import { featureSetRouter } from "@/server/trpc/routers/feature-set";
@@ -21,6 +22,7 @@ export const appRouter = createTRPCRouter({
   evaluation: evaluationRouter,
   batchJob: batchJobRouter,
   monitoring: monitoringRouter,
+  drift: driftRouter,
 });
 
 export type AppRouter = typeof appRouter;

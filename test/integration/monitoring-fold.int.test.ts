@@ -237,6 +237,7 @@ describe("the monitor's fold", () => {
       everyMs: 200,
       samplesEveryMs: 200,
       retentionDays: 30,
+      driftEveryMs: 60_000,
     });
     try {
       await expect

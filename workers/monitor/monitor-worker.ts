@@ -4,6 +4,7 @@ import { bullPrefix } from "@/server/contracts/key-prefix";
 import { connectRedis, logRedisErrors } from "@/server/contracts/redis-connections";
 import { getLogger, type Logger } from "@/server/logger";
 import { isDatabaseUnavailable } from "@/server/services/prisma-errors";
+import { computeDueDriftReports } from "@/server/services/drift/compute-due-drift-reports";
 import { foldTraffic, type FoldReport } from "@/server/services/monitoring/fold-traffic";
 import { prunePredictionSamples } from "@/server/services/prediction-log/prune-prediction-samples";
 import { writePredictionSamples } from "@/server/services/prediction-log/write-prediction-samples";
@@ -14,6 +15,7 @@ export const MONITOR_QUEUE_NAME = "monitor";
 const FOLD_SCHEDULER_ID = "fold-traffic";
 const SAMPLES_SCHEDULER_ID = "write-prediction-samples";
 const PRUNE_SCHEDULER_ID = "prune-prediction-samples";
+const DRIFT_SCHEDULER_ID = "drift-reports";
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
 export interface MonitorWorkerOptions {
@@ -25,6 +27,8 @@ export interface MonitorWorkerOptions {
   samplesEveryMs: number;
   /** Prediction samples older than this many days are deleted, hourly. */
   retentionDays: number;
+  /** How often the open drift window of each deployment is judged again. */
+  driftEveryMs: number;
   log?: Logger;
 }
 
@@ -35,7 +39,8 @@ export interface MonitorWorker {
 /**
  * The monitor role: BullMQ job schedulers make its ticks (one schedule each however many monitors
  * run: upsertJobScheduler is keyed by id), and a worker of concurrency 1 runs them: the fold every
- * `everyMs`, the prediction log's move to Postgres every `samplesEveryMs`, its retention hourly.
+ * `everyMs`, the prediction log's move to Postgres every `samplesEveryMs`, drift reports every
+ * `driftEveryMs`, the log's retention hourly.
  * A tick that fails (Redis or Postgres down) fails its job only: the next one does the same work
  * again, since the fold is idempotent and samples are acknowledged only once written.
  */
@@ -50,6 +55,7 @@ export async function startMonitorWorker(options: MonitorWorkerOptions): Promise
     [FOLD_SCHEDULER_ID, options.everyMs],
     [SAMPLES_SCHEDULER_ID, options.samplesEveryMs],
     [PRUNE_SCHEDULER_ID, PRUNE_EVERY_MS],
+    [DRIFT_SCHEDULER_ID, options.driftEveryMs],
   ];
   for (const [id, everyMs] of schedules)
     await queue.upsertJobScheduler(
@@ -64,6 +70,10 @@ export async function startMonitorWorker(options: MonitorWorkerOptions): Promise
   const tick = async (job: Job): Promise<FoldReport | null> => {
     if (job.name === SAMPLES_SCHEDULER_ID) {
       await writePredictionSamples({ redis: counters, consumer });
+      return null;
+    }
+    if (job.name === DRIFT_SCHEDULER_ID) {
+      await computeDueDriftReports();
       return null;
     }
     if (job.name === PRUNE_SCHEDULER_ID) {

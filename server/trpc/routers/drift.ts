@@ -1,0 +1,22 @@
+import {
+  listDriftReports,
+  ZListDriftReportsInput,
+  ZListDriftReportsOutput,
+} from "@/server/services/drift/list-drift-reports";
+import {
+  setDriftSettings,
+  ZSetDriftSettingsInput,
+  ZSetDriftSettingsOutput,
+} from "@/server/services/drift/set-drift-settings";
+import { createTRPCRouter, teamProcedure } from "@/server/trpc/procedures";
+
+export const driftRouter = createTRPCRouter({
+  reports: teamProcedure
+    .input(ZListDriftReportsInput)
+    .output(ZListDriftReportsOutput)
+    .query(({ ctx, input }) => listDriftReports({ teamId: ctx.team.id, ...input })),
+  setSettings: teamProcedure
+    .input(ZSetDriftSettingsInput)
+    .output(ZSetDriftSettingsOutput)
+    .mutation(({ ctx, input }) => setDriftSettings({ teamId: ctx.team.id, actor: ctx.actor, ...input })),
+});

@@ -1,0 +1,187 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getDb } from "@/server/db";
+import { getRedis } from "@/server/redis";
+import { computeDriftReport } from "@/server/services/drift/compute-drift-report";
+import {
+  encodeFraudFeatures,
+  FRAUD_FEATURES,
+  fraudExamplesToCsv,
+  generateFraudExamples,
+  type FraudFeatures,
+} from "@/scripts/demo/fraud-dataset";
+import { readDemoFile } from "@/test/support/demo-files";
+import { startServingStack } from "@/test/support/serving-stack";
+import { callerFor, uploadForm } from "@/test/support/trpc-caller";
+
+// Drift end to end: requests through a real gateway are logged, the monitor role of a real worker
+// writes them to Postgres and judges its open window on its own; a window of unshifted traffic is
+// judged ok against the linked feature set's baseline, one with shifted features drifts, by the
+// tests the reference size chooses (800 rows: KS and chi-square).
+
+const api = callerFor();
+let stack: Awaited<ReturnType<typeof startServingStack>>;
+let deploymentId: string;
+
+beforeAll(async () => {
+  await api.model.create({ name: "card-fraud" });
+  await api.modelVersion.upload(
+    uploadForm({ modelName: "card-fraud", file: await readDemoFile("fraud-v1.onnx") }),
+  );
+  await api.featureSet.create({ name: "card-features" });
+  const csv = fraudExamplesToCsv(generateFraudExamples(800, 1), { withLabel: false });
+  await api.featureSet.createVersion(
+    // Declared, not inferred: categories in the order the model's input encodes them (by index).
+    uploadForm({
+      featureSetName: "card-features",
+      featureSource: JSON.stringify({ kind: "explicit", features: FRAUD_FEATURES }),
+      file: new TextEncoder().encode(csv),
+    }),
+  );
+  await api.modelVersion.linkFeatureSet({
+    modelName: "card-fraud",
+    number: 1,
+    featureSet: { name: "card-features", version: 1 },
+  });
+  await api.deployment.create({
+    name: "watched",
+    modelName: "card-fraud",
+    versionNumber: 1,
+    predictionSampleRate: 1,
+  });
+  deploymentId = (await getDb().deployment.findFirstOrThrow({ where: { name: "watched" } })).id;
+  stack = await startServingStack({
+    hostName: "drift-host",
+    workerEnv: {
+      WORKER_ROLES: "serving,monitor",
+      MONITOR_SAMPLES_INTERVAL_MS: "200",
+      MONITOR_DRIFT_INTERVAL_MS: "1000",
+    },
+  });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await getRedis().quit();
+});
+
+/** Eight of the fourteen features moved: spend up, trust down, older accounts, later hours. */
+function shifted(features: FraudFeatures): FraudFeatures {
+  return {
+    ...features,
+    amount: features.amount * 4,
+    avg_amount_30d: features.avg_amount_30d * 4,
+    distance_from_home_km: features.distance_from_home_km * 4,
+    txn_count_24h: features.txn_count_24h + 6,
+    device_trust_score: features.device_trust_score / 2,
+    account_age_days: features.account_age_days * 3,
+    hour: (features.hour + 8) % 24,
+    merchant_category: "electronics",
+  };
+}
+
+/** 16 requests of 50 rows each, through the gateway; returns when the last was logged. */
+async function sendTraffic(seed: number, transform: (features: FraudFeatures) => FraudFeatures) {
+  const examples = generateFraudExamples(800, seed).map((example) => transform(example.features));
+  for (let start = 0; start < examples.length; start += 50) {
+    const rows = examples
+      .slice(start, start + 50)
+      .map((features) => Array.from(encodeFraudFeatures(features)));
+    const response = await fetch(`${stack.gateway.url}/v2/models/watched/infer`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        id: `seed-${seed}-${start}`,
+        inputs: [{ name: "features", datatype: "FP32", shape: [rows.length, 14], data: rows.flat() }],
+      }),
+    });
+    expect(response.status).toBe(200);
+    await response.arrayBuffer();
+  }
+  await expect
+    .poll(() => getDb().predictionSample.count({ where: { requestId: `seed-${seed}-750` } }), {
+      timeout: 20_000,
+    })
+    .toBe(1);
+}
+
+describe("drift reports", () => {
+  let calmFromMs: number;
+  let shiftFromMs: number;
+
+  it("judges a window of traffic like the baseline ok, feature by feature", async () => {
+    calmFromMs = Date.now();
+    await sendTraffic(2, (features) => features);
+    shiftFromMs = Date.now() + 1;
+    const [report] = await computeDriftReport({
+      deploymentId,
+      windowStartMs: calmFromMs,
+      windowEndMs: shiftFromMs,
+    });
+    expect(report).toEqual({ versionNumber: 1, sampleCount: 16, status: "ok" });
+    const { reports } = await api.drift.reports({ name: "watched" });
+    const calm = reports.find((row) => row.windowStart.getTime() === calmFromMs)!;
+    expect(calm).toMatchObject({
+      rows: 800,
+      unreadableSamples: 0,
+      featureSet: { name: "card-features", version: 1 },
+    });
+    expect(calm.dataset).toMatchObject({ status: "ok", driftedCount: 0, judgedCount: 14 });
+    const amount = calm.features.find((feature) => feature.name === "amount")!;
+    expect(amount).toMatchObject({ method: "ks", threshold: 0.05, status: "ok", sampleCount: 800 });
+    expect(amount.score).toBeGreaterThan(0.05);
+    expect(calm.features.find((feature) => feature.name === "country")).toMatchObject({
+      method: "chisquare",
+    });
+    expect(amount.quality).toEqual({ rowCount: 800, missingShare: 0, outOfRangeShare: 0, unseenShare: 0 });
+  });
+
+  it("finds the shifted features drifting and the dataset with them", async () => {
+    await sendTraffic(3, shifted);
+    const [report] = await computeDriftReport({
+      deploymentId,
+      windowStartMs: shiftFromMs,
+      windowEndMs: Date.now() + 1,
+    });
+    expect(report).toMatchObject({ versionNumber: 1, status: "drift" });
+    const { reports } = await api.drift.reports({ name: "watched" });
+    const moved = reports.find((row) => row.windowStart.getTime() === shiftFromMs)!;
+    const drifting = moved.features
+      .filter((feature) => feature.status === "drift")
+      .map((feature) => feature.name);
+    expect(drifting).toEqual(
+      expect.arrayContaining([
+        "amount",
+        "hour",
+        "merchant_category",
+        "account_age_days",
+        "txn_count_24h",
+        "avg_amount_30d",
+        "distance_from_home_km",
+        "device_trust_score",
+      ]),
+    );
+    expect(moved.dataset.driftedShare).toBeGreaterThanOrEqual(0.5);
+  });
+
+  it("has the monitor judge the open window on its own", async () => {
+    await expect
+      .poll(
+        () =>
+          getDb().driftReport.count({ where: { deploymentId, windowEnd: { gt: new Date(shiftFromMs) } } }),
+        {
+          timeout: 20_000,
+        },
+      )
+      .toBeGreaterThan(1);
+  });
+
+  it("refuses drift settings that make no sense, in a sentence, and keeps the old ones", async () => {
+    await expect(
+      api.drift.setSettings({ name: "watched", settings: { windowMinutes: -5 } as never }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("at least 5 minutes") });
+    const saved = await api.drift.setSettings({ name: "watched", settings: { windowMinutes: 15 } as never });
+    expect(saved).toMatchObject({ windowMinutes: 15, numericMethod: "auto", pValueThreshold: 0.05 });
+    expect((await api.drift.reports({ name: "watched" })).settings.windowMinutes).toBe(15);
+    await expect(api.drift.reports({ name: "nowhere" })).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+});
