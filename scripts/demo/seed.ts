@@ -8,6 +8,8 @@ import { getRedis } from "@/server/redis";
 import { readEnv, readEnvOrExit } from "@/server/env";
 import { sha256Hex } from "@/server/storage/artifact-store";
 import { stageBytes, stageStream, usingStagedFile } from "@/server/storage/upload-staging";
+import { ZDriftSettings } from "@/server/domain/drift/drift-settings";
+import { setDriftSettings } from "@/server/services/drift/set-drift-settings";
 import { createFeatureSet } from "@/server/services/feature-set/create-feature-set";
 import { createFeatureSetVersion } from "@/server/services/feature-set/create-feature-set-version";
 import { changeTraffic } from "@/server/services/deployment/change-traffic";
@@ -124,7 +126,14 @@ async function seedDeployment(teamId: string, log: (line: string) => void) {
     name: DEMO_DEPLOYMENT,
     change: { kind: "canary", versionNumber: 2, weightPercent: 10 },
   });
-  log(`deployment ${DEMO_DEPLOYMENT}: v1 90%, v2 10% canary`);
+  // Five-minute drift windows, so a demo shows windows close and drift build within minutes.
+  await setDriftSettings({
+    teamId,
+    actor: DEMO_ACTOR,
+    name: DEMO_DEPLOYMENT,
+    settings: ZDriftSettings.parse({ windowMinutes: 5 }),
+  });
+  log(`deployment ${DEMO_DEPLOYMENT}: v1 90%, v2 10% canary, drift judged in 5-minute windows`);
 }
 
 async function seedFeatureSet(teamId: string, manifest: DemoManifest, log: (line: string) => void) {

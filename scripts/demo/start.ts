@@ -112,6 +112,8 @@ async function runDemo(port: number): Promise<void> {
         WORKER_ROLES: "serving,evaluation,batch,monitor",
         // A small CPU VM's price, so the demo's cost charts show what a call costs.
         WORKER_COST_MICROS_PER_HOUR: process.env.WORKER_COST_MICROS_PER_HOUR ?? "400000",
+        // Drift shows within a quarter of a minute of the first requests, not a minute.
+        MONITOR_DRIFT_INTERVAL_MS: process.env.MONITOR_DRIFT_INTERVAL_MS ?? "15000",
       },
     },
   ];

@@ -9,8 +9,3 @@ export function formatBytes(bytes: number): string {
   }
   return `${unit === 0 ? value : Number(value.toFixed(value < 10 ? 2 : 1))} ${BYTE_UNITS[unit]}`;
 }
-
-/** A share from 0 to 1 as a percentage with at most one decimal: 0.1 → "10%", 0.005 → "0.5%". */
-export function formatPercent(share: number): string {
-  return `${Number((share * 100).toFixed(1))}%`;
-}

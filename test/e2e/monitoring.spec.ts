@@ -42,6 +42,15 @@ test("a deployment's monitoring charts render with data and units, for each rang
   await overhead.scrollIntoViewIfNeeded();
   await screenshot(page, "33-overhead-table");
 
+  // Drift per feature against the linked feature set, judged by the monitor every 15 s in the demo.
+  const drift = page.getByRole("table", { name: "Feature drift of v1" });
+  await expect(drift).toBeVisible({ timeout: 60_000 });
+  await expect(drift.getByRole("row").filter({ hasText: "amount" }).first()).toContainText(
+    /KS test|Wasserstein/,
+  );
+  await drift.scrollIntoViewIfNeeded();
+  await screenshot(page, "34-drift");
+
   await page.getByRole("button", { name: "24 hours" }).click();
   await expect(page.getByRole("button", { name: "24 hours" })).toHaveAttribute("aria-pressed", "true");
   await expect(

@@ -4,12 +4,12 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useParams } from "next/navigation";
 import { useTRPC } from "@/app/_trpc/client";
-import { formatPercent } from "@/server/domain/format";
 import { QueryState } from "@/app/_components/query-state";
 import { TrafficSplit } from "@/app/_components/traffic-split";
 import { Badge, Card, DataTable, DefinitionList, PageHeader } from "@/app/_components/ui";
 import { ApprovalSetting } from "./approval-setting";
 import { DeploymentMonitoring } from "./deployment-charts";
+import { DriftReports } from "./drift-report";
 import { PromotionRequests } from "./promotion-requests";
 import { RevisionHistory } from "./revision-history";
 import { TrafficActions } from "./traffic-actions";
@@ -114,6 +114,12 @@ export function DeploymentPage() {
               </Card>
             )}
             <Card
+              title="Drift and data quality"
+              description="Each version's logged inputs in the newest window against its feature set's baseline: KS or chi-square up to 1,000 reference rows, normed Wasserstein or Jensen-Shannon above, PSI always."
+            >
+              <DriftReports deploymentName={data.name} />
+            </Card>
+            <Card
               title="Revision history"
               description="Every traffic change and how long it served; rollback returns to the revision that was active before, restore to any earlier one."
             >
@@ -152,7 +158,7 @@ export function DeploymentPage() {
                     value:
                       data.predictionSampleRate === 0
                         ? "off: no requests are logged"
-                        : `${formatPercent(data.predictionSampleRate)} of answered requests are logged with their outputs, for drift and labels`,
+                        : `${PERCENT.format(data.predictionSampleRate)} of answered requests are logged with their outputs, for drift and labels`,
                   },
                   {
                     term: "Approval",

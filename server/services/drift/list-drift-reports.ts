@@ -20,6 +20,8 @@ export const ZDriftReportOutput = ZDriftReportBody.extend({
   status: z.enum(["ok", "warning", "drift"]),
 });
 
+export type DriftReportOutput = z.output<typeof ZDriftReportOutput>;
+
 export const ZListDriftReportsOutput = z.object({
   settings: ZDriftSettings,
   /** Newest window first; per window, versions by number. */
