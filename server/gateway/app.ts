@@ -22,6 +22,7 @@ import type { InferenceService, InferenceTiming } from "@/server/gateway/infer";
 import { errorKindOf } from "@/server/gateway/observe-inference";
 import type { GatewayMetrics } from "@/server/metrics/gateway-metrics";
 import { noWorkerMessage, type JobDispatcher } from "@/server/gateway/job-dispatcher";
+import { answerFeedback } from "@/server/gateway/feedback-route";
 import { answeredLogLevel, logUnexpectedError, type Logger } from "@/server/logger";
 import { REQUEST_ID_HEADER, requestIdFrom } from "@/server/request-id";
 
@@ -275,6 +276,9 @@ export function buildGateway(deps: GatewayDeps) {
   );
   app.post<{ Params: ModelParams }>("/v2/models/:name/versions/:version/infer", (request, reply) =>
     infer(request.params, request.body, request.headers, reply),
+  );
+  app.post<{ Params: ModelParams }>("/v2/models/:name/feedback", (request) =>
+    answerFeedback(deps.teamId, request.params.name, request.body),
   );
 
   return app;

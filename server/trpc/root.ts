@@ -4,6 +4,7 @@ import { deploymentRouter } from "@/server/trpc/routers/deployment";
 import { driftRouter } from "@/server/trpc/routers/drift";
 import { hostRouter } from "@/server/trpc/routers/host";
 import { evaluationRouter } from "@/server/trpc/routers/evaluation";
+import { feedbackRouter } from "@/server/trpc/routers/feedback";
 import { featureSetRouter } from "@/server/trpc/routers/feature-set";
 import { goldenSetRouter } from "@/server/trpc/routers/golden-set";
 import { modelRouter } from "@/server/trpc/routers/model";
@@ -23,6 +24,7 @@ export const appRouter = createTRPCRouter({
   batchJob: batchJobRouter,
   monitoring: monitoringRouter,
   drift: driftRouter,
+  feedback: feedbackRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -295,7 +295,11 @@ describe("the migrated schema matches the generated client", () => {
         outputs: { y: [0.5] },
         latencyUs: 1500,
         shadow: true,
+        requestId: "req-1",
       },
+    });
+    const label = await db.predictionLabel.create({
+      data: { teamId: team.id, deploymentId: deployment.id, requestId: "req-1", values: [1, 0.25] },
     });
     const drift = await db.driftReport.create({
       data: {
@@ -380,6 +384,7 @@ describe("the migrated schema matches the generated client", () => {
         }),
       ],
       PredictionSample: [sample, await db.predictionSample.findUniqueOrThrow({ where: { id: sample.id } })],
+      PredictionLabel: [label, await db.predictionLabel.findUniqueOrThrow({ where: { id: label.id } })],
       DriftReport: [drift, await db.driftReport.findUniqueOrThrow({ where: { id: drift.id } })],
       AlertRule: [rule, await db.alertRule.findUniqueOrThrow({ where: { id: rule.id } })],
       AlertEvent: [alertEvent, await db.alertEvent.findUniqueOrThrow({ where: { id: alertEvent.id } })],
