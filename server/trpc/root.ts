@@ -8,6 +8,7 @@ import { goldenSetRouter } from "@/server/trpc/routers/golden-set";
 import { modelRouter } from "@/server/trpc/routers/model";
 import { modelVersionRouter } from "@/server/trpc/routers/model-version";
 import { monitoringRouter } from "@/server/trpc/routers/monitoring";
+import { webhookRouter } from "@/server/trpc/routers/webhook";
 import { createCallerFactory, createTRPCRouter } from "@/server/trpc/procedures";
 
 export const appRouter = createTRPCRouter({
@@ -21,6 +22,7 @@ export const appRouter = createTRPCRouter({
   evaluation: evaluationRouter,
   batchJob: batchJobRouter,
   monitoring: monitoringRouter,
+  webhook: webhookRouter,
 });
 
 export type AppRouter = typeof appRouter;
