@@ -35,7 +35,8 @@ export async function pingWebhook({
       targetType: "webhook",
       targetId: webhook.id,
       before: null,
-      after: { number, eventId: recorded.eventId },
+      // Not `eventId`: the audit log hides keys ending in Id as row ids; this one is public.
+      after: { number, event: recorded.eventId },
     });
     return recorded;
   });

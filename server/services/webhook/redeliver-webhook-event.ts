@@ -40,7 +40,8 @@ export async function redeliverWebhookEvent({
       targetType: "webhook",
       targetId: webhook.id,
       before: null,
-      after: { number, eventId, eventType: earlier.eventType },
+      // Not `eventId`: the audit log hides keys ending in Id as row ids; this one is public.
+      after: { number, event: eventId, eventType: earlier.eventType },
     });
     return [delivery.id];
   });
