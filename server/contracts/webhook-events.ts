@@ -250,7 +250,10 @@ export function verifyWebhookSignature({
   const timestamp = headerOf(headers, WEBHOOK_HEADERS.timestamp);
   const signatures = headerOf(headers, WEBHOOK_HEADERS.signature);
   if (!id || !timestamp || !signatures)
-    return { valid: false, problem: `a ${Object.values(WEBHOOK_HEADERS).join(", ")} header is missing` };
+    return {
+      valid: false,
+      problem: `one of the ${WEBHOOK_HEADERS.id}, ${WEBHOOK_HEADERS.timestamp} and ${WEBHOOK_HEADERS.signature} headers is missing`,
+    };
   if (!/^\d+$/.test(timestamp))
     return { valid: false, problem: `${WEBHOOK_HEADERS.timestamp} is not a number of seconds` };
   const timestampSeconds = Number(timestamp);

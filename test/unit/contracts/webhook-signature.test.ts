@@ -59,7 +59,7 @@ describe("webhook signatures (Standard Webhooks)", () => {
     const { [WEBHOOK_HEADERS.signature]: _signature, ...unsigned } = headers;
     expect(verifyWebhookSignature({ secret, headers: unsigned, body, nowSeconds: NOW })).toEqual({
       valid: false,
-      problem: "a webhook-id, webhook-timestamp, webhook-signature header is missing",
+      problem: "one of the webhook-id, webhook-timestamp and webhook-signature headers is missing",
     });
   });
 
