@@ -8,7 +8,9 @@ const ZAes256Key = z
   .string()
   .trim()
   .refine(
-    (raw) => /^[0-9a-f]{64}$/i.test(raw) || (/^[A-Za-z0-9+/]{43}=?$/.test(raw) && Buffer.from(raw, "base64").length === 32),
+    (raw) =>
+      /^[0-9a-f]{64}$/i.test(raw) ||
+      (/^[A-Za-z0-9+/]{43}=?$/.test(raw) && Buffer.from(raw, "base64").length === 32),
     "must be 32 bytes as 64 hex digits or as base64 (openssl rand -base64 32)",
   );
 

@@ -110,7 +110,16 @@ const WEBHOOK_EVENT_DATA = {
     modelName: z.string(),
     environment: z.enum(["staging", "production"]),
     /** "create" for a new deployment's first revision, else the traffic change that made it. */
-    change: z.enum(["create", "promote", "canary", "weights", "addShadow", "removeShadow", "rollback", "restore"]),
+    change: z.enum([
+      "create",
+      "promote",
+      "canary",
+      "weights",
+      "addShadow",
+      "removeShadow",
+      "rollback",
+      "restore",
+    ]),
     revision: ZRevisionSnapshot,
     /** The revision that served before; null for a new deployment. */
     previousRevision: ZRevisionSnapshot.nullable(),
@@ -192,12 +201,16 @@ export function generateWebhookSecret(): string {
 }
 
 function signingKey(secret: string): Buffer {
-  const encoded = secret.startsWith(WEBHOOK_SECRET_PREFIX) ? secret.slice(WEBHOOK_SECRET_PREFIX.length) : secret;
+  const encoded = secret.startsWith(WEBHOOK_SECRET_PREFIX)
+    ? secret.slice(WEBHOOK_SECRET_PREFIX.length)
+    : secret;
   return Buffer.from(encoded, "base64");
 }
 
 function signatureOf(secret: string, id: string, timestampSeconds: number, body: string): string {
-  return createHmac("sha256", signingKey(secret)).update(`${id}.${timestampSeconds}.${body}`).digest("base64");
+  return createHmac("sha256", signingKey(secret))
+    .update(`${id}.${timestampSeconds}.${body}`)
+    .digest("base64");
 }
 
 /** The three headers of one attempt, signed now (or at `timestampSeconds`). */
@@ -260,7 +273,10 @@ export function verifyWebhookSignature({
   if (nowSeconds - timestampSeconds > SIGNATURE_TOLERANCE_SECONDS)
     return { valid: false, problem: `the signature is older than ${SIGNATURE_TOLERANCE_SECONDS} s` };
   if (timestampSeconds - nowSeconds > SIGNATURE_TOLERANCE_SECONDS)
-    return { valid: false, problem: `the signature is dated more than ${SIGNATURE_TOLERANCE_SECONDS} s ahead` };
+    return {
+      valid: false,
+      problem: `the signature is dated more than ${SIGNATURE_TOLERANCE_SECONDS} s ahead`,
+    };
   const expected = Buffer.from(signatureOf(secret, id, timestampSeconds, body), "base64");
   const matches = signatures.split(" ").some((entry) => {
     const [version, encoded] = entry.split(",", 2);

@@ -103,7 +103,10 @@ function verifiedEvents(path: string): (WebhookEvent & { webhookId: string })[] 
       body: request.body,
     });
     expect(verification, `signature of a request to ${path}`).toEqual({ valid: true });
-    return { ...ZWebhookEvent.parse(JSON.parse(request.body)), webhookId: String(request.headers["webhook-id"]) };
+    return {
+      ...ZWebhookEvent.parse(JSON.parse(request.body)),
+      webhookId: String(request.headers["webhook-id"]),
+    };
   });
 }
 
@@ -118,7 +121,11 @@ async function createWebhook(
   filters: { eventTypes?: WebhookEventType[]; modelNames?: string[] } = {},
   caller = api,
 ) {
-  const created = await caller.webhook.create({ url: receiver.url(path), description: `receiver at ${path}`, ...filters });
+  const created = await caller.webhook.create({
+    url: receiver.url(path),
+    description: `receiver at ${path}`,
+    ...filters,
+  });
   secrets.set(path, created.secret);
   return created.webhook;
 }
@@ -225,7 +232,12 @@ describe("registry events", () => {
 
   it("delivers deployment.revisionChanged with the revision's weights on create and on a traffic change", async () => {
     await upload(MODEL, "fraud-v2.onnx");
-    await api.deployment.create({ name: "fraud", modelName: MODEL, versionNumber: 1, environment: "production" });
+    await api.deployment.create({
+      name: "fraud",
+      modelName: MODEL,
+      versionNumber: 1,
+      environment: "production",
+    });
     const created = await eventOf("/filtered", "deployment.revisionChanged");
     expect(created.data).toMatchObject({
       deploymentName: "fraud",
@@ -284,13 +296,17 @@ describe("registry events", () => {
       "modelVersion.registered",
       (all) => all.type === "modelVersion.registered" && all.data.modelName === "churn",
     );
-    expect(verifiedEvents("/churn-only").map((received) => received.type)).toEqual(["modelVersion.registered"]);
+    expect(verifiedEvents("/churn-only").map((received) => received.type)).toEqual([
+      "modelVersion.registered",
+    ]);
   });
 
   it("delivers evaluation.finished from the evaluation worker with the metrics", async () => {
     const rows = Array.from({ length: 20 }, (_, index) =>
       JSON.stringify({
-        inputs: [{ name: "features", datatype: "FP32", shape: [1, 14], data: new Array(14).fill(index / 20) }],
+        inputs: [
+          { name: "features", datatype: "FP32", shape: [1, 14], data: new Array(14).fill(index / 20) },
+        ],
         expected: { label: index % 2 },
       }),
     );
@@ -352,7 +368,11 @@ describe("retries", () => {
       const [delivery] = (await api.webhook.deliveries({ number: hang.number })).deliveries;
       return delivery?.status === "failed" ? delivery : undefined;
     }, "the hanging delivery failing");
-    expect(failed).toMatchObject({ attempts: 4, nextAttemptAt: null, lastError: expect.stringMatching(/timed out/) });
+    expect(failed).toMatchObject({
+      attempts: 4,
+      nextAttemptAt: null,
+      lastError: expect.stringMatching(/timed out/),
+    });
     expect(receiver.at("/hang")).toHaveLength(4);
   });
 
@@ -398,7 +418,8 @@ describe("retries", () => {
     const [registered] = verifiedEvents("/all").filter((event) => event.type === "modelVersion.registered");
     await api.webhook.redeliver({ number: 1, eventId: registered!.id });
     await eventually(
-      () => (verifiedEvents("/all").filter((event) => event.id === registered!.id).length === 2 ? true : undefined),
+      () =>
+        verifiedEvents("/all").filter((event) => event.id === registered!.id).length === 2 ? true : undefined,
       "the redelivery",
     );
     const { deliveries } = await api.webhook.deliveries({ number: 1, limit: 100 });
@@ -428,7 +449,10 @@ describe("managing webhooks", () => {
     await eventOf(
       "/all",
       "modelVersion.registered",
-      (event) => event.type === "modelVersion.registered" && event.data.modelName === "churn" && event.data.versionNumber === 2,
+      (event) =>
+        event.type === "modelVersion.registered" &&
+        event.data.modelName === "churn" &&
+        event.data.versionNumber === 2,
     );
     expect((await api.webhook.deliveries({ number: 3 })).deliveries).toHaveLength(1);
     await expect(api.webhook.ping({ number: 3 })).rejects.toThrow(

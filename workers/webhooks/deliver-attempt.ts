@@ -43,7 +43,11 @@ export async function deliverAttempt(
   if (!delivery.webhook.enabled) {
     await db.webhookDelivery.updateMany({
       where: claim,
-      data: { status: "failed", lastError: "the webhook was disabled before this was sent", nextAttemptAt: null },
+      data: {
+        status: "failed",
+        lastError: "the webhook was disabled before this was sent",
+        nextAttemptAt: null,
+      },
     });
     return "failed";
   }

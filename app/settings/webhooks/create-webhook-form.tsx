@@ -32,7 +32,10 @@ export function CreateWebhookForm({
   );
 
   return (
-    <Card title="Add a webhook" description="Each request is signed with a secret shown once, when you add it.">
+    <Card
+      title="Add a webhook"
+      description="Each request is signed with a secret shown once, when you add it."
+    >
       <form
         className="space-y-3"
         onSubmit={(event) => {

@@ -38,7 +38,9 @@ export function NewSecret({
         </Button>
       </div>
       {copied === "failed" && (
-        <p className="mt-2 text-amber-900">The browser did not allow copying; select the secret and copy it.</p>
+        <p className="mt-2 text-amber-900">
+          The browser did not allow copying; select the secret and copy it.
+        </p>
       )}
       <p className="mt-2 text-amber-900">
         Receivers verify each request&apos;s <code>webhook-signature</code> header with it (any Standard

@@ -5,7 +5,9 @@ import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "@/server/domain/webh
 /** The most model names one webhook may list: a longer list is better served by no filter. */
 export const MAX_MODEL_FILTER_NAMES = 100;
 
-export const ZEventTypeFilter = z.array(z.enum(WEBHOOK_EVENT_TYPES)).transform((types) => [...new Set(types)]);
+export const ZEventTypeFilter = z
+  .array(z.enum(WEBHOOK_EVENT_TYPES))
+  .transform((types) => [...new Set(types)]);
 export const ZModelNameFilter = z
   .array(ZResourceName)
   .max(MAX_MODEL_FILTER_NAMES, `at most ${MAX_MODEL_FILTER_NAMES} model names`)
@@ -35,6 +37,7 @@ export function webhookWants(
 ): boolean {
   const typeMatches = filters.eventTypes.length === 0 || filters.eventTypes.includes(event.type);
   const modelMatches =
-    filters.modelNames.length === 0 || (event.modelName !== null && filters.modelNames.includes(event.modelName));
+    filters.modelNames.length === 0 ||
+    (event.modelName !== null && filters.modelNames.includes(event.modelName));
   return typeMatches && modelMatches;
 }

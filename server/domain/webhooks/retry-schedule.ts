@@ -10,24 +10,22 @@ export const DEFAULT_RETRY_DELAYS_MS = [10_000, 30_000, 120_000, 600_000, 3_600_
 export const RETRY_JITTER = 0.2;
 
 /** A comma list of milliseconds, e.g. "10000,30000"; an empty list means one attempt only. */
-export const ZRetryDelaysMs = z
-  .string()
-  .transform((raw, ctx): number[] => {
-    const parts = raw
-      .split(",")
-      .map((part) => part.trim())
-      .filter((part) => part.length > 0);
-    const delays = parts.map(Number);
-    const bad = parts.filter((_, index) => !Number.isInteger(delays[index]) || delays[index]! < 0);
-    if (bad.length > 0) {
-      ctx.addIssue({
-        code: "custom",
-        message: `${bad.map((part) => `'${part}'`).join(", ")} in '${raw}' is not a whole number of milliseconds`,
-      });
-      return z.NEVER;
-    }
-    return delays;
-  });
+export const ZRetryDelaysMs = z.string().transform((raw, ctx): number[] => {
+  const parts = raw
+    .split(",")
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0);
+  const delays = parts.map(Number);
+  const bad = parts.filter((_, index) => !Number.isInteger(delays[index]) || delays[index]! < 0);
+  if (bad.length > 0) {
+    ctx.addIssue({
+      code: "custom",
+      message: `${bad.map((part) => `'${part}'`).join(", ")} in '${raw}' is not a whole number of milliseconds`,
+    });
+    return z.NEVER;
+  }
+  return delays;
+});
 
 /** Attempts a delivery gets in all: the first, then one after each wait. */
 export function maxAttempts(delaysMs: readonly number[]): number {

@@ -1,7 +1,11 @@
 import { z } from "zod";
 import { getDb } from "@/server/db";
 import { recordAuditEvent } from "@/server/services/audit/record-audit-event";
-import { findWebhookOrThrow, webhookAuditFields, ZWebhookNumber } from "@/server/services/webhook/webhook-output";
+import {
+  findWebhookOrThrow,
+  webhookAuditFields,
+  ZWebhookNumber,
+} from "@/server/services/webhook/webhook-output";
 
 export const ZDeleteWebhookInput = z.object({ number: ZWebhookNumber });
 export const ZDeleteWebhookOutput = z.object({ number: z.number().int() });

@@ -1,5 +1,9 @@
 import type { Prisma } from "@/generated/prisma/client";
-import { newWebhookEventId, serializeWebhookEvent, type WebhookEventInput } from "@/server/contracts/webhook-events";
+import {
+  newWebhookEventId,
+  serializeWebhookEvent,
+  type WebhookEventInput,
+} from "@/server/contracts/webhook-events";
 import { webhookWants } from "@/server/domain/webhooks/event-filter";
 
 /**

@@ -50,7 +50,9 @@ export function decryptWebhookSecret(stored: string): string {
     );
   const [version, iv, tag, ciphertext] = stored.split(".");
   if (version !== FORMAT_VERSION || !iv || !tag || ciphertext === undefined)
-    throw new WebhookSecretUnreadableError("the webhook's stored secret is not in a format this worker reads");
+    throw new WebhookSecretUnreadableError(
+      "the webhook's stored secret is not in a format this worker reads",
+    );
   try {
     const decipher = createDecipheriv("aes-256-gcm", keyBytes(raw), Buffer.from(iv, "base64url"));
     decipher.setAuthTag(Buffer.from(tag, "base64url"));

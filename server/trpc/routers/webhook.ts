@@ -13,7 +13,11 @@ import {
   ZListWebhookDeliveriesInput,
   ZListWebhookDeliveriesOutput,
 } from "@/server/services/webhook/list-webhook-deliveries";
-import { listWebhooks, ZListWebhooksInput, ZListWebhooksOutput } from "@/server/services/webhook/list-webhooks";
+import {
+  listWebhooks,
+  ZListWebhooksInput,
+  ZListWebhooksOutput,
+} from "@/server/services/webhook/list-webhooks";
 import { pingWebhook, ZPingWebhookInput, ZPingWebhookOutput } from "@/server/services/webhook/ping-webhook";
 import {
   redeliverWebhookEvent,

@@ -32,9 +32,9 @@ describe("webhook signatures (Standard Webhooks)", () => {
     const body = '{"id":"evt_1","type":"webhook.ping"}';
     const headers = signWebhook({ secret, id: "evt_1", body, timestampSeconds: NOW });
     expect(verifyWebhookSignature({ secret, headers, body, nowSeconds: NOW })).toEqual({ valid: true });
-    expect(verifyWebhookSignature({ secret, headers: new Headers(headers), body, nowSeconds: NOW + 60 })).toEqual(
-      { valid: true },
-    );
+    expect(
+      verifyWebhookSignature({ secret, headers: new Headers(headers), body, nowSeconds: NOW + 60 }),
+    ).toEqual({ valid: true });
   });
 
   it("refuse a tampered body, another id, another secret, and a missing header", () => {
@@ -53,9 +53,9 @@ describe("webhook signatures (Standard Webhooks)", () => {
         nowSeconds: NOW,
       }),
     ).toEqual(refused);
-    expect(verifyWebhookSignature({ secret: generateWebhookSecret(), headers, body, nowSeconds: NOW })).toEqual(
-      refused,
-    );
+    expect(
+      verifyWebhookSignature({ secret: generateWebhookSecret(), headers, body, nowSeconds: NOW }),
+    ).toEqual(refused);
     const { [WEBHOOK_HEADERS.signature]: _signature, ...unsigned } = headers;
     expect(verifyWebhookSignature({ secret, headers: unsigned, body, nowSeconds: NOW })).toEqual({
       valid: false,
@@ -83,8 +83,13 @@ describe("webhook signatures (Standard Webhooks)", () => {
     const secret = generateWebhookSecret();
     const body = "{}";
     const headers = signWebhook({ secret, id: "evt_1", body, timestampSeconds: NOW });
-    const several = { ...headers, [WEBHOOK_HEADERS.signature]: `v2,abc v1,AAAA ${headers["webhook-signature"]}` };
-    expect(verifyWebhookSignature({ secret, headers: several, body, nowSeconds: NOW })).toEqual({ valid: true });
+    const several = {
+      ...headers,
+      [WEBHOOK_HEADERS.signature]: `v2,abc v1,AAAA ${headers["webhook-signature"]}`,
+    };
+    expect(verifyWebhookSignature({ secret, headers: several, body, nowSeconds: NOW })).toEqual({
+      valid: true,
+    });
     const onlyOthers = { ...headers, [WEBHOOK_HEADERS.signature]: "v1a,xyz v1,AAAA" };
     expect(verifyWebhookSignature({ secret, headers: onlyOthers, body, nowSeconds: NOW }).valid).toBe(false);
   });

@@ -21,9 +21,9 @@ describe("webhook attempt outcomes", () => {
     expect(attemptFailureSentence({ kind: "timeout", timeoutMs: 1_500 })).toBe(
       "the receiver did not answer within 1.5 s (timed out)",
     );
-    expect(attemptFailureSentence({ kind: "network", code: "ECONNREFUSED", detail: "connect ECONNREFUSED" })).toBe(
-      "the connection was refused (nothing listens at that address and port)",
-    );
+    expect(
+      attemptFailureSentence({ kind: "network", code: "ECONNREFUSED", detail: "connect ECONNREFUSED" }),
+    ).toBe("the connection was refused (nothing listens at that address and port)");
     expect(attemptFailureSentence({ kind: "network", code: null, detail: "other side hung up" })).toBe(
       "the request failed: other side hung up",
     );

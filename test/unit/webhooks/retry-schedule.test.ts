@@ -11,14 +11,9 @@ describe("the webhook retry schedule", () => {
   it("gives six attempts by default: waits of 10 s, 30 s, 2 min, 10 min and 1 h, then none", () => {
     expect(maxAttempts(DEFAULT_RETRY_DELAYS_MS)).toBe(6);
     const middle = () => 0.5;
-    expect([1, 2, 3, 4, 5, 6].map((made) => nextRetryDelayMs(made, DEFAULT_RETRY_DELAYS_MS, middle))).toEqual([
-      10_000,
-      30_000,
-      120_000,
-      600_000,
-      3_600_000,
-      null,
-    ]);
+    expect([1, 2, 3, 4, 5, 6].map((made) => nextRetryDelayMs(made, DEFAULT_RETRY_DELAYS_MS, middle))).toEqual(
+      [10_000, 30_000, 120_000, 600_000, 3_600_000, null],
+    );
     expect(nextRetryDelayMs(0, DEFAULT_RETRY_DELAYS_MS)).toBeNull();
   });
 

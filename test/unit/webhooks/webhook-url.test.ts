@@ -19,7 +19,9 @@ describe("webhook target URLs", () => {
     expect(webhookUrlProblem("ftp://files.example.com/in")).toBe(
       "the URL must start with http:// or https://, not ftp://",
     );
-    expect(webhookUrlProblem("file:///etc/passwd")).toBe("the URL must start with http:// or https://, not file://");
+    expect(webhookUrlProblem("file:///etc/passwd")).toBe(
+      "the URL must start with http:// or https://, not file://",
+    );
     expect(webhookUrlProblem("https://bot:hunter2@ci.example.com/")).toBe(
       "the URL must not carry a user name or password; receivers check the signature instead",
     );
