@@ -3,6 +3,17 @@ import { formatZodIssues } from "@/server/domain/zod-message";
 
 const MiB = 1024 * 1024;
 
+/** 32 bytes as 64 hex digits or as base64 (`openssl rand -base64 32`). */
+const ZAes256Key = z
+  .string()
+  .trim()
+  .refine(
+    (raw) =>
+      /^[0-9a-f]{64}$/i.test(raw) ||
+      (/^[A-Za-z0-9+/]{43}=?$/.test(raw) && Buffer.from(raw, "base64").length === 32),
+    "must be 32 bytes as 64 hex digits or as base64 (openssl rand -base64 32)",
+  );
+
 const ZEnv = z.object({
   DATABASE_URL: z.string().url().default("postgresql://postgres@127.0.0.1:5432/mlops"),
   REDIS_URL: z.string().url().default("redis://127.0.0.1:6379"),
@@ -29,6 +40,12 @@ const ZEnv = z.object({
   GATEWAY_PUBLIC_URL: z.string().url().default("http://localhost:8080"),
   /** Team used while sign-in is not configured: every request acts in it. */
   DEFAULT_TEAM_SLUG: z.string().min(1).default("default"),
+  /**
+   * Encrypts webhooks' signing secrets at rest (AES-256-GCM). The console (which encrypts them)
+   * and workers with the webhooks role (which sign with them) need the same key; unset, the
+   * console refuses to create webhooks. Changing it leaves existing webhooks unable to sign.
+   */
+  WEBHOOK_SECRET_KEY: ZAes256Key.optional(),
   /** Log lines go here instead of standard output when set. */
   LOG_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -2,6 +2,7 @@ import { bullPrefix } from "@/server/contracts/key-prefix";
 import { servingQueueName } from "@/server/contracts/serving";
 import { BATCH_CHUNK_QUEUE_NAME } from "@/server/contracts/batch";
 import { EVALUATION_QUEUE_NAME } from "@/server/contracts/evaluation";
+import { WEBHOOK_QUEUE_NAME } from "@/server/contracts/webhook-delivery";
 import { serveMetrics } from "@/server/metrics/serve-metrics";
 import type { HostAgent } from "@/workers/host";
 import type { WorkerEnv, WorkerRole } from "@/workers/worker-env";
@@ -100,6 +101,22 @@ const ROLE_STARTERS: Record<WorkerRole, (env: WorkerEnv, host: HostAgent) => Pro
     return {
       description: `monitor: folds traffic counters into rollups every ${env.MONITOR_FOLD_INTERVAL_MS} ms, writes prediction samples every ${env.MONITOR_SAMPLES_INTERVAL_MS} ms, judges drift every ${env.MONITOR_DRIFT_INTERVAL_MS} ms, keeps them ${env.PREDICTION_RETENTION_DAYS} days (queue ${bullPrefix(env.REDIS_KEY_PREFIX)}:${MONITOR_QUEUE_NAME})`,
       close: () => monitor.close(),
+    };
+  },
+  webhooks: async (env) => {
+    const { startWebhookWorker } = await import("@/workers/webhooks/webhook-worker");
+    const webhooks = await startWebhookWorker({
+      redisUrl: env.REDIS_URL,
+      keyPrefix: env.REDIS_KEY_PREFIX,
+      concurrency: env.WEBHOOK_CONCURRENCY,
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      retryDelaysMs: env.WEBHOOK_RETRY_DELAYS_MS,
+      sweepIntervalMs: env.WEBHOOK_SWEEP_INTERVAL_MS,
+    });
+    const attempts = env.WEBHOOK_RETRY_DELAYS_MS.length + 1;
+    return {
+      description: `webhooks: queue ${bullPrefix(env.REDIS_KEY_PREFIX)}:${WEBHOOK_QUEUE_NAME}, ${env.WEBHOOK_CONCURRENCY} in flight, ${attempts} attempts of at most ${env.WEBHOOK_TIMEOUT_MS} ms, sweep every ${env.WEBHOOK_SWEEP_INTERVAL_MS} ms${env.WEBHOOK_SECRET_KEY ? "" : " (no WEBHOOK_SECRET_KEY: deliveries cannot be signed)"}`,
+      close: () => webhooks.close(),
     };
   },
 };

@@ -1,10 +1,11 @@
 import os from "node:os";
 import { z } from "zod";
 import { MAX_HOST_COST_MICROS_PER_HOUR } from "@/server/domain/monitoring/cost";
+import { DEFAULT_RETRY_DELAYS_MS, ZRetryDelaysMs } from "@/server/domain/webhooks/retry-schedule";
 import { parseEnvironment, readEnv, type Env } from "@/server/env";
 
 /** The roles a worker process can take; workers/roles.ts has a starter for each. */
-export const WORKER_ROLE_NAMES = ["serving", "evaluation", "batch", "monitor"] as const;
+export const WORKER_ROLE_NAMES = ["serving", "evaluation", "batch", "monitor", "webhooks"] as const;
 export type WorkerRole = (typeof WORKER_ROLE_NAMES)[number];
 
 const isWorkerRole = (name: string): name is WorkerRole =>
@@ -84,6 +85,14 @@ const ZWorkerEnv = z.object({
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** Address the metrics endpoint listens on: 0.0.0.0 in a container that Prometheus scrapes. */
   WORKER_METRICS_HOST: z.string().min(1).default("127.0.0.1"),
+  /** The webhooks role: how long one POST to a receiver may take, connect to answer. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** The webhooks role: waits between attempts (a comma list); their count + 1 is the attempts. */
+  WEBHOOK_RETRY_DELAYS_MS: ZRetryDelaysMs.default([...DEFAULT_RETRY_DELAYS_MS]),
+  /** The webhooks role: how often it looks for pending deliveries whose job was lost. */
+  WEBHOOK_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
+  /** The webhooks role: attempts in flight at once (each mostly waits on a receiver). */
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().positive().default(16),
 });
 export type WorkerEnv = Env & z.infer<typeof ZWorkerEnv>;
 

@@ -9,7 +9,14 @@ import { RelativeTime } from "@/app/_components/time";
 import { Badge, Button, Card, DataTable, EmptyState, PageHeader, TextField } from "@/app/_components/ui";
 import { AUDIT_PAGE_SIZE } from "./audit-page-size";
 
-const TARGET_TYPES = ["model", "modelVersion", "featureSet", "featureSetVersion", "deployment"] as const;
+const TARGET_TYPES = [
+  "model",
+  "modelVersion",
+  "featureSet",
+  "featureSetVersion",
+  "deployment",
+  "webhook",
+] as const;
 
 interface Filters {
   action: string;

@@ -11,6 +11,7 @@ import { type LocalService } from "@/scripts/services/local-services";
 import { exitIfServiceMissing, preparePostgres, prepareRedis } from "@/scripts/services/preflight";
 import { DEMO_RESTART_POLICY } from "./restart-policy";
 import { DEMO_DEPLOYMENT, seedDemo } from "./seed";
+import { demoWebhookSecretKey } from "./webhook-secret-key";
 import { ChildKeepsFailingError, superviseTogether, type Service } from "./supervise";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -72,7 +73,9 @@ async function prepareServices(databaseUrl: string, redisUrl: string): Promise<L
 }
 
 async function runDemo(port: number): Promise<void> {
-  const { DATABASE_URL, HOST } = readEnv();
+  const { DATABASE_URL, HOST, WEBHOOK_SECRET_KEY } = readEnv();
+  // The console encrypts webhook secrets with it and the worker's webhooks role decrypts them.
+  const webhookSecretKey = await demoWebhookSecretKey(WEBHOOK_SECRET_KEY, path.join(ROOT, "data"));
   if (await ensureDatabaseExists(DATABASE_URL))
     console.log(`created database ${new URL(DATABASE_URL).pathname.slice(1)}`);
   const applied = await applyMigrations(DATABASE_URL);
@@ -96,7 +99,10 @@ async function runDemo(port: number): Promise<void> {
       name: "web",
       command: NEXT_BIN,
       args: ["start", "--port", String(port), "--hostname", HOST],
-      env: { GATEWAY_PUBLIC_URL: process.env.GATEWAY_PUBLIC_URL ?? `http://localhost:${gatewayPort}` },
+      env: {
+        GATEWAY_PUBLIC_URL: process.env.GATEWAY_PUBLIC_URL ?? `http://localhost:${gatewayPort}`,
+        WEBHOOK_SECRET_KEY: webhookSecretKey,
+      },
     },
     {
       name: "gateway",
@@ -106,10 +112,11 @@ async function runDemo(port: number): Promise<void> {
     {
       name: "worker",
       ...tsxScript("workers/main.ts"),
-      // Every role, so one worker evaluates versions, scores files and folds the charts too.
+      // Every role, so one worker evaluates versions, scores files, folds the charts and sends webhooks too.
       env: {
         ARTIFACT_SOURCE_URL: `http://${reachableHost(HOST)}:${port}`,
-        WORKER_ROLES: "serving,evaluation,batch,monitor",
+        WORKER_ROLES: "serving,evaluation,batch,monitor,webhooks",
+        WEBHOOK_SECRET_KEY: webhookSecretKey,
         // A small CPU VM's price, so the demo's cost charts show what a call costs.
         WORKER_COST_MICROS_PER_HOUR: process.env.WORKER_COST_MICROS_PER_HOUR ?? "400000",
         // Drift shows within a quarter of a minute of the first requests, not a minute.

@@ -10,6 +10,7 @@ import { goldenSetRouter } from "@/server/trpc/routers/golden-set";
 import { modelRouter } from "@/server/trpc/routers/model";
 import { modelVersionRouter } from "@/server/trpc/routers/model-version";
 import { monitoringRouter } from "@/server/trpc/routers/monitoring";
+import { webhookRouter } from "@/server/trpc/routers/webhook";
 import { createCallerFactory, createTRPCRouter } from "@/server/trpc/procedures";
 
 export const appRouter = createTRPCRouter({
@@ -25,6 +26,7 @@ export const appRouter = createTRPCRouter({
   monitoring: monitoringRouter,
   drift: driftRouter,
   feedback: feedbackRouter,
+  webhook: webhookRouter,
 });
 
 export type AppRouter = typeof appRouter;

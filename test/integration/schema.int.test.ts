@@ -347,6 +347,38 @@ describe("the migrated schema matches the generated client", () => {
         data: { from: 1 },
       },
     });
+    const webhook = await db.webhook.create({
+      data: {
+        teamId: team.id,
+        number: 1,
+        url: "https://ci.example.com/hooks",
+        description: "CI",
+        secretCiphertext: "v1.iv.tag.ct",
+        secretPrefix: "whsec_Ab3d…",
+        eventTypes: ["modelVersion.registered", "alert.fired"],
+        modelNames: ["fraud"],
+        enabled: false,
+        createdBy: "user:ann",
+      },
+    });
+    const webhookDelivery = await db.webhookDelivery.create({
+      data: {
+        teamId: team.id,
+        webhookId: webhook.id,
+        eventId: "evt_1",
+        eventType: "modelVersion.registered",
+        body: '{"id":"evt_1"}',
+        status: "failed",
+        attempts: 6,
+        lastStatusCode: 500,
+        lastError: "the receiver answered 500",
+        lastResponseExcerpt: "oops",
+        lastDurationMs: 12,
+        lastAttemptAt: now,
+        nextAttemptAt: now,
+        deliveredAt: now,
+      },
+    });
 
     const roundTrips: Record<Prisma.ModelName, [unknown, unknown]> = {
       Team: [team, await db.team.findUniqueOrThrow({ where: { id: team.id } })],
@@ -394,6 +426,11 @@ describe("the migrated schema matches the generated client", () => {
       PromotionRequest: [
         promotionRequest,
         await db.promotionRequest.findUniqueOrThrow({ where: { id: promotionRequest.id } }),
+      ],
+      Webhook: [webhook, await db.webhook.findUniqueOrThrow({ where: { id: webhook.id } })],
+      WebhookDelivery: [
+        webhookDelivery,
+        await db.webhookDelivery.findUniqueOrThrow({ where: { id: webhookDelivery.id } }),
       ],
     };
     const reruns = await db.batchJob.findUniqueOrThrow({

@@ -15,6 +15,8 @@ async function internalValues(): Promise<string[]> {
     db.featureSetVersion.findMany(select),
     db.goldenSet.findMany(select),
     db.evaluation.findMany(select),
+    db.webhook.findMany(select),
+    db.webhookDelivery.findMany(select),
   ]);
   const rowsWithKeys: { storageKey: string }[][] = await Promise.all([
     db.modelVersion.findMany({ select: { storageKey: true } }),

@@ -6,6 +6,7 @@ import { formatZodIssues } from "@/server/domain/zod-message";
 import { getLogger, type Logger } from "@/server/logger";
 import { ArtifactCache } from "@/workers/runtime/artifact-cache";
 import { SessionCache } from "@/workers/runtime/session-cache";
+import { closeWebhookQueue } from "@/server/services/webhook/queue-webhook-deliveries";
 import { runEvaluation } from "@/workers/evaluation/run-evaluation";
 
 export interface EvaluationWorkerOptions {
@@ -63,6 +64,8 @@ export async function startEvaluationWorker(options: EvaluationWorkerOptions) {
     async close() {
       await worker.close();
       await sessions.close();
+      // Finished evaluations queue their webhook deliveries on this process's producer.
+      await closeWebhookQueue();
       await connection.quit().catch(() => connection.disconnect());
     },
   };

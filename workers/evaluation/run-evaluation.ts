@@ -12,6 +12,8 @@ import type { EvaluationMetrics } from "@/server/domain/evaluation/metric-names"
 import { readGoldenSet } from "@/server/domain/evaluation/read-golden-set";
 import { ZSignature } from "@/server/domain/signature";
 import { getDb } from "@/server/db";
+import { emitWebhookEvent } from "@/server/services/webhook/emit-webhook-event";
+import { queueWebhookDeliveries } from "@/server/services/webhook/queue-webhook-deliveries";
 import type { Logger } from "@/server/logger";
 import { ArtifactUnavailableError, type ArtifactCache } from "@/workers/runtime/artifact-cache";
 import type { SessionCache } from "@/workers/runtime/session-cache";
@@ -40,33 +42,75 @@ export async function runEvaluation(
   const db = getDb();
   const evaluation = await db.evaluation.findUnique({
     where: { id: evaluationId },
-    include: { modelVersion: { select: { artifactSha256: true, signature: true } }, goldenSet: true },
+    include: {
+      modelVersion: { select: { artifactSha256: true, signature: true, number: true } },
+      goldenSet: true,
+      model: { select: { name: true } },
+    },
   });
   if (!evaluation) throw new UnrecoverableError(`evaluation ${evaluationId} does not exist`);
   if (evaluation.status === "succeeded" || evaluation.status === "failed") return;
+  const startedAt = new Date();
   await db.evaluation.update({
     where: { id: evaluationId },
-    data: { status: "running", startedAt: new Date(), hostName: runtime.hostName, error: null },
+    data: { status: "running", startedAt, hostName: runtime.hostName, error: null },
   });
+  const finish = (outcome: Outcome) => recordFinished({ ...evaluation, startedAt }, outcome);
   try {
-    const metrics = await score(evaluation, runtime);
-    await db.evaluation.update({
-      where: { id: evaluationId },
-      data: { status: "succeeded", metrics, finishedAt: new Date() },
-    });
+    await finish({ status: "succeeded", metrics: await score(evaluation, runtime) });
   } catch (error) {
     const permanent = isPermanent(error);
     if (!permanent && !lastAttempt) throw error;
-    await db.evaluation.update({
-      where: { id: evaluationId },
-      data: {
-        status: "failed",
-        error: failureMessage(error, runtime.log, evaluationId),
-        finishedAt: new Date(),
-      },
-    });
+    await finish({ status: "failed", error: failureMessage(error, runtime.log, evaluationId) });
     throw permanent ? new UnrecoverableError((error as Error).message) : error;
   }
+}
+
+type Outcome = { status: "succeeded"; metrics: EvaluationMetrics } | { status: "failed"; error: string };
+
+/**
+ * The outcome on the row and the evaluation.finished webhook event in one transaction, the
+ * event's deliveries queued after it commits.
+ */
+async function recordFinished(
+  evaluation: {
+    id: string;
+    teamId: string;
+    number: number;
+    startedAt: Date;
+    model: { name: string };
+    modelVersion: { number: number };
+    goldenSet: { name: string };
+  },
+  outcome: Outcome,
+): Promise<void> {
+  const finishedAt = new Date();
+  const metrics = outcome.status === "succeeded" ? outcome.metrics : {};
+  const error = outcome.status === "failed" ? outcome.error : null;
+  const deliveryIds = await getDb().$transaction(async (tx) => {
+    await tx.evaluation.update({
+      where: { id: evaluation.id },
+      data: { status: outcome.status, finishedAt, ...(error === null ? { metrics } : { error }) },
+    });
+    return emitWebhookEvent(tx, {
+      teamId: evaluation.teamId,
+      event: {
+        type: "evaluation.finished",
+        data: {
+          modelName: evaluation.model.name,
+          versionNumber: evaluation.modelVersion.number,
+          evaluationNumber: evaluation.number,
+          goldenSetName: evaluation.goldenSet.name,
+          status: outcome.status,
+          metrics,
+          error,
+          startedAt: evaluation.startedAt.toISOString(),
+          finishedAt: finishedAt.toISOString(),
+        },
+      },
+    });
+  });
+  await queueWebhookDeliveries(deliveryIds);
 }
 
 async function score(

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Prisma } from "@/generated/prisma/client";
-import { AppError } from "@/server/domain/app-error";
+import { decodeMomentCursor, nextMomentCursor } from "@/server/domain/moment-cursor";
 import { withoutInternalIds } from "@/server/domain/audit/public-audit-data";
 import { getDb } from "@/server/db";
 
@@ -40,11 +40,7 @@ export const ZListAuditEventsOutput = z.object({
   nextCursor: z.string().nullable(),
 });
 
-/**
- * A team's audit log, newest first, filtered, a page at a time. The cursor names the oldest
- * moment returned and how many events of that moment were, so events sharing a millisecond are
- * neither repeated nor skipped across pages, and no row id leaves the server.
- */
+/** A team's audit log, newest first, filtered, a page at a time (server/domain/moment-cursor.ts). */
 export async function listAuditEvents({
   teamId,
   cursor,
@@ -53,7 +49,7 @@ export async function listAuditEvents({
 }: z.output<typeof ZListAuditEventsInput> & { teamId: string }): Promise<
   z.output<typeof ZListAuditEventsOutput>
 > {
-  const position = cursor === undefined ? null : decodeCursor(cursor);
+  const position = cursor === undefined ? null : decodeMomentCursor(cursor);
   const createdAt: Prisma.DateTimeFilter = {
     ...(filters.from && { gte: filters.from }),
     ...(filters.to && { lte: filters.to }),
@@ -86,34 +82,7 @@ export async function listAuditEvents({
       after: withoutInternalIds(data.after ?? null),
     };
   });
-  return { events, nextCursor: rows.length > limit ? nextCursorOf(page, position) : null };
-}
-
-function nextCursorOf(page: { createdAt: Date }[], position: Cursor | null): string {
-  const oldest = page.at(-1)!.createdAt;
-  let seenAtMoment = page.filter((row) => row.createdAt.getTime() === oldest.getTime()).length;
-  // The whole page at the moment the last one ended on: those seen before count too.
-  if (position && position.at.getTime() === oldest.getTime()) seenAtMoment += position.seenAtMoment;
-  return Buffer.from(JSON.stringify({ at: oldest.getTime(), seen: seenAtMoment })).toString("base64url");
-}
-
-interface Cursor {
-  at: Date;
-  seenAtMoment: number;
-}
-
-function decodeCursor(cursor: string): Cursor {
-  try {
-    const { at, seen } = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as {
-      at: unknown;
-      seen: unknown;
-    };
-    if (Number.isInteger(at) && Number.isInteger(seen) && (seen as number) >= 0)
-      return { at: new Date(at as number), seenAtMoment: seen as number };
-  } catch {
-    // falls through to the refusal
-  }
-  throw new AppError("BAD_REQUEST", "cursor is not one this API returned; start again without it");
+  return { events, nextCursor: rows.length > limit ? nextMomentCursor(page, position) : null };
 }
 
 /** Names of the events' targets by id, read per type in one query each. */
@@ -126,7 +95,7 @@ async function targetNames(
   ];
   const db = getDb();
   const where = (type: string) => ({ teamId, id: { in: idsOf(type) } });
-  const [models, versions, featureSets, featureSetVersions, deployments, goldenSets, evaluations] =
+  const [models, versions, featureSets, featureSetVersions, deployments, goldenSets, evaluations, webhooks] =
     await Promise.all([
       db.model.findMany({ where: where("model"), select: { id: true, name: true } }),
       db.modelVersion.findMany({
@@ -147,6 +116,7 @@ async function targetNames(
         where: where("evaluation"),
         select: { id: true, number: true, model: { select: { name: true } } },
       }),
+      db.webhook.findMany({ where: where("webhook"), select: { id: true, number: true } }),
     ]);
   return new Map([
     ...models.map((row) => [row.id, row.name] as const),
@@ -156,5 +126,6 @@ async function targetNames(
     ...deployments.map((row) => [row.id, row.name] as const),
     ...goldenSets.map((row) => [row.id, `${row.model.name} golden set ${row.name}`] as const),
     ...evaluations.map((row) => [row.id, `${row.model.name} evaluation ${row.number}`] as const),
+    ...webhooks.map((row) => [row.id, `webhook #${row.number}`] as const),
   ]);
 }

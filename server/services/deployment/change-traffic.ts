@@ -23,6 +23,9 @@ import { findDeploymentOrThrow } from "@/server/services/deployment/find-deploym
 import { promotionRequestNotFound } from "@/server/services/deployment/promotion-request-output";
 import { publishDeploymentChange } from "@/server/services/deployment/publish-deployment-change";
 import { checkPromotionGate, ZGateOverride } from "@/server/services/evaluation/check-promotion-gate";
+import { emitWebhookEvent } from "@/server/services/webhook/emit-webhook-event";
+import { queueWebhookDeliveries } from "@/server/services/webhook/queue-webhook-deliveries";
+import { revisionSnapshotOf } from "@/server/contracts/webhook-events";
 
 const ZVersionNumber = z.number().int().positive();
 
@@ -147,9 +150,26 @@ export async function changeTraffic({
           : {}),
       },
     });
-    return { ...created, deploymentId: deployment.id };
+    const deliveryIds = await emitWebhookEvent(tx, {
+      teamId,
+      event: {
+        type: "deployment.revisionChanged",
+        data: {
+          deploymentName,
+          modelName: deployment.model.name,
+          environment: deployment.environment,
+          change: change.kind,
+          revision: revisionSnapshotOf({ ...created, target: next.target }),
+          previousRevision: revisionSnapshotOf(current),
+          gate: gate && { ...gate, overrideReason: gate.override?.reason ?? null },
+          approval: approval && { requestNumber: approval.number },
+        },
+      },
+    });
+    return { ...created, deploymentId: deployment.id, deliveryIds };
   });
   await publishDeploymentChange({ deploymentId: revision.deploymentId, name: deploymentName, teamId });
+  await queueWebhookDeliveries(revision.deliveryIds);
   return { number: revision.number, strategy: revision.strategy, reason: revision.reason };
 }
 

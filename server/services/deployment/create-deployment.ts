@@ -15,6 +15,9 @@ import { ZDeploymentSettings } from "@/server/services/deployment/deployment-set
 import { findModelOrThrow } from "@/server/services/model/find-model";
 import { isUniqueViolation } from "@/server/services/prisma-errors";
 import { publishDeploymentChange } from "@/server/services/deployment/publish-deployment-change";
+import { emitWebhookEvent } from "@/server/services/webhook/emit-webhook-event";
+import { queueWebhookDeliveries } from "@/server/services/webhook/queue-webhook-deliveries";
+import { revisionSnapshotOf } from "@/server/contracts/webhook-events";
 
 const settings = ZDeploymentSettings.shape;
 
@@ -88,14 +91,32 @@ export async function createDeployment({
           revision: { number: revision.number, strategy: revision.strategy, reason: revision.reason, target },
         },
       });
-      return tx.deployment.update({
+      const deliveryIds = await emitWebhookEvent(tx, {
+        teamId,
+        event: {
+          type: "deployment.revisionChanged",
+          data: {
+            deploymentName: name,
+            modelName,
+            environment: settings.environment,
+            change: "create",
+            revision: revisionSnapshotOf({ ...revision, target }),
+            previousRevision: null,
+            gate: null,
+            approval: null,
+          },
+        },
+      });
+      const updated = await tx.deployment.update({
         where: { id: created.id },
         data: { activeRevisionId: revision.id },
         select: { id: true, ...DEPLOYMENT_SUMMARY_SELECT },
       });
+      return { ...updated, deliveryIds };
     });
     await publishDeploymentChange({ deploymentId: deployment.id, name, teamId });
-    const { id: _id, ...summary } = deployment;
+    await queueWebhookDeliveries(deployment.deliveryIds);
+    const { id: _id, deliveryIds: _deliveryIds, ...summary } = deployment;
     return deploymentSummaryOf(summary);
   } catch (error) {
     if (isUniqueViolation(error))

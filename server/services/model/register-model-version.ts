@@ -10,6 +10,8 @@ import { findFeatureSetVersionOrThrow } from "@/server/services/feature-set/find
 import { recordAuditEvent } from "@/server/services/audit/record-audit-event";
 import { findModelOrThrow } from "@/server/services/model/find-model";
 import { isUniqueViolation } from "@/server/services/prisma-errors";
+import { emitWebhookEvent } from "@/server/services/webhook/emit-webhook-event";
+import { queueWebhookDeliveries } from "@/server/services/webhook/queue-webhook-deliveries";
 import { lockArtifact, removeArtifactUnlessReferenced } from "@/server/storage/artifact-references";
 import { storeStagedArtifact } from "@/server/storage/artifact-store";
 import type { StagedFile } from "@/server/storage/upload-staging";
@@ -78,8 +80,9 @@ export async function registerModelVersion({
   }
 
   let storedArtifact = false;
+  let registered;
   try {
-    return await db.$transaction(async (tx) => {
+    registered = await db.$transaction(async (tx) => {
       await lockArtifact(tx, sha256);
       const artifact = await storeStagedArtifact(staged);
       storedArtifact = true;
@@ -123,7 +126,25 @@ export async function registerModelVersion({
         after: { modelName, ...fields, status: version.status, featureSet: metadata.featureSet },
       });
       await tx.model.update({ where: { id: model.id }, data: { updatedAt: new Date() } });
-      return version;
+      const deliveryIds = await emitWebhookEvent(tx, {
+        teamId,
+        event: {
+          type: "modelVersion.registered",
+          data: {
+            modelName,
+            versionNumber: fields.number,
+            description: fields.description,
+            artifactSha256: fields.artifactSha256,
+            artifactSizeBytes: fields.artifactSizeBytes,
+            metrics: fields.metrics,
+            tags: fields.tags,
+            gitCommit: fields.gitCommit,
+            dataRef: fields.dataRef,
+            featureSet: metadata.featureSet,
+          },
+        },
+      });
+      return { version, deliveryIds };
     });
   } catch (error) {
     // Nothing stays behind: the transaction took the row back, this takes the file back.
@@ -132,4 +153,6 @@ export async function registerModelVersion({
       throw new AppError("CONFLICT", `this file is already registered for '${modelName}'`);
     throw error;
   }
+  await queueWebhookDeliveries(registered.deliveryIds);
+  return registered.version;
 }

@@ -82,3 +82,28 @@ describe("WORKER_METRICS_PORT", () => {
     await expect(readFreshWorkerEnv()).rejects.toThrow("WORKER_METRICS_PORT");
   });
 });
+
+describe("the webhooks role's settings", () => {
+  it("default to six attempts (waits of 10 s to 1 h), a 10 s timeout and a sweep a minute", async () => {
+    const env = await readFreshWorkerEnv();
+    expect(env.WEBHOOK_RETRY_DELAYS_MS).toEqual([10_000, 30_000, 120_000, 600_000, 3_600_000]);
+    expect(env.WEBHOOK_TIMEOUT_MS).toBe(10_000);
+    expect(env.WEBHOOK_SWEEP_INTERVAL_MS).toBe(60_000);
+  });
+
+  it("read short waits, and refuse a bad wait or secret key naming the variable", async () => {
+    vi.stubEnv("WEBHOOK_RETRY_DELAYS_MS", "200, 200");
+    expect((await readFreshWorkerEnv()).WEBHOOK_RETRY_DELAYS_MS).toEqual([200, 200]);
+    vi.stubEnv("WEBHOOK_RETRY_DELAYS_MS", "1s");
+    await expect(readFreshWorkerEnv()).rejects.toThrow(
+      "WEBHOOK_RETRY_DELAYS_MS: '1s' in '1s' is not a whole number of milliseconds",
+    );
+    vi.stubEnv("WEBHOOK_RETRY_DELAYS_MS", "200");
+    vi.stubEnv("WEBHOOK_SECRET_KEY", "hunter2");
+    await expect(readFreshWorkerEnv()).rejects.toThrow(
+      "WEBHOOK_SECRET_KEY: must be 32 bytes as 64 hex digits or as base64 (openssl rand -base64 32)",
+    );
+    vi.stubEnv("WEBHOOK_SECRET_KEY", "ab".repeat(32));
+    expect((await readFreshWorkerEnv()).WEBHOOK_SECRET_KEY).toBe("ab".repeat(32));
+  });
+});

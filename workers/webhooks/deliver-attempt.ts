@@ -1,0 +1,113 @@
+import { signWebhook } from "@/server/contracts/webhook-events";
+import { attemptFailureSentence, isDelivered } from "@/server/domain/webhooks/attempt-outcome";
+import { nextRetryDelayMs } from "@/server/domain/webhooks/retry-schedule";
+import { getDb } from "@/server/db";
+import { decryptWebhookSecret, WebhookSecretUnreadableError } from "@/server/services/webhook/webhook-secret";
+import { postWebhook, type PostedAttempt } from "@/workers/webhooks/post-webhook";
+
+/** While an attempt runs its row is due this long after its timeout: then the sweep takes it again. */
+export const IN_FLIGHT_GRACE_MS = 30_000;
+
+export interface AttemptSettings {
+  timeoutMs: number;
+  retryDelaysMs: readonly number[];
+  /** Queues attempt `attempt` of the delivery to run after `delayMs`. */
+  queueRetry(deliveryId: string, attempt: number, delayMs: number): Promise<void>;
+}
+
+export type AttemptResult = "delivered" | "retrying" | "failed" | "skipped";
+
+/**
+ * Attempt `attempt` of one delivery: claimed on its row first (the attempt counter moves from
+ * attempt - 1 to attempt), so a duplicate job, or one whose attempt already ran, does nothing.
+ * The outcome is written to the row; a failure is retried by a new delayed job at the backoff,
+ * or fails the delivery when no attempt is left.
+ */
+export async function deliverAttempt(
+  { deliveryId, attempt }: { deliveryId: string; attempt: number },
+  settings: AttemptSettings,
+): Promise<AttemptResult> {
+  const db = getDb();
+  const delivery = await db.webhookDelivery.findUnique({
+    where: { id: deliveryId },
+    select: {
+      eventId: true,
+      body: true,
+      status: true,
+      attempts: true,
+      webhook: { select: { url: true, secretCiphertext: true, enabled: true } },
+    },
+  });
+  if (!delivery || delivery.status !== "pending" || delivery.attempts !== attempt - 1) return "skipped";
+  const claim = { id: deliveryId, status: "pending" as const, attempts: attempt - 1 };
+  if (!delivery.webhook.enabled) {
+    await db.webhookDelivery.updateMany({
+      where: claim,
+      data: {
+        status: "failed",
+        lastError: "the webhook was disabled before this was sent",
+        nextAttemptAt: null,
+      },
+    });
+    return "failed";
+  }
+  const startedAt = new Date();
+  const claimed = await db.webhookDelivery.updateMany({
+    where: claim,
+    data: {
+      attempts: attempt,
+      lastAttemptAt: startedAt,
+      nextAttemptAt: new Date(startedAt.getTime() + settings.timeoutMs + IN_FLIGHT_GRACE_MS),
+    },
+  });
+  if (claimed.count === 0) return "skipped";
+
+  const posted = await post(delivery, settings.timeoutMs);
+  const mine = { id: deliveryId, status: "pending" as const, attempts: attempt };
+  const answer = {
+    lastStatusCode: posted.outcome.kind === "answered" ? posted.outcome.status : null,
+    lastResponseExcerpt: posted.excerpt,
+    lastDurationMs: posted.durationMs,
+  };
+  if (isDelivered(posted.outcome)) {
+    await db.webhookDelivery.updateMany({
+      where: mine,
+      data: { ...answer, status: "delivered", lastError: null, deliveredAt: new Date(), nextAttemptAt: null },
+    });
+    return "delivered";
+  }
+  const lastError = attemptFailureSentence(posted.outcome);
+  const delayMs = nextRetryDelayMs(attempt, settings.retryDelaysMs);
+  if (delayMs === null) {
+    await db.webhookDelivery.updateMany({
+      where: mine,
+      data: { ...answer, status: "failed", lastError, nextAttemptAt: null },
+    });
+    return "failed";
+  }
+  await db.webhookDelivery.updateMany({
+    where: mine,
+    data: { ...answer, lastError, nextAttemptAt: new Date(Date.now() + delayMs) },
+  });
+  await settings.queueRetry(deliveryId, attempt + 1, delayMs);
+  return "retrying";
+}
+
+/**
+ * The POST, signed now; a secret this worker cannot read fails the attempt like an unreachable
+ * receiver would, so fixing the worker's key within the retries still delivers.
+ */
+async function post(
+  delivery: { eventId: string; body: string; webhook: { url: string; secretCiphertext: string } },
+  timeoutMs: number,
+): Promise<PostedAttempt> {
+  let secret: string;
+  try {
+    secret = decryptWebhookSecret(delivery.webhook.secretCiphertext);
+  } catch (error) {
+    if (!(error instanceof WebhookSecretUnreadableError)) throw error;
+    return { outcome: { kind: "unsigned", reason: error.message }, excerpt: null, durationMs: 0 };
+  }
+  const headers = signWebhook({ secret, id: delivery.eventId, body: delivery.body });
+  return postWebhook({ url: delivery.webhook.url, body: delivery.body, headers, timeoutMs });
+}
