@@ -126,7 +126,7 @@ async function targetNames(
   ];
   const db = getDb();
   const where = (type: string) => ({ teamId, id: { in: idsOf(type) } });
-  const [models, versions, featureSets, featureSetVersions, deployments, goldenSets, evaluations] =
+  const [models, versions, featureSets, featureSetVersions, deployments, goldenSets, evaluations, apiKeys] =
     await Promise.all([
       db.model.findMany({ where: where("model"), select: { id: true, name: true } }),
       db.modelVersion.findMany({
@@ -147,6 +147,7 @@ async function targetNames(
         where: where("evaluation"),
         select: { id: true, number: true, model: { select: { name: true } } },
       }),
+      db.apiKey.findMany({ where: where("apiKey"), select: { id: true, name: true, prefix: true } }),
     ]);
   return new Map([
     ...models.map((row) => [row.id, row.name] as const),
@@ -156,5 +157,6 @@ async function targetNames(
     ...deployments.map((row) => [row.id, row.name] as const),
     ...goldenSets.map((row) => [row.id, `${row.model.name} golden set ${row.name}`] as const),
     ...evaluations.map((row) => [row.id, `${row.model.name} evaluation ${row.number}`] as const),
+    ...apiKeys.map((row) => [row.id, `API key ${row.name} (${row.prefix})`] as const),
   ]);
 }
