@@ -10,6 +10,7 @@ const NAV_ITEMS = [
   { href: "/feature-sets", label: "Feature sets" },
   { href: "/jobs", label: "Batch jobs" },
   { href: "/audit", label: "Audit log" },
+  { href: "/settings/api-keys", label: "API keys" },
 ] as const;
 
 export function SideNav() {
