@@ -2,7 +2,12 @@ import type { IncomingHttpHeaders } from "node:http";
 import type { FastifyRequest } from "fastify";
 import type { Redis } from "ioredis";
 import { apiKeyMinuteKey } from "@/server/contracts/api-keys";
-import { authorize, deploymentScopeProblem, mayReachDeployment, type Caller } from "@/server/domain/access/caller";
+import {
+  authorize,
+  deploymentScopeProblem,
+  mayReachDeployment,
+  type Caller,
+} from "@/server/domain/access/caller";
 import { AppError } from "@/server/domain/app-error";
 import type { ApiKeyCache } from "@/server/gateway/api-key-cache";
 import { apiKeyIdOrThrow, callerOfApiKey } from "@/server/services/auth/authenticate-api-key";
@@ -61,7 +66,8 @@ export class ApiKeyAuth {
     authorize(caller, "infer");
     if (deploymentName !== undefined && !mayReachDeployment(caller, deploymentName))
       throw new AppError("FORBIDDEN", deploymentScopeProblem(caller.deploymentNames ?? [], deploymentName));
-    if (!counted && stored!.requestsPerMinute !== null) await this.count(id, stored!.requestsPerMinute);
+    const requestsPerMinute = stored?.requestsPerMinute ?? null;
+    if (!counted && requestsPerMinute !== null) await this.count(id, requestsPerMinute);
     noteApiKeyUse(id);
     return caller;
   }
@@ -73,15 +79,23 @@ export class ApiKeyAuth {
     const key = apiKeyMinuteKey(apiKeyId, minute);
     let count: number;
     try {
-      const replies = await this.options.redis.multi().incr(key).pexpire(key, 2 * MINUTE_MS).exec();
+      const replies = await this.options.redis
+        .multi()
+        .incr(key)
+        .pexpire(key, 2 * MINUTE_MS)
+        .exec();
       const [error, value] = replies?.[0] ?? [new Error("no reply"), null];
       if (error) throw error;
       count = Number(value);
     } catch (error) {
-      throw new AppError("UNAVAILABLE", "the API key's request rate cannot be counted: Redis is unavailable", {
-        retryAfterSeconds: 1,
-        cause: error,
-      });
+      throw new AppError(
+        "UNAVAILABLE",
+        "the API key's request rate cannot be counted: Redis is unavailable",
+        {
+          retryAfterSeconds: 1,
+          cause: error,
+        },
+      );
     }
     if (count <= requestsPerMinute) return;
     const retryAfterSeconds = Math.max(1, Math.ceil(((minute + 1) * MINUTE_MS - nowMs) / 1000));

@@ -12,7 +12,13 @@ export interface TRPCContext {
   requestId: string;
 }
 
-export function createTRPCContext({ headers, requestId }: { headers: Headers; requestId: string }): TRPCContext {
+export function createTRPCContext({
+  headers,
+  requestId,
+}: {
+  headers: Headers;
+  requestId: string;
+}): TRPCContext {
   let caller: Promise<Caller> | undefined;
   return { resolveCaller: () => (caller ??= resolveCaller(headers)), requestId };
 }

@@ -38,7 +38,8 @@ let artifactA: string;
 let artifactB: string;
 let jobB: string;
 
-const client = (key?: string) => createMlopsClient({ url: consoleServer.url, apiKey: key, timeoutMs: 10_000 });
+const client = (key?: string) =>
+  createMlopsClient({ url: consoleServer.url, apiKey: key, timeoutMs: 10_000 });
 const bearer = (key?: string): Record<string, string> => (key ? { authorization: `Bearer ${key}` } : {});
 
 /** What a tRPC call was refused with: its code and sentence. */
@@ -72,7 +73,7 @@ function infer(deployment: string, key?: string, headers: Record<string, string>
   return gateway(`/v2/models/${deployment}/infer`, key, {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
-    body: fraudInferRequest(deployment).body,
+    body: fraudInferRequest(deployment).body.toString(),
   });
 }
 
@@ -119,10 +120,11 @@ beforeAll(async () => {
   // A finished job of team B with an output file: only the team's check keeps it from team A.
   const teamB = await getDb().team.findUniqueOrThrow({ where: { slug: "team-b" } });
   const outputKey = "batch/b-job/output.csv";
+  const versionRowB = await getDb().modelVersion.findFirstOrThrow({ where: { teamId: teamB.id } });
   const job = await getDb().batchJob.create({
     data: {
       teamId: teamB.id,
-      modelVersionId: versionB.id,
+      modelVersionId: versionRowB.id,
       status: "succeeded",
       inputKey: "batch/b-job/input.csv",
       outputKey,
@@ -169,7 +171,11 @@ describe("without credentials", () => {
     // Health and the metrics scrape stay open: a load balancer has no key.
     expect((await gateway("/v2/health/live")).status).toBe(200);
 
-    for (const route of [`/api/artifacts/${artifactA}`, `/api/batch-jobs/${jobB}/output`, "/api/audit-events"])
+    for (const route of [
+      `/api/artifacts/${artifactA}`,
+      `/api/batch-jobs/${jobB}/output`,
+      "/api/audit-events",
+    ])
       expect([route, await download(route)]).toEqual([
         route,
         { status: 401, body: { error: "sign in, or send an API key as 'Authorization: Bearer mlk_…'" } },
@@ -185,8 +191,14 @@ describe("without credentials", () => {
       ["mlk_ZZZZZZZZ_" + "B".repeat(43), "API key is not valid"],
     ] as const) {
       expect(await refusal(client(token).model.list.query({}))).toEqual({ code: "UNAUTHORIZED", message });
-      expect(await gateway("/v2/models/fraud", token)).toMatchObject({ status: 401, body: { error: message } });
-      expect(await download(`/api/artifacts/${artifactA}`, token)).toEqual({ status: 401, body: { error: message } });
+      expect(await gateway("/v2/models/fraud", token)).toMatchObject({
+        status: 401,
+        body: { error: message },
+      });
+      expect(await download(`/api/artifacts/${artifactA}`, token)).toEqual({
+        status: 401,
+        body: { error: message },
+      });
     }
   });
 });
@@ -233,7 +245,10 @@ describe("a key", () => {
       change: { kind: "canary", versionNumber: 2, weightPercent: 10 },
     });
     const deployment = await adminA.deployment.byName({ name: "fraud-other" });
-    expect(deployment.revisions[0]).toMatchObject({ strategy: "canary", createdBy: `apikey:${keys["editor-a"]!.id}` });
+    expect(deployment.revisions[0]).toMatchObject({
+      strategy: "canary",
+      createdBy: `apikey:${keys["editor-a"]!.id}`,
+    });
     const events = await adminA.audit.list({ action: "deployment.canary" });
     expect(events.events[0]).toMatchObject({ actor: `apikey:${keys["editor-a"]!.id}` });
     await editor.deployment.changeTraffic.mutate({ name: "fraud-other", change: { kind: "rollback" } });
@@ -244,9 +259,15 @@ describe("a key", () => {
     expect((await viewer.deployment.list.query()).map((row) => row.name)).toEqual(["fraud", "fraud-other"]);
     expect(
       await refusal(
-        viewer.deployment.changeTraffic.mutate({ name: "fraud", change: { kind: "promote", versionNumber: 2 } }),
+        viewer.deployment.changeTraffic.mutate({
+          name: "fraud",
+          change: { kind: "promote", versionNumber: 2 },
+        }),
       ),
-    ).toEqual({ code: "FORBIDDEN", message: "promoting to production needs the admin role; this key has viewer" });
+    ).toEqual({
+      code: "FORBIDDEN",
+      message: "promoting to production needs the admin role; this key has viewer",
+    });
     expect(await refusal(viewer.model.create.mutate({ name: "sneaky" }))).toEqual({
       code: "FORBIDDEN",
       message: "registering models and versions needs the editor role; this key has viewer",
@@ -254,14 +275,22 @@ describe("a key", () => {
     const editor = client(keys["editor-a"]!.key);
     expect(
       await refusal(
-        editor.deployment.changeTraffic.mutate({ name: "fraud", change: { kind: "promote", versionNumber: 2 } }),
+        editor.deployment.changeTraffic.mutate({
+          name: "fraud",
+          change: { kind: "promote", versionNumber: 2 },
+        }),
       ),
-    ).toEqual({ code: "FORBIDDEN", message: "promoting to production needs the admin role; this key has editor" });
+    ).toEqual({
+      code: "FORBIDDEN",
+      message: "promoting to production needs the admin role; this key has editor",
+    });
     expect(await refusal(editor.apiKey.create.mutate({ name: "mine", role: "admin" }))).toEqual({
       code: "FORBIDDEN",
       message: "managing API keys needs the admin role; this key has editor",
     });
-    expect(await refusal(editor.deployment.setApproval.mutate({ name: "fraud", required: false }))).toMatchObject({
+    expect(
+      await refusal(editor.deployment.setApproval.mutate({ name: "fraud", required: false })),
+    ).toMatchObject({
       code: "FORBIDDEN",
     });
     // Nothing moved: v1 still takes everything.
@@ -270,7 +299,10 @@ describe("a key", () => {
 
     const admin = client(keys["admin-a"]!.key);
     expect(
-      await admin.deployment.changeTraffic.mutate({ name: "fraud", change: { kind: "promote", versionNumber: 2 } }),
+      await admin.deployment.changeTraffic.mutate({
+        name: "fraud",
+        change: { kind: "promote", versionNumber: 2 },
+      }),
     ).toMatchObject({ strategy: "promote" });
     await admin.deployment.changeTraffic.mutate({ name: "fraud", change: { kind: "rollback" } });
   });
@@ -278,7 +310,14 @@ describe("a key", () => {
   it("is never made with a role or a reach above its creator's, nor with an expiry in the past", async () => {
     const teamA = await getDb().team.findUniqueOrThrow({ where: { slug: "default" } });
     await expect(
-      createApiKey({ teamId: teamA.id, actor: "user:ed", creatorRole: "editor", name: "x", role: "admin", deploymentNames: [] }),
+      createApiKey({
+        teamId: teamA.id,
+        actor: "user:ed",
+        creatorRole: "editor",
+        name: "x",
+        role: "admin",
+        deploymentNames: [],
+      }),
     ).rejects.toMatchObject({
       code: "FORBIDDEN",
       message: "a key cannot have a role above its creator's: the key would be admin, its creator is editor",
@@ -293,15 +332,26 @@ describe("a key", () => {
         role: "viewer",
         deploymentNames: [],
       }),
-    ).rejects.toMatchObject({ code: "FORBIDDEN", message: "a key cannot reach more than its creator, which reaches only 'fraud'" });
+    ).rejects.toMatchObject({
+      code: "FORBIDDEN",
+      message: "a key cannot reach more than its creator, which reaches only 'fraud'",
+    });
     const admin = client(keys["admin-a"]!.key);
     expect(
-      await refusal(admin.apiKey.create.mutate({ name: "old", role: "viewer", expiresAt: new Date("2020-01-01T00:00:00Z") })),
+      await refusal(
+        admin.apiKey.create.mutate({
+          name: "old",
+          role: "viewer",
+          expiresAt: new Date("2020-01-01T00:00:00Z"),
+        }),
+      ),
     ).toEqual({
       code: "BAD_REQUEST",
       message: "expiresAt 2020-01-01T00:00:00.000Z is in the past; give a later time or none",
     });
-    expect(await refusal(admin.apiKey.create.mutate({ name: "typo", role: "viewer", deploymentNames: ["frud"] }))).toEqual({
+    expect(
+      await refusal(admin.apiKey.create.mutate({ name: "typo", role: "viewer", deploymentNames: ["frud"] })),
+    ).toEqual({
       code: "BAD_REQUEST",
       message: "no deployment named 'frud' in this team",
     });
@@ -315,13 +365,16 @@ describe("team A's key", () => {
       code: "NOT_FOUND",
       message: "model 'b-model' does not exist",
     });
-    expect((await refusal(a.modelVersion.byNumber.query({ modelName: "b-model", number: 1 }))).code).toBe("NOT_FOUND");
+    expect((await refusal(a.modelVersion.byNumber.query({ modelName: "b-model", number: 1 }))).code).toBe(
+      "NOT_FOUND",
+    );
     expect(await refusal(a.deployment.byName.query({ name: "b-only" }))).toEqual({
       code: "NOT_FOUND",
       message: "deployment 'b-only' does not exist",
     });
     expect(
-      (await refusal(a.deployment.changeTraffic.mutate({ name: "b-only", change: { kind: "rollback" } }))).code,
+      (await refusal(a.deployment.changeTraffic.mutate({ name: "b-only", change: { kind: "rollback" } })))
+        .code,
     ).toBe("NOT_FOUND");
     expect((await refusal(a.batchJob.get.query({ id: jobB }))).code).toBe("NOT_FOUND");
     expect((await refusal(a.batchJob.cancel.mutate({ id: jobB }))).code).toBe("NOT_FOUND");
@@ -434,14 +487,20 @@ describe("stopping a key", () => {
       message: "API key was revoked",
     });
     // The gateway holds the key for 10 minutes; the announcement drops it within moments.
-    const { value, afterMs } = await until(() => gateway("/v2/models/fraud", key), (answer) => answer.status === 401, 3_000);
+    const { value, afterMs } = await until(
+      () => gateway("/v2/models/fraud", key),
+      (answer) => answer.status === 401,
+      3_000,
+    );
     expect(value).toMatchObject({ status: 401, body: { error: "API key was revoked" } });
     console.log(`revoked key refused by the gateway ${afterMs.toFixed(0)} ms after the revocation answered`);
     expect(await download(`/api/artifacts/${artifactA}`, key)).toEqual({
       status: 401,
       body: { error: "API key was revoked" },
     });
-    expect(await refusal(client(keys["admin-a"]!.key).apiKey.revoke.mutate({ id: keys["to-revoke"]!.id }))).toMatchObject({
+    expect(
+      await refusal(client(keys["admin-a"]!.key).apiKey.revoke.mutate({ id: keys["to-revoke"]!.id })),
+    ).toMatchObject({
       code: "CONFLICT",
     });
   });
@@ -473,7 +532,9 @@ describe("a key's use", () => {
     const retryAfter = Number(refused.headers.get("retry-after"));
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(60);
-    expect(refused.body).toEqual({ error: `this API key may make 3 requests a minute; retry in ${retryAfter} s` });
+    expect(refused.body).toEqual({
+      error: `this API key may make 3 requests a minute; retry in ${retryAfter} s`,
+    });
     // Another key is not held back by this one's count.
     expect((await gateway("/v2/models/fraud", keys["viewer-a"]!.key)).status).toBe(200);
   });

@@ -50,7 +50,8 @@ function routeFor(pathname: string, method: string): ((request: Request) => Prom
   if (pathname === "/api/health") return () => getHealth();
   if (pathname === "/api/audit-events") return getAuditEvents;
   const artifact = /^\/api\/artifacts\/([^/]+)$/.exec(pathname);
-  if (artifact) return (request) => getArtifact(request, { params: Promise.resolve({ sha256: artifact[1]! }) });
+  if (artifact)
+    return (request) => getArtifact(request, { params: Promise.resolve({ sha256: artifact[1]! }) });
   const batchFile = /^\/api\/batch-jobs\/([^/]+)\/([^/]+)$/.exec(pathname);
   if (batchFile)
     return (request) =>

@@ -28,7 +28,9 @@ export async function serveArtifacts(port = 0): Promise<{ url: string; close: ()
     const match = /^\/api\/artifacts\/([^/?]+)$/.exec(request.url ?? "");
     if (!match) return void response.writeHead(404).end();
     // The worker's own headers (its WORKER_TOKEN), as the route would receive them.
-    const headers = request.headers.authorization ? { authorization: request.headers.authorization } : undefined;
+    const headers = request.headers.authorization
+      ? { authorization: request.headers.authorization }
+      : undefined;
     const answer = await getArtifact(new Request(`http://artifacts${request.url}`, { headers }), {
       params: Promise.resolve({ sha256: match[1]! }),
     });

@@ -40,7 +40,6 @@ function exportAuditEvents(
   format: "csv" | "jsonl",
   filters: z.output<typeof ZAuditFilters>,
 ): Response {
-
   const encoder = new TextEncoder();
   const line = format === "csv" ? csvLine : (event: AuditEventOutput) => `${JSON.stringify(event)}\n`;
   let cursor: string | undefined;

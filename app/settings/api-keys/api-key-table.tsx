@@ -48,9 +48,13 @@ export function ApiKeyTable() {
                     <td className="px-3 py-2">
                       <Badge tone={ROLE_TONE[row.role]}>{row.role}</Badge>
                     </td>
-                    <td className="px-3 py-2">{row.deploymentNames.length ? row.deploymentNames.join(", ") : "all"}</td>
+                    <td className="px-3 py-2">
+                      {row.deploymentNames.length ? row.deploymentNames.join(", ") : "all"}
+                    </td>
                     <td className="whitespace-nowrap px-3 py-2">
-                      {row.requestsPerMinute === null ? "—" : `${row.requestsPerMinute.toLocaleString("en")}/min`}
+                      {row.requestsPerMinute === null
+                        ? "—"
+                        : `${row.requestsPerMinute.toLocaleString("en")}/min`}
                     </td>
                     <td className="whitespace-nowrap px-3 py-2">
                       {row.expiresAt ? <ClockTime date={row.expiresAt} /> : "never"}
@@ -101,7 +105,10 @@ export function ApiKeyTable() {
         onCancel={() => setRevoking(null)}
         onConfirm={() => revoking && revoke.mutate({ id: revoking.id })}
       >
-        <p>Every call with this key is refused from now on, in the console and on every gateway. This cannot be undone.</p>
+        <p>
+          Every call with this key is refused from now on, in the console and on every gateway. This cannot be
+          undone.
+        </p>
       </ConfirmDialog>
     </Card>
   );

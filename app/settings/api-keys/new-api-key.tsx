@@ -47,7 +47,10 @@ export function NewApiKey() {
     );
 
   return (
-    <Card title="New API key" description="The key is shown once, right after it is created; only its hash is kept.">
+    <Card
+      title="New API key"
+      description="The key is shown once, right after it is created; only its hash is kept."
+    >
       {create.data ? (
         <ShownOnce created={create.data} onDone={() => create.reset()} />
       ) : (

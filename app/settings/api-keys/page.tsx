@@ -3,7 +3,9 @@ import { ApiKeysPage } from "./api-keys-page";
 
 export default function Page() {
   return (
-    <Prefetched queries={[trpcOnServer.apiKey.list.queryOptions(), trpcOnServer.deployment.list.queryOptions()]}>
+    <Prefetched
+      queries={[trpcOnServer.apiKey.list.queryOptions(), trpcOnServer.deployment.list.queryOptions()]}
+    >
       <ApiKeysPage />
     </Prefetched>
   );

@@ -5,7 +5,8 @@ import type { Action } from "@/server/domain/access/roles";
  * ZTrafficChange) and a decision on a promotion request. Typed by kind alone, so this stays pure
  * and the service's schema stays the one definition of a change.
  */
-export type TrafficChangeKind = "promote" | "canary" | "weights" | "addShadow" | "removeShadow" | "rollback" | "restore";
+export type TrafficChangeKind =
+  "promote" | "canary" | "weights" | "addShadow" | "removeShadow" | "rollback" | "restore";
 
 const ACTION_BY_KIND: Record<TrafficChangeKind, Action> = {
   promote: "deployment.promote",

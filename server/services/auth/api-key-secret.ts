@@ -20,7 +20,9 @@ export interface NewApiKey {
 }
 
 export function generateApiKey(): NewApiKey {
-  const id = Array.from({ length: API_KEY_ID_LENGTH }, () => ID_ALPHABET[randomInt(ID_ALPHABET.length)]).join("");
+  const id = Array.from({ length: API_KEY_ID_LENGTH }, () => ID_ALPHABET[randomInt(ID_ALPHABET.length)]).join(
+    "",
+  );
   const key = `mlk_${id}_${randomBytes(32).toString("base64url")}`;
   return { id, prefix: apiKeyPrefix(id), key, keyHash: hashApiKey(key) };
 }

@@ -76,7 +76,8 @@ export function callerOfApiKey(presented: string, stored: StoredApiKey | null, n
 /** The id a bearer token names, or UNAUTHORIZED when it is not shaped like one of our keys. */
 export function apiKeyIdOrThrow(presented: string): string {
   const id = apiKeyIdOf(presented);
-  if (id === null) throw new AppError("UNAUTHORIZED", "the bearer token is not an API key of this console (mlk_…)");
+  if (id === null)
+    throw new AppError("UNAUTHORIZED", "the bearer token is not an API key of this console (mlk_…)");
   return id;
 }
 

@@ -33,13 +33,21 @@ export const ZCreateApiKeyOutput = ZApiKeyOutput.extend({ key: z.string() });
 
 const ID_ATTEMPTS = 3;
 
-export async function createApiKey(options: CreateApiKeyOptions): Promise<z.output<typeof ZCreateApiKeyOutput>> {
+export async function createApiKey(
+  options: CreateApiKeyOptions,
+): Promise<z.output<typeof ZCreateApiKeyOutput>> {
   const { teamId, actor, creatorRole, name, role, expiresAt, requestsPerMinute, now = new Date() } = options;
   const deploymentNames = [...new Set(options.deploymentNames)].sort();
   if (!roleAtLeast(creatorRole, role))
-    throw new AppError("FORBIDDEN", `a key cannot have a role above its creator's: the key would be ${role}, its creator is ${creatorRole}`);
+    throw new AppError(
+      "FORBIDDEN",
+      `a key cannot have a role above its creator's: the key would be ${role}, its creator is ${creatorRole}`,
+    );
   if (expiresAt && expiresAt.getTime() <= now.getTime())
-    throw new AppError("BAD_REQUEST", `expiresAt ${expiresAt.toISOString()} is in the past; give a later time or none`);
+    throw new AppError(
+      "BAD_REQUEST",
+      `expiresAt ${expiresAt.toISOString()} is in the past; give a later time or none`,
+    );
   const scopeProblem = widerScopeProblem(options.creatorDeploymentNames ?? [], deploymentNames);
   if (scopeProblem) throw new AppError("FORBIDDEN", scopeProblem);
   for (let attempt = 1; ; attempt++) {
@@ -52,7 +60,10 @@ export async function createApiKey(options: CreateApiKeyOptions): Promise<z.outp
         });
         const unknown = deploymentNames.filter((wanted) => !existing.some((found) => found.name === wanted));
         if (unknown.length > 0)
-          throw new AppError("BAD_REQUEST", `no deployment named ${unknown.map((n) => `'${n}'`).join(", ")} in this team`);
+          throw new AppError(
+            "BAD_REQUEST",
+            `no deployment named ${unknown.map((n) => `'${n}'`).join(", ")} in this team`,
+          );
         const created = await tx.apiKey.create({
           data: {
             id: secret.id,
@@ -68,7 +79,13 @@ export async function createApiKey(options: CreateApiKeyOptions): Promise<z.outp
           },
           select: API_KEY_OUTPUT_SELECT,
         });
-        const { id, lastUsedAt: _lastUsedAt, revokedAt: _revokedAt, createdAt: _createdAt, ...recorded } = created;
+        const {
+          id,
+          lastUsedAt: _lastUsedAt,
+          revokedAt: _revokedAt,
+          createdAt: _createdAt,
+          ...recorded
+        } = created;
         await recordAuditEvent(tx, {
           teamId,
           actor,

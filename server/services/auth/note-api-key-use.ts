@@ -23,6 +23,9 @@ export function noteApiKeyUse(apiKeyId: string, now = new Date()): void {
       data: { lastUsedAt: now },
     })
     .catch((error: unknown) =>
-      getLogger().warn({ err: error, apiKeyId, component: "api-keys" }, "could not record an API key's last use"),
+      getLogger().warn(
+        { err: error, apiKeyId, component: "api-keys" },
+        "could not record an API key's last use",
+      ),
     );
 }

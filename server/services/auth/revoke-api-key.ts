@@ -27,8 +27,15 @@ export async function revokeApiKey({
       SELECT "revokedAt" FROM "ApiKey" WHERE id = ${id} AND "teamId" = ${teamId} FOR UPDATE`;
     if (!locked) throw new AppError("NOT_FOUND", apiKeyNotFound(id));
     if (locked.revokedAt)
-      throw new AppError("CONFLICT", `API key '${id}' was already revoked on ${locked.revokedAt.toISOString()}`);
-    const key = await tx.apiKey.update({ where: { id }, data: { revokedAt: now }, select: API_KEY_OUTPUT_SELECT });
+      throw new AppError(
+        "CONFLICT",
+        `API key '${id}' was already revoked on ${locked.revokedAt.toISOString()}`,
+      );
+    const key = await tx.apiKey.update({
+      where: { id },
+      data: { revokedAt: now },
+      select: API_KEY_OUTPUT_SELECT,
+    });
     await recordAuditEvent(tx, {
       teamId,
       actor,

@@ -40,7 +40,12 @@ export function createAnnouncer({ subject, component }: { subject: string; compo
           log().info({ ...announcement.logFields, attempt }, `${subject} announced`);
         } else {
           log().warn(
-            { ...announcement.logFields, attempt, retryInMs: Math.min(delayMs * 2, MAX_RETRY_MS), err: error },
+            {
+              ...announcement.logFields,
+              attempt,
+              retryInMs: Math.min(delayMs * 2, MAX_RETRY_MS),
+              err: error,
+            },
             `${subject} still not announced`,
           );
         }

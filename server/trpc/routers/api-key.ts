@@ -1,8 +1,4 @@
-import {
-  createApiKey,
-  ZCreateApiKeyInput,
-  ZCreateApiKeyOutput,
-} from "@/server/services/auth/create-api-key";
+import { createApiKey, ZCreateApiKeyInput, ZCreateApiKeyOutput } from "@/server/services/auth/create-api-key";
 import { listApiKeys, ZListApiKeysOutput } from "@/server/services/auth/list-api-keys";
 import { revokeApiKey, ZRevokeApiKeyInput, ZRevokeApiKeyOutput } from "@/server/services/auth/revoke-api-key";
 import { createTRPCRouter, procedureFor } from "@/server/trpc/procedures";

@@ -64,7 +64,9 @@ import {
 export const deploymentRouter = createTRPCRouter({
   list: viewerProcedure
     .output(ZListDeploymentsOutput)
-    .query(async ({ ctx }) => reachableDeployments(ctx.caller, await listDeployments({ teamId: ctx.team.id }))),
+    .query(async ({ ctx }) =>
+      reachableDeployments(ctx.caller, await listDeployments({ teamId: ctx.team.id })),
+    ),
   byName: deploymentProcedureFor("read")
     .input(ZGetDeploymentInput)
     .output(ZGetDeploymentOutput)

@@ -11,7 +11,9 @@ import { uploadGoldenSet, ZUploadGoldenSetFields } from "@/server/services/golde
 import { readJsonPart, readTextPart, withFilePart } from "@/server/trpc/form-data";
 import { createTRPCRouter, procedureFor, viewerProcedure } from "@/server/trpc/procedures";
 
-const uploadProcedure = procedureFor("goldenSet.upload").input(z.instanceof(FormData)).output(ZGoldenSetOutput);
+const uploadProcedure = procedureFor("goldenSet.upload")
+  .input(z.instanceof(FormData))
+  .output(ZGoldenSetOutput);
 
 export const goldenSetRouter = createTRPCRouter({
   /**

@@ -12,7 +12,9 @@ import { createTRPCRouter, procedureFor, viewerProcedure } from "@/server/trpc/p
 import { AppError } from "@/server/domain/app-error";
 import type { VersionMetadataInput } from "@/server/domain/version-metadata";
 
-const uploadProcedure = procedureFor("model.register").input(z.instanceof(FormData)).output(ZUploadModelVersionOutput);
+const uploadProcedure = procedureFor("model.register")
+  .input(z.instanceof(FormData))
+  .output(ZUploadModelVersionOutput);
 
 export const modelVersionRouter = createTRPCRouter({
   /** Multipart: `modelName`, `file` (the .onnx), optional `metadata` (JSON of ZVersionMetadata). Browser and CI both use it. */

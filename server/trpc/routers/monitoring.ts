@@ -24,5 +24,7 @@ export const monitoringRouter = createTRPCRouter({
   /** Every deployment of the team over the last hour. */
   overview: viewerProcedure
     .output(ZMonitoringOverviewOutput)
-    .query(async ({ ctx }) => reachableDeployments(ctx.caller, await getMonitoringOverview({ teamId: ctx.team.id }))),
+    .query(async ({ ctx }) =>
+      reachableDeployments(ctx.caller, await getMonitoringOverview({ teamId: ctx.team.id })),
+    ),
 });

@@ -45,7 +45,9 @@ describe("a stored key", () => {
 
   it("authenticates until it expires or is revoked, and says which", () => {
     expect(apiKeyRefusal({ revokedAt: null, expiresAt: null }, now)).toBeNull();
-    expect(apiKeyRefusal({ revokedAt: null, expiresAt: new Date("2026-12-03T12:00:00.001Z") }, now)).toBeNull();
+    expect(
+      apiKeyRefusal({ revokedAt: null, expiresAt: new Date("2026-12-03T12:00:00.001Z") }, now),
+    ).toBeNull();
     expect(apiKeyRefusal({ revokedAt: null, expiresAt: now }, now)).toBe(
       "API key expired on 2026-12-03T12:00:00.000Z",
     );

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { authorize, authorizeDeployment, reachableDeployments, type Caller } from "@/server/domain/access/caller";
+import {
+  authorize,
+  authorizeDeployment,
+  reachableDeployments,
+  type Caller,
+} from "@/server/domain/access/caller";
 import { leastRoleFor, roleAtLeast, roleProblem, ROLES } from "@/server/domain/access/roles";
 import { AppError } from "@/server/domain/app-error";
 
@@ -67,7 +72,11 @@ describe("roles", () => {
 
 describe("authorize", () => {
   it("refuses with FORBIDDEN, telling a key from a person", () => {
-    expect(refusal(() => authorize(caller("editor", { apiKeyId: "k1", actor: "apikey:k1" }), "deployment.promote"))).toEqual({
+    expect(
+      refusal(() =>
+        authorize(caller("editor", { apiKeyId: "k1", actor: "apikey:k1" }), "deployment.promote"),
+      ),
+    ).toEqual({
       code: "FORBIDDEN",
       message: "promoting to production needs the admin role; this key has editor",
     });

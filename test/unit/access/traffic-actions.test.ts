@@ -8,7 +8,9 @@ const rolesOf = (actions: Parameters<typeof leastRoleFor>[0][]) => actions.map(l
 describe("traffic change actions", () => {
   it("map every kind of ZTrafficChange to the role that may make it", () => {
     const kinds = ZTrafficChange.options.map((option) => option.shape.kind.value);
-    const roleByKind = Object.fromEntries(kinds.map((kind) => [kind, rolesOf(trafficChangeActions({ kind }))]));
+    const roleByKind = Object.fromEntries(
+      kinds.map((kind) => [kind, rolesOf(trafficChangeActions({ kind }))]),
+    );
     expect(roleByKind).toEqual({
       promote: ["admin"],
       canary: ["editor"],
