@@ -29,6 +29,7 @@ test("an admin creates a key, sees it once with a copy button, and revokes it be
 
   await page.getByRole("button", { name: "Done" }).click();
   await expect(page.getByLabel("New API key")).toHaveCount(0);
+  await expect(page.getByLabel("Name", { exact: true })).toHaveValue("");
   expect(await page.content()).not.toContain(key);
   const row = page.getByRole("table", { name: "API keys" }).getByRole("row").filter({ hasText: "ci-e2e" });
   await expect(row).toContainText("viewer");

@@ -27,7 +27,14 @@ export function NewApiKey() {
   const [requestsPerMinute, setRequestsPerMinute] = useState("");
   const create = useMutation(
     trpc.apiKey.create.mutationOptions({
-      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.apiKey.pathKey() }),
+      onSuccess: async () => {
+        // The next key starts from a clean form: a copied scope or rate is a mistake waiting.
+        setName("");
+        setExpiresOn("");
+        setDeploymentNames([]);
+        setRequestsPerMinute("");
+        await queryClient.invalidateQueries({ queryKey: trpc.apiKey.pathKey() });
+      },
     }),
   );
 
