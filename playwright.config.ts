@@ -45,7 +45,7 @@ export default defineConfig({
       PORT: String(PORT),
       DATABASE_URL: process.env.E2E_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/mlops_e2e",
       ARTIFACT_DIR: "data/e2e/artifacts",
-      // Overridable so browser runs of two checkouts on one Redis do not clear each other's keys.
+      // Its own prefix per checkout that runs at once: the run starts by deleting the prefix's keys.
       REDIS_KEY_PREFIX: process.env.E2E_REDIS_KEY_PREFIX ?? "e2e:",
       GATEWAY_PORT: String(PORT + 80),
       NEXT_TELEMETRY_DISABLED: "1",

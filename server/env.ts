@@ -13,6 +13,11 @@ const ZAes256Key = z
       (/^[A-Za-z0-9+/]{43}=?$/.test(raw) && Buffer.from(raw, "base64").length === 32),
     "must be 32 bytes as 64 hex digits or as base64 (openssl rand -base64 32)",
   );
+/** "true" or "false" (z.coerce.boolean would read "false" as true). */
+export const ZFlag = z
+  .enum(["true", "false"])
+  .default("false")
+  .transform((value) => value === "true");
 
 const ZEnv = z.object({
   DATABASE_URL: z.string().url().default("postgresql://postgres@127.0.0.1:5432/mlops"),
@@ -38,7 +43,7 @@ const ZEnv = z.object({
   HOST: z.string().min(1).default("127.0.0.1"),
   /** Where inference clients reach the gateway; shown on deployment pages. */
   GATEWAY_PUBLIC_URL: z.string().url().default("http://localhost:8080"),
-  /** Team used while sign-in is not configured: every request acts in it. */
+  /** Team of a request without credentials while CONSOLE_REQUIRE_AUTH is false (or its `x-team`). */
   DEFAULT_TEAM_SLUG: z.string().min(1).default("default"),
   /**
    * Encrypts webhooks' signing secrets at rest (AES-256-GCM). The console (which encrypts them)
@@ -46,6 +51,17 @@ const ZEnv = z.object({
    * console refuses to create webhooks. Changing it leaves existing webhooks unable to sign.
    */
   WEBHOOK_SECRET_KEY: ZAes256Key.optional(),
+  /**
+   * true: every tRPC call and download needs an API key (or, once sign-in lands, a session) and
+   * gets 401 without one. false (for now the default, as the demo has no sign-in): a request
+   * without credentials acts as "local", an admin of DEFAULT_TEAM_SLUG or of its `x-team`.
+   */
+  CONSOLE_REQUIRE_AUTH: ZFlag,
+  /**
+   * Shared with the workers: a bearer token that reads any team's artifacts (workers serve and
+   * score every team's versions). Needed once CONSOLE_REQUIRE_AUTH is true.
+   */
+  WORKER_TOKEN: z.string().min(32, "must be at least 32 characters").optional(),
   /** Log lines go here instead of standard output when set. */
   LOG_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

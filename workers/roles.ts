@@ -30,6 +30,7 @@ const ROLE_STARTERS: Record<WorkerRole, (env: WorkerEnv, host: HostAgent) => Pro
       devices: host.servesDevices,
       cacheDir: env.WORKER_CACHE_DIR,
       artifactSourceUrl: env.ARTIFACT_SOURCE_URL,
+      artifactToken: env.WORKER_TOKEN,
       memoryBudgetMb: env.WORKER_MEMORY_BUDGET_MB,
       concurrency: env.WORKER_CONCURRENCY,
       maxBatchRows: env.WORKER_MAX_BATCH_ROWS,
@@ -62,6 +63,7 @@ const ROLE_STARTERS: Record<WorkerRole, (env: WorkerEnv, host: HostAgent) => Pro
       hostName: env.WORKER_HOST_NAME,
       cacheDir: env.WORKER_CACHE_DIR,
       artifactSourceUrl: env.ARTIFACT_SOURCE_URL,
+      artifactToken: env.WORKER_TOKEN,
       memoryBudgetMb: env.WORKER_MEMORY_BUDGET_MB,
     });
     return {
@@ -77,6 +79,7 @@ const ROLE_STARTERS: Record<WorkerRole, (env: WorkerEnv, host: HostAgent) => Pro
       hostName: env.WORKER_HOST_NAME,
       cacheDir: env.WORKER_CACHE_DIR,
       artifactSourceUrl: env.ARTIFACT_SOURCE_URL,
+      artifactToken: env.WORKER_TOKEN,
       memoryBudgetMb: env.WORKER_MEMORY_BUDGET_MB,
       concurrency: env.WORKER_BATCH_CONCURRENCY,
       lockDurationMs: env.WORKER_LOCK_DURATION_MS,

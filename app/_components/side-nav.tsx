@@ -11,6 +11,7 @@ const NAV_ITEMS = [
   { href: "/jobs", label: "Batch jobs" },
   { href: "/audit", label: "Audit log" },
   { href: "/settings/webhooks", label: "Webhooks" },
+  { href: "/settings/api-keys", label: "API keys" },
 ] as const;
 
 export function SideNav() {

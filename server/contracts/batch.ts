@@ -99,11 +99,18 @@ export function asyncTaskKey(taskId: string): string {
   return `async-task:${taskId}`;
 }
 
+/**
+ * The team whose request made the task: only that team reads it. Optional so tasks saved before
+ * it existed stay readable until their TTL ends.
+ */
+const ZAsyncTaskTeam = { teamId: z.string().min(1).optional() };
+
 export const ZAsyncTaskState = z.discriminatedUnion("status", [
-  z.object({ status: z.literal("pending"), createdAtMs: z.number() }),
+  z.object({ status: z.literal("pending"), createdAtMs: z.number(), ...ZAsyncTaskTeam }),
   z.object({
     status: z.literal("done"),
     createdAtMs: z.number(),
+    ...ZAsyncTaskTeam,
     finishedAtMs: z.number(),
     /** The status, headers and body the synchronous call answered. */
     statusCode: z.number().int(),

@@ -5,7 +5,8 @@ import Fastify, { LogController, type FastifyReply, type FastifyRequest } from "
 import { AppError, internalErrorMessage } from "@/server/domain/app-error";
 import type { GatewayAdmission } from "@/server/gateway/admission";
 import { answerRaw } from "@/server/gateway/answer-raw";
-import { registerAsyncTasks } from "@/server/gateway/async-tasks";
+import { callerOf, teamIdOf, type ApiKeyAuth } from "@/server/gateway/api-key-auth";
+import { INNER_CALL_HEADER, registerAsyncTasks } from "@/server/gateway/async-tasks";
 import { errorBody, inferResponse, modelMetadataResponse } from "@/server/domain/inference/v2-responses";
 import {
   formatServerTiming,
@@ -27,8 +28,8 @@ import { answeredLogLevel, logUnexpectedError, type Logger } from "@/server/logg
 import { REQUEST_ID_HEADER, requestIdFrom } from "@/server/request-id";
 
 export interface GatewayDeps {
-  /** The team every request acts in, until API keys name a team per request. */
-  teamId: string;
+  /** Who calls a model or task route: the API key's team and scope, or the default team. */
+  auth: ApiKeyAuth;
   cache: DeploymentCache;
   inference: InferenceService;
   dispatcher: JobDispatcher;
@@ -55,6 +56,8 @@ export interface GatewayReadiness {
   postgres: "up" | "down";
   /** Whether deployment changes reach this gateway (the pub/sub subscription is active). */
   deploymentChanges: "live" | "down";
+  /** Whether API key revocations reach this gateway (its cached keys are dropped at once). */
+  apiKeyRevocations: "live" | "down";
 }
 
 interface ModelParams {
@@ -82,10 +85,19 @@ export function buildGateway(deps: GatewayDeps) {
     // One line per request from the onResponse hook below, at a level that follows the status.
     logController: new LogController({ disableRequestLogging: true }),
   });
+  app.decorateRequest("caller", null);
+  // Marks the calls the gateway makes to itself for async tasks: their caller was counted on arrival.
+  const innerCallToken = randomBytes(16).toString("hex");
 
   app.addHook("onRequest", async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
     if (!isAlwaysAdmitted(request.routeOptions.url) && !deps.admission.admit(request, reply)) return reply;
+    if (needsCaller(request.routeOptions.url)) {
+      request.caller = await deps.auth.callerOf(request.headers, {
+        deploymentName: (request.params as Partial<ModelParams>).name,
+        counted: request.headers[INNER_CALL_HEADER] === innerCallToken,
+      });
+    }
     const refusal = refusalOnArrival(request, deps);
     if (refusal !== null) {
       deps.admission.refuse(request, reply, { status: 429, message: refusal });
@@ -164,7 +176,7 @@ export function buildGateway(deps: GatewayDeps) {
     reply.code(404).send(errorBody(`no route ${request.method} ${request.url}`)),
   );
 
-  registerAsyncTasks(app);
+  registerAsyncTasks(app, { innerCallToken });
   app.get("/v2/health/live", async () => ({ live: true }));
   app.get("/v2/health/ready", async (_request, reply) => {
     const readiness = await deps.readiness();
@@ -177,8 +189,8 @@ export function buildGateway(deps: GatewayDeps) {
       .send(await deps.metrics.registry.metrics()),
   );
 
-  const metadata = async (params: ModelParams) => {
-    const deployment = await deploymentOrThrow(deps.cache, deps.teamId, params.name);
+  const metadata = async (teamId: string, params: ModelParams) => {
+    const deployment = await deploymentOrThrow(deps.cache, teamId, params.name);
     const version = params.version
       ? versionOrThrow(deployment, params.version)
       : primaryVersionOf(deployment);
@@ -190,13 +202,15 @@ export function buildGateway(deps: GatewayDeps) {
       signature: version.signature,
     });
   };
-  app.get<{ Params: ModelParams }>("/v2/models/:name", (request) => metadata(request.params));
+  app.get<{ Params: ModelParams }>("/v2/models/:name", (request) =>
+    metadata(teamIdOf(request), request.params),
+  );
   app.get<{ Params: ModelParams }>("/v2/models/:name/versions/:version", (request) =>
-    metadata(request.params),
+    metadata(teamIdOf(request), request.params),
   );
 
-  const ready = async (params: ModelParams, reply: FastifyReply) => {
-    const deployment = await deploymentOrThrow(deps.cache, deps.teamId, params.name);
+  const ready = async (teamId: string, params: ModelParams, reply: FastifyReply) => {
+    const deployment = await deploymentOrThrow(deps.cache, teamId, params.name);
     if (params.version) versionOrThrow(deployment, params.version);
     const workers = await deps.dispatcher.workerCount(deployment.device);
     return reply.code(workers > 0 ? 200 : 503).send({
@@ -206,13 +220,14 @@ export function buildGateway(deps: GatewayDeps) {
     });
   };
   app.get<{ Params: ModelParams }>("/v2/models/:name/ready", (request, reply) =>
-    ready(request.params, reply),
+    ready(teamIdOf(request), request.params, reply),
   );
   app.get<{ Params: ModelParams }>("/v2/models/:name/versions/:version/ready", (request, reply) =>
-    ready(request.params, reply),
+    ready(teamIdOf(request), request.params, reply),
   );
 
   const infer = async (
+    teamId: string,
     params: ModelParams,
     body: unknown,
     headers: Record<string, string | string[] | undefined>,
@@ -226,7 +241,7 @@ export function buildGateway(deps: GatewayDeps) {
     reply.raw.once("close", () => {
       if (!reply.raw.writableFinished) callerGone.abort();
     });
-    const deployment = await deploymentOrThrow(deps.cache, deps.teamId, params.name);
+    const deployment = await deploymentOrThrow(deps.cache, teamId, params.name);
     let pinnedVersion, timeoutMs;
     try {
       pinnedVersion = params.version ? versionOrThrow(deployment, params.version) : null;
@@ -272,13 +287,13 @@ export function buildGateway(deps: GatewayDeps) {
       );
   };
   app.post<{ Params: ModelParams }>("/v2/models/:name/infer", (request, reply) =>
-    infer(request.params, request.body, request.headers, reply),
+    infer(teamIdOf(request), request.params, request.body, request.headers, reply),
   );
   app.post<{ Params: ModelParams }>("/v2/models/:name/versions/:version/infer", (request, reply) =>
-    infer(request.params, request.body, request.headers, reply),
+    infer(teamIdOf(request), request.params, request.body, request.headers, reply),
   );
   app.post<{ Params: ModelParams }>("/v2/models/:name/feedback", (request) =>
-    answerFeedback(deps.teamId, request.params.name, request.body),
+    answerFeedback(callerOf(request), request.params.name, request.body),
   );
 
   return app;
@@ -287,6 +302,11 @@ export function buildGateway(deps: GatewayDeps) {
 const METRICS_ROUTE = "/metrics";
 /** `x-timing: true` on an infer request asks for its stage timings in a `server-timing` header. */
 const TIMING_HEADER = "x-timing";
+
+/** Routes that act for a caller (a team, maybe a key); health, metrics and /v2 itself do not. */
+function needsCaller(route: string | undefined): boolean {
+  return route?.startsWith("/v2/models/") === true || route?.startsWith("/v2/tasks/") === true;
+}
 
 /** Health checks and scrapes answer whatever the load: refusing them would hide the overload. */
 function isAlwaysAdmitted(route: string | undefined): boolean {
@@ -317,7 +337,8 @@ function serverTiming(timing: InferenceTiming, beforeInferMs: number, totalMs: n
 function countRefused(request: FastifyRequest, deps: GatewayDeps, kind: ErrorKind): void {
   if (request.method !== "POST" || !request.routeOptions.url?.endsWith("/infer")) return;
   const params = request.params as ModelParams;
-  const deployment = deps.cache.peek({ teamId: deps.teamId, name: params.name });
+  if (!request.caller) return;
+  const deployment = deps.cache.peek({ teamId: request.caller.teamId, name: params.name });
   if (!deployment) return;
   const pinned = params.version ? deployment.versionsByNumber.get(Number(params.version)) : undefined;
   deps.inference.refused(deployment, pinned ?? null, kind);
@@ -327,7 +348,8 @@ function countRefused(request: FastifyRequest, deps: GatewayDeps, kind: ErrorKin
 function refusalOnArrival(request: FastifyRequest, deps: GatewayDeps): string | null {
   if (request.method !== "POST" || !request.routeOptions.url?.endsWith("/infer")) return null;
   const { name } = request.params as ModelParams;
-  const deployment = deps.cache.peek({ teamId: deps.teamId, name });
+  if (!request.caller) return null;
+  const deployment = deps.cache.peek({ teamId: request.caller.teamId, name });
   return deployment ? deps.inference.refusalOnArrival(deployment) : null;
 }
 

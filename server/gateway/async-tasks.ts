@@ -5,6 +5,7 @@ import type { Redis } from "ioredis";
 import { z } from "zod";
 import { asyncTaskKey, ZAsyncTaskState, type AsyncTaskState } from "@/server/contracts/batch";
 import { AppError } from "@/server/domain/app-error";
+import { teamIdOf } from "@/server/gateway/api-key-auth";
 import { parseEnvironment } from "@/server/env";
 import type { Logger } from "@/server/logger";
 import { getRedis } from "@/server/redis";
@@ -25,6 +26,9 @@ function prefersAsync(request: FastifyRequest): boolean {
 
 const PASSED_ON = new Set(["prefer", "content-length", "host", "connection", "transfer-encoding"]);
 
+/** Carries the gateway's own token on the call it makes to itself (app.ts: not counted twice). */
+export const INNER_CALL_HEADER = "x-mlops-inner-call";
+
 /**
  * Asynchronous inference: `POST /v2/models/{name}/infer` (or its versioned form) with
  * `prefer: respond-async` answers 202 at once with a task id and `location: /v2/tasks/{id}`;
@@ -33,10 +37,11 @@ const PASSED_ON = new Set(["prefer", "content-length", "host", "connection", "tr
  * headers and body in Redis for GATEWAY_ASYNC_TASK_TTL_SECONDS. `GET /v2/tasks/{id}` answers
  * 202 while pending and, once done, exactly what the synchronous call answered. A task whose
  * gateway stops before it finishes stays pending until its TTL passes; the client asks again.
+ * A task is its team's: another team's key reads it as unknown.
  */
 export function registerAsyncTasks(
   app: FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, Logger>,
-  redis: Redis = getRedis(),
+  { innerCallToken, redis = getRedis() }: { innerCallToken: string; redis?: Redis },
 ): void {
   const ttlSeconds = parseEnvironment(ZAsyncTaskEnv).GATEWAY_ASYNC_TASK_TTL_SECONDS;
   const save = (taskId: string, state: AsyncTaskState) =>
@@ -47,10 +52,14 @@ export function registerAsyncTasks(
       return;
     const taskId = randomUUID();
     const createdAtMs = Date.now();
-    await save(taskId, { status: "pending", createdAtMs });
-    const headers = Object.fromEntries(
-      Object.entries(request.headers).filter(([name]) => !PASSED_ON.has(name)),
-    ) as Record<string, string>;
+    const teamId = teamIdOf(request);
+    await save(taskId, { status: "pending", createdAtMs, teamId });
+    const headers = {
+      ...(Object.fromEntries(
+        Object.entries(request.headers).filter(([name]) => !PASSED_ON.has(name)),
+      ) as Record<string, string>),
+      [INNER_CALL_HEADER]: innerCallToken,
+    };
     const body = request.body;
     void app
       .inject({
@@ -63,6 +72,7 @@ export function registerAsyncTasks(
         save(taskId, {
           status: "done",
           createdAtMs,
+          teamId,
           finishedAtMs: Date.now(),
           statusCode: answer.statusCode,
           headers: answeredHeaders(answer.headers),
@@ -80,12 +90,12 @@ export function registerAsyncTasks(
 
   app.get<{ Params: { id: string } }>("/v2/tasks/:id", async (request, reply) => {
     const raw = await redis.get(asyncTaskKey(request.params.id));
-    if (raw === null)
+    const state = raw === null ? null : ZAsyncTaskState.parse(JSON.parse(raw));
+    if (state === null || (state.teamId !== undefined && state.teamId !== teamIdOf(request)))
       throw new AppError(
         "NOT_FOUND",
         `no task '${request.params.id}': it never existed or its answer was kept only ${ttlSeconds} s`,
       );
-    const state = ZAsyncTaskState.parse(JSON.parse(raw));
     if (state.status === "pending")
       return reply.code(202).header("retry-after", "1").send({ id: request.params.id, status: "pending" });
     return reply

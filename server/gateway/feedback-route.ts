@@ -1,3 +1,4 @@
+import { authorize, type Caller } from "@/server/domain/access/caller";
 import { AppError } from "@/server/domain/app-error";
 import { formatInputIssues } from "@/server/domain/zod-message";
 import {
@@ -14,11 +15,12 @@ const ZFeedbackBody = ZRecordFeedbackInput.omit({ name: true });
  * answer counts and names the labels it could not use, so one bad id never fails the rest.
  */
 export async function answerFeedback(
-  teamId: string,
+  caller: Caller,
   name: string,
   body: unknown,
 ): Promise<RecordFeedbackOutput> {
+  authorize(caller, "feedback.record");
   const parsed = ZFeedbackBody.safeParse(body);
   if (!parsed.success) throw new AppError("BAD_REQUEST", formatInputIssues(parsed.error));
-  return recordFeedback({ teamId, name, labels: parsed.data.labels });
+  return recordFeedback({ teamId: caller.teamId, name, labels: parsed.data.labels });
 }

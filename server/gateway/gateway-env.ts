@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseEnvironment, readEnv, type Env } from "@/server/env";
+import { parseEnvironment, readEnv, ZFlag, type Env } from "@/server/env";
 
 const ZGatewayEnv = z.object({
   GATEWAY_PORT: z.coerce.number().int().min(1).max(65535).default(8080),
@@ -55,6 +55,16 @@ const ZGatewayEnv = z.object({
    * the bench that measures what counting costs (bench:serving); the console's charts need `on`.
    */
   GATEWAY_COUNTERS: z.enum(["on", "off"]).default("on"),
+  /**
+   * true: every model and task route needs `Authorization: Bearer mlk_…` (401 without). false
+   * (the default for now): a request without a key acts in DEFAULT_TEAM_SLUG; one with a key, in
+   * the key's team, limited to its deployments and rate.
+   */
+  GATEWAY_REQUIRE_API_KEY: ZFlag,
+  /** How long a checked key is trusted without asking Postgres again (a revocation drops it at once). */
+  GATEWAY_API_KEY_CACHE_TTL_MS: z.coerce.number().int().positive().default(10_000),
+  /** Keys (and unknown key ids) remembered at most, least recently used dropped first. */
+  GATEWAY_MAX_CACHED_API_KEYS: z.coerce.number().int().positive().default(10_000),
 });
 
 export type GatewayEnv = Env & z.infer<typeof ZGatewayEnv>;

@@ -1,10 +1,14 @@
+import { apiKeyRevokedChannel, ZApiKeyRevokedMessage } from "@/server/contracts/api-keys";
 import { GatewayAdmission } from "@/server/gateway/admission";
+import { ApiKeyAuth } from "@/server/gateway/api-key-auth";
+import { ApiKeyCache } from "@/server/gateway/api-key-cache";
 import { buildGateway } from "@/server/gateway/app";
 import { DEFAULT_DEPLOYMENT_CACHE_OPTIONS, DeploymentCache } from "@/server/gateway/deployment-cache";
 import { socketTimeouts, type GatewayEnv } from "@/server/gateway/gateway-env";
 import { InferenceService } from "@/server/gateway/infer";
 import { createJobDispatcher } from "@/server/gateway/job-dispatcher";
 import { ShadowRecorder } from "@/server/gateway/shadow-recorder";
+import { subscribeToChannel } from "@/server/gateway/subscribe-channel";
 import { subscribeToDeploymentChanges } from "@/server/gateway/subscribe-deployment-changes";
 import { PredictionSampler } from "@/server/gateway/prediction-sampler";
 import { TrafficCounters } from "@/server/gateway/traffic-counters";
@@ -12,6 +16,8 @@ import { getLogger } from "@/server/logger";
 import { GatewayMetrics } from "@/server/metrics/gateway-metrics";
 import { getRedis } from "@/server/redis";
 import { loadServingDeployment } from "@/server/services/deployment/load-serving-deployment";
+import { loadApiKey } from "@/server/services/auth/authenticate-api-key";
+import { localCaller } from "@/server/services/auth/resolve-caller";
 import { checkHealth } from "@/server/services/health/check-health";
 import { resolveTeam } from "@/server/services/team/resolve-team";
 
@@ -20,9 +26,28 @@ const READINESS_PROBE_TIMEOUT_MS = 500;
 
 /** Wires and starts a gateway; `close` stops taking requests, flushes counters and disconnects. */
 export async function startGateway(env: GatewayEnv) {
-  // Until API keys land, the gateway serves the default team's deployments.
+  // A request without an API key acts in the default team, unless keys are required.
   const team = await resolveTeam(env.DEFAULT_TEAM_SLUG);
   const log = getLogger().child({ component: "gateway" });
+  const apiKeys = new ApiKeyCache(loadApiKey, {
+    ttlMs: env.GATEWAY_API_KEY_CACHE_TTL_MS,
+    maxKeys: env.GATEWAY_MAX_CACHED_API_KEYS,
+    lookupTimeoutMs: DEFAULT_DEPLOYMENT_CACHE_OPTIONS.lookupTimeoutMs,
+  });
+  const revocations = await subscribeToChannel({
+    redisUrl: env.REDIS_URL,
+    channel: apiKeyRevokedChannel(env.REDIS_KEY_PREFIX),
+    schema: ZApiKeyRevokedMessage,
+    onMessage: ({ apiKeyId }) => apiKeys.drop(apiKeyId),
+    onResubscribed: () => apiKeys.clear(),
+    subject: "API key revocation",
+    log,
+  });
+  const auth = new ApiKeyAuth({
+    cache: apiKeys,
+    redis: getRedis(),
+    keyless: env.GATEWAY_REQUIRE_API_KEY ? null : localCaller(team),
+  });
   const cache = new DeploymentCache(loadServingDeployment, {
     unknownNameTtlMs: env.GATEWAY_UNKNOWN_NAME_TTL_MS,
     maxUnknownNames: env.GATEWAY_MAX_UNKNOWN_NAMES,
@@ -57,7 +82,7 @@ export async function startGateway(env: GatewayEnv) {
     waitingJobs: () => dispatcher.waitingJobs(),
   });
   const app = buildGateway({
-    teamId: team.id,
+    auth,
     cache,
     inference,
     dispatcher,
@@ -68,13 +93,15 @@ export async function startGateway(env: GatewayEnv) {
       // the default 2 s, a frozen Postgres made every ready answer late, so probes would fail.
       const health = await checkHealth({ timeoutMs: READINESS_PROBE_TIMEOUT_MS });
       const deploymentChanges = subscription.live() ? "live" : "down";
+      const apiKeyRevocations = revocations.live() ? "live" : "down";
       return {
         // Cached deployments serve without Postgres; without Redis nothing is served, and without
-        // the subscription the cache could serve a deployment after its change.
-        ready: health.redis.ok && deploymentChanges === "live",
+        // the subscriptions the caches could serve a deployment after its change, or a revoked key.
+        ready: health.redis.ok && deploymentChanges === "live" && apiKeyRevocations === "live",
         redis: health.redis.ok ? "up" : "down",
         postgres: health.postgres.ok ? "up" : "down",
         deploymentChanges,
+        apiKeyRevocations,
       };
     },
     maxBodyBytes: env.GATEWAY_MAX_BODY_BYTES,
@@ -93,7 +120,7 @@ export async function startGateway(env: GatewayEnv) {
       await app.close();
       admission.close();
       await Promise.all([counters.close(), sampler.close(), shadows.close()]);
-      await Promise.all([dispatcher.close(), subscription.close()]);
+      await Promise.all([dispatcher.close(), subscription.close(), revocations.close()]);
     },
   };
 }

@@ -37,3 +37,14 @@ export async function removeArtifactUnlessReferenced(sha256: string): Promise<vo
     );
   }
 }
+
+/** Whether a version, golden set or batch input of the team is stored under `sha256`. */
+export async function isArtifactOfTeam(teamId: string, sha256: string): Promise<boolean> {
+  const db = getDb();
+  const [version, goldenSet, batchJob] = await Promise.all([
+    db.modelVersion.findFirst({ where: { teamId, artifactSha256: sha256 }, select: { id: true } }),
+    db.goldenSet.findFirst({ where: { teamId, artifactSha256: sha256 }, select: { id: true } }),
+    db.batchJob.findFirst({ where: { teamId, inputSha256: sha256 }, select: { id: true } }),
+  ]);
+  return version !== null || goldenSet !== null || batchJob !== null;
+}

@@ -1,11 +1,13 @@
-import { readEnv } from "@/server/env";
+import type { Caller } from "@/server/domain/access/caller";
+import { resolveCaller } from "@/server/services/auth/resolve-caller";
 
 /** What every procedure knows about its caller before any middleware runs. */
 export interface TRPCContext {
-  /** Which team the caller acts in; sign-in will derive it from the session or API key. */
-  teamSlug: string;
-  /** Who acts, for revisions and the audit log ("user:<id>", "apikey:<id>"; "local" until sign-in). */
-  actor: string;
+  /**
+   * Who calls (API key, session, or the local caller): resolved by the procedures' middleware, so
+   * refused credentials are answered as any AppError (401), and once per request for a batch.
+   */
+  resolveCaller: () => Promise<Caller>;
   /** The request's id in log lines (the caller's `x-request-id`, or a fresh one). */
   requestId: string;
 }
@@ -17,9 +19,6 @@ export function createTRPCContext({
   headers: Headers;
   requestId: string;
 }): TRPCContext {
-  return {
-    teamSlug: headers.get("x-team")?.trim() || readEnv().DEFAULT_TEAM_SLUG,
-    actor: "local",
-    requestId,
-  };
+  let caller: Promise<Caller> | undefined;
+  return { resolveCaller: () => (caller ??= resolveCaller(headers)), requestId };
 }

@@ -1,9 +1,10 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
-import { ZodError } from "zod";
+import { z, ZodError } from "zod";
+import { authorize, authorizeDeployment } from "@/server/domain/access/caller";
+import type { Action } from "@/server/domain/access/roles";
 import { AppError } from "@/server/domain/app-error";
 import { formatInputIssues } from "@/server/domain/zod-message";
-import { resolveTeam } from "@/server/services/team/resolve-team";
 import type { TRPCContext } from "@/server/trpc/context";
 import { trpcErrorOf } from "@/server/trpc/errors";
 import { internalTRPCError, isUnexpected } from "@/server/trpc/unexpected-errors";
@@ -42,13 +43,50 @@ const mapErrors = t.middleware(async ({ ctx, next, path, type }) => {
   return result;
 });
 
-const withTeam = t.middleware(async ({ ctx, next }) => {
-  const team = await resolveTeam(ctx.teamSlug);
-  return next({ ctx: { ...ctx, team } });
+/** Resolves who calls (401 when they may not call at all) and acts in their team. */
+const withCaller = t.middleware(async ({ ctx, next }) => {
+  const caller = await ctx.resolveCaller();
+  return next({
+    ctx: { ...ctx, caller, team: { id: caller.teamId, slug: caller.teamSlug }, actor: caller.actor },
+  });
 });
 
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const publicProcedure = t.procedure.use(mapErrors);
-/** Acts within the caller's team: every query it makes filters by ctx.team.id. */
-export const teamProcedure = publicProcedure.use(withTeam);
+
+/**
+ * Acts within the caller's team (every query filters by ctx.team.id) and only when the caller's
+ * role may take `action` (server/domain/access/roles.ts): otherwise FORBIDDEN, naming the role
+ * needed.
+ */
+export function procedureFor(action: Action) {
+  return publicProcedure.use(withCaller).use(({ ctx, next }) => {
+    authorize(ctx.caller, action);
+    return next();
+  });
+}
+
+/** Reads the team's registry: any member, any key. */
+export const viewerProcedure = procedureFor("read");
+
+/**
+ * A procedure on the deployment its input names (`name`): a key limited to other deployments is
+ * refused with FORBIDDEN. The procedure's own .input() merges with this one. The role is the
+ * handler's to check, with authorize(), when it depends on the input (a traffic change's kind).
+ */
+export const deploymentProcedure = publicProcedure
+  .use(withCaller)
+  .input(z.object({ name: z.string().min(1) }))
+  .use(({ ctx, input, next }) => {
+    authorizeDeployment(ctx.caller, input.name);
+    return next();
+  });
+
+/** deploymentProcedure for one action, checked before the handler runs. */
+export function deploymentProcedureFor(action: Action) {
+  return deploymentProcedure.use(({ ctx, next }) => {
+    authorize(ctx.caller, action);
+    return next();
+  });
+}

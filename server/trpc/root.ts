@@ -1,3 +1,4 @@
+import { apiKeyRouter } from "@/server/trpc/routers/api-key";
 import { auditRouter } from "@/server/trpc/routers/audit";
 import { batchJobRouter } from "@/server/trpc/routers/batch-job";
 import { deploymentRouter } from "@/server/trpc/routers/deployment";
@@ -27,6 +28,7 @@ export const appRouter = createTRPCRouter({
   drift: driftRouter,
   feedback: feedbackRouter,
   webhook: webhookRouter,
+  apiKey: apiKeyRouter,
 });
 
 export type AppRouter = typeof appRouter;

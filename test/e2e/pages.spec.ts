@@ -11,6 +11,8 @@ const PAGES = [
   { path: "/deployments", content: "card-fraud-prod" },
   { path: "/deployments/card-fraud-prod", content: "Revision history" },
   { path: "/audit", content: "deployment.create" },
+  // The deployments a new key may be limited to, prefetched with the keys.
+  { path: "/settings/api-keys", content: "card-fraud-prod" },
 ] as const;
 
 test("every page's first HTML holds its data, and the time to content is recorded", async ({ page }) => {

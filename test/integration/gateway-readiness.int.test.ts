@@ -43,7 +43,13 @@ describe("gateway readiness", () => {
   it("is 200 with everything up, stays 200 naming Postgres down, and is 503 once Redis is down", async () => {
     expect(await get("/v2/health/ready")).toEqual({
       status: 200,
-      body: { ready: true, redis: "up", postgres: "up", deploymentChanges: "live" },
+      body: {
+        ready: true,
+        redis: "up",
+        postgres: "up",
+        deploymentChanges: "live",
+        apiKeyRevocations: "live",
+      },
     });
     // Loaded while Postgres answers: cached from here on.
     expect((await get("/v2/models/fraud")).status).toBe(200);
@@ -51,7 +57,13 @@ describe("gateway readiness", () => {
     await dropDatabase(decodeURIComponent(new URL(process.env.DATABASE_URL!).pathname.slice(1)));
     expect(await get("/v2/health/ready")).toEqual({
       status: 200,
-      body: { ready: true, redis: "up", postgres: "down", deploymentChanges: "live" },
+      body: {
+        ready: true,
+        redis: "up",
+        postgres: "down",
+        deploymentChanges: "live",
+        apiKeyRevocations: "live",
+      },
     });
     // What readiness promises: the cached deployment is still served.
     expect((await get("/v2/models/fraud")).status).toBe(200);
@@ -79,7 +91,13 @@ describe("gateway readiness", () => {
     console.log(`ready again ${(performance.now() - restartedMs).toFixed(0)} ms after Redis restarted`);
     expect(back).toEqual({
       status: 200,
-      body: { ready: true, redis: "up", postgres: "down", deploymentChanges: "live" },
+      body: {
+        ready: true,
+        redis: "up",
+        postgres: "down",
+        deploymentChanges: "live",
+        apiKeyRevocations: "live",
+      },
     });
   });
 });

@@ -73,6 +73,9 @@ describe("the migrated schema matches the generated client", () => {
         expiresAt: now,
         lastUsedAt: now,
         revokedAt: now,
+        createdBy: "user:ada",
+        deploymentNames: ["fraud-prod", "fraud-staging"],
+        requestsPerMinute: 600,
       },
     });
     const model = await db.model.create({

@@ -2,11 +2,14 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
+import { GET as getArtifact } from "@/app/api/artifacts/[sha256]/route";
+import { GET as getAuditEvents } from "@/app/api/audit-events/route";
+import { GET as getBatchFile } from "@/app/api/batch-jobs/[id]/[file]/route";
 import { GET as getHealth } from "@/app/api/health/route";
 import { GET as getTrpc, POST as postTrpc } from "@/app/api/trpc/[trpc]/route";
 
 /**
- * The console's tRPC and health route handlers behind a bare node:http server on a free port.
+ * The console's tRPC, download and health route handlers behind a bare node:http server on a free port.
  * Requests reach the handlers as Next.js builds them for route handlers: the incoming message
  * itself is the body (a stream, whatever the transfer encoding), nothing buffered in between.
  */
@@ -43,6 +46,15 @@ export async function startConsoleServer(): Promise<{ url: string; close: () => 
 
 function routeFor(pathname: string, method: string): ((request: Request) => Promise<Response>) | null {
   if (pathname.startsWith("/api/trpc/")) return method === "GET" ? getTrpc : postTrpc;
-  if (pathname === "/api/health" && method === "GET") return () => getHealth();
+  if (method !== "GET") return null;
+  if (pathname === "/api/health") return () => getHealth();
+  if (pathname === "/api/audit-events") return getAuditEvents;
+  const artifact = /^\/api\/artifacts\/([^/]+)$/.exec(pathname);
+  if (artifact)
+    return (request) => getArtifact(request, { params: Promise.resolve({ sha256: artifact[1]! }) });
+  const batchFile = /^\/api\/batch-jobs\/([^/]+)\/([^/]+)$/.exec(pathname);
+  if (batchFile)
+    return (request) =>
+      getBatchFile(request, { params: Promise.resolve({ id: batchFile[1]!, file: batchFile[2]! }) });
   return null;
 }

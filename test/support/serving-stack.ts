@@ -27,7 +27,11 @@ export async function serveArtifacts(port = 0): Promise<{ url: string; close: ()
   const server = http.createServer(async (request, response) => {
     const match = /^\/api\/artifacts\/([^/?]+)$/.exec(request.url ?? "");
     if (!match) return void response.writeHead(404).end();
-    const answer = await getArtifact(new Request(`http://artifacts${request.url}`), {
+    // The worker's own headers (its WORKER_TOKEN), as the route would receive them.
+    const headers = request.headers.authorization
+      ? { authorization: request.headers.authorization }
+      : undefined;
+    const answer = await getArtifact(new Request(`http://artifacts${request.url}`, { headers }), {
       params: Promise.resolve({ sha256: match[1]! }),
     });
     response.writeHead(answer.status, Object.fromEntries(answer.headers));

@@ -1,9 +1,24 @@
+import type { Caller } from "@/server/domain/access/caller";
 import { getDb } from "@/server/db";
+import { resolveTeam } from "@/server/services/team/resolve-team";
 import { createCaller } from "@/server/trpc/root";
 
-/** Calls procedures as the API does (middlewares included), acting in the given team. */
-export function callerFor(teamSlug = "default", actor = "test") {
-  return createCaller({ teamSlug, actor, requestId: "test" });
+/**
+ * Calls procedures as the API does (middlewares included), acting in the given team as `actor`:
+ * an admin unless `as` says otherwise (a role, or an API key's id and deployments).
+ */
+export function callerFor(
+  teamSlug = "default",
+  actor = "test",
+  as: Partial<Pick<Caller, "role" | "apiKeyId" | "deploymentNames">> = {},
+) {
+  return createCaller({
+    requestId: "test",
+    resolveCaller: async () => {
+      const team = await resolveTeam(teamSlug);
+      return { teamId: team.id, teamSlug: team.slug, role: "admin", actor, ...as };
+    },
+  });
 }
 
 /**

@@ -21,6 +21,8 @@ export interface BatchWorkerOptions {
   hostName: string;
   cacheDir: string;
   artifactSourceUrl: string;
+  /** WORKER_TOKEN: lets this host read every team's artifacts where the console requires auth. */
+  artifactToken?: string;
   /** For this role's own sessions, beside (not shared with) the serving role's. */
   memoryBudgetMb: number;
   /** Chunks run at once by this process. */
@@ -46,7 +48,11 @@ const ARTIFACT_RETRY_MS = 1_000;
 
 export async function startBatchWorker(options: BatchWorkerOptions) {
   const log = options.log ?? getLogger().child({ component: "batch" });
-  const artifacts = new ArtifactCache({ cacheDir: options.cacheDir, sourceUrl: options.artifactSourceUrl });
+  const artifacts = new ArtifactCache({
+    cacheDir: options.cacheDir,
+    sourceUrl: options.artifactSourceUrl,
+    token: options.artifactToken,
+  });
   // A chunk's request is one run of the job's batch size: the runner must not cut it into merges.
   const sessions = new SessionCache({
     artifacts,

@@ -16,6 +16,8 @@ export interface EvaluationWorkerOptions {
   hostName: string;
   cacheDir: string;
   artifactSourceUrl: string;
+  /** WORKER_TOKEN: lets this host read every team's artifacts where the console requires auth. */
+  artifactToken?: string;
   /** For this role's own sessions, beside (not shared with) the serving role's. */
   memoryBudgetMb: number;
   log?: Logger;
@@ -29,7 +31,11 @@ const EVALUATION_CONCURRENCY = 1;
 
 export async function startEvaluationWorker(options: EvaluationWorkerOptions) {
   const log = options.log ?? getLogger().child({ component: "evaluation" });
-  const artifacts = new ArtifactCache({ cacheDir: options.cacheDir, sourceUrl: options.artifactSourceUrl });
+  const artifacts = new ArtifactCache({
+    cacheDir: options.cacheDir,
+    sourceUrl: options.artifactSourceUrl,
+    token: options.artifactToken,
+  });
   const sessions = new SessionCache({
     artifacts,
     memoryBudgetMb: options.memoryBudgetMb,

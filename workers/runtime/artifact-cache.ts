@@ -26,6 +26,8 @@ export interface ArtifactCacheOptions {
   cacheDir: string;
   /** Base URL of the web app, e.g. http://web:3000. */
   sourceUrl: string;
+  /** Sent as a bearer token (WORKER_TOKEN): the console may require it to serve other teams' artifacts. */
+  token?: string;
 }
 
 export class ArtifactCache {
@@ -58,7 +60,9 @@ export class ArtifactCache {
     const url = `${this.options.sourceUrl.replace(/\/+$/, "")}/api/artifacts/${sha256}`;
     let response: Response;
     try {
-      response = await fetch(url);
+      response = await fetch(url, {
+        headers: this.options.token ? { authorization: `Bearer ${this.options.token}` } : {},
+      });
     } catch (error) {
       const cause = (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message;
       throw new ArtifactUnavailableError(`cannot fetch artifact ${sha256} from ${url}: ${cause}`, true);

@@ -32,6 +32,8 @@ export interface ServingWorkerOptions {
   devices: ServingDevice[];
   cacheDir: string;
   artifactSourceUrl: string;
+  /** WORKER_TOKEN: lets this host read every team's artifacts where the console requires auth. */
+  artifactToken?: string;
   memoryBudgetMb: number;
   /** Jobs in flight per device queue: each is an await on a session thread, so many (default 64). */
   concurrency?: number;
@@ -94,7 +96,11 @@ function logTracedRequests(log: Logger, jobId: string, job: ServingJob, result: 
 export async function startServingWorker(options: ServingWorkerOptions): Promise<ServingWorker> {
   const log = options.log ?? getLogger().child({ component: "serving" });
   if (options.devices.length === 0) throw new Error("a serving worker needs at least one device to serve");
-  const artifacts = new ArtifactCache({ cacheDir: options.cacheDir, sourceUrl: options.artifactSourceUrl });
+  const artifacts = new ArtifactCache({
+    cacheDir: options.cacheDir,
+    sourceUrl: options.artifactSourceUrl,
+    token: options.artifactToken,
+  });
   const sessions = new SessionCache({
     artifacts,
     memoryBudgetMb: options.memoryBudgetMb,

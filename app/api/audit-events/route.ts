@@ -1,13 +1,14 @@
-import { AppError } from "@/server/domain/app-error";
+import type { z } from "zod";
+import { answerAppErrors } from "@/server/answer-app-errors";
+import { authorize, type Caller } from "@/server/domain/access/caller";
 import { csvField } from "@/server/domain/audit/public-audit-data";
 import { formatZodIssues } from "@/server/domain/zod-message";
-import { readEnv } from "@/server/env";
 import {
   listAuditEvents,
   ZAuditFilters,
   type AuditEventOutput,
 } from "@/server/services/audit/list-audit-events";
-import { resolveTeam } from "@/server/services/team/resolve-team";
+import { resolveCaller } from "@/server/services/auth/resolve-caller";
 
 const EXPORT_PAGE_SIZE = 500;
 const CSV_COLUMNS = ["at", "actor", "action", "targetType", "target", "before", "after"] as const;
@@ -26,15 +27,19 @@ export async function GET(request: Request) {
   );
   if (!filters.success)
     return Response.json({ error: formatZodIssues(filters.error, "query") }, { status: 400 });
-  let team;
-  try {
-    team = await resolveTeam(request.headers.get("x-team")?.trim() || readEnv().DEFAULT_TEAM_SLUG);
-  } catch (error) {
-    if (error instanceof AppError)
-      return Response.json({ error: error.message }, { status: error.httpStatus });
-    throw error;
-  }
+  return answerAppErrors(async () => {
+    const caller = await resolveCaller(request.headers);
+    authorize(caller, "read");
+    return exportAuditEvents(caller, format, filters.data);
+  });
+}
 
+/** Streams the team's events page by page, as the export file. */
+function exportAuditEvents(
+  { teamId, teamSlug }: Caller,
+  format: "csv" | "jsonl",
+  filters: z.output<typeof ZAuditFilters>,
+): Response {
   const encoder = new TextEncoder();
   const line = format === "csv" ? csvLine : (event: AuditEventOutput) => `${JSON.stringify(event)}\n`;
   let cursor: string | undefined;
@@ -44,8 +49,8 @@ export async function GET(request: Request) {
       if (!started && format === "csv") controller.enqueue(encoder.encode(`${CSV_COLUMNS.join(",")}\n`));
       started = true;
       const page = await listAuditEvents({
-        teamId: team.id,
-        ...filters.data,
+        teamId,
+        ...filters,
         cursor,
         limit: EXPORT_PAGE_SIZE,
       });
@@ -58,7 +63,7 @@ export async function GET(request: Request) {
   return new Response(body, {
     headers: {
       "content-type": format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",
-      "content-disposition": `attachment; filename="audit-${team.slug}-${stamp}.${format}"`,
+      "content-disposition": `attachment; filename="audit-${teamSlug}-${stamp}.${format}"`,
       "cache-control": "no-store",
     },
   });

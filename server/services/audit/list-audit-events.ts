@@ -95,29 +95,39 @@ async function targetNames(
   ];
   const db = getDb();
   const where = (type: string) => ({ teamId, id: { in: idsOf(type) } });
-  const [models, versions, featureSets, featureSetVersions, deployments, goldenSets, evaluations, webhooks] =
-    await Promise.all([
-      db.model.findMany({ where: where("model"), select: { id: true, name: true } }),
-      db.modelVersion.findMany({
-        where: where("modelVersion"),
-        select: { id: true, number: true, model: { select: { name: true } } },
-      }),
-      db.featureSet.findMany({ where: where("featureSet"), select: { id: true, name: true } }),
-      db.featureSetVersion.findMany({
-        where: where("featureSetVersion"),
-        select: { id: true, number: true, featureSet: { select: { name: true } } },
-      }),
-      db.deployment.findMany({ where: where("deployment"), select: { id: true, name: true } }),
-      db.goldenSet.findMany({
-        where: where("goldenSet"),
-        select: { id: true, name: true, model: { select: { name: true } } },
-      }),
-      db.evaluation.findMany({
-        where: where("evaluation"),
-        select: { id: true, number: true, model: { select: { name: true } } },
-      }),
-      db.webhook.findMany({ where: where("webhook"), select: { id: true, number: true } }),
-    ]);
+  const [
+    models,
+    versions,
+    featureSets,
+    featureSetVersions,
+    deployments,
+    goldenSets,
+    evaluations,
+    webhooks,
+    apiKeys,
+  ] = await Promise.all([
+    db.model.findMany({ where: where("model"), select: { id: true, name: true } }),
+    db.modelVersion.findMany({
+      where: where("modelVersion"),
+      select: { id: true, number: true, model: { select: { name: true } } },
+    }),
+    db.featureSet.findMany({ where: where("featureSet"), select: { id: true, name: true } }),
+    db.featureSetVersion.findMany({
+      where: where("featureSetVersion"),
+      select: { id: true, number: true, featureSet: { select: { name: true } } },
+    }),
+    db.deployment.findMany({ where: where("deployment"), select: { id: true, name: true } }),
+    db.goldenSet.findMany({
+      where: where("goldenSet"),
+      select: { id: true, name: true, model: { select: { name: true } } },
+    }),
+    db.evaluation.findMany({
+      where: where("evaluation"),
+      select: { id: true, number: true, model: { select: { name: true } } },
+    }),
+    db.webhook.findMany({ where: where("webhook"), select: { id: true, number: true } }),
+    db.apiKey.findMany({ where: where("apiKey"), select: { id: true, name: true, prefix: true } }),
+  ]);
   return new Map([
     ...models.map((row) => [row.id, row.name] as const),
     ...versions.map((row) => [row.id, `${row.model.name} v${row.number}`] as const),
@@ -127,5 +137,6 @@ async function targetNames(
     ...goldenSets.map((row) => [row.id, `${row.model.name} golden set ${row.name}`] as const),
     ...evaluations.map((row) => [row.id, `${row.model.name} evaluation ${row.number}`] as const),
     ...webhooks.map((row) => [row.id, `webhook #${row.number}`] as const),
+    ...apiKeys.map((row) => [row.id, `API key ${row.name} (${row.prefix})`] as const),
   ]);
 }

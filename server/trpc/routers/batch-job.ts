@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { authorizeDeployment } from "@/server/domain/access/caller";
 import { AppError } from "@/server/domain/app-error";
 import { formatZodIssues } from "@/server/domain/zod-message";
 import { ZBatchJobOutput } from "@/server/services/batch-job/batch-job-output";
@@ -22,7 +23,7 @@ import {
 import { rerunBatchJob, ZRerunBatchJobInput } from "@/server/services/batch-job/rerun-batch-job";
 import { retryBatchJob } from "@/server/services/batch-job/retry-batch-job";
 import { readJsonPart, readTextPart, withFilePart } from "@/server/trpc/form-data";
-import { createTRPCRouter, teamProcedure } from "@/server/trpc/procedures";
+import { createTRPCRouter, procedureFor, viewerProcedure } from "@/server/trpc/procedures";
 
 /** Create from an earlier job's input (no upload): the same fields as JSON. */
 const ZCreateFromJobInput = ZCreateBatchJobFields.extend({ fromJobId: z.string().min(1) });
@@ -38,7 +39,7 @@ export const batchJobRouter = createTRPCRouter({
    * `deploymentName`, and optional `mapping` (JSON: input -> columns), `outputFormat`,
    * `chunkRows`, `batchRows`, `maxErrorShare`.
    */
-  create: teamProcedure
+  create: procedureFor("batchJob.run")
     .input(z.instanceof(FormData))
     .output(ZBatchJobOutput)
     .mutation(({ ctx, input }) => {
@@ -55,39 +56,42 @@ export const batchJobRouter = createTRPCRouter({
       });
       if (!fields.success)
         throw new AppError("BAD_REQUEST", `invalid ${formatZodIssues(fields.error, "batch job")}`);
+      if (fields.data.deploymentName) authorizeDeployment(ctx.caller, fields.data.deploymentName);
       const part = input.get("file");
       const fileName = part instanceof File ? part.name : "input";
       return withFilePart(input, "file", (file) =>
         createBatchJob({ teamId: ctx.team.id, actor: ctx.actor, ...fields.data, input: { file, fileName } }),
       );
     }),
-  createFromJob: teamProcedure
+  createFromJob: procedureFor("batchJob.run")
     .input(ZCreateFromJobInput)
     .output(ZBatchJobOutput)
-    .mutation(({ ctx, input: { fromJobId, ...fields } }) =>
-      createBatchJob({ teamId: ctx.team.id, actor: ctx.actor, ...fields, input: { fromJobId } }),
-    ),
-  get: teamProcedure
+    .mutation(({ ctx, input: { fromJobId, ...fields } }) => {
+      if (fields.deploymentName) authorizeDeployment(ctx.caller, fields.deploymentName);
+      return createBatchJob({ teamId: ctx.team.id, actor: ctx.actor, ...fields, input: { fromJobId } });
+    }),
+  get: viewerProcedure
     .input(ZGetBatchJobInput)
     .output(ZGetBatchJobOutput)
     .query(({ ctx, input }) => getBatchJob({ teamId: ctx.team.id, ...input })),
-  list: teamProcedure
+  list: viewerProcedure
     .input(ZListBatchJobsInput)
     .output(ZListBatchJobsOutput)
     .query(({ ctx, input }) => listBatchJobs({ teamId: ctx.team.id, ...input })),
-  cancel: teamProcedure
+  cancel: procedureFor("batchJob.run")
     .input(ZGetBatchJobInput)
     .output(ZBatchJobOutput)
     .mutation(({ ctx, input }) => cancelBatchJob({ teamId: ctx.team.id, actor: ctx.actor, ...input })),
-  retry: teamProcedure
+  retry: procedureFor("batchJob.run")
     .input(ZGetBatchJobInput)
     .output(ZBatchJobOutput)
     .mutation(({ ctx, input }) => retryBatchJob({ teamId: ctx.team.id, actor: ctx.actor, ...input })),
-  rerun: teamProcedure
+  rerun: procedureFor("batchJob.run")
     .input(ZRerunBatchJobInput)
     .output(ZBatchJobOutput)
     .mutation(({ ctx, input }) => rerunBatchJob({ teamId: ctx.team.id, actor: ctx.actor, ...input })),
-  compare: teamProcedure
+  /** A mutation because it keeps a re-run's comparison on the job; to the caller, a read. */
+  compare: viewerProcedure
     .input(ZCompareBatchJobsInput)
     .output(ZCompareBatchJobsOutput)
     .mutation(({ ctx, input }) => compareBatchJobs({ teamId: ctx.team.id, ...input })),

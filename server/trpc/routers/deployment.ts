@@ -52,72 +52,85 @@ import {
   ZSetDeploymentApprovalInput,
   ZSetDeploymentApprovalOutput,
 } from "@/server/services/deployment/set-deployment-approval";
-import { createTRPCRouter, teamProcedure } from "@/server/trpc/procedures";
+import { authorize, reachableDeployments } from "@/server/domain/access/caller";
+import { promotionDecisionActions, trafficChangeActions } from "@/server/domain/access/traffic-actions";
+import {
+  createTRPCRouter,
+  deploymentProcedure,
+  deploymentProcedureFor,
+  viewerProcedure,
+} from "@/server/trpc/procedures";
 
 export const deploymentRouter = createTRPCRouter({
-  list: teamProcedure
+  list: viewerProcedure
     .output(ZListDeploymentsOutput)
-    .query(({ ctx }) => listDeployments({ teamId: ctx.team.id })),
-  byName: teamProcedure
+    .query(async ({ ctx }) =>
+      reachableDeployments(ctx.caller, await listDeployments({ teamId: ctx.team.id })),
+    ),
+  byName: deploymentProcedureFor("read")
     .input(ZGetDeploymentInput)
     .output(ZGetDeploymentOutput)
     .query(({ ctx, input }) => getDeployment({ teamId: ctx.team.id, ...input })),
   /** Which revision (versions and weights) served at a moment, and from when to when. */
-  servedAt: teamProcedure
+  servedAt: deploymentProcedureFor("read")
     .input(ZGetServedAtInput)
     .output(ZGetServedAtOutput)
     .query(({ ctx, input }) => getServedAt({ teamId: ctx.team.id, ...input })),
-  liveTraffic: teamProcedure
+  liveTraffic: deploymentProcedureFor("read")
     .input(ZGetLiveTrafficInput)
     .query(({ ctx, input }) => getLiveTraffic({ teamId: ctx.team.id, ...input })),
-  shadowStats: teamProcedure
+  shadowStats: deploymentProcedureFor("read")
     .input(ZGetShadowStatsInput)
     .query(({ ctx, input }) => getShadowStats({ teamId: ctx.team.id, ...input })),
-  create: teamProcedure
+  create: deploymentProcedureFor("deployment.deploy")
     .input(ZCreateDeploymentInput)
     .output(ZCreateDeploymentOutput)
     .mutation(({ ctx, input }) => createDeployment({ teamId: ctx.team.id, actor: ctx.actor, ...input })),
-  updateSettings: teamProcedure
+  updateSettings: deploymentProcedureFor("deployment.deploy")
     .input(ZUpdateDeploymentSettingsInput)
     .output(ZUpdateDeploymentSettingsOutput)
     .mutation(({ ctx, input }) =>
       updateDeploymentSettings({ teamId: ctx.team.id, actor: ctx.actor, ...input }),
     ),
   /** Whether promotions must pass the evaluation gate, on which golden set, with what margin. */
-  setGate: teamProcedure
+  setGate: deploymentProcedureFor("deployment.setGate")
     .input(ZSetDeploymentGateInput)
     .output(ZSetDeploymentGateOutput)
     .mutation(({ ctx, input }) => setDeploymentGate({ teamId: ctx.team.id, actor: ctx.actor, ...input })),
   /** Target cost and revenue per call, which the cost charts draw margins against. */
-  setEconomics: teamProcedure
+  setEconomics: deploymentProcedureFor("deployment.deploy")
     .input(ZSetDeploymentEconomicsInput)
     .output(ZSetDeploymentEconomicsOutput)
     .mutation(({ ctx, input }) =>
       setDeploymentEconomics({ teamId: ctx.team.id, actor: ctx.actor, ...input }),
     ),
   /** Promote, canary, weights, shadow on/off, rollback and restore: each makes a new revision. */
-  changeTraffic: teamProcedure
+  changeTraffic: deploymentProcedure
     .input(ZChangeTrafficInput)
     .output(ZChangeTrafficOutput)
-    .mutation(({ ctx, input }) => changeTraffic({ teamId: ctx.team.id, actor: ctx.actor, ...input })),
+    .mutation(({ ctx, input }) => {
+      authorize(ctx.caller, ...trafficChangeActions(input.change));
+      return changeTraffic({ teamId: ctx.team.id, actor: ctx.actor, ...input });
+    }),
   /** Four eyes on promotions: on, promote is refused and requests wait for another person. */
-  setApproval: teamProcedure
+  setApproval: deploymentProcedureFor("deployment.setApproval")
     .input(ZSetDeploymentApprovalInput)
     .output(ZSetDeploymentApprovalOutput)
     .mutation(({ ctx, input }) => setDeploymentApproval({ teamId: ctx.team.id, actor: ctx.actor, ...input })),
-  promotionRequests: teamProcedure
+  promotionRequests: deploymentProcedureFor("read")
     .input(ZListPromotionRequestsInput)
     .output(ZListPromotionRequestsOutput)
     .query(({ ctx, input }) => listPromotionRequests({ teamId: ctx.team.id, ...input })),
-  requestPromotion: teamProcedure
+  requestPromotion: deploymentProcedureFor("promotion.request")
     .input(ZRequestPromotionInput)
     .output(ZPromotionRequestOutput)
     .mutation(({ ctx, input }) => requestPromotion({ teamId: ctx.team.id, actor: ctx.actor, ...input })),
   /** Approve (applies the promotion, through the gate), reject, or withdraw one's own request. */
-  decidePromotion: teamProcedure
+  decidePromotion: deploymentProcedure
     .input(ZDecidePromotionRequestInput)
     .output(ZPromotionRequestOutput)
-    .mutation(({ ctx, input }) =>
-      decidePromotionRequest({ teamId: ctx.team.id, actor: ctx.actor, ...input }),
-    ),
+    .mutation(({ ctx, input }) => {
+      authorize(ctx.caller, ...promotionDecisionActions(input));
+      return decidePromotionRequest({ teamId: ctx.team.id, actor: ctx.actor, ...input });
+    }),
 });

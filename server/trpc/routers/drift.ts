@@ -8,14 +8,14 @@ import {
   ZSetDriftSettingsInput,
   ZSetDriftSettingsOutput,
 } from "@/server/services/drift/set-drift-settings";
-import { createTRPCRouter, teamProcedure } from "@/server/trpc/procedures";
+import { createTRPCRouter, deploymentProcedureFor } from "@/server/trpc/procedures";
 
 export const driftRouter = createTRPCRouter({
-  reports: teamProcedure
+  reports: deploymentProcedureFor("read")
     .input(ZListDriftReportsInput)
     .output(ZListDriftReportsOutput)
     .query(({ ctx, input }) => listDriftReports({ teamId: ctx.team.id, ...input })),
-  setSettings: teamProcedure
+  setSettings: deploymentProcedureFor("deployment.deploy")
     .input(ZSetDriftSettingsInput)
     .output(ZSetDriftSettingsOutput)
     .mutation(({ ctx, input }) => setDriftSettings({ teamId: ctx.team.id, actor: ctx.actor, ...input })),

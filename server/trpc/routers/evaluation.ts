@@ -13,19 +13,19 @@ import {
   ZStartEvaluationInput,
   ZStartEvaluationOutput,
 } from "@/server/services/evaluation/start-evaluation";
-import { createTRPCRouter, teamProcedure } from "@/server/trpc/procedures";
+import { createTRPCRouter, procedureFor, viewerProcedure } from "@/server/trpc/procedures";
 
 export const evaluationRouter = createTRPCRouter({
   /** Queues a run of a version on a golden set; poll `get` for its metrics. */
-  start: teamProcedure
+  start: procedureFor("evaluation.start")
     .input(ZStartEvaluationInput)
     .output(ZStartEvaluationOutput)
     .mutation(({ ctx, input }) => startEvaluation({ teamId: ctx.team.id, actor: ctx.actor, ...input })),
-  list: teamProcedure
+  list: viewerProcedure
     .input(ZListEvaluationsInput)
     .output(ZListEvaluationsOutput)
     .query(({ ctx, input }) => listEvaluations({ teamId: ctx.team.id, ...input })),
-  get: teamProcedure
+  get: viewerProcedure
     .input(ZGetEvaluationInput)
     .output(ZGetEvaluationOutput)
     .query(({ ctx, input }) => getEvaluation({ teamId: ctx.team.id, ...input })),

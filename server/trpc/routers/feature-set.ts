@@ -23,21 +23,21 @@ import {
 } from "@/server/services/feature-set/get-feature-set-version";
 import { listFeatureSets, ZListFeatureSetsOutput } from "@/server/services/feature-set/list-feature-sets";
 import { readJsonPart, readTextPart, withFilePart } from "@/server/trpc/form-data";
-import { createTRPCRouter, teamProcedure } from "@/server/trpc/procedures";
+import { createTRPCRouter, procedureFor, viewerProcedure } from "@/server/trpc/procedures";
 
-const createVersionProcedure = teamProcedure
+const createVersionProcedure = procedureFor("featureSet.write")
   .input(z.instanceof(FormData))
   .output(ZCreateFeatureSetVersionOutput);
 
 export const featureSetRouter = createTRPCRouter({
-  list: teamProcedure
+  list: viewerProcedure
     .output(ZListFeatureSetsOutput)
     .query(({ ctx }) => listFeatureSets({ teamId: ctx.team.id })),
-  create: teamProcedure
+  create: procedureFor("featureSet.write")
     .input(ZCreateFeatureSetInput)
     .output(ZCreateFeatureSetOutput)
     .mutation(({ ctx, input }) => createFeatureSet({ teamId: ctx.team.id, actor: ctx.actor, ...input })),
-  byName: teamProcedure
+  byName: viewerProcedure
     .input(ZGetFeatureSetInput)
     .output(ZGetFeatureSetOutput)
     .query(({ ctx, input }) => getFeatureSet({ teamId: ctx.team.id, ...input })),
@@ -57,7 +57,7 @@ export const featureSetRouter = createTRPCRouter({
       }),
     );
   }),
-  versionByNumber: teamProcedure
+  versionByNumber: viewerProcedure
     .input(ZGetFeatureSetVersionInput)
     .output(ZGetFeatureSetVersionOutput)
     .query(({ ctx, input }) => getFeatureSetVersion({ teamId: ctx.team.id, ...input })),

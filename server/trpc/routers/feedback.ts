@@ -8,15 +8,15 @@ import {
   ZRecordFeedbackInput,
   ZRecordFeedbackOutput,
 } from "@/server/services/feedback/record-feedback";
-import { createTRPCRouter, teamProcedure } from "@/server/trpc/procedures";
+import { createTRPCRouter, deploymentProcedureFor } from "@/server/trpc/procedures";
 
 export const feedbackRouter = createTRPCRouter({
   /** Ground truth for logged predictions, by request id (the gateway's /feedback route does the same). */
-  record: teamProcedure
+  record: deploymentProcedureFor("feedback.record")
     .input(ZRecordFeedbackInput)
     .output(ZRecordFeedbackOutput)
     .mutation(({ ctx, input }) => recordFeedback({ teamId: ctx.team.id, ...input })),
-  quality: teamProcedure
+  quality: deploymentProcedureFor("read")
     .input(ZGetRealizedQualityInput)
     .output(ZGetRealizedQualityOutput)
     .query(({ ctx, input }) => getRealizedQuality({ teamId: ctx.team.id, ...input })),

@@ -9,9 +9,11 @@ import {
 } from "@/server/services/golden-set/list-golden-sets";
 import { uploadGoldenSet, ZUploadGoldenSetFields } from "@/server/services/golden-set/upload-golden-set";
 import { readJsonPart, readTextPart, withFilePart } from "@/server/trpc/form-data";
-import { createTRPCRouter, teamProcedure } from "@/server/trpc/procedures";
+import { createTRPCRouter, procedureFor, viewerProcedure } from "@/server/trpc/procedures";
 
-const uploadProcedure = teamProcedure.input(z.instanceof(FormData)).output(ZGoldenSetOutput);
+const uploadProcedure = procedureFor("goldenSet.upload")
+  .input(z.instanceof(FormData))
+  .output(ZGoldenSetOutput);
 
 export const goldenSetRouter = createTRPCRouter({
   /**
@@ -31,7 +33,7 @@ export const goldenSetRouter = createTRPCRouter({
       uploadGoldenSet({ teamId: ctx.team.id, actor: ctx.actor, ...fields.data, file }),
     );
   }),
-  list: teamProcedure
+  list: viewerProcedure
     .input(ZListGoldenSetsInput)
     .output(ZListGoldenSetsOutput)
     .query(({ ctx, input }) => listGoldenSets({ teamId: ctx.team.id, ...input })),

@@ -1,6 +1,6 @@
 import { listHosts } from "@/server/services/host/list-hosts";
-import { createTRPCRouter, teamProcedure } from "@/server/trpc/procedures";
+import { createTRPCRouter, viewerProcedure } from "@/server/trpc/procedures";
 
 export const hostRouter = createTRPCRouter({
-  list: teamProcedure.query(() => listHosts()),
+  list: viewerProcedure.query(() => listHosts()),
 });

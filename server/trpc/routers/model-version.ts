@@ -8,11 +8,13 @@ import { linkFeatureSet, ZLinkFeatureSetInput } from "@/server/services/model/li
 import { ZUploadModelVersionOutput } from "@/server/services/model/model-output";
 import { registerModelVersion } from "@/server/services/model/register-model-version";
 import { readJsonPart, readTextPart, withFilePart } from "@/server/trpc/form-data";
-import { createTRPCRouter, teamProcedure } from "@/server/trpc/procedures";
+import { createTRPCRouter, procedureFor, viewerProcedure } from "@/server/trpc/procedures";
 import { AppError } from "@/server/domain/app-error";
 import type { VersionMetadataInput } from "@/server/domain/version-metadata";
 
-const uploadProcedure = teamProcedure.input(z.instanceof(FormData)).output(ZUploadModelVersionOutput);
+const uploadProcedure = procedureFor("model.register")
+  .input(z.instanceof(FormData))
+  .output(ZUploadModelVersionOutput);
 
 export const modelVersionRouter = createTRPCRouter({
   /** Multipart: `modelName`, `file` (the .onnx), optional `metadata` (JSON of ZVersionMetadata). Browser and CI both use it. */
@@ -25,11 +27,11 @@ export const modelVersionRouter = createTRPCRouter({
     );
     return { id: version.id, number: version.number, artifactSha256: version.artifactSha256 };
   }),
-  byNumber: teamProcedure
+  byNumber: viewerProcedure
     .input(ZGetModelVersionInput)
     .output(ZGetModelVersionOutput)
     .query(({ ctx, input }) => getModelVersion({ teamId: ctx.team.id, ...input })),
-  linkFeatureSet: teamProcedure
+  linkFeatureSet: procedureFor("model.register")
     .input(ZLinkFeatureSetInput)
     .output(ZGetModelVersionOutput)
     .mutation(({ ctx, input }) => linkFeatureSet({ teamId: ctx.team.id, actor: ctx.actor, ...input })),

@@ -29,40 +29,40 @@ import {
   ZUpdateWebhookInput,
   ZUpdateWebhookOutput,
 } from "@/server/services/webhook/update-webhook";
-import { createTRPCRouter, teamProcedure } from "@/server/trpc/procedures";
+import { createTRPCRouter, procedureFor, viewerProcedure } from "@/server/trpc/procedures";
 
-// Reads need a viewer of the team, changes an admin (sign-in's role procedures replace teamProcedure).
+// Reads need a viewer of the team, changes an admin.
 export const webhookRouter = createTRPCRouter({
   /** Returns the signing secret, this once. */
-  create: teamProcedure
+  create: procedureFor("webhook.manage")
     .input(ZCreateWebhookInput)
     .output(ZCreateWebhookOutput)
     .mutation(({ ctx, input }) => createWebhook({ teamId: ctx.team.id, actor: ctx.actor, ...input })),
-  list: teamProcedure
+  list: viewerProcedure
     .input(ZListWebhooksInput)
     .output(ZListWebhooksOutput)
     .query(({ ctx }) => listWebhooks({ teamId: ctx.team.id })),
   /** Enable or disable, change the URL, description or filters. */
-  update: teamProcedure
+  update: procedureFor("webhook.manage")
     .input(ZUpdateWebhookInput)
     .output(ZUpdateWebhookOutput)
     .mutation(({ ctx, input }) => updateWebhook({ teamId: ctx.team.id, actor: ctx.actor, ...input })),
-  delete: teamProcedure
+  delete: procedureFor("webhook.manage")
     .input(ZDeleteWebhookInput)
     .output(ZDeleteWebhookOutput)
     .mutation(({ ctx, input }) => deleteWebhook({ teamId: ctx.team.id, actor: ctx.actor, ...input })),
   /** One webhook's deliveries, newest first, paged by cursor. */
-  deliveries: teamProcedure
+  deliveries: viewerProcedure
     .input(ZListWebhookDeliveriesInput)
     .output(ZListWebhookDeliveriesOutput)
     .query(({ ctx, input }) => listWebhookDeliveries({ teamId: ctx.team.id, ...input })),
   /** Sends an event the webhook was delivered (or not) again, as a new delivery. */
-  redeliver: teamProcedure
+  redeliver: procedureFor("webhook.manage")
     .input(ZRedeliverWebhookEventInput)
     .output(ZRedeliverWebhookEventOutput)
     .mutation(({ ctx, input }) => redeliverWebhookEvent({ teamId: ctx.team.id, actor: ctx.actor, ...input })),
   /** A webhook.ping event to this webhook only. */
-  ping: teamProcedure
+  ping: procedureFor("webhook.manage")
     .input(ZPingWebhookInput)
     .output(ZPingWebhookOutput)
     .mutation(({ ctx, input }) => pingWebhook({ teamId: ctx.team.id, actor: ctx.actor, ...input })),

@@ -2,10 +2,12 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { batchStorePath } from "@/server/contracts/batch";
+import { answerAppErrors } from "@/server/answer-app-errors";
+import { authorize } from "@/server/domain/access/caller";
 import { AppError } from "@/server/domain/app-error";
 import { getDb } from "@/server/db";
 import { readEnv } from "@/server/env";
-import { resolveTeam } from "@/server/services/team/resolve-team";
+import { resolveCaller } from "@/server/services/auth/resolve-caller";
 
 const CONTENT_TYPES = {
   csv: "text/csv; charset=utf-8",
@@ -15,16 +17,18 @@ const CONTENT_TYPES = {
 
 /**
  * A batch job's files: `output` (the input's rows with the predictions appended) and `errors`
- * (one JSON line per refused row: its line and why). Only the job's own team gets them.
+ * (one JSON line per refused row: its line and why). Only the job's own team gets them; another
+ * team's job reads as missing.
  */
 export async function GET(request: Request, { params }: { params: Promise<{ id: string; file: string }> }) {
   const { id, file } = await params;
   if (file !== "output" && file !== "errors")
     return Response.json({ error: `no file '${file}': ask for output or errors` }, { status: 404 });
-  try {
-    const team = await resolveTeam(request.headers.get("x-team")?.trim() || readEnv().DEFAULT_TEAM_SLUG);
+  return answerAppErrors(async () => {
+    const caller = await resolveCaller(request.headers);
+    authorize(caller, "read");
     const job = await getDb().batchJob.findFirst({
-      where: { id, teamId: team.id },
+      where: { id, teamId: caller.teamId },
       select: { status: true, outputKey: true, errorsKey: true, outputFormat: true },
     });
     if (!job) throw new AppError("NOT_FOUND", `batch job '${id}' does not exist`);
@@ -41,9 +45,5 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
         "content-disposition": `attachment; filename="batch-${id}-${file}.${extension}"`,
       },
     });
-  } catch (error) {
-    if (error instanceof AppError)
-      return Response.json({ error: error.message }, { status: error.httpStatus });
-    throw error;
-  }
+  });
 }
