@@ -25,10 +25,13 @@ export const trpcOnServer = createTRPCOptionsProxy({
   queryClient: getQueryClient,
   ctx: async () => {
     const requestHeaders = await headers();
-    return createTRPCContext({
-      headers: requestHeaders,
-      requestId: requestIdFrom(requestHeaders.get(REQUEST_ID_HEADER)),
-    });
+    return {
+      ...createTRPCContext({
+        headers: requestHeaders,
+        requestId: requestIdFrom(requestHeaders.get(REQUEST_ID_HEADER)),
+      }),
+      requestHeaders,
+    };
   },
 });
 

@@ -2,12 +2,14 @@ import { auditRouter } from "@/server/trpc/routers/audit";
 import { batchJobRouter } from "@/server/trpc/routers/batch-job";
 import { deploymentRouter } from "@/server/trpc/routers/deployment";
 import { hostRouter } from "@/server/trpc/routers/host";
+import { memberRouter } from "@/server/trpc/routers/member";
 import { evaluationRouter } from "@/server/trpc/routers/evaluation";
 import { featureSetRouter } from "@/server/trpc/routers/feature-set";
 import { goldenSetRouter } from "@/server/trpc/routers/golden-set";
 import { modelRouter } from "@/server/trpc/routers/model";
 import { modelVersionRouter } from "@/server/trpc/routers/model-version";
 import { monitoringRouter } from "@/server/trpc/routers/monitoring";
+import { sessionRouter } from "@/server/trpc/routers/session";
 import { createCallerFactory, createTRPCRouter } from "@/server/trpc/procedures";
 
 export const appRouter = createTRPCRouter({
@@ -21,6 +23,8 @@ export const appRouter = createTRPCRouter({
   evaluation: evaluationRouter,
   batchJob: batchJobRouter,
   monitoring: monitoringRouter,
+  session: sessionRouter,
+  member: memberRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -37,7 +37,8 @@ export function crossSiteProblem(request: RequestOriginFacts, consoleOrigin: str
   return null;
 }
 
-function isConsoleOrigin(origin: string, consoleOrigin: string, host: string | null): boolean {
+/** Whether `origin` is the console's own: its public origin, or the host the request was sent to. */
+export function isConsoleOrigin(origin: string, consoleOrigin: string, host: string | null): boolean {
   const parsed = parseOrigin(origin);
   if (!parsed) return false;
   if (parsed.origin === parseOrigin(consoleOrigin)?.origin) return true;
