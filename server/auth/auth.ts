@@ -3,6 +3,7 @@ import { prismaAdapter } from "better-auth/adapters/prisma";
 import { APIError, createAuthMiddleware } from "better-auth/api";
 import { genericOAuth } from "better-auth/plugins/generic-oauth";
 import { getDb } from "@/server/db";
+import { getLogger } from "@/server/logger";
 import { isConsoleOrigin } from "@/server/domain/access/cross-site-request";
 import {
   MAX_PASSWORD_LENGTH,
@@ -30,8 +31,13 @@ function createAuth(settings: SignInSettings) {
     basePath: AUTH_BASE_PATH,
     secret: settings.secret,
     database: prismaAdapter(getDb(), { provider: "postgresql", transaction: true }),
-    // Nothing leaves the machine: no usage reports (BETTER_AUTH_TELEMETRY is not read either way).
+    // Nothing leaves the machine: no usage reports.
     telemetry: { enabled: false },
+    // Its lines join the console's structured log; of extra arguments only an error is kept.
+    logger: {
+      log: (level, message, ...details) =>
+        getLogger()[level]({ component: "auth", err: details.find((detail) => detail instanceof Error) }, message),
+    },
     emailAndPassword: {
       enabled: true,
       minPasswordLength: MIN_PASSWORD_LENGTH,
