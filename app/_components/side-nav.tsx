@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import { usePathname } from "next/navigation";
+import { AccountPanel } from "@/app/_components/account-panel";
 
 const NAV_ITEMS = [
   { href: "/", label: "Overview" },
@@ -10,6 +11,7 @@ const NAV_ITEMS = [
   { href: "/feature-sets", label: "Feature sets" },
   { href: "/jobs", label: "Batch jobs" },
   { href: "/audit", label: "Audit log" },
+  { href: "/settings/members", label: "Members" },
 ] as const;
 
 export function SideNav() {
@@ -44,6 +46,9 @@ export function SideNav() {
           );
         })}
       </ul>
+      <div className="mt-6 border-t border-slate-100 pt-4">
+        <AccountPanel />
+      </div>
     </nav>
   );
 }

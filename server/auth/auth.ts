@@ -36,7 +36,10 @@ function createAuth(settings: SignInSettings) {
     // Its lines join the console's structured log; of extra arguments only an error is kept.
     logger: {
       log: (level, message, ...details) =>
-        getLogger()[level]({ component: "auth", err: details.find((detail) => detail instanceof Error) }, message),
+        getLogger()[level](
+          { component: "auth", err: details.find((detail) => detail instanceof Error) },
+          message,
+        ),
     },
     emailAndPassword: {
       enabled: true,
@@ -48,7 +51,11 @@ function createAuth(settings: SignInSettings) {
       // The OpenID provider is the organisation's own, chosen by whoever runs the console: the
       // address it asserts is the user's, so signing in through it with the email of an existing
       // user is that user. (No email is sent here, so no local address is ever verified.)
-      accountLinking: { enabled: true, trustedProviders: [OIDC_PROVIDER_ID], requireLocalEmailVerified: false },
+      accountLinking: {
+        enabled: true,
+        trustedProviders: [OIDC_PROVIDER_ID],
+        requireLocalEmailVerified: false,
+      },
     },
     rateLimit: {
       // better-auth turns it on only in production by default: tests must see the same limits.

@@ -64,7 +64,11 @@ async function signIn(email: string, password: string, from: string): Promise<st
 }
 
 /** The console's tRPC API as its pages call it: with the browser's cookie and Origin. */
-function trpcAs(cookie: string | null, origin: string | null = consoleUrl, extra: Record<string, string> = {}) {
+function trpcAs(
+  cookie: string | null,
+  origin: string | null = consoleUrl,
+  extra: Record<string, string> = {},
+) {
   return createTRPCClient<AppRouter>({
     links: [
       httpLink({
@@ -80,7 +84,11 @@ describe("sign-up", () => {
   it("refuses a weak password with the rule it breaks, and makes no user", async () => {
     for (const [password, message, from] of [
       ["too short", "The password must be at least 12 characters long; this one has 9.", "198.51.100.11"],
-      ["ada-was-here-1843", "The password must not contain your email address's name ('ada').", "198.51.100.12"],
+      [
+        "ada-was-here-1843",
+        "The password must not contain your email address's name ('ada').",
+        "198.51.100.12",
+      ],
       ["zzzzzzzzzzzzzzzz", "The password must not be one character repeated.", "198.51.100.13"],
     ]) {
       const response = await postAuth("/sign-up/email", { ...ada, password }, { from });
@@ -100,7 +108,10 @@ describe("sign-up", () => {
       current: { teamSlug: "default", teamName: "Default team", role: "admin" },
     });
     const bootstrap = await getDb().auditEvent.findFirstOrThrow({ where: { action: "member.bootstrap" } });
-    expect(bootstrap).toMatchObject({ actor: me.user!.actor, data: { after: { email: ada.email, role: "admin" } } });
+    expect(bootstrap).toMatchObject({
+      actor: me.user!.actor,
+      data: { after: { email: ada.email, role: "admin" } },
+    });
   });
 
   it("makes no admin of the next user while the team has one", async () => {
@@ -119,7 +130,11 @@ describe("sign-in with email and password", () => {
   it("signs in, and refuses a wrong password with a sentence", async () => {
     const me = await trpcAs(await signIn(ada.email, ada.password, "198.51.100.3")).session.me.query();
     expect(me.user?.email).toBe(ada.email);
-    const wrong = await postAuth("/sign-in/email", { ...ada, password: "wrong horse battery" }, { from: "198.51.100.3" });
+    const wrong = await postAuth(
+      "/sign-in/email",
+      { ...ada, password: "wrong horse battery" },
+      { from: "198.51.100.3" },
+    );
     expect(wrong.status).toBe(401);
     expect(await wrong.json()).toMatchObject({ message: "Invalid email or password" });
   });
@@ -168,7 +183,9 @@ describe("cross-site requests", () => {
       const error = await client.model.create.mutate({ name: "planted" }).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(TRPCClientError);
       expect(error).toMatchObject({
-        message: expect.stringMatching(/^this change came from another site.*, and was refused to protect your session/),
+        message: expect.stringMatching(
+          /^this change came from another site.*, and was refused to protect your session/,
+        ),
         data: { code: "FORBIDDEN", httpStatus: 403 },
       });
     }
@@ -211,7 +228,9 @@ describe("single sign-on through OpenID Connect", () => {
       headers: { "content-type": "application/x-www-form-urlencoded", origin: provider.issuer },
       body: new URLSearchParams({ prompt: "login", login: sub, password: "any" }).toString(),
     });
-    expect(loggedIn.visited.some((visited) => visited.startsWith(`${consoleUrl}/api/auth/callback/oidc?`))).toBe(true);
+    expect(
+      loggedIn.visited.some((visited) => visited.startsWith(`${consoleUrl}/api/auth/callback/oidc?`)),
+    ).toBe(true);
     expect(loggedIn.visited.at(-1)).toBe(`${consoleUrl}/`);
     const session = browser.cookiesOf(consoleUrl).get(SESSION_COOKIE);
     expect(session, "the console set a session cookie").toBeDefined();
@@ -224,17 +243,29 @@ describe("single sign-on through OpenID Connect", () => {
 
   it("lands a provider's user signed in as a user of their own", async () => {
     const me = await trpcAs(await signInThroughProvider(grace.sub)).session.me.query();
-    expect(me).toMatchObject({ user: { email: grace.email, name: grace.name }, memberships: [], current: null });
-    const user = await getDb().user.findUniqueOrThrow({ where: { email: grace.email }, include: { accounts: true } });
+    expect(me).toMatchObject({
+      user: { email: grace.email, name: grace.name },
+      memberships: [],
+      current: null,
+    });
+    const user = await getDb().user.findUniqueOrThrow({
+      where: { email: grace.email },
+      include: { accounts: true },
+    });
     expect(user.emailVerified).toBe(true);
-    expect(user.accounts.map((account) => [account.providerId, account.accountId])).toEqual([["oidc", grace.sub]]);
+    expect(user.accounts.map((account) => [account.providerId, account.accountId])).toEqual([
+      ["oidc", grace.sub],
+    ]);
   });
 
   it("signs a provider's user with the email of an existing user in as that same user", async () => {
     const byPassword = await trpcAs(await signIn(ada.email, ada.password, "198.51.100.8")).session.me.query();
     const byProvider = await trpcAs(await signInThroughProvider(adaAtProvider.sub)).session.me.query();
     expect(byProvider).toEqual(byPassword);
-    const user = await getDb().user.findUniqueOrThrow({ where: { email: ada.email }, include: { accounts: true } });
+    const user = await getDb().user.findUniqueOrThrow({
+      where: { email: ada.email },
+      include: { accounts: true },
+    });
     expect(user.accounts.map((account) => account.providerId).sort()).toEqual(["credential", "oidc"]);
     expect(await getDb().user.count({ where: { email: ada.email } })).toBe(1);
   });

@@ -30,7 +30,10 @@ export function createCookieJarFetch() {
   }
 
   /** Follows redirects from `url` (GET) until an answer that is not one; returns it and the URLs passed. */
-  async function follow(url: string, init: RequestInit = {}): Promise<{ response: Response; visited: string[] }> {
+  async function follow(
+    url: string,
+    init: RequestInit = {},
+  ): Promise<{ response: Response; visited: string[] }> {
     const visited = [url];
     let response = await request(url, init);
     while (response.status >= 300 && response.status < 400 && response.headers.has("location")) {

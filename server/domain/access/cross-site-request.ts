@@ -30,7 +30,9 @@ export function crossSiteProblem(request: RequestOriginFacts, consoleOrigin: str
     "make it from the console, or without cookies using an API key";
   if (request.origin !== null) {
     if (isConsoleOrigin(request.origin, consoleOrigin, request.host)) return null;
-    return refusal(request.origin === "null" ? "a page with a hidden origin" : `another site (${request.origin})`);
+    return refusal(
+      request.origin === "null" ? "a page with a hidden origin" : `another site (${request.origin})`,
+    );
   }
   // No Origin (older browsers, some redirects): the fetch metadata still says where it came from.
   if (request.fetchSite === "cross-site" || request.fetchSite === "same-site") return refusal("another site");

@@ -23,7 +23,11 @@ export const ZSignInMethodsOutput = z.object({
 export async function describeSession(headers: Headers | undefined): Promise<SessionOutput> {
   const signedIn = headers ? await signedInMembershipOf(headers) : null;
   if (!signedIn) return { user: null, memberships: [], current: null };
-  const teamRole = ({ teamSlug, teamName, role }: z.input<typeof ZTeamRole>) => ({ teamSlug, teamName, role });
+  const teamRole = ({ teamSlug, teamName, role }: z.input<typeof ZTeamRole>) => ({
+    teamSlug,
+    teamName,
+    role,
+  });
   return {
     user: { email: signedIn.user.email, name: signedIn.user.name, actor: `user:${signedIn.user.userId}` },
     memberships: signedIn.memberships.map(teamRole),

@@ -56,6 +56,9 @@ export async function addMember({
       where: { teamId_userId: { teamId, userId: user.id } },
       select: { role: true },
     });
-    throw new AppError("CONFLICT", `${email} is already a member of this team, as ${existing?.role ?? "a member"}`);
+    throw new AppError(
+      "CONFLICT",
+      `${email} is already a member of this team, as ${existing?.role ?? "a member"}`,
+    );
   }
 }

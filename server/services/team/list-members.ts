@@ -1,6 +1,10 @@
 import { z } from "zod";
 import { getDb } from "@/server/db";
-import { MEMBERSHIP_WITH_USER_SELECT, memberOutput, ZMemberOutput } from "@/server/services/team/member-output";
+import {
+  MEMBERSHIP_WITH_USER_SELECT,
+  memberOutput,
+  ZMemberOutput,
+} from "@/server/services/team/member-output";
 
 export const ZListMembersOutput = z.array(ZMemberOutput);
 

@@ -25,7 +25,10 @@ describe("sign-in settings", () => {
 
   it("take BETTER_AUTH_URL as the public URL, its origin as the console's", () => {
     const settings = signInSettingsOf({ ...base, BETTER_AUTH_URL: "https://ml.example.com/" }, "test");
-    expect(settings).toMatchObject({ baseUrl: "https://ml.example.com", consoleOrigin: "https://ml.example.com" });
+    expect(settings).toMatchObject({
+      baseUrl: "https://ml.example.com",
+      consoleOrigin: "https://ml.example.com",
+    });
   });
 
   it("refuse production without a secret, saying how to make one", () => {
