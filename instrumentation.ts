@@ -8,4 +8,7 @@ export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { readEnv, readEnvOrExit } = await import("@/server/env");
   readEnvOrExit(readEnv);
+  // Only the console signs people in: the gateway and workers need no BETTER_AUTH_SECRET.
+  const { readSignInSettings } = await import("@/server/auth/sign-in-settings");
+  readEnvOrExit(readSignInSettings);
 }

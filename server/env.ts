@@ -62,6 +62,25 @@ const ZEnv = z.object({
    * score every team's versions). Needed once CONSOLE_REQUIRE_AUTH is true.
    */
   WORKER_TOKEN: z.string().min(32, "must be at least 32 characters").optional(),
+  /** Where the console listens (`npm start`, `npm run demo`; Next.js reads it too). */
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  /**
+   * Signs session cookies and encrypts what better-auth stores; at least 32 random characters
+   * (`openssl rand -base64 32`). Required in production (server/auth/sign-in-settings.ts); the demo
+   * makes one and keeps it in data/.
+   */
+  BETTER_AUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  /**
+   * The console's public URL as browsers reach it (default http://localhost:PORT): the origin
+   * changes must come from, and where the OpenID provider sends users back to.
+   */
+  BETTER_AUTH_URL: z.string().url().optional(),
+  /** Single sign-on through OpenID Connect: the provider's issuer; sign-in by OIDC is off when unset. */
+  OIDC_ISSUER_URL: z.string().url().optional(),
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  /** The provider's name on the sign-in page's button ("Sign in with <name>"). */
+  OIDC_DISPLAY_NAME: z.string().min(1).default("single sign-on"),
   /** Log lines go here instead of standard output when set. */
   LOG_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

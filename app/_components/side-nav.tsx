@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import { usePathname } from "next/navigation";
+import { AccountPanel } from "@/app/_components/account-panel";
 
 const NAV_ITEMS = [
   { href: "/", label: "Overview" },
@@ -12,6 +13,7 @@ const NAV_ITEMS = [
   { href: "/audit", label: "Audit log" },
   { href: "/settings/webhooks", label: "Webhooks" },
   { href: "/settings/api-keys", label: "API keys" },
+  { href: "/settings/members", label: "Members" },
 ] as const;
 
 export function SideNav() {
@@ -46,6 +48,9 @@ export function SideNav() {
           );
         })}
       </ul>
+      <div className="mt-6 border-t border-slate-100 pt-4">
+        <AccountPanel />
+      </div>
     </nav>
   );
 }

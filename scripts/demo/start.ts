@@ -9,6 +9,7 @@ import { getRedis } from "@/server/redis";
 import { closeEvaluationQueue } from "@/server/services/evaluation/evaluation-queue";
 import { type LocalService } from "@/scripts/services/local-services";
 import { exitIfServiceMissing, preparePostgres, prepareRedis } from "@/scripts/services/preflight";
+import { demoAuthSecret } from "./auth-secret";
 import { DEMO_RESTART_POLICY } from "./restart-policy";
 import { DEMO_DEPLOYMENT, seedDemo } from "./seed";
 import { demoWebhookSecretKey } from "./webhook-secret-key";
@@ -94,6 +95,7 @@ async function runDemo(port: number): Promise<void> {
   }
 
   const gatewayPort = Number(process.env.GATEWAY_PORT ?? 8080);
+  const consoleUrl = `http://${reachableHost(HOST)}:${port}`;
   const services: Service[] = [
     {
       name: "web",
@@ -102,6 +104,8 @@ async function runDemo(port: number): Promise<void> {
       env: {
         GATEWAY_PUBLIC_URL: process.env.GATEWAY_PUBLIC_URL ?? `http://localhost:${gatewayPort}`,
         WEBHOOK_SECRET_KEY: webhookSecretKey,
+        BETTER_AUTH_SECRET: process.env.BETTER_AUTH_SECRET ?? (await demoAuthSecret(path.join(ROOT, "data"))),
+        BETTER_AUTH_URL: process.env.BETTER_AUTH_URL ?? consoleUrl,
       },
     },
     {
@@ -114,7 +118,7 @@ async function runDemo(port: number): Promise<void> {
       ...tsxScript("workers/main.ts"),
       // Every role, so one worker evaluates versions, scores files, folds the charts and sends webhooks too.
       env: {
-        ARTIFACT_SOURCE_URL: `http://${reachableHost(HOST)}:${port}`,
+        ARTIFACT_SOURCE_URL: consoleUrl,
         WORKER_ROLES: "serving,evaluation,batch,monitor,webhooks",
         WEBHOOK_SECRET_KEY: webhookSecretKey,
         // A small CPU VM's price, so the demo's cost charts show what a call costs.
@@ -131,9 +135,7 @@ async function runDemo(port: number): Promise<void> {
       env: { GATEWAY_PORT: String(gatewayPort), DEMO_DEPLOYMENT },
     });
   }
-  console.log(
-    `\nMLOps console: http://${reachableHost(HOST)}:${port}   inference gateway: http://localhost:${gatewayPort}/v2\n`,
-  );
+  console.log(`\nMLOps console: ${consoleUrl}   inference gateway: http://localhost:${gatewayPort}/v2\n`);
   await superviseTogether({ services, policy: DEMO_RESTART_POLICY, cwd: ROOT });
 }
 

@@ -10,6 +10,8 @@ export interface TRPCContext {
   resolveCaller: () => Promise<Caller>;
   /** The request's id in log lines (the caller's `x-request-id`, or a fresh one). */
   requestId: string;
+  /** The request's headers, for procedures about the session itself (session.me); absent in process. */
+  requestHeaders?: Headers;
 }
 
 export function createTRPCContext({
@@ -20,5 +22,5 @@ export function createTRPCContext({
   requestId: string;
 }): TRPCContext {
   let caller: Promise<Caller> | undefined;
-  return { resolveCaller: () => (caller ??= resolveCaller(headers)), requestId };
+  return { resolveCaller: () => (caller ??= resolveCaller(headers)), requestId, requestHeaders: headers };
 }

@@ -4,6 +4,7 @@ import { batchJobRouter } from "@/server/trpc/routers/batch-job";
 import { deploymentRouter } from "@/server/trpc/routers/deployment";
 import { driftRouter } from "@/server/trpc/routers/drift";
 import { hostRouter } from "@/server/trpc/routers/host";
+import { memberRouter } from "@/server/trpc/routers/member";
 import { evaluationRouter } from "@/server/trpc/routers/evaluation";
 import { feedbackRouter } from "@/server/trpc/routers/feedback";
 import { featureSetRouter } from "@/server/trpc/routers/feature-set";
@@ -12,6 +13,7 @@ import { modelRouter } from "@/server/trpc/routers/model";
 import { modelVersionRouter } from "@/server/trpc/routers/model-version";
 import { monitoringRouter } from "@/server/trpc/routers/monitoring";
 import { webhookRouter } from "@/server/trpc/routers/webhook";
+import { sessionRouter } from "@/server/trpc/routers/session";
 import { createCallerFactory, createTRPCRouter } from "@/server/trpc/procedures";
 
 export const appRouter = createTRPCRouter({
@@ -29,6 +31,8 @@ export const appRouter = createTRPCRouter({
   feedback: feedbackRouter,
   webhook: webhookRouter,
   apiKey: apiKeyRouter,
+  session: sessionRouter,
+  member: memberRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -51,4 +51,19 @@ describe("a bad variable stops the process at boot with its name", () => {
       stderr: "invalid environment: MAX_ARTIFACT_BYTES: Too small: expected number to be >0\n",
     });
   });
+
+  it("the web app in production without BETTER_AUTH_SECRET, which would sign sessions with a public default", async () => {
+    const { BETTER_AUTH_SECRET: _unset, ...environment } = process.env;
+    const run = await runTypeScript(
+      ["--input-type=module", "-e", 'await (await import("./instrumentation.ts")).register();'],
+      { ...environment, NEXT_RUNTIME: "nodejs", NODE_ENV: "production" },
+    );
+    expect(run).toEqual({
+      code: 1,
+      stdout: "",
+      stderr:
+        "invalid environment: BETTER_AUTH_SECRET: required in production, to sign session cookies; " +
+        "set it to at least 32 random characters (openssl rand -base64 32)\n",
+    });
+  });
 });

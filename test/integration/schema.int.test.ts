@@ -59,7 +59,38 @@ describe("the migrated schema matches the generated client", () => {
     const db = getDb();
     const now = new Date("2026-11-24T10:00:00.000Z");
     const team = await db.team.create({ data: { slug: "acme", name: "Acme" } });
-    const user = await db.user.create({ data: { email: "ada@example.com", name: "Ada" } });
+    const user = await db.user.create({
+      data: { email: "ada@example.com", name: "Ada", emailVerified: true, image: "https://img/ada.png" },
+    });
+    const session = await db.session.create({
+      data: {
+        token: "t".repeat(32),
+        userId: user.id,
+        expiresAt: now,
+        ipAddress: "127.0.0.1",
+        userAgent: "vitest",
+      },
+    });
+    const account = await db.account.create({
+      data: {
+        accountId: "subject-1",
+        providerId: "oidc",
+        userId: user.id,
+        accessToken: "a",
+        refreshToken: "r",
+        idToken: "i",
+        accessTokenExpiresAt: now,
+        refreshTokenExpiresAt: now,
+        scope: "openid,email",
+        password: "scrypt-hash",
+      },
+    });
+    const verification = await db.verification.create({
+      data: { identifier: "state", value: "{}", expiresAt: now },
+    });
+    const rateLimit = await db.rateLimit.create({
+      data: { key: "127.0.0.1|/sign-in/email", count: 5, lastRequest: 1_795_000_000_000n },
+    });
     const membership = await db.membership.create({
       data: { teamId: team.id, userId: user.id, role: "admin" },
     });
@@ -386,6 +417,13 @@ describe("the migrated schema matches the generated client", () => {
     const roundTrips: Record<Prisma.ModelName, [unknown, unknown]> = {
       Team: [team, await db.team.findUniqueOrThrow({ where: { id: team.id } })],
       User: [user, await db.user.findUniqueOrThrow({ where: { id: user.id } })],
+      Session: [session, await db.session.findUniqueOrThrow({ where: { id: session.id } })],
+      Account: [account, await db.account.findUniqueOrThrow({ where: { id: account.id } })],
+      Verification: [
+        verification,
+        await db.verification.findUniqueOrThrow({ where: { id: verification.id } }),
+      ],
+      RateLimit: [rateLimit, await db.rateLimit.findUniqueOrThrow({ where: { id: rateLimit.id } })],
       Membership: [membership, await db.membership.findUniqueOrThrow({ where: { id: membership.id } })],
       ApiKey: [apiKey, await db.apiKey.findUniqueOrThrow({ where: { id: apiKey.id } })],
       Model: [model, await db.model.findUniqueOrThrow({ where: { id: model.id } })],

@@ -13,6 +13,8 @@ process.env.DATABASE_URL = await createDatabase(databaseName, { template: TEMPLA
 const artifactDir = await mkdtemp(path.join(os.tmpdir(), "mlops-artifacts-"));
 process.env.ARTIFACT_DIR = artifactDir;
 process.env.REDIS_KEY_PREFIX = `test:${databaseName}:`;
+// Sessions are signed as in production, with a secret of the tests' own.
+process.env.BETTER_AUTH_SECRET ??= "test-only-secret-for-signing-session-cookies";
 
 afterAll(async () => {
   await getDb().$disconnect();

@@ -1,5 +1,7 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { TRPC_ERROR_CODES_BY_KEY, type TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
 import superjson from "superjson";
+import { refuseCrossSiteChange } from "@/server/auth/refuse-cross-site-change";
 import { formatBytes } from "@/server/domain/format";
 import { readEnv, type Env } from "@/server/env";
 import { answeredLogLevel, getLogger } from "@/server/logger";
@@ -45,6 +47,13 @@ async function handler(request: Request) {
 }
 
 async function answer(request: Request, procedurePath: string, requestId: string): Promise<Response> {
+  const crossSite = refuseCrossSiteChange(request, (message) => {
+    const refused = trpcError(message, 403, "FORBIDDEN", procedurePath);
+    // Its body is unread, and may be a large upload: close rather than read it to reuse the socket.
+    refused.headers.set("connection", "close");
+    return refused;
+  });
+  if (crossSite) return crossSite;
   const limitBytes = bodyLimitBytes(procedurePath, request.headers.get("content-type"));
   const tooLarge = refuseDeclaredOversize(request, procedurePath, limitBytes);
   if (tooLarge) return tooLarge;
@@ -73,8 +82,7 @@ function bodyLimitBytes(procedurePath: string, contentType: string | null): numb
 
 /**
  * Refuses a body whose declared length is over the limit before reading any of it. Bodies
- * without a length (chunked) are counted as they stream (BoundedRequest). The answer has tRPC's
- * error shape, so clients show the message as for any error.
+ * without a length (chunked) are counted as they stream (BoundedRequest).
  */
 function refuseDeclaredOversize(
   request: Request,
@@ -84,16 +92,16 @@ function refuseDeclaredOversize(
   const declaredBytes = Number(request.headers.get("content-length") ?? 0);
   if (declaredBytes <= limitBytes) return null;
   const message = `the request body is ${formatBytes(declaredBytes)}, over the ${formatBytes(limitBytes)} limit`;
-  const shape = {
-    message,
-    code: -32413,
-    data: { code: "PAYLOAD_TOO_LARGE", httpStatus: 413, path: procedurePath },
-  };
+  const response = trpcError(message, 413, "PAYLOAD_TOO_LARGE", procedurePath);
   // The unread body is still on the connection: close it rather than read hundreds of MB to reuse it.
-  return Response.json(
-    { error: superjson.serialize(shape) },
-    { status: 413, headers: { connection: "close" } },
-  );
+  response.headers.set("connection", "close");
+  return response;
+}
+
+/** An answer in tRPC's error shape, so clients show the message as for any error. */
+function trpcError(message: string, httpStatus: number, code: TRPC_ERROR_CODE_KEY, path: string): Response {
+  const shape = { message, code: TRPC_ERROR_CODES_BY_KEY[code], data: { code, httpStatus, path } };
+  return Response.json({ error: superjson.serialize(shape) }, { status: httpStatus });
 }
 
 export { handler as GET, handler as POST };

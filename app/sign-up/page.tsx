@@ -1,0 +1,5 @@
+import { SignUpPage } from "./sign-up-page";
+
+export default function Page() {
+  return <SignUpPage />;
+}
