@@ -5,12 +5,14 @@ import { useState } from "react";
 import { useTRPC } from "@/app/_trpc/client";
 import { ConfirmDialog } from "@/app/_components/confirm-dialog";
 import { Button } from "@/app/_components/ui";
+import { useCaller } from "@/app/_components/use-caller";
 
 /** Whether promotions need a second person, and the switch that turns it on or off. */
 export function ApprovalSetting({ deploymentName, required }: { deploymentName: string; required: boolean }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [isAsking, setIsAsking] = useState(false);
+  const { may } = useCaller();
   const setApproval = useMutation(
     trpc.deployment.setApproval.mutationOptions({
       onSettled: async () => {
@@ -27,9 +29,11 @@ export function ApprovalSetting({ deploymentName, required }: { deploymentName: 
           ? "required: promotions wait for a second person's approval"
           : "not required: admins promote directly"}
       </span>
-      <Button variant="secondary" onClick={() => setIsAsking(true)}>
-        {label}
-      </Button>
+      {may("deployment.setApproval") && (
+        <Button variant="secondary" onClick={() => setIsAsking(true)}>
+          {label}
+        </Button>
+      )}
       {setApproval.error && (
         <p role="alert" className="w-full text-sm text-red-700">
           {setApproval.error.message}

@@ -7,6 +7,7 @@ import { ConfirmDialog } from "@/app/_components/confirm-dialog";
 import { QueryState } from "@/app/_components/query-state";
 import { ClockTime } from "@/app/_components/time";
 import { Badge, Button, DataTable, EmptyState, ErrorState, TextField } from "@/app/_components/ui";
+import { useCaller } from "@/app/_components/use-caller";
 import type { PromotionDecision } from "@/server/domain/traffic/promotion-approval";
 
 const STATUS_TONE = { pending: "amber", approved: "green", rejected: "red", withdrawn: "slate" } as const;
@@ -76,6 +77,10 @@ export function PromotionRequests({ deploymentName }: { deploymentName: string }
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const requests = useQuery(trpc.deployment.promotionRequests.queryOptions({ name: deploymentName }));
+  const caller = useCaller();
+  // The requester may only withdraw (four eyes); admins approve or reject others' requests.
+  const decisionsFor = (requestedBy: string): PromotionDecision[] =>
+    requestedBy === caller.actor ? ["withdraw"] : caller.may("promotion.decide") ? ["approve", "reject"] : [];
   const [pending, setPending] = useState<{ requestNumber: number; decision: PromotionDecision } | null>(null);
   const [note, setNote] = useState("");
   const decide = useMutation(
@@ -134,8 +139,11 @@ export function PromotionRequests({ deploymentName }: { deploymentName: string }
                   </td>
                   <td className="whitespace-nowrap px-3 py-2 text-right">
                     {row.status === "pending" && (
-                      <span className="inline-flex gap-2">
-                        {(["approve", "reject", "withdraw"] as const).map((decision) => (
+                      <span className="inline-flex items-center gap-2">
+                        {row.requestedBy === caller.actor && (
+                          <span className="text-xs text-slate-500">waiting for another admin</span>
+                        )}
+                        {decisionsFor(row.requestedBy).map((decision) => (
                           <Button
                             key={decision}
                             variant={decision === "approve" ? "primary" : "secondary"}

@@ -8,6 +8,7 @@ import {
   canaryShareProblem,
 } from "@/server/domain/traffic/canary-share";
 import { Button, TextField } from "@/app/_components/ui";
+import { useCaller } from "@/app/_components/use-caller";
 import type { TrafficTargetOutput } from "@/server/services/deployment/deployment-output";
 import { useRequestPromotion } from "./promotion-requests";
 import { useTrafficChange } from "./use-traffic-change";
@@ -37,6 +38,7 @@ export function TrafficActions({
 }: Props) {
   const { ask, refusal, dialog } = useTrafficChange(deploymentName);
   const promotionRequest = useRequestPromotion(deploymentName);
+  const { role, may } = useCaller();
   const serving = new Set(target.weights.map((entry) => entry.versionNumber));
   const shadows = new Set(target.shadows.map((entry) => entry.versionNumber));
   // Nothing is chosen for the user: each choice says how it compares with production first.
@@ -84,26 +86,38 @@ export function TrafficActions({
       <VersionComparison id={`${id}-comparison`} chosen={byNumber(chosen)} production={production} />
     );
 
+  if (role === undefined) return null;
+  if (!may("deployment.canary"))
+    return (
+      <p className="text-sm text-slate-600">
+        Your role is {role}: you can watch this deployment; changing its traffic needs the editor role,
+        promoting it the admin role.
+      </p>
+    );
+  const mayPromote = may(approvalRequired ? "promotion.request" : "deployment.promote");
+
   return (
     <div className="space-y-5">
       <div className="space-y-1">
         <div className="flex flex-wrap items-end gap-3">
-          {versionSelect("promote-version", "Promote", promoteVersion, setPromoteVersion)}
-          <Button
-            disabled={promoteVersion === null}
-            onClick={() => {
-              if (promoteVersion === null) return;
-              if (approvalRequired) return promotionRequest.ask(promoteVersion);
-              ask(
-                { kind: "promote", versionNumber: promoteVersion },
-                `Promote v${promoteVersion}?`,
-                `v${promoteVersion} will take 100% of the traffic of ${deploymentName}. Gateways switch within a second.`,
-              );
-            }}
-          >
-            {approvalRequired ? "Request promotion" : "Promote"}
-          </Button>
-          <span className="mx-2 h-8 w-px bg-slate-200" aria-hidden />
+          {mayPromote && versionSelect("promote-version", "Promote", promoteVersion, setPromoteVersion)}
+          {mayPromote && (
+            <Button
+              disabled={promoteVersion === null}
+              onClick={() => {
+                if (promoteVersion === null) return;
+                if (approvalRequired) return promotionRequest.ask(promoteVersion);
+                ask(
+                  { kind: "promote", versionNumber: promoteVersion },
+                  `Promote v${promoteVersion}?`,
+                  `v${promoteVersion} will take 100% of the traffic of ${deploymentName}. Gateways switch within a second.`,
+                );
+              }}
+            >
+              {approvalRequired ? "Request promotion" : "Promote"}
+            </Button>
+          )}
+          {mayPromote && <span className="mx-2 h-8 w-px bg-slate-200" aria-hidden />}
           <Button
             variant="secondary"
             disabled={rollbackTo === null}
@@ -119,7 +133,13 @@ export function TrafficActions({
             Rollback{rollbackTo !== null && ` to #${rollbackTo}`}
           </Button>
         </div>
-        {comparison("promote-version", promoteVersion)}
+        {mayPromote ? (
+          comparison("promote-version", promoteVersion)
+        ) : (
+          <p className="text-sm text-slate-600">
+            Promoting to production needs the admin role; yours is {role}.
+          </p>
+        )}
       </div>
       <div className="space-y-1">
         <div className="flex flex-wrap items-end gap-3">
