@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 import { openPage, screenshot } from "./browser-files";
 
 const admin = { name: "Ada Lovelace", email: "ada.e2e@example.com", password: "analytical engine 1843" };
@@ -50,4 +50,94 @@ test("the first account becomes the team's admin, signs out, and signs in again 
   await page.getByLabel("Password").press("Enter");
   await page.waitForURL("/");
   await expect(nav.getByText(admin.email)).toBeVisible();
+});
+
+const viewer = { name: "Bob Viewer", email: "bob.e2e@example.com", password: "counting sheep daily 7" };
+const secondAdmin = { name: "Cy Admin", email: "cy.e2e@example.com", password: "second pair of eyes 42" };
+
+async function signUp(page: Page, person: { name: string; email: string; password: string }) {
+  await openPage(page, "/sign-up");
+  await page.getByLabel("Name").fill(person.name);
+  await page.getByLabel("Email").fill(person.email);
+  await page.getByLabel("Password").fill(person.password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.waitForURL("/");
+}
+
+async function signIn(page: Page, person: { email: string; password: string }) {
+  await openPage(page, "/sign-in");
+  await page.getByLabel("Email").fill(person.email);
+  await page.getByLabel("Password").fill(person.password);
+  await page.getByLabel("Password").press("Enter");
+  await page.waitForURL("/");
+}
+
+async function confirmIn(page: Page, title: RegExp | string, button: string) {
+  const dialog = page.getByRole("dialog", { name: title });
+  await expect(dialog).toBeVisible();
+  await dialog.getByRole("button", { name: button }).click();
+  await expect(dialog).toBeHidden();
+}
+
+test("a viewer finds no Promote button; one admin requests a promotion and a second admin approves it", async ({
+  browser,
+}) => {
+  const [bob, cy, ada] = await Promise.all([1, 2, 3].map(() => browser.newContext()));
+  const [bobPage, cyPage, adaPage] = await Promise.all([bob, cy, ada].map((context) => context.newPage()));
+  await signUp(bobPage, viewer);
+  await signUp(cyPage, secondAdmin);
+
+  // The team's admin adds them: Bob as a viewer, Cy as a second admin.
+  await signIn(adaPage, admin);
+  await openPage(adaPage, "/settings/members");
+  for (const [person, role] of [
+    [viewer, "viewer"],
+    [secondAdmin, "admin"],
+  ] as const) {
+    await adaPage.getByLabel("Email").fill(person.email);
+    await adaPage.getByLabel("Role", { exact: true }).selectOption(role);
+    await adaPage.getByRole("button", { name: "Add member" }).click();
+    await expect(adaPage.getByLabel(`Role of ${person.email}`)).toHaveValue(role);
+  }
+
+  // A viewer watches the deployment but is offered no traffic change at all.
+  await openPage(bobPage, "/deployments/card-fraud-prod");
+  await expect(bobPage.getByText("Your role is viewer")).toBeVisible();
+  await expect(bobPage.getByRole("button", { name: "Promote", exact: true })).toHaveCount(0);
+  await expect(bobPage.getByRole("button", { name: "Start canary" })).toHaveCount(0);
+  await screenshot(bobPage, "sign-in-01-viewer-deployment");
+
+  // Ada turns on four eyes and asks for v1; she is offered only to withdraw her own request.
+  await openPage(adaPage, "/deployments/card-fraud-prod");
+  const traffic = adaPage.getByTestId("active-traffic");
+  await adaPage.getByRole("button", { name: "Require approval" }).click();
+  await confirmIn(adaPage, /Require approval on card-fraud-prod/, "Require approval");
+  await adaPage.getByLabel("Promote").selectOption("1");
+  await adaPage.getByRole("button", { name: "Request promotion" }).click();
+  const ask = adaPage.getByRole("dialog", { name: /Request promotion of v1/ });
+  await ask.getByLabel("Note for the reviewer (optional)").fill("back to v1 after the incident");
+  await ask.getByRole("button", { name: "Request" }).click();
+  const adaRow = adaPage
+    .getByRole("table", { name: "Promotion requests" })
+    .getByRole("row")
+    .filter({ hasText: "back to v1 after the incident" });
+  await expect(adaRow).toContainText("waiting for another admin");
+  const number = (await adaRow.getByRole("cell").first().innerText()).slice(1);
+  await expect(traffic).not.toContainText("v1 100%");
+
+  // Cy, a second admin, approves it: v1 takes all the traffic, and the request records who did what.
+  await openPage(cyPage, "/deployments/card-fraud-prod");
+  await cyPage.getByRole("button", { name: `Approve request ${number}` }).click();
+  await confirmIn(cyPage, `Approve request #${number}?`, "Approve");
+  await expect(cyPage.getByTestId("active-traffic")).toContainText("v1 100%");
+  const cyRow = cyPage
+    .getByRole("table", { name: "Promotion requests" })
+    .getByRole("row")
+    .filter({ hasText: "back to v1 after the incident" });
+  await expect(cyRow).toContainText("approved");
+  await screenshot(cyPage, "sign-in-02-approved-by-second-admin");
+
+  await cyPage.getByRole("button", { name: "Stop requiring approval" }).click();
+  await confirmIn(cyPage, /Stop requiring approval/, "Stop requiring approval");
+  await Promise.all([bob, cy, ada].map((context) => context.close()));
 });
