@@ -82,8 +82,10 @@ async function confirmIn(page: Page, title: RegExp | string, button: string) {
 test("a viewer finds no Promote button; one admin requests a promotion and a second admin approves it", async ({
   browser,
 }) => {
-  const [bob, cy, ada] = await Promise.all([1, 2, 3].map(() => browser.newContext()));
-  const [bobPage, cyPage, adaPage] = await Promise.all([bob, cy, ada].map((context) => context.newPage()));
+  const bob = await browser.newContext();
+  const cy = await browser.newContext();
+  const ada = await browser.newContext();
+  const [bobPage, cyPage, adaPage] = [await bob.newPage(), await cy.newPage(), await ada.newPage()];
   await signUp(bobPage, viewer);
   await signUp(cyPage, secondAdmin);
 
