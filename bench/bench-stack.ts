@@ -115,6 +115,31 @@ export async function setUpConsole(
   };
 }
 
+/**
+ * A second deployment of a bench deployment's version that logs no predictions, for the
+ * prediction log's on/off step: the same gateway and batch settings, sampling 0% against 10%.
+ */
+export async function createUnsampledTwin(
+  deployment: BenchDeployment,
+  settings: { maxBatchSize: number; maxQueueDelayMs: number },
+): Promise<string> {
+  const team = await ensureDefaultTeam();
+  const name = `${deployment.name}-unsampled`;
+  await createDeployment({
+    teamId: team.id,
+    actor: "bench",
+    name,
+    modelName: deployment.model.label,
+    versionNumber: 1,
+    environment: "staging",
+    replicas: 1,
+    device: "cpu",
+    predictionSampleRate: 0,
+    ...settings,
+  });
+  return name;
+}
+
 /** Sums over the callers' requests that ran, and the queue's job count. */
 export interface ServingCounters {
   requestCount: number;

@@ -4,8 +4,10 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-node";
 import { makeDemoModels } from "@/scripts/demo/make-demo-models";
+import { DEFAULT_PREDICTION_SAMPLE_RATE } from "@/server/contracts/prediction-samples";
 import { getRedis } from "@/server/redis";
 import {
+  createUnsampledTwin,
   readRedisCommandStats,
   readServingCounters,
   setUpConsole,
@@ -14,7 +16,7 @@ import {
   type ServingCounters,
 } from "./bench-stack";
 import { freePort } from "@/test/support/free-port";
-import { measureCountingOverhead, type CountingOverhead } from "./counting-overhead";
+import { measureOnOffOverhead, type OnOffOverhead } from "./on-off-overhead";
 import { formatSummary, summarizeProfile } from "./cpu-profile-summary";
 import { postJson, runClosedLoop, type LoadResult } from "./load-generator";
 import {
@@ -40,6 +42,8 @@ import { sweepRawBatchSizes, type RawBatchResult } from "./raw-onnx";
  * The counting step (fraud-v1, 64 clients) compares the gateway with counters on against a second
  * gateway process with GATEWAY_COUNTERS=off on the same worker, in ABBA turns of --counting-seconds
  * (default 4) per window, --counting-rounds (default 4) per side; `--only=counting` runs it alone.
+ * The sampling step (the same model and load, the same windows) compares a deployment logging 10%
+ * of its requests with a twin logging none, through one gateway; `--only=sampling` runs it alone.
  */
 
 const MODELS: BenchModel[] = [
@@ -75,10 +79,12 @@ const wanted = (model: BenchModel, concurrency: number) => !only || only.has(`${
 /** The counting step's model and load: the tiny model, where the gateway's own work is most of the cost. */
 const COUNTING = { label: "fraud-v1", concurrency: 64 };
 const countingWanted = !only || only.has("counting");
+/** The prediction log's step: the counting step's model and load, sampling 10% against 0%. */
+const samplingWanted = !only || only.has("sampling");
 const models = MODELS.filter(
   (model) =>
     CONCURRENCY.some((concurrency) => wanted(model, concurrency)) ||
-    (countingWanted && model.label === COUNTING.label),
+    ((countingWanted || samplingWanted) && model.label === COUNTING.label),
 );
 const cellsWanted = models.some((model) => CONCURRENCY.some((concurrency) => wanted(model, concurrency)));
 const benchStarted = performance.now();
@@ -303,7 +309,7 @@ if (profileDir) await mkdir(profileDir, { recursive: true });
 // neighbour's load can only slow a sweep down, so the faster of the two is the CPU's limit.
 const raw = new Map<string, { sweep: RawBatchResult[]; best: RawBatchResult }>();
 async function sweepRaw(): Promise<void> {
-  // The counting step alone compares two gateways: no raw baseline to sweep.
+  // The counting and sampling steps alone compare gateways: no raw baseline to sweep.
   if (!cellsWanted) return;
   for (const model of models) {
     await waitForQuiet();
@@ -351,7 +357,8 @@ const uncountedGateway = countingWanted
       nodeArgs: profileArgs("gateway-uncounted"),
     })
   : null;
-let counting: CountingOverhead | null = null;
+let counting: OnOffOverhead | null = null;
+let sampling: OnOffOverhead | null = null;
 const bareServers = new Map<string, { proc: BenchProcess; url: string }>();
 for (const model of models) {
   const proc = await startNodeProcess(`bare-${model.label}`, "bench/bare-server.ts", {
@@ -413,7 +420,7 @@ try {
     if (uncountedGateway && model.label === COUNTING.label) {
       const offUrl = `http://127.0.0.1:${uncountedPort}/v2/models/${deployment.name}/infer`;
       await waitUntilServing(offUrl, body, 60_000);
-      counting = await measureCountingOverhead({
+      counting = await measureOnOffOverhead({
         on: { url: gatewayUrl, pid: gatewayProcess.child.pid! },
         off: { url: offUrl, pid: uncountedGateway.child.pid! },
         body,
@@ -424,6 +431,22 @@ try {
       });
       console.log(
         `measured counting on/off, ${model.label} x${COUNTING.concurrency}: ${counting.on.throughput.toFixed(0)} / ${counting.off.throughput.toFixed(0)} req/s (load average ${os.loadavg()[0]!.toFixed(2)})`,
+      );
+    }
+    if (samplingWanted && model.label === COUNTING.label) {
+      const unsampledUrl = `http://127.0.0.1:${gatewayPort}/v2/models/${await createUnsampledTwin(deployment, DEPLOYMENT_SETTINGS)}/infer`;
+      await waitUntilServing(unsampledUrl, body, 60_000);
+      sampling = await measureOnOffOverhead({
+        on: { url: gatewayUrl, pid: gatewayProcess.child.pid! },
+        off: { url: unsampledUrl, pid: gatewayProcess.child.pid! },
+        body,
+        concurrency: COUNTING.concurrency,
+        rounds: Number(args["counting-rounds"]),
+        warmupMs: Math.min(warmupMs, 1_000),
+        durationMs: Number(args["counting-seconds"]) * 1000,
+      });
+      console.log(
+        `measured sampling 10%/0%, ${model.label} x${COUNTING.concurrency}: ${sampling.on.throughput.toFixed(0)} / ${sampling.off.throughput.toFixed(0)} req/s (load average ${os.loadavg()[0]!.toFixed(2)})`,
       );
     }
   }
@@ -594,6 +617,24 @@ if (counting) {
   );
 } else console.log("not measured (--only without `counting`)");
 
+console.log("\n## Prediction log: sampling 10% against 0% (same run, same gateway)\n");
+if (sampling) {
+  console.log(
+    `ABBA windows of ${args["counting-seconds"]} s, ${args["counting-rounds"]} per side, ${COUNTING.label} at ${COUNTING.concurrency} clients, to two deployments of the same version sampling ${DEFAULT_PREDICTION_SAMPLE_RATE * 100}% and 0%.\n`,
+  );
+  console.log("| sampling | req/s | gateway CPU ms/request | errors |\n|---|---:|---:|---:|");
+  for (const [side, label] of [
+    ["on", "10%"],
+    ["off", "0%"],
+  ] as const)
+    console.log(
+      `| ${label} | ${Math.round(sampling[side].throughput).toLocaleString("en")} | ${fmt(sampling[side].cpuMsPerRequest, 3)} | ${sampling[side].errors} |`,
+    );
+  console.log(
+    `\nthroughput 10%/0% ${fmt(sampling.throughputRatio, 3)}; gateway CPU per request 10%/0% ${fmt(sampling.cpuPerRequestRatio, 3)}`,
+  );
+} else console.log("not measured (--only without `sampling`)");
+
 console.log("\n## Targets\n");
 const byLabel = (label: string) => MODELS.find((model) => model.label === label)!;
 const targets: [string, () => number | undefined, (value: number) => boolean, string][] = [
@@ -624,6 +665,12 @@ const targets: [string, () => number | undefined, (value: number) => boolean, st
   [
     "counting costs at most 3% of throughput: req/s on/off >= 0.97",
     () => counting?.throughputRatio,
+    (value) => value >= 0.97,
+    "x",
+  ],
+  [
+    "sampling at 10% costs at most 3% of throughput: req/s 10%/0% >= 0.97",
+    () => sampling?.throughputRatio,
     (value) => value >= 0.97,
     "x",
   ],

@@ -7,22 +7,23 @@ export interface ComparedGateway {
   pid: number;
 }
 
-export interface CountingOverhead {
-  /** Requests per second with counters on, over off: 1 is free, 0.97 the issue's floor. */
+export interface OnOffOverhead {
+  /** Requests per second with the feature on, over off: 1 is free, 0.97 the issues' floor. */
   throughputRatio: number;
-  /** The gateway's CPU per request with counters on, over off: what counting adds to each request. */
+  /** The gateway's CPU per request with the feature on, over off: what it adds to each request. */
   cpuPerRequestRatio: number;
   on: { throughput: number; cpuMsPerRequest: number; errors: number };
   off: { throughput: number; cpuMsPerRequest: number; errors: number };
 }
 
 /**
- * Counters on against off in one run: the same worker behind two gateway processes, one started
- * with GATEWAY_COUNTERS=off, loaded in turn in ABBA order (on, off, off, on, …) so that a
- * neighbour's drifting load falls on both alike. Throughput and the gateway's CPU per request are
+ * A gateway feature on against off in one run, loaded in turn in ABBA order (on, off, off, on, …)
+ * so that a neighbour's drifting load falls on both alike: counting (two gateway processes on the
+ * same worker, one with GATEWAY_COUNTERS=off) or the prediction log (one gateway, two deployments
+ * of the same version sampling 10% and 0%). Throughput and the gateway's CPU per request are
  * summed over each side's windows.
  */
-export async function measureCountingOverhead(options: {
+export async function measureOnOffOverhead(options: {
   on: ComparedGateway;
   off: ComparedGateway;
   body: Buffer;
@@ -31,7 +32,7 @@ export async function measureCountingOverhead(options: {
   rounds: number;
   warmupMs: number;
   durationMs: number;
-}): Promise<CountingOverhead> {
+}): Promise<OnOffOverhead> {
   const totals = {
     on: { ok: 0, errors: 0, seconds: 0, cpuSeconds: 0 },
     off: { ok: 0, errors: 0, seconds: 0, cpuSeconds: 0 },
