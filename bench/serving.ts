@@ -16,7 +16,7 @@ import {
   type ServingCounters,
 } from "./bench-stack";
 import { freePort } from "@/test/support/free-port";
-import { measureOnOffOverhead, type OnOffOverhead } from "./on-off-overhead";
+import { measureOnOffOverhead, type ComparedGateway, type OnOffOverhead } from "./on-off-overhead";
 import { formatSummary, summarizeProfile } from "./cpu-profile-summary";
 import { postJson, runClosedLoop, type LoadResult } from "./load-generator";
 import {
@@ -417,12 +417,12 @@ try {
         `measured ${model.label} x${concurrency}: b ${b.throughput.toFixed(0)} req/s, c ${c.throughput.toFixed(0)} req/s (load average ${os.loadavg()[0]!.toFixed(2)})`,
       );
     }
-    if (uncountedGateway && model.label === COUNTING.label) {
-      const offUrl = `http://127.0.0.1:${uncountedPort}/v2/models/${deployment.name}/infer`;
-      await waitUntilServing(offUrl, body, 60_000);
-      counting = await measureOnOffOverhead({
-        on: { url: gatewayUrl, pid: gatewayProcess.child.pid! },
-        off: { url: offUrl, pid: uncountedGateway.child.pid! },
+    /** One on/off step at the counting load, in ABBA windows; logged with the load average. */
+    const onOff = async (step: string, on: ComparedGateway, off: ComparedGateway) => {
+      await waitUntilServing(off.url, body, 60_000);
+      const measured = await measureOnOffOverhead({
+        on,
+        off,
         body,
         concurrency: COUNTING.concurrency,
         rounds: Number(args["counting-rounds"]),
@@ -430,24 +430,22 @@ try {
         durationMs: Number(args["counting-seconds"]) * 1000,
       });
       console.log(
-        `measured counting on/off, ${model.label} x${COUNTING.concurrency}: ${counting.on.throughput.toFixed(0)} / ${counting.off.throughput.toFixed(0)} req/s (load average ${os.loadavg()[0]!.toFixed(2)})`,
+        `measured ${step}, ${model.label} x${COUNTING.concurrency}: ${measured.on.throughput.toFixed(0)} / ${measured.off.throughput.toFixed(0)} req/s (load average ${os.loadavg()[0]!.toFixed(2)})`,
       );
-    }
+      return measured;
+    };
+    const gateway = { url: gatewayUrl, pid: gatewayProcess.child.pid! };
+    if (uncountedGateway && model.label === COUNTING.label)
+      counting = await onOff("counting on/off", gateway, {
+        url: `http://127.0.0.1:${uncountedPort}/v2/models/${deployment.name}/infer`,
+        pid: uncountedGateway.child.pid!,
+      });
     if (samplingWanted && model.label === COUNTING.label) {
-      const unsampledUrl = `http://127.0.0.1:${gatewayPort}/v2/models/${await createUnsampledTwin(deployment, DEPLOYMENT_SETTINGS)}/infer`;
-      await waitUntilServing(unsampledUrl, body, 60_000);
-      sampling = await measureOnOffOverhead({
-        on: { url: gatewayUrl, pid: gatewayProcess.child.pid! },
-        off: { url: unsampledUrl, pid: gatewayProcess.child.pid! },
-        body,
-        concurrency: COUNTING.concurrency,
-        rounds: Number(args["counting-rounds"]),
-        warmupMs: Math.min(warmupMs, 1_000),
-        durationMs: Number(args["counting-seconds"]) * 1000,
+      const twin = await createUnsampledTwin(deployment, DEPLOYMENT_SETTINGS);
+      sampling = await onOff("sampling 10%/0%", gateway, {
+        url: `http://127.0.0.1:${gatewayPort}/v2/models/${twin}/infer`,
+        pid: gatewayProcess.child.pid!,
       });
-      console.log(
-        `measured sampling 10%/0%, ${model.label} x${COUNTING.concurrency}: ${sampling.on.throughput.toFixed(0)} / ${sampling.off.throughput.toFixed(0)} req/s (load average ${os.loadavg()[0]!.toFixed(2)})`,
-      );
     }
   }
 } finally {
