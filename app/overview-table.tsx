@@ -4,6 +4,7 @@ import Link from "next/link";
 import { RelativeTime } from "@/app/_components/time";
 import { Badge, DataTable, EmptyState } from "@/app/_components/ui";
 import type { MonitoringOverviewOutput } from "@/server/contracts/monitoring-api";
+import { ActorName } from "@/app/_components/actor-name";
 
 type Overview = MonitoringOverviewOutput[number];
 
@@ -82,7 +83,7 @@ export function OverviewTable({ deployments }: { deployments: MonitoringOverview
           <td className="px-3 py-2 text-sm text-slate-600">
             {deployment.lastChange ? (
               <>
-                {deployment.lastChange.action} by {deployment.lastChange.actor},{" "}
+                {deployment.lastChange.action} by <ActorName actor={deployment.lastChange.actor} />,{" "}
                 <RelativeTime date={new Date(deployment.lastChange.atMs)} />
               </>
             ) : (

@@ -8,6 +8,7 @@ import { SELECT_CLASS } from "@/app/_components/select";
 import { RelativeTime } from "@/app/_components/time";
 import { Badge, Button, Card, DataTable, EmptyState, PageHeader, TextField } from "@/app/_components/ui";
 import { AUDIT_PAGE_SIZE } from "./audit-page-size";
+import { ActorName } from "@/app/_components/actor-name";
 
 const TARGET_TYPES = [
   "model",
@@ -140,7 +141,9 @@ export function AuditLogPage() {
                       <td className="whitespace-nowrap px-3 py-2 text-slate-500">
                         <RelativeTime date={event.at} />
                       </td>
-                      <td className="px-3 py-2 text-slate-600">{event.actor}</td>
+                      <td className="px-3 py-2 text-slate-600">
+                        <ActorName actor={event.actor} />
+                      </td>
                       <td className="px-3 py-2">
                         <Badge>{event.action}</Badge>
                       </td>

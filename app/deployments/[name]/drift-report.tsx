@@ -41,7 +41,8 @@ export function DriftReports({ deploymentName }: { deploymentName: string }) {
           return (
             <EmptyState title="No drift reports yet">
               Drift is judged every minute for versions linked to a feature set, from the requests the gateway
-              logs (the prediction log); windows are {settings.windowMinutes} minutes long.
+              logs (the prediction log), once a {settings.windowMinutes}-minute window holds{" "}
+              {settings.minSampleCount.toLocaleString("en")} logged rows.
             </EmptyState>
           );
         return (

@@ -9,6 +9,7 @@ import { ClockTime } from "@/app/_components/time";
 import { Badge, Button, DataTable, EmptyState, ErrorState, TextField } from "@/app/_components/ui";
 import { useCaller } from "@/app/_components/use-caller";
 import type { PromotionDecision } from "@/server/domain/traffic/promotion-approval";
+import { ActorName } from "@/app/_components/actor-name";
 
 const STATUS_TONE = { pending: "amber", approved: "green", rejected: "red", withdrawn: "slate" } as const;
 const DECISION_LABEL: Record<PromotionDecision, string> = {
@@ -116,7 +117,7 @@ export function PromotionRequests({ deploymentName }: { deploymentName: string }
                   <td className="px-3 py-2 font-medium">#{row.number}</td>
                   <td className="px-3 py-2">v{row.versionNumber}</td>
                   <td className="whitespace-nowrap px-3 py-2 text-slate-600">
-                    {row.requestedBy}
+                    <ActorName actor={row.requestedBy} />
                     <span className="block text-xs text-slate-500">
                       <ClockTime date={row.createdAt} />
                     </span>
@@ -129,7 +130,7 @@ export function PromotionRequests({ deploymentName }: { deploymentName: string }
                     )}
                   </td>
                   <td className="whitespace-nowrap px-3 py-2 text-slate-600">
-                    {row.decidedBy ?? "—"}
+                    {row.decidedBy ? <ActorName actor={row.decidedBy} /> : "—"}
                     {row.decidedAt && (
                       <span className="block text-xs text-slate-500">
                         <ClockTime date={row.decidedAt} />

@@ -6,6 +6,8 @@ import { TrafficSplit } from "@/app/_components/traffic-split";
 import { Badge, Button, DataTable } from "@/app/_components/ui";
 import type { TrafficTargetOutput } from "@/server/services/deployment/deployment-output";
 import { useTrafficChange } from "./use-traffic-change";
+import { ActorName } from "@/app/_components/actor-name";
+import { useCaller } from "@/app/_components/use-caller";
 
 interface ServedRevision {
   number: number;
@@ -28,6 +30,7 @@ export function RevisionHistory({
   revisions: ServedRevision[];
 }) {
   const { ask, refusal, dialog } = useTrafficChange(deploymentName);
+  const mayRestore = useCaller().may("deployment.restore");
   // Read once per mount, like RelativeTime: the active revision's period runs until now.
   const [nowMs] = useState(Date.now);
   return (
@@ -55,9 +58,11 @@ export function RevisionHistory({
                   {formatDuration(untilMs - revision.createdAt.getTime())}
                 </span>
               </td>
-              <td className="px-3 py-2 text-slate-600">{revision.createdBy ?? "—"}</td>
+              <td className="px-3 py-2 text-slate-600">
+                {revision.createdBy ? <ActorName actor={revision.createdBy} /> : "—"}
+              </td>
               <td className="px-3 py-2 text-right">
-                {!active && (
+                {!active && mayRestore && (
                   <Button
                     variant="secondary"
                     aria-label={`Restore revision ${revision.number}`}

@@ -7,6 +7,7 @@ import { QueryState } from "@/app/_components/query-state";
 import { ClockTime, RelativeTime } from "@/app/_components/time";
 import { Badge, Button, Card, DataTable, EmptyState, ErrorState } from "@/app/_components/ui";
 import { useTRPC } from "@/app/_trpc/client";
+import { ActorName } from "@/app/_components/actor-name";
 
 const ROLE_TONE = { viewer: "slate", editor: "indigo", admin: "amber" } as const;
 
@@ -68,7 +69,7 @@ export function ApiKeyTable() {
                       {row.lastUsedAt ? <RelativeTime date={row.lastUsedAt} /> : "never"}
                     </td>
                     <td className="whitespace-nowrap px-3 py-2 text-slate-600">
-                      {row.createdBy}
+                      <ActorName actor={row.createdBy} />
                       <span className="block text-xs text-slate-500">
                         <ClockTime date={row.createdAt} />
                       </span>

@@ -8,6 +8,7 @@ import { RelativeTime } from "@/app/_components/time";
 import { Badge, Button, Card, ErrorState } from "@/app/_components/ui";
 import type { WebhookOutput } from "@/server/services/webhook/webhook-output";
 import { WebhookDeliveries } from "./webhook-deliveries";
+import { ActorName } from "@/app/_components/actor-name";
 
 /** One webhook: what it receives, enable or disable, a test event, delete, and its deliveries. */
 export function WebhookCard({ webhook }: { webhook: WebhookOutput }) {
@@ -43,7 +44,7 @@ export function WebhookCard({ webhook }: { webhook: WebhookOutput }) {
           {webhook.description && <span className="block">{webhook.description}</span>}
           Events: {webhook.eventTypes.length === 0 ? "all" : webhook.eventTypes.join(", ")} · Models:{" "}
           {webhook.modelNames.length === 0 ? "all" : webhook.modelNames.join(", ")} · Secret{" "}
-          <code>{webhook.secretPrefix}</code> · Added by {webhook.createdBy}{" "}
+          <code>{webhook.secretPrefix}</code> · Added by <ActorName actor={webhook.createdBy} />{" "}
           <RelativeTime date={webhook.createdAt} />
         </>
       }
