@@ -1,14 +1,20 @@
 import type { ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, stat } from "node:fs/promises";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bullPrefix } from "@/server/contracts/key-prefix";
 import { EVALUATION_QUEUE_NAME } from "@/server/contracts/evaluation";
+import { WEBHOOK_QUEUE_NAME } from "@/server/contracts/webhook-delivery";
+import { verifyWebhookSignature, ZWebhookEvent, type WebhookEvent } from "@/server/contracts/webhook-events";
 import { connectRedis } from "@/server/contracts/redis-connections";
 import type { Feature } from "@/server/domain/feature-set/feature-spec";
 import { readEnv } from "@/server/env";
+import { closeWebhookQueue } from "@/server/services/webhook/queue-webhook-deliveries";
 import { startConsoleServer } from "@/test/support/console-server";
 import { DEMO_DIR, readDemoFile } from "@/test/support/demo-files";
 import { expectNoInternals } from "@/test/support/internal-ids";
@@ -16,8 +22,14 @@ import { runCli } from "@/test/support/run-cli";
 import { serveArtifacts, startWorkerProcess, stopProcess } from "@/test/support/serving-stack";
 import { callerFor, uploadForm } from "@/test/support/trpc-caller";
 
-// `bin/mlops` as a CI pipeline drives it: the real binary in a child process against a console
-// serving the tRPC API over HTTP and an evaluation worker process.
+// `bin/mlops` as a CI pipeline drives it: the real binary in a child process, with an API key,
+// against a console that requires one, serving the tRPC API over HTTP, and a worker process that
+// evaluates and delivers webhooks; a receiver on 127.0.0.1 checks every event's signature.
+
+process.env.CONSOLE_REQUIRE_AUTH = "true";
+process.env.WEBHOOK_SECRET_KEY = randomBytes(32).toString("base64");
+// The worker reads artifacts from the console's route with it, as in production.
+process.env.WORKER_TOKEN = randomBytes(24).toString("hex");
 
 const api = callerFor();
 const MODEL = "card-fraud";
@@ -28,15 +40,35 @@ let artifacts: Awaited<ReturnType<typeof serveArtifacts>>;
 let worker: ChildProcess;
 let configDir: string;
 let env: Record<string, string>;
+let apiKey: string;
+let webhookSecret: string;
+const received: { headers: http.IncomingHttpHeaders; body: string }[] = [];
+const receiver = http.createServer((request, response) => {
+  let body = "";
+  request.setEncoding("utf8");
+  request.on("data", (chunk: string) => (body += chunk));
+  request.on("end", () => {
+    received.push({ headers: request.headers, body });
+    response.writeHead(204).end();
+  });
+});
 
 beforeAll(async () => {
   artifacts = await serveArtifacts();
   worker = await startWorkerProcess({
     hostName: "cli-evaluation",
     artifactSourceUrl: artifacts.url,
-    env: { WORKER_ROLES: "evaluation" },
+    env: { WORKER_ROLES: "evaluation,webhooks", WEBHOOK_RETRY_DELAYS_MS: "200,200" },
   });
   consoleServer = await startConsoleServer();
+  await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+  webhookSecret = (
+    await api.webhook.create({
+      url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/registry-events`,
+      description: "the pipeline's receiver",
+    })
+  ).secret;
+  apiKey = (await api.apiKey.create({ name: "ci-pipeline", role: "admin" })).key;
   configDir = await mkdtemp(path.join(os.tmpdir(), "mlops-cli-"));
   env = { MLOPS_CONFIG: path.join(configDir, "config.json") };
 
@@ -83,14 +115,26 @@ afterAll(async () => {
     consoleServer.close(),
     artifacts.close(),
     rm(configDir, { recursive: true, force: true }),
+    new Promise((resolve) => receiver.close(resolve)),
   ]);
+  await closeWebhookQueue();
   const { REDIS_URL, REDIS_KEY_PREFIX } = readEnv();
   const connection = connectRedis("producer", REDIS_URL);
-  const queue = new Queue(EVALUATION_QUEUE_NAME, { connection, prefix: bullPrefix(REDIS_KEY_PREFIX) });
-  await queue.obliterate({ force: true });
-  await queue.close();
+  for (const name of [EVALUATION_QUEUE_NAME, WEBHOOK_QUEUE_NAME]) {
+    const queue = new Queue(name, { connection, prefix: bullPrefix(REDIS_KEY_PREFIX) });
+    await queue.obliterate({ force: true });
+    await queue.close();
+  }
   connection.disconnect();
 });
+
+/** The events the receiver got, each checked against the webhook's secret as a pipeline would. */
+function verifiedEvents(): WebhookEvent[] {
+  return received.map(({ headers, body }) => {
+    expect(verifyWebhookSignature({ secret: webhookSecret, headers, body })).toEqual({ valid: true });
+    return ZWebhookEvent.parse(JSON.parse(body));
+  });
+}
 
 const mlops = (...args: string[]) => runCli(["--json", ...args], env);
 const demoModel = (version: number) => path.join(DEMO_DIR, `fraud-v${version}.onnx`);
@@ -101,7 +145,12 @@ describe("bin/mlops", () => {
     expect(unconfigured.code).toBe(2);
     expect(unconfigured.stderr).toContain("no console URL");
 
-    const configured = await mlops("configure", "--url", consoleServer.url);
+    // The console requires credentials: without the key, denied (exit 5), and no stack.
+    const keyless = await mlops("--url", consoleServer.url, "models", "list");
+    expect(keyless.code).toBe(5);
+    expect(keyless.stderr).toContain("API key");
+
+    const configured = await mlops("configure", "--url", consoleServer.url, "--api-key", apiKey);
     expect(configured.code).toBe(0);
     expect(((await stat(env.MLOPS_CONFIG!)).mode & 0o777).toString(8)).toBe("600");
     const listed = await mlops("models", "list");
@@ -159,6 +208,29 @@ describe("bin/mlops", () => {
     expect(restored.code).toBe(0);
     expect(restored.json()).toMatchObject({ revision: { strategy: "restore" } });
     expect(await weightsOfFraud()).toEqual([{ versionNumber: 2, weight: 100 }]);
+
+    // Each step reached the pipeline's receiver, signed, with what the step did.
+    const expected = [
+      (e: WebhookEvent) => e.type === "modelVersion.registered" && e.data.versionNumber === 2,
+      (e: WebhookEvent) => e.type === "modelVersion.registered" && e.data.versionNumber === 3,
+      (e: WebhookEvent) =>
+        e.type === "evaluation.finished" && e.data.versionNumber === 2 && e.data.status === "succeeded",
+      (e: WebhookEvent) => e.type === "evaluation.finished" && e.data.versionNumber === 3,
+      (e: WebhookEvent) =>
+        e.type === "deployment.revisionChanged" &&
+        e.data.change === "promote" &&
+        e.data.gate?.passed === true,
+      (e: WebhookEvent) => e.type === "deployment.revisionChanged" && e.data.change === "rollback",
+      (e: WebhookEvent) => e.type === "deployment.revisionChanged" && e.data.change === "restore",
+    ];
+    await expect
+      .poll(() => expected.filter((match) => verifiedEvents().some(match)).length, { timeout: 20_000 })
+      .toBe(expected.length);
+    // The refused promotion changed nothing, so nothing was announced for it.
+    const promotions = verifiedEvents().filter(
+      (e) => e.type === "deployment.revisionChanged" && e.data.change === "promote",
+    );
+    expect(promotions).toHaveLength(1);
   });
 
   it("exits with the documented codes: not found 3, usage 2, unreachable console 6, never a stack", async () => {
