@@ -1,9 +1,11 @@
 import type { Redis } from "ioredis";
 import {
-  encodePredictionSample,
+  encodePredictionSamples,
   PREDICTION_SAMPLE_FIELD,
   PREDICTION_SAMPLES_MAX_LENGTH,
+  PREDICTION_SAMPLES_PER_ENTRY,
   PREDICTION_SAMPLES_STREAM,
+  type PredictionSampleEntry,
 } from "@/server/contracts/prediction-samples";
 import type { WireTensor } from "@/server/domain/inference/datatypes";
 import type { InferenceTarget } from "@/server/gateway/choose-target";
@@ -22,12 +24,13 @@ export interface PredictionSamplerOptions {
 
 /**
  * The prediction log's producer: each answered request of a deployment is kept with probability
- * its predictionSampleRate, encoded once, and the kept ones are appended to the samples stream in
- * one pipeline per interval, the stream capped (MAXLEN ~). A request costs a random draw; only
- * the sampled ones are encoded. Sampling is best effort: a flush that fails drops its samples.
+ * its predictionSampleRate, and the kept ones are encoded together and appended to the samples
+ * stream as one entry per PREDICTION_SAMPLES_PER_ENTRY per interval, the stream capped (MAXLEN ~).
+ * A request costs a random draw; a sampled one a reference to what it already holds. Sampling is
+ * best effort: a flush that fails drops its samples.
  */
 export class PredictionSampler {
-  private buffer: string[] = [];
+  private buffer: PredictionSampleEntry[] = [];
   private readonly timer: NodeJS.Timeout;
   private readonly maxBuffered: number;
   private readonly random: () => number;
@@ -52,17 +55,15 @@ export class PredictionSampler {
       this.droppedCount++;
       return;
     }
-    this.buffer.push(
-      encodePredictionSample({
-        deploymentId: target.deployment.id,
-        versionId: target.version.versionId,
-        requestId: target.callerId ?? null,
-        latencyUs: Math.round(latencyUs),
-        answeredAtMs: Date.now(),
-        inputs: target.request.inputs,
-        outputs,
-      }),
-    );
+    this.buffer.push({
+      deploymentId: target.deployment.id,
+      versionId: target.version.versionId,
+      requestId: target.callerId ?? null,
+      latencyUs: Math.round(latencyUs),
+      answeredAtMs: Date.now(),
+      inputs: target.request.inputs,
+      outputs,
+    });
   }
 
   async flush(): Promise<void> {
@@ -70,7 +71,7 @@ export class PredictionSampler {
     const samples = this.buffer;
     this.buffer = [];
     const pipeline = this.redis.pipeline();
-    for (const sample of samples)
+    for (let start = 0; start < samples.length; start += PREDICTION_SAMPLES_PER_ENTRY)
       pipeline.xadd(
         PREDICTION_SAMPLES_STREAM,
         "MAXLEN",
@@ -78,7 +79,7 @@ export class PredictionSampler {
         PREDICTION_SAMPLES_MAX_LENGTH,
         "*",
         PREDICTION_SAMPLE_FIELD,
-        sample,
+        encodePredictionSamples(samples.slice(start, start + PREDICTION_SAMPLES_PER_ENTRY)),
       );
     try {
       await pipeline.exec();

@@ -104,8 +104,8 @@ describe("the prediction log", () => {
     try {
       const add = (text: string) => redis.xadd(PREDICTION_SAMPLES_STREAM, "*", PREDICTION_SAMPLE_FIELD, text);
       await add("not json");
-      await add(JSON.stringify({ ...sample, deploymentId: "gone" }));
-      const id = await add(JSON.stringify(sample));
+      await add(JSON.stringify([{ ...sample, deploymentId: "gone" }, { latencyUs: "not a sample" }]));
+      const id = await add(JSON.stringify([sample]));
       const held = await redis.xreadgroup(
         "GROUP",
         "monitor",
@@ -120,7 +120,7 @@ describe("the prediction log", () => {
       // It had written the good one and died before acknowledging.
       await getDb().predictionSample.create({
         data: {
-          id: `ps_${id}`,
+          id: `ps_${id}_0`,
           teamId: deployment.teamId,
           deploymentId: deployment.id,
           modelVersionId: version.id,
@@ -132,7 +132,7 @@ describe("the prediction log", () => {
       });
       expect(await writePredictionSamples({ redis, consumer: "test", claimIdleMs: 0 })).toEqual({
         written: 0,
-        skipped: 2,
+        skipped: 3,
       });
       expect(await getDb().predictionSample.count({ where: { requestId: "by-hand" } })).toBe(1);
       expect(await redis.xlen(PREDICTION_SAMPLES_STREAM)).toBe(0);

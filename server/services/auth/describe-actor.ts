@@ -19,7 +19,10 @@ export async function describeActor({ teamId, actor }: { teamId: string; actor: 
     return member?.user.email ?? "a former member";
   }
   if (kind === "apikey" && id) {
-    const key = await getDb().apiKey.findFirst({ where: { teamId, id }, select: { name: true, prefix: true } });
+    const key = await getDb().apiKey.findFirst({
+      where: { teamId, id },
+      select: { name: true, prefix: true },
+    });
     return key ? `API key '${key.name}' (${key.prefix}…)` : "a deleted API key";
   }
   return actor === "local" ? "local admin (no sign-in)" : actor;

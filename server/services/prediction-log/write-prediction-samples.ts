@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import type { Prisma } from "@/generated/prisma/client";
 import {
-  decodePredictionSample,
+  decodePredictionSamples,
   PREDICTION_SAMPLE_FIELD,
   PREDICTION_SAMPLES_GROUP,
   PREDICTION_SAMPLES_STREAM,
@@ -9,18 +9,18 @@ import {
 } from "@/server/contracts/prediction-samples";
 import { getDb } from "@/server/db";
 
-/** Entries read per round trip, and at most per call (a tick ends; the next one goes on). */
-const READ_COUNT = 1_000;
-const MAX_ENTRIES_PER_CALL = 20_000;
+/** Entries (of up to 500 samples each) read per round trip, and at most per call (a tick ends; the next one goes on). */
+const READ_COUNT = 20;
+const MAX_ENTRIES_PER_CALL = 200;
 /** A consumer that died holding entries: after this long another monitor takes them over. */
 const CLAIM_IDLE_MS = 30_000;
 
 type StreamEntry = [id: string, fields: string[]];
 
 export interface WriteSamplesReport {
-  /** Rows inserted; an entry written before (by a monitor that died before acknowledging) is not. */
+  /** Rows inserted; a sample written before (by a monitor that died before acknowledging) is not. */
   written: number;
-  /** Entries that did not parse, or name a deployment or version no longer there: acknowledged. */
+  /** Samples that did not parse, or name a deployment or version no longer there: acknowledged. */
   skipped: number;
 }
 
@@ -62,7 +62,7 @@ async function moveEntries(redis: Redis, consumer: string, claimIdleMs: number):
     READ_COUNT,
   )) as [string, StreamEntry[]];
   await writeEntries(redis, claimed, report);
-  while (report.written + report.skipped < MAX_ENTRIES_PER_CALL) {
+  for (let read = 0; read < MAX_ENTRIES_PER_CALL; read += READ_COUNT) {
     const read = (await redis.xreadgroup(
       "GROUP",
       PREDICTION_SAMPLES_GROUP,
@@ -82,17 +82,17 @@ async function moveEntries(redis: Redis, consumer: string, claimIdleMs: number):
 
 async function writeEntries(redis: Redis, entries: StreamEntry[], report: WriteSamplesReport): Promise<void> {
   if (entries.length === 0) return;
-  const decoded = entries.map(([id, fields]) => ({
-    id,
-    sample: decodePredictionSample(sampleField(fields)),
-  }));
+  // Each sample's row id is its entry's id and place in it, so a second write of it is skipped.
+  const decoded = entries.flatMap(([id, fields]) =>
+    decodePredictionSamples(sampleField(fields)).map((sample, index) => ({ id: `${id}_${index}`, sample })),
+  );
   const samples = decoded.filter(
     (entry): entry is { id: string; sample: PredictionSampleEntry } => entry.sample !== null,
   );
   const rows = await rowsOf(samples);
   if (rows.length > 0)
     report.written += (await getDb().predictionSample.createMany({ data: rows, skipDuplicates: true })).count;
-  report.skipped += entries.length - rows.length;
+  report.skipped += decoded.length - rows.length;
   const ids = entries.map(([id]) => id);
   await redis
     .pipeline()
