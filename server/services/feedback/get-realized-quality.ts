@@ -45,7 +45,7 @@ export const ZGetRealizedQualityOutput = z.object({
 });
 export type RealizedQualityOutput = z.output<typeof ZGetRealizedQualityOutput>;
 
-interface Bucket {
+export interface Bucket {
   samples: number;
   labelledSamples: number;
   scores: number[];
@@ -71,44 +71,10 @@ export async function getRealizedQuality({
   if (!task) return { task: null, versions: [] };
   const { ms, bucketMs } = QUALITY_RANGES[range];
   const fromMs = Math.floor((nowMs - ms) / bucketMs) * bucketMs + bucketMs;
-  const buckets = new Map<string, Map<number, Bucket>>();
-  const db = getDb();
-  let cursor: string | undefined;
-  for (;;) {
-    const page = await db.predictionSample.findMany({
-      where: { deploymentId: deployment.id, createdAt: { gte: new Date(fromMs) } },
-      select: {
-        id: true,
-        modelVersionId: true,
-        requestId: true,
-        createdAt: true,
-        inputs: true,
-        outputs: true,
-      },
-      orderBy: { id: "asc" },
-      take: PAGE_ROWS,
-      ...(cursor && { cursor: { id: cursor }, skip: 1 }),
-    });
-    const ids = page.flatMap((sample) => (sample.requestId ? [sample.requestId] : []));
-    const labels = new Map(
-      (
-        await db.predictionLabel.findMany({
-          where: { deploymentId: deployment.id, requestId: { in: ids } },
-          select: { requestId: true, values: true },
-        })
-      ).map((label) => [label.requestId, label.values]),
-    );
-    for (const sample of page) {
-      const bucketStartMs = Math.floor(sample.createdAt.getTime() / bucketMs) * bucketMs;
-      const bucket = bucketOf(buckets, sample.modelVersionId, bucketStartMs);
-      addSample(bucket, task, sample, sample.requestId ? labels.get(sample.requestId) : undefined);
-    }
-    if (page.length < PAGE_ROWS) break;
-    cursor = page.at(-1)!.id;
-  }
+  const buckets = await readQualityBuckets({ deploymentId: deployment.id, task, fromMs, bucketMs });
   const numbers = new Map(
     (
-      await db.modelVersion.findMany({
+      await getDb().modelVersion.findMany({
         where: { id: { in: [...buckets.keys()] } },
         select: { id: true, number: true },
       })
@@ -125,6 +91,62 @@ export async function getRealizedQuality({
       }))
       .sort((a, b) => a.versionNumber - b.versionNumber),
   };
+}
+
+/**
+ * A deployment's logged predictions from `fromMs` (to `toMs`) folded per version and bucket of
+ * `bucketMs`, a page at a time, each joined to its label by request id. Shared with the canary
+ * analysis, which reads one bucket: its interval.
+ */
+export async function readQualityBuckets({
+  deploymentId,
+  task,
+  fromMs,
+  toMs,
+  bucketMs,
+}: {
+  deploymentId: string;
+  task: QualityTask;
+  fromMs: number;
+  toMs?: number;
+  bucketMs: number;
+}): Promise<Map<string, Map<number, Bucket>>> {
+  const buckets = new Map<string, Map<number, Bucket>>();
+  const db = getDb();
+  const createdAt = { gte: new Date(fromMs), ...(toMs !== undefined && { lt: new Date(toMs) }) };
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await db.predictionSample.findMany({
+      where: { deploymentId, createdAt },
+      select: {
+        id: true,
+        modelVersionId: true,
+        requestId: true,
+        createdAt: true,
+        inputs: true,
+        outputs: true,
+      },
+      orderBy: { id: "asc" },
+      take: PAGE_ROWS,
+      ...(cursor && { cursor: { id: cursor }, skip: 1 }),
+    });
+    const ids = page.flatMap((sample) => (sample.requestId ? [sample.requestId] : []));
+    const labels = new Map(
+      (
+        await db.predictionLabel.findMany({
+          where: { deploymentId, requestId: { in: ids } },
+          select: { requestId: true, values: true },
+        })
+      ).map((label) => [label.requestId, label.values]),
+    );
+    for (const sample of page) {
+      const bucketStartMs = Math.floor(sample.createdAt.getTime() / bucketMs) * bucketMs;
+      const bucket = bucketOf(buckets, sample.modelVersionId, bucketStartMs);
+      addSample(bucket, task, sample, sample.requestId ? labels.get(sample.requestId) : undefined);
+    }
+    if (page.length < PAGE_ROWS) return buckets;
+    cursor = page.at(-1)!.id;
+  }
 }
 
 function bucketOf(buckets: Map<string, Map<number, Bucket>>, versionId: string, startMs: number): Bucket {
@@ -154,7 +176,7 @@ function addSample(
   predictions.forEach((prediction, row) => bucket.labelled.push({ ...prediction, label: labels[row]! }));
 }
 
-function pointOf(task: QualityTask, bucketStartMs: number, bucket: Bucket) {
+export function pointOf(task: QualityTask, bucketStartMs: number, bucket: Bucket) {
   const finite = (value: number) => (Number.isFinite(value) ? value : null);
   return {
     bucketStartMs,
