@@ -59,6 +59,8 @@ const ZWorkerEnv = z.object({
   MONITOR_FOLD_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
   /** How often the monitor moves sampled predictions from Redis to Postgres. */
   MONITOR_SAMPLES_INTERVAL_MS: z.coerce.number().int().min(100).default(1_000),
+  /** How often the monitor looks at running canary analyses (each acts once per its own interval). */
+  MONITOR_CANARY_INTERVAL_MS: z.coerce.number().int().min(1_000).default(15_000),
   /** How often the monitor judges each deployment's open drift window again. */
   MONITOR_DRIFT_INTERVAL_MS: z.coerce.number().int().min(1_000).default(60_000),
   /** Prediction samples older than this are deleted (hourly). */

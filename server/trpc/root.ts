@@ -1,6 +1,7 @@
 import { apiKeyRouter } from "@/server/trpc/routers/api-key";
 import { auditRouter } from "@/server/trpc/routers/audit";
 import { batchJobRouter } from "@/server/trpc/routers/batch-job";
+import { canaryRouter } from "@/server/trpc/routers/canary";
 import { deploymentRouter } from "@/server/trpc/routers/deployment";
 import { driftRouter } from "@/server/trpc/routers/drift";
 import { hostRouter } from "@/server/trpc/routers/host";
@@ -28,6 +29,7 @@ export const appRouter = createTRPCRouter({
   batchJob: batchJobRouter,
   monitoring: monitoringRouter,
   drift: driftRouter,
+  canary: canaryRouter,
   feedback: feedbackRouter,
   webhook: webhookRouter,
   apiKey: apiKeyRouter,

@@ -209,6 +209,22 @@ describe("the migrated schema matches the generated client", () => {
       where: { id: deployment.id },
       data: { activeRevisionId: revision.id },
     });
+    const canaryAnalysis = await db.canaryAnalysis.create({
+      data: {
+        teamId: team.id,
+        deploymentId: deployment.id,
+        canaryVersionId: version.id,
+        stableVersionId: version.id,
+        settings: { stepPercent: 10 },
+        status: "rolledBack",
+        weightPercent: 20,
+        inconclusiveCount: 1,
+        lastCheckedAt: now,
+        steps: [{ decision: "start" }],
+        reason: "ROC AUC 0.68 against 0.9",
+        createdBy: "user:ann",
+      },
+    });
     const promotionRequest = await db.promotionRequest.create({
       data: {
         teamId: team.id,
@@ -464,6 +480,10 @@ describe("the migrated schema matches the generated client", () => {
       AuditEvent: [audit, await db.auditEvent.findUniqueOrThrow({ where: { id: audit.id } })],
       GoldenSet: [goldenSet, await db.goldenSet.findUniqueOrThrow({ where: { id: goldenSet.id } })],
       Evaluation: [evaluation, await db.evaluation.findUniqueOrThrow({ where: { id: evaluation.id } })],
+      CanaryAnalysis: [
+        canaryAnalysis,
+        await db.canaryAnalysis.findUniqueOrThrow({ where: { id: canaryAnalysis.id } }),
+      ],
       PromotionRequest: [
         promotionRequest,
         await db.promotionRequest.findUniqueOrThrow({ where: { id: promotionRequest.id } }),

@@ -4,6 +4,7 @@ import { bullPrefix } from "@/server/contracts/key-prefix";
 import { connectRedis, logRedisErrors } from "@/server/contracts/redis-connections";
 import { getLogger, type Logger } from "@/server/logger";
 import { isDatabaseUnavailable } from "@/server/services/prisma-errors";
+import { advanceCanaryAnalyses } from "@/server/services/canary/advance-canary-analyses";
 import { computeDueDriftReports } from "@/server/services/drift/compute-due-drift-reports";
 import { foldTraffic, type FoldReport } from "@/server/services/monitoring/fold-traffic";
 import { prunePredictionSamples } from "@/server/services/prediction-log/prune-prediction-samples";
@@ -16,6 +17,7 @@ const FOLD_SCHEDULER_ID = "fold-traffic";
 const SAMPLES_SCHEDULER_ID = "write-prediction-samples";
 const PRUNE_SCHEDULER_ID = "prune-prediction-samples";
 const DRIFT_SCHEDULER_ID = "drift-reports";
+const CANARY_SCHEDULER_ID = "canary-analysis";
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
 export interface MonitorWorkerOptions {
@@ -29,6 +31,8 @@ export interface MonitorWorkerOptions {
   retentionDays: number;
   /** How often the open drift window of each deployment is judged again. */
   driftEveryMs: number;
+  /** How often running canary analyses are looked at (each acts once per its own interval). */
+  canaryEveryMs: number;
   log?: Logger;
 }
 
@@ -40,7 +44,7 @@ export interface MonitorWorker {
  * The monitor role: BullMQ job schedulers make its ticks (one schedule each however many monitors
  * run: upsertJobScheduler is keyed by id), and a worker of concurrency 1 runs them: the fold every
  * `everyMs`, the prediction log's move to Postgres every `samplesEveryMs`, drift reports every
- * `driftEveryMs`, the log's retention hourly.
+ * `driftEveryMs`, canary analyses every `canaryEveryMs`, the log's retention hourly.
  * A tick that fails (Redis or Postgres down) fails its job only: the next one does the same work
  * again, since the fold is idempotent and samples are acknowledged only once written.
  */
@@ -56,6 +60,7 @@ export async function startMonitorWorker(options: MonitorWorkerOptions): Promise
     [SAMPLES_SCHEDULER_ID, options.samplesEveryMs],
     [PRUNE_SCHEDULER_ID, PRUNE_EVERY_MS],
     [DRIFT_SCHEDULER_ID, options.driftEveryMs],
+    [CANARY_SCHEDULER_ID, options.canaryEveryMs],
   ];
   for (const [id, everyMs] of schedules)
     await queue.upsertJobScheduler(
@@ -70,6 +75,10 @@ export async function startMonitorWorker(options: MonitorWorkerOptions): Promise
   const tick = async (job: Job): Promise<FoldReport | null> => {
     if (job.name === SAMPLES_SCHEDULER_ID) {
       await writePredictionSamples({ redis: counters, consumer });
+      return null;
+    }
+    if (job.name === CANARY_SCHEDULER_ID) {
+      await advanceCanaryAnalyses();
       return null;
     }
     if (job.name === DRIFT_SCHEDULER_ID) {
