@@ -1,3 +1,4 @@
+import { alertRouter } from "@/server/trpc/routers/alert";
 import { apiKeyRouter } from "@/server/trpc/routers/api-key";
 import { auditRouter } from "@/server/trpc/routers/audit";
 import { batchJobRouter } from "@/server/trpc/routers/batch-job";
@@ -28,6 +29,7 @@ export const appRouter = createTRPCRouter({
   drift: driftRouter,
   feedback: feedbackRouter,
   webhook: webhookRouter,
+  alert: alertRouter,
   apiKey: apiKeyRouter,
 });
 

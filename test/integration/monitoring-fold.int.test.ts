@@ -238,6 +238,7 @@ describe("the monitor's fold", () => {
       samplesEveryMs: 200,
       retentionDays: 30,
       driftEveryMs: 60_000,
+      alertsEveryMs: 60_000,
     });
     try {
       await expect

@@ -12,7 +12,18 @@ type AlertEventInput = Extract<WebhookEventInput, { type: "alert.fired" | "alert
  */
 export async function emitAlertEvent(
   tx: Prisma.TransactionClient,
-  { teamId, alertEventId, kind }: { teamId: string; alertEventId: string; kind: "fired" | "resolved" },
+  {
+    teamId,
+    alertEventId,
+    kind,
+    message,
+  }: {
+    teamId: string;
+    alertEventId: string;
+    kind: "fired" | "resolved";
+    /** What the notification says, when not the episode's own (firing) sentence. */
+    message?: string;
+  },
 ): Promise<string[]> {
   const episode = await tx.alertEvent.findFirstOrThrow({
     where: { id: alertEventId, teamId },
@@ -47,7 +58,7 @@ export async function emitAlertEvent(
     comparator: rule.comparator,
     threshold: rule.threshold,
     windowMinutes: rule.windowMinutes,
-    message: episode.message,
+    message: message ?? episode.message,
     deploymentName: rule.deployment?.name ?? null,
     modelName: rule.deployment?.model.name ?? null,
     startedAt: episode.startedAt.toISOString(),
