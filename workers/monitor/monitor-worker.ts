@@ -94,7 +94,8 @@ export async function startMonitorWorker(options: MonitorWorkerOptions): Promise
     }
     if (job.name === ALERTS_SCHEDULER_ID) {
       const report = await evaluateAlertRules(alertReaders);
-      if (report.fired > 0 || report.resolved > 0 || report.failed > 0) log.info(report, "alert rules evaluated");
+      if (report.fired > 0 || report.resolved > 0 || report.failed > 0)
+        log.info(report, "alert rules evaluated");
       return null;
     }
     if (job.name === PRUNE_SCHEDULER_ID) {

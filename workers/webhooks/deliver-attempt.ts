@@ -1,5 +1,6 @@
 import { signWebhook, ZWebhookEvent } from "@/server/contracts/webhook-events";
-import { bodyForFormat, type WebhookFormat } from "@/server/domain/webhooks/webhook-formats";
+import { bodyForFormat } from "@/server/contracts/webhook-bodies";
+import type { WebhookFormat } from "@/server/domain/webhooks/webhook-formats";
 import { attemptFailureSentence, isDelivered } from "@/server/domain/webhooks/attempt-outcome";
 import { nextRetryDelayMs } from "@/server/domain/webhooks/retry-schedule";
 import { getDb } from "@/server/db";
@@ -37,7 +38,13 @@ export async function deliverAttempt(
       status: true,
       attempts: true,
       webhook: {
-        select: { url: true, secretCiphertext: true, routingKeyCiphertext: true, format: true, enabled: true },
+        select: {
+          url: true,
+          secretCiphertext: true,
+          routingKeyCiphertext: true,
+          format: true,
+          enabled: true,
+        },
       },
     },
   });
@@ -105,7 +112,12 @@ async function post(
   delivery: {
     eventId: string;
     body: string;
-    webhook: { url: string; secretCiphertext: string; routingKeyCiphertext: string | null; format: WebhookFormat };
+    webhook: {
+      url: string;
+      secretCiphertext: string;
+      routingKeyCiphertext: string | null;
+      format: WebhookFormat;
+    };
   },
   timeoutMs: number,
 ): Promise<PostedAttempt> {
@@ -122,7 +134,12 @@ async function post(
   const body =
     webhook.format === "standard"
       ? delivery.body
-      : bodyForFormat(delivery.body, ZWebhookEvent.parse(JSON.parse(delivery.body)), webhook.format, routingKey);
+      : bodyForFormat(
+          delivery.body,
+          ZWebhookEvent.parse(JSON.parse(delivery.body)),
+          webhook.format,
+          routingKey,
+        );
   const headers = signWebhook({ secret, id: delivery.eventId, body });
   return postWebhook({ url: webhook.url, body, headers, timeoutMs });
 }

@@ -9,10 +9,15 @@ export const ROLLUP_METRICS = [
   "error_rate",
   "cost_per_1k_calls_micros",
 ] as const satisfies readonly AlertMetric[];
-export const DRIFT_METRICS = ["drift_share", "drift_score_max", "missing_share_max"] as const satisfies
-  readonly AlertMetric[];
-export const QUALITY_METRICS = ["realized_roc_auc", "estimated_roc_auc"] as const satisfies
-  readonly AlertMetric[];
+export const DRIFT_METRICS = [
+  "drift_share",
+  "drift_score_max",
+  "missing_share_max",
+] as const satisfies readonly AlertMetric[];
+export const QUALITY_METRICS = [
+  "realized_roc_auc",
+  "estimated_roc_auc",
+] as const satisfies readonly AlertMetric[];
 
 export type RollupMetric = (typeof ROLLUP_METRICS)[number];
 export type DriftMetric = (typeof DRIFT_METRICS)[number];

@@ -1,10 +1,12 @@
 import { z } from "zod";
 import { getDb } from "@/server/db";
-import { ALERT_RULE_SELECT, alertRuleOutputOf, ZAlertRuleOutput } from "@/server/services/alert/alert-rule-output";
+import {
+  ALERT_RULE_SELECT,
+  alertRuleOutputOf,
+  ZAlertRuleOutput,
+} from "@/server/services/alert/alert-rule-output";
 
-export const ZListAlertRulesInput = z
-  .object({ deploymentName: z.string().min(1).optional() })
-  .default({});
+export const ZListAlertRulesInput = z.object({ deploymentName: z.string().min(1).optional() }).default({});
 export const ZListAlertRulesOutput = z.array(ZAlertRuleOutput);
 
 /** The team's rules (of one deployment, if named), as numbered. */

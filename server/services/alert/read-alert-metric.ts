@@ -66,7 +66,9 @@ export async function readAlertMetric(
     const bucketMs = QUALITY_RANGES["24h"].bucketMs;
     return qualityMetricValue(
       quality.versions.map((version) => {
-        const newest = version.points.filter((point) => point.bucketStartMs + bucketMs > windowStartMs).at(-1);
+        const newest = version.points
+          .filter((point) => point.bucketStartMs + bucketMs > windowStartMs)
+          .at(-1);
         if (!newest) return null;
         const value = metric === "realized_roc_auc" ? newest.realized.roc_auc : newest.estimated?.roc_auc;
         return value ?? null;

@@ -30,8 +30,12 @@ describe("alert rule condition", () => {
     expect(problem({ ...base, windowMinutes: -5 })).toBe(
       "The window must be at least 1 minute (a negative or zero window covers no time).",
     );
-    expect(problem({ ...base, windowMinutes: 1441 })).toBe("The window must be at most 1440 minutes (a day).");
-    expect(problem({ ...base, forMinutes: -1 })).toBe("The for-duration cannot be negative; 0 fires at once.");
+    expect(problem({ ...base, windowMinutes: 1441 })).toBe(
+      "The window must be at most 1440 minutes (a day).",
+    );
+    expect(problem({ ...base, forMinutes: -1 })).toBe(
+      "The for-duration cannot be negative; 0 fires at once.",
+    );
     expect(problem({ ...base, comparator: "==" })).toBe("The comparator must be one of > >= < <=.");
     expect(problem({ ...base, threshold: Number.NaN })).toMatch(/threshold/);
   });

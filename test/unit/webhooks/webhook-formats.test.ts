@@ -1,10 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ZWebhookEvent, type WebhookEvent } from "@/server/contracts/webhook-events";
-import {
-  bodyForFormat,
-  formatReceives,
-  PAGERDUTY_SUMMARY_MAX_CHARS,
-} from "@/server/domain/webhooks/webhook-formats";
+import { bodyForFormat, PAGERDUTY_SUMMARY_MAX_CHARS } from "@/server/contracts/webhook-bodies";
+import { formatReceives } from "@/server/domain/webhooks/webhook-formats";
 
 const episode = {
   ruleNumber: 3,
