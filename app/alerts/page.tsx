@@ -7,6 +7,7 @@ export default function Page() {
       queries={[
         trpcOnServer.alert.rules.queryOptions({}),
         trpcOnServer.alert.events.queryOptions({ limit: 100 }),
+        trpcOnServer.deployment.list.queryOptions(),
       ]}
     >
       <AlertsPage />
