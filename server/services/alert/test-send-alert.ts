@@ -29,16 +29,19 @@ export async function testSendAlert(
   const { teamId, actor } = input;
   const { deliveryIds, webhookNumbers } = await getDb().$transaction(async (tx) => {
     let label: string;
+    let targetId: string;
     let targets: { id: string; number: number }[];
     if ("webhookNumber" in input) {
       const webhook = await findWebhookOrThrow(teamId, input.webhookNumber, tx);
       if (!webhook.enabled)
         throw new AppError("CONFLICT", `webhook #${webhook.number} is disabled; enable it to send it events`);
       label = `webhook #${webhook.number}`;
+      targetId = webhook.id;
       targets = [webhook];
     } else {
       const rule = await findAlertRuleOrThrow(teamId, input.ruleNumber, tx);
       label = `alert rule #${rule.number} (${rule.name})`;
+      targetId = rule.id;
       const enabled = await tx.webhook.findMany({
         where: { teamId, enabled: true },
         select: { id: true, number: true, eventTypes: true, modelNames: true },
@@ -72,7 +75,7 @@ export async function testSendAlert(
       actor,
       action: "alert.testSend",
       targetType: "ruleNumber" in input ? "alertRule" : "webhook",
-      targetId: label,
+      targetId,
       before: null,
       after: { target: label, webhookNumbers: numbers },
     });
