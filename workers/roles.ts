@@ -101,9 +101,10 @@ const ROLE_STARTERS: Record<WorkerRole, (env: WorkerEnv, host: HostAgent) => Pro
       retentionDays: env.PREDICTION_RETENTION_DAYS,
       driftEveryMs: env.MONITOR_DRIFT_INTERVAL_MS,
       canaryEveryMs: env.MONITOR_CANARY_INTERVAL_MS,
+      alertsEveryMs: env.MONITOR_ALERTS_INTERVAL_MS,
     });
     return {
-      description: `monitor: folds traffic counters into rollups every ${env.MONITOR_FOLD_INTERVAL_MS} ms, writes prediction samples every ${env.MONITOR_SAMPLES_INTERVAL_MS} ms, judges drift every ${env.MONITOR_DRIFT_INTERVAL_MS} ms, keeps them ${env.PREDICTION_RETENTION_DAYS} days (queue ${bullPrefix(env.REDIS_KEY_PREFIX)}:${MONITOR_QUEUE_NAME})`,
+      description: `monitor: folds traffic counters into rollups every ${env.MONITOR_FOLD_INTERVAL_MS} ms, writes prediction samples every ${env.MONITOR_SAMPLES_INTERVAL_MS} ms, judges drift every ${env.MONITOR_DRIFT_INTERVAL_MS} ms, evaluates alert rules every ${env.MONITOR_ALERTS_INTERVAL_MS} ms, keeps them ${env.PREDICTION_RETENTION_DAYS} days (queue ${bullPrefix(env.REDIS_KEY_PREFIX)}:${MONITOR_QUEUE_NAME})`,
       close: () => monitor.close(),
     };
   },

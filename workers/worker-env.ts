@@ -63,6 +63,8 @@ const ZWorkerEnv = z.object({
   MONITOR_CANARY_INTERVAL_MS: z.coerce.number().int().min(1_000).default(15_000),
   /** How often the monitor judges each deployment's open drift window again. */
   MONITOR_DRIFT_INTERVAL_MS: z.coerce.number().int().min(1_000).default(60_000),
+  /** How often the monitor evaluates every enabled alert rule. */
+  MONITOR_ALERTS_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
   /** Prediction samples older than this are deleted (hourly). */
   PREDICTION_RETENTION_DAYS: z.coerce.number().int().min(1).max(3_650).default(30),
   WORKER_MAX_BATCH_ROWS: z.coerce.number().int().positive().default(1024),

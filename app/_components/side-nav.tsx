@@ -10,6 +10,7 @@ const NAV_ITEMS = [
   { href: "/models", label: "Models" },
   { href: "/feature-sets", label: "Feature sets" },
   { href: "/jobs", label: "Batch jobs" },
+  { href: "/alerts", label: "Alerts" },
   { href: "/audit", label: "Audit log" },
   { href: "/settings/webhooks", label: "Webhooks" },
   { href: "/settings/api-keys", label: "API keys" },

@@ -10,6 +10,7 @@ import { sha256Hex } from "@/server/storage/artifact-store";
 import { stageBytes, stageStream, usingStagedFile } from "@/server/storage/upload-staging";
 import { ZDriftSettings } from "@/server/domain/drift/drift-settings";
 import { setDriftSettings } from "@/server/services/drift/set-drift-settings";
+import { createAlertRule } from "@/server/services/alert/create-alert-rule";
 import { createFeatureSet } from "@/server/services/feature-set/create-feature-set";
 import { createFeatureSetVersion } from "@/server/services/feature-set/create-feature-set-version";
 import { changeTraffic } from "@/server/services/deployment/change-traffic";
@@ -48,7 +49,33 @@ export async function seedDemo(log: (line: string) => void = console.log): Promi
     );
   }
   await seedDeployment(team.id, log);
+  await seedDriftAlert(team.id, log);
   await seedGoldenSet(team.id, manifest, log);
+}
+
+export const DEMO_DRIFT_RULE = "card-fraud drift";
+
+/**
+ * A rule on the demo's drift: it fires once the traffic's shift (DEMO_DRIFT_AFTER_SECONDS) makes
+ * half the features drift, to every webhook subscribed to alert events.
+ */
+async function seedDriftAlert(teamId: string, log: (line: string) => void) {
+  const existing = await getDb().alertRule.findFirst({ where: { teamId, name: DEMO_DRIFT_RULE } });
+  if (existing) return;
+  await createAlertRule({
+    teamId,
+    actor: DEMO_ACTOR,
+    name: DEMO_DRIFT_RULE,
+    deploymentName: DEMO_DEPLOYMENT,
+    metric: "drift_share",
+    comparator: ">=",
+    threshold: 0.5,
+    windowMinutes: 15,
+    forMinutes: 0,
+    receiverNumbers: [],
+    enabled: true,
+  });
+  log(`alert rule "${DEMO_DRIFT_RULE}": drift_share >= 0.5 on ${DEMO_DEPLOYMENT}`);
 }
 
 export const DEMO_GOLDEN_SET = "holdout";

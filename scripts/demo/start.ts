@@ -125,6 +125,8 @@ async function runDemo(port: number): Promise<void> {
         WORKER_COST_MICROS_PER_HOUR: process.env.WORKER_COST_MICROS_PER_HOUR ?? "400000",
         // Drift shows within a quarter of a minute of the first requests, not a minute.
         MONITOR_DRIFT_INTERVAL_MS: process.env.MONITOR_DRIFT_INTERVAL_MS ?? "15000",
+        // Alerts follow the drift within seconds.
+        MONITOR_ALERTS_INTERVAL_MS: process.env.MONITOR_ALERTS_INTERVAL_MS ?? "5000",
       },
     },
   ];

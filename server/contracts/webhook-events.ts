@@ -79,6 +79,25 @@ const ZGateOutcome = z.object({
   overrideReason: z.string().nullable(),
 });
 
+/** What both alert events say of the rule and its episode (server/services/alert). */
+const ZAlertEpisode = z.object({
+  ruleNumber: z.number().int().positive(),
+  ruleName: z.string(),
+  /** 1, 2, ... per rule: with the rule's number, a receiver's key for one incident. */
+  episodeNumber: z.number().int().positive(),
+  metric: z.string(),
+  comparator: z.string(),
+  threshold: z.number(),
+  windowMinutes: z.number().int(),
+  message: z.string(),
+  /** null for a rule of no deployment. */
+  deploymentName: z.string().nullable(),
+  modelName: z.string().nullable(),
+  /** When the condition began to hold (pending), and when the rule fired. */
+  startedAt: ZMoment,
+  firedAt: ZMoment,
+});
+
 const WEBHOOK_EVENT_DATA = {
   "modelVersion.registered": z.object({
     modelName: z.string(),
@@ -128,17 +147,14 @@ const WEBHOOK_EVENT_DATA = {
     /** Present when the change applied an approved promotion request. */
     approval: z.object({ requestNumber: z.number().int().positive() }).nullable(),
   }),
-  "alert.fired": z.object({
-    ruleName: z.string(),
-    metric: z.string(),
-    comparator: z.string(),
-    threshold: z.number(),
+  "alert.fired": ZAlertEpisode.extend({
+    /** The value that made it fire. */
     value: z.number(),
-    message: z.string(),
-    /** null for a rule of no deployment. */
-    deploymentName: z.string().nullable(),
-    modelName: z.string().nullable(),
-    startedAt: ZMoment,
+  }),
+  "alert.resolved": ZAlertEpisode.extend({
+    /** The value that cleared it; null when the metric had no data any more. */
+    value: z.number().nullable(),
+    resolvedAt: ZMoment,
   }),
   [PING_EVENT_TYPE]: z.object({ webhookNumber: z.number().int().positive(), message: z.string() }),
 } as const satisfies Record<DeliveredEventType, z.ZodType>;
@@ -166,6 +182,7 @@ export const ZWebhookEvent = z.discriminatedUnion("type", [
   envelope("evaluation.finished"),
   envelope("deployment.revisionChanged"),
   envelope("alert.fired"),
+  envelope("alert.resolved"),
   envelope(PING_EVENT_TYPE),
 ]);
 export type WebhookEvent = z.infer<typeof ZWebhookEvent>;

@@ -1,3 +1,4 @@
+import { alertRouter } from "@/server/trpc/routers/alert";
 import { apiKeyRouter } from "@/server/trpc/routers/api-key";
 import { auditRouter } from "@/server/trpc/routers/audit";
 import { batchJobRouter } from "@/server/trpc/routers/batch-job";
@@ -32,6 +33,7 @@ export const appRouter = createTRPCRouter({
   canary: canaryRouter,
   feedback: feedbackRouter,
   webhook: webhookRouter,
+  alert: alertRouter,
   apiKey: apiKeyRouter,
   session: sessionRouter,
   member: memberRouter,

@@ -11,6 +11,7 @@ const PAGES = [
   { path: "/deployments", content: "card-fraud-prod" },
   { path: "/deployments/card-fraud-prod", content: "Revision history" },
   { path: "/audit", content: "deployment.create" },
+  { path: "/alerts", content: "card-fraud drift" },
   // The deployments a new key may be limited to, prefetched with the keys.
   { path: "/settings/api-keys", content: "card-fraud-prod" },
 ] as const;

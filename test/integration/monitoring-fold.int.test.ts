@@ -239,6 +239,7 @@ describe("the monitor's fold", () => {
       retentionDays: 30,
       driftEveryMs: 60_000,
       canaryEveryMs: 60_000,
+      alertsEveryMs: 60_000,
     });
     try {
       await expect

@@ -5,6 +5,8 @@ import { connectRedis, logRedisErrors } from "@/server/contracts/redis-connectio
 import { getLogger, type Logger } from "@/server/logger";
 import { isDatabaseUnavailable } from "@/server/services/prisma-errors";
 import { advanceCanaryAnalyses } from "@/server/services/canary/advance-canary-analyses";
+import { SERVING_DEVICES, servingQueueName, type ServingDevice } from "@/server/contracts/serving";
+import { evaluateAlertRules } from "@/server/services/alert/evaluate-alert-rules";
 import { computeDueDriftReports } from "@/server/services/drift/compute-due-drift-reports";
 import { foldTraffic, type FoldReport } from "@/server/services/monitoring/fold-traffic";
 import { prunePredictionSamples } from "@/server/services/prediction-log/prune-prediction-samples";
@@ -18,6 +20,7 @@ const SAMPLES_SCHEDULER_ID = "write-prediction-samples";
 const PRUNE_SCHEDULER_ID = "prune-prediction-samples";
 const DRIFT_SCHEDULER_ID = "drift-reports";
 const CANARY_SCHEDULER_ID = "canary-analysis";
+const ALERTS_SCHEDULER_ID = "alerts";
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
 export interface MonitorWorkerOptions {
@@ -33,6 +36,8 @@ export interface MonitorWorkerOptions {
   driftEveryMs: number;
   /** How often running canary analyses are looked at (each acts once per its own interval). */
   canaryEveryMs: number;
+  /** How often every enabled alert rule is evaluated. */
+  alertsEveryMs: number;
   log?: Logger;
 }
 
@@ -44,7 +49,8 @@ export interface MonitorWorker {
  * The monitor role: BullMQ job schedulers make its ticks (one schedule each however many monitors
  * run: upsertJobScheduler is keyed by id), and a worker of concurrency 1 runs them: the fold every
  * `everyMs`, the prediction log's move to Postgres every `samplesEveryMs`, drift reports every
- * `driftEveryMs`, canary analyses every `canaryEveryMs`, the log's retention hourly.
+ * `driftEveryMs`, canary analyses every `canaryEveryMs`, alert rules every `alertsEveryMs`, the
+ * log's retention hourly.
  * A tick that fails (Redis or Postgres down) fails its job only: the next one does the same work
  * again, since the fold is idempotent and samples are acknowledged only once written.
  */
@@ -61,6 +67,7 @@ export async function startMonitorWorker(options: MonitorWorkerOptions): Promise
     [PRUNE_SCHEDULER_ID, PRUNE_EVERY_MS],
     [DRIFT_SCHEDULER_ID, options.driftEveryMs],
     [CANARY_SCHEDULER_ID, options.canaryEveryMs],
+    [ALERTS_SCHEDULER_ID, options.alertsEveryMs],
   ];
   for (const [id, everyMs] of schedules)
     await queue.upsertJobScheduler(
@@ -72,6 +79,16 @@ export async function startMonitorWorker(options: MonitorWorkerOptions): Promise
   // Counters are read and marked with plain commands that fail fast: a tick does not hang.
   const counters = connectRedis("command", options.redisUrl, { keyPrefix: options.keyPrefix });
   const consumer = `${os.hostname()}-${process.pid}`;
+  // queue_depth rules read the serving queues' waiting jobs, through the queue connection.
+  const servingQueues = new Map(
+    SERVING_DEVICES.map((device) => [
+      device,
+      new Queue(servingQueueName(device), { connection: queueConnection, prefix }),
+    ]),
+  );
+  const alertReaders = {
+    queueDepth: (device: ServingDevice) => servingQueues.get(device)!.getWaitingCount(),
+  };
   const tick = async (job: Job): Promise<FoldReport | null> => {
     if (job.name === SAMPLES_SCHEDULER_ID) {
       await writePredictionSamples({ redis: counters, consumer });
@@ -83,6 +100,12 @@ export async function startMonitorWorker(options: MonitorWorkerOptions): Promise
     }
     if (job.name === DRIFT_SCHEDULER_ID) {
       await computeDueDriftReports();
+      return null;
+    }
+    if (job.name === ALERTS_SCHEDULER_ID) {
+      const report = await evaluateAlertRules(alertReaders);
+      if (report.fired > 0 || report.resolved > 0 || report.failed > 0)
+        log.info(report, "alert rules evaluated");
       return null;
     }
     if (job.name === PRUNE_SCHEDULER_ID) {
@@ -115,6 +138,7 @@ export async function startMonitorWorker(options: MonitorWorkerOptions): Promise
     async close() {
       await worker.close();
       await queue.close();
+      for (const servingQueue of servingQueues.values()) await servingQueue.close();
       for (const redis of [connection, queueConnection, counters])
         await redis.quit().catch(() => redis.disconnect());
     },

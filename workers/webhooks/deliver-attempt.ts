@@ -1,4 +1,6 @@
-import { signWebhook } from "@/server/contracts/webhook-events";
+import { signWebhook, ZWebhookEvent } from "@/server/contracts/webhook-events";
+import { bodyForFormat } from "@/server/contracts/webhook-bodies";
+import type { WebhookFormat } from "@/server/domain/webhooks/webhook-formats";
 import { attemptFailureSentence, isDelivered } from "@/server/domain/webhooks/attempt-outcome";
 import { nextRetryDelayMs } from "@/server/domain/webhooks/retry-schedule";
 import { getDb } from "@/server/db";
@@ -35,7 +37,15 @@ export async function deliverAttempt(
       body: true,
       status: true,
       attempts: true,
-      webhook: { select: { url: true, secretCiphertext: true, enabled: true } },
+      webhook: {
+        select: {
+          url: true,
+          secretCiphertext: true,
+          routingKeyCiphertext: true,
+          format: true,
+          enabled: true,
+        },
+      },
     },
   });
   if (!delivery || delivery.status !== "pending" || delivery.attempts !== attempt - 1) return "skipped";
@@ -94,20 +104,42 @@ export async function deliverAttempt(
 }
 
 /**
- * The POST, signed now; a secret this worker cannot read fails the attempt like an unreachable
- * receiver would, so fixing the worker's key within the retries still delivers.
+ * The POST, written in the webhook's format and signed now; a secret this worker cannot read
+ * fails the attempt like an unreachable receiver would, so fixing the worker's key within the
+ * retries still delivers. Slack and PagerDuty ignore the signature headers; they cost nothing.
  */
 async function post(
-  delivery: { eventId: string; body: string; webhook: { url: string; secretCiphertext: string } },
+  delivery: {
+    eventId: string;
+    body: string;
+    webhook: {
+      url: string;
+      secretCiphertext: string;
+      routingKeyCiphertext: string | null;
+      format: WebhookFormat;
+    };
+  },
   timeoutMs: number,
 ): Promise<PostedAttempt> {
+  const { webhook } = delivery;
   let secret: string;
+  let routingKey: string | null = null;
   try {
-    secret = decryptWebhookSecret(delivery.webhook.secretCiphertext);
+    secret = decryptWebhookSecret(webhook.secretCiphertext);
+    if (webhook.routingKeyCiphertext) routingKey = decryptWebhookSecret(webhook.routingKeyCiphertext);
   } catch (error) {
     if (!(error instanceof WebhookSecretUnreadableError)) throw error;
     return { outcome: { kind: "unsigned", reason: error.message }, excerpt: null, durationMs: 0 };
   }
-  const headers = signWebhook({ secret, id: delivery.eventId, body: delivery.body });
-  return postWebhook({ url: delivery.webhook.url, body: delivery.body, headers, timeoutMs });
+  const body =
+    webhook.format === "standard"
+      ? delivery.body
+      : bodyForFormat(
+          delivery.body,
+          ZWebhookEvent.parse(JSON.parse(delivery.body)),
+          webhook.format,
+          routingKey,
+        );
+  const headers = signWebhook({ secret, id: delivery.eventId, body });
+  return postWebhook({ url: webhook.url, body, headers, timeoutMs });
 }

@@ -10,6 +10,7 @@ import { Badge, Card, DataTable, DefinitionList, PageHeader } from "@/app/_compo
 import { ApprovalSetting } from "./approval-setting";
 import { DeploymentMonitoring } from "./deployment-charts";
 import { DriftReports } from "./drift-report";
+import { FiringAlerts } from "./firing-alerts";
 import { PromotionRequests } from "./promotion-requests";
 import { RevisionHistory } from "./revision-history";
 import { TrafficActions } from "./traffic-actions";
@@ -37,6 +38,7 @@ export function DeploymentPage() {
             <PageHeader
               breadcrumbs={[{ href: "/deployments", label: "Deployments" }]}
               title={data.name}
+              actions={<FiringAlerts deploymentName={data.name} />}
               subtitle={
                 <>
                   <Badge tone={data.environment === "production" ? "green" : "slate"}>

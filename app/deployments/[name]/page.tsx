@@ -11,6 +11,8 @@ export default async function Page({ params }: { params: Promise<{ name: string 
         trpcOnServer.monitoring.deploymentCharts.queryOptions({ name, range: DEFAULT_CHART_RANGE }),
         trpcOnServer.monitoring.deploymentOverhead.queryOptions({ name, range: DEFAULT_CHART_RANGE }),
         trpcOnServer.deployment.shadowStats.queryOptions({ name }),
+        trpcOnServer.drift.reports.queryOptions({ name, limit: 50 }),
+        trpcOnServer.alert.rules.queryOptions({ deploymentName: name }),
       ]}
     >
       <DeploymentPage />

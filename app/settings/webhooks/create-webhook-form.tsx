@@ -4,7 +4,14 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTRPC } from "@/app/_trpc/client";
 import { Button, Card, ErrorState, TextField } from "@/app/_components/ui";
+import { SELECT_CLASS } from "@/app/_components/select";
 import type { WebhookEventType } from "@/server/domain/webhooks/event-types";
+import {
+  PAGERDUTY_EVENTS_URL,
+  WEBHOOK_FORMAT_LABELS,
+  WEBHOOK_FORMATS,
+  type WebhookFormat,
+} from "@/server/domain/webhooks/webhook-formats";
 import { EventTypeCheckboxes, modelNamesOf } from "./event-type-checkboxes";
 
 export function CreateWebhookForm({
@@ -18,6 +25,9 @@ export function CreateWebhookForm({
   const [description, setDescription] = useState("");
   const [eventTypes, setEventTypes] = useState<WebhookEventType[]>([]);
   const [modelNames, setModelNames] = useState("");
+  const [format, setFormat] = useState<WebhookFormat>("standard");
+  const [routingKey, setRoutingKey] = useState("");
+  const pagerDuty = format === "pagerduty";
   const create = useMutation(
     trpc.webhook.create.mutationOptions({
       onSuccess: async ({ webhook, secret }) => {
@@ -26,6 +36,7 @@ export function CreateWebhookForm({
         setDescription("");
         setEventTypes([]);
         setModelNames("");
+        setRoutingKey("");
         await queryClient.invalidateQueries({ queryKey: trpc.webhook.list.queryKey() });
       },
     }),
@@ -40,16 +51,51 @@ export function CreateWebhookForm({
         className="space-y-3"
         onSubmit={(event) => {
           event.preventDefault();
-          create.mutate({ url, description, eventTypes, modelNames: modelNamesOf(modelNames) });
+          create.mutate({
+            url: url.trim() === "" && pagerDuty ? undefined : url,
+            description,
+            eventTypes,
+            modelNames: modelNamesOf(modelNames),
+            format,
+            routingKey: pagerDuty ? routingKey : undefined,
+          });
         }}
       >
         <div className="grid gap-3 sm:grid-cols-2">
+          <div>
+            <label htmlFor="webhook-format" className="block text-sm font-medium text-slate-700">
+              Format
+            </label>
+            <select
+              id="webhook-format"
+              className={SELECT_CLASS}
+              value={format}
+              onChange={(event) => setFormat(event.target.value as WebhookFormat)}
+            >
+              {WEBHOOK_FORMATS.map((option) => (
+                <option key={option} value={option}>
+                  {WEBHOOK_FORMAT_LABELS[option]}
+                </option>
+              ))}
+            </select>
+          </div>
+          {pagerDuty && (
+            <TextField
+              id="webhook-routing-key"
+              label="PagerDuty integration key"
+              required
+              autoComplete="off"
+              hint="Stored encrypted like the signing secret; never shown again."
+              value={routingKey}
+              onChange={(event) => setRoutingKey(event.target.value)}
+            />
+          )}
           <TextField
             id="webhook-url"
-            label="Endpoint URL"
+            label={pagerDuty ? "Events API URL (optional)" : "Endpoint URL"}
             type="url"
-            required
-            placeholder="https://ci.example.com/hooks/mlops"
+            required={!pagerDuty}
+            placeholder={pagerDuty ? PAGERDUTY_EVENTS_URL : "https://ci.example.com/hooks/mlops"}
             value={url}
             onChange={(event) => setUrl(event.target.value)}
           />
@@ -71,7 +117,10 @@ export function CreateWebhookForm({
           onChange={(event) => setModelNames(event.target.value)}
         />
         {create.error && <ErrorState title="Webhook not added" message={create.error.message} />}
-        <Button type="submit" disabled={create.isPending || url.trim() === ""}>
+        <Button
+          type="submit"
+          disabled={create.isPending || (pagerDuty ? routingKey.trim() === "" : url.trim() === "")}
+        >
           {create.isPending ? "Adding…" : "Add webhook"}
         </Button>
       </form>

@@ -6,6 +6,7 @@ import { useTRPC } from "@/app/_trpc/client";
 import { ConfirmDialog } from "@/app/_components/confirm-dialog";
 import { RelativeTime } from "@/app/_components/time";
 import { Badge, Button, Card, ErrorState } from "@/app/_components/ui";
+import { WEBHOOK_FORMAT_LABELS } from "@/server/domain/webhooks/webhook-formats";
 import type { WebhookOutput } from "@/server/services/webhook/webhook-output";
 import { WebhookDeliveries } from "./webhook-deliveries";
 import { ActorName } from "@/app/_components/actor-name";
@@ -37,6 +38,9 @@ export function WebhookCard({ webhook }: { webhook: WebhookOutput }) {
           <span>#{number}</span>
           <span className="break-all font-mono text-sm font-normal">{webhook.url}</span>
           <Badge tone={webhook.enabled ? "green" : "slate"}>{webhook.enabled ? "enabled" : "disabled"}</Badge>
+          {webhook.format !== "standard" && (
+            <Badge tone="indigo">{WEBHOOK_FORMAT_LABELS[webhook.format]}</Badge>
+          )}
         </span>
       }
       description={

@@ -28,6 +28,7 @@ const ACTIONS = {
   "promotion.request": { least: "editor", doing: "requesting a promotion" },
   "feedback.record": { least: "editor", doing: "sending ground-truth labels" },
   "promotion.withdraw": { least: "editor", doing: "withdrawing a promotion request" },
+  "alert.manage": { least: "editor", doing: "managing alert rules" },
   "deployment.promote": { least: "admin", doing: "promoting to production" },
   "deployment.setWeights": { least: "admin", doing: "setting traffic weights" },
   "deployment.restore": { least: "admin", doing: "restoring an earlier revision" },

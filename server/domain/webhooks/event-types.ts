@@ -8,6 +8,7 @@ export const WEBHOOK_EVENT_TYPES = [
   "evaluation.finished",
   "deployment.revisionChanged",
   "alert.fired",
+  "alert.resolved",
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
@@ -20,4 +21,5 @@ export const WEBHOOK_EVENT_LABELS: Record<WebhookEventType, string> = {
   "evaluation.finished": "Evaluation finished",
   "deployment.revisionChanged": "Revision changed",
   "alert.fired": "Alert fired",
+  "alert.resolved": "Alert resolved",
 };

@@ -2,18 +2,39 @@ import { z } from "zod";
 import { generateWebhookSecret, WEBHOOK_SECRET_PREFIX } from "@/server/contracts/webhook-events";
 import { ZWebhookFilters } from "@/server/domain/webhooks/event-filter";
 import { ZWebhookUrl } from "@/server/domain/webhooks/webhook-url";
+import { defaultUrlFor, ZRoutingKey, ZWebhookFormat } from "@/server/domain/webhooks/webhook-receiver";
 import { getDb } from "@/server/db";
 import { recordAuditEvent } from "@/server/services/audit/record-audit-event";
 import {
   WEBHOOK_OUTPUT_SELECT,
   webhookAuditFields,
+  webhookOutputOf,
   ZWebhookOutput,
 } from "@/server/services/webhook/webhook-output";
 import { encryptWebhookSecret } from "@/server/services/webhook/webhook-secret";
 
 export const ZCreateWebhookInput = ZWebhookFilters.extend({
-  url: ZWebhookUrl,
+  /** Optional for PagerDuty only: its Events API v2 address by default. */
+  url: ZWebhookUrl.optional(),
   description: z.string().trim().max(500).default(""),
+  format: ZWebhookFormat.default("standard"),
+  /** PagerDuty's integration key: required for that format, refused for the others. */
+  routingKey: ZRoutingKey.optional(),
+}).superRefine((input, ctx) => {
+  if (input.url === undefined && defaultUrlFor(input.format) === null)
+    ctx.addIssue({ code: "custom", path: ["url"], message: "url is required" });
+  if (input.format === "pagerduty" && input.routingKey === undefined)
+    ctx.addIssue({
+      code: "custom",
+      path: ["routingKey"],
+      message: "a PagerDuty webhook needs its integration (routing) key",
+    });
+  if (input.format !== "pagerduty" && input.routingKey !== undefined)
+    ctx.addIssue({
+      code: "custom",
+      path: ["routingKey"],
+      message: "only a PagerDuty webhook takes a routing key",
+    });
 });
 export type CreateWebhookOptions = z.output<typeof ZCreateWebhookInput> & { teamId: string; actor: string };
 
@@ -37,6 +58,8 @@ export async function createWebhook({
   description,
   eventTypes,
   modelNames,
+  format,
+  routingKey,
 }: CreateWebhookOptions): Promise<z.output<typeof ZCreateWebhookOutput>> {
   const secret = generateWebhookSecret();
   const secretCiphertext = encryptWebhookSecret(secret);
@@ -48,17 +71,19 @@ export async function createWebhook({
       data: {
         teamId,
         number: (latest._max.number ?? 0) + 1,
-        url,
+        url: url ?? defaultUrlFor(format)!,
         description,
         eventTypes,
         modelNames,
+        format,
+        routingKeyCiphertext: routingKey === undefined ? null : encryptWebhookSecret(routingKey),
         secretCiphertext,
         secretPrefix,
         createdBy: actor,
       },
       select: { id: true, ...WEBHOOK_OUTPUT_SELECT },
     });
-    const { id, ...output } = created;
+    const { id, ...output } = webhookOutputOf(created);
     await recordAuditEvent(tx, {
       teamId,
       actor,

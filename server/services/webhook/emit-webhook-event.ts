@@ -5,6 +5,7 @@ import {
   type WebhookEventInput,
 } from "@/server/contracts/webhook-events";
 import { webhookWants } from "@/server/domain/webhooks/event-filter";
+import { formatReceives } from "@/server/domain/webhooks/webhook-formats";
 
 /**
  * Records the event for every enabled webhook of the team whose filters want it, inside the
@@ -19,10 +20,13 @@ export async function emitWebhookEvent(
 ): Promise<string[]> {
   const webhooks = await tx.webhook.findMany({
     where: { teamId, enabled: true },
-    select: { id: true, eventTypes: true, modelNames: true },
+    select: { id: true, eventTypes: true, modelNames: true, format: true },
   });
   const modelName = event.data.modelName ?? null;
-  const wanting = webhooks.filter((webhook) => webhookWants(webhook, { type: event.type, modelName }));
+  const wanting = webhooks.filter(
+    (webhook) =>
+      formatReceives(webhook.format, event.type) && webhookWants(webhook, { type: event.type, modelName }),
+  );
   const webhookIds = wanting.map((webhook) => webhook.id);
   if (webhookIds.length === 0) return [];
   return (await recordWebhookDeliveries(tx, { teamId, webhookIds, event })).deliveryIds;

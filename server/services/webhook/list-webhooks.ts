@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { getDb } from "@/server/db";
 import {
+  webhookOutputOf,
   WEBHOOK_OUTPUT_SELECT,
   ZWebhookOutput,
   type WebhookOutput,
@@ -11,9 +12,10 @@ export const ZListWebhooksOutput = z.array(ZWebhookOutput);
 
 /** The team's webhooks, oldest first (as numbered). */
 export async function listWebhooks({ teamId }: { teamId: string }): Promise<WebhookOutput[]> {
-  return getDb().webhook.findMany({
+  const rows = await getDb().webhook.findMany({
     where: { teamId },
     orderBy: { number: "asc" },
     select: WEBHOOK_OUTPUT_SELECT,
   });
+  return rows.map(webhookOutputOf);
 }

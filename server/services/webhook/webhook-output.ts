@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Prisma } from "@/generated/prisma/client";
 import { AppError } from "@/server/domain/app-error";
+import { WEBHOOK_FORMATS } from "@/server/domain/webhooks/webhook-formats";
 import { getDb } from "@/server/db";
 
 /** A webhook as the API shows it: never its secret, only the secret's first characters. */
@@ -13,6 +14,10 @@ export const ZWebhookOutput = z.object({
   /** Empty: every model. */
   modelNames: z.array(z.string()),
   enabled: z.boolean(),
+  /** How bodies are written for the receiver (server/domain/webhooks/webhook-formats.ts). */
+  format: z.enum(WEBHOOK_FORMATS),
+  /** For PagerDuty: whether an integration key is stored (it is never shown). */
+  hasRoutingKey: z.boolean(),
   /** "whsec_Ab3d…": which secret a receiver should hold. */
   secretPrefix: z.string(),
   createdBy: z.string(),
@@ -28,19 +33,29 @@ export const WEBHOOK_OUTPUT_SELECT = {
   eventTypes: true,
   modelNames: true,
   enabled: true,
+  format: true,
+  routingKeyCiphertext: true,
   secretPrefix: true,
   createdBy: true,
   createdAt: true,
   updatedAt: true,
 } as const satisfies Prisma.WebhookSelect;
 
+type StoredWebhook = Omit<WebhookOutput, "hasRoutingKey"> & { routingKeyCiphertext: string | null };
+
+/** A stored row as the API shows it: whether a routing key is kept, never the key. */
+export function webhookOutputOf<T extends StoredWebhook>({ routingKeyCiphertext, ...webhook }: T) {
+  return { ...webhook, hasRoutingKey: routingKeyCiphertext !== null };
+}
+
 /** Which webhook a procedure acts on: by its number in the caller's team. */
 export const ZWebhookNumber = z.number().int().positive();
 
 /** What the audit log keeps of a webhook (no secret, nor its ciphertext). */
 export function webhookAuditFields(webhook: WebhookOutput) {
-  const { number, url, description, eventTypes, modelNames, enabled, secretPrefix } = webhook;
-  return { number, url, description, eventTypes, modelNames, enabled, secretPrefix };
+  const { number, url, description, eventTypes, modelNames, enabled, format, hasRoutingKey, secretPrefix } =
+    webhook;
+  return { number, url, description, eventTypes, modelNames, enabled, format, hasRoutingKey, secretPrefix };
 }
 
 type Client = Prisma.TransactionClient | ReturnType<typeof getDb>;
@@ -52,5 +67,5 @@ export async function findWebhookOrThrow(teamId: string, number: number, client:
     select: { id: true, ...WEBHOOK_OUTPUT_SELECT },
   });
   if (!webhook) throw new AppError("NOT_FOUND", `webhook #${number} does not exist`);
-  return webhook;
+  return webhookOutputOf(webhook);
 }
