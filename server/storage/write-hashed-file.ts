@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { createWriteStream } from "node:fs";
+import { open } from "node:fs/promises";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 
@@ -26,6 +26,9 @@ export async function writeHashedFile(
       done(null, chunk);
     },
   });
-  await pipeline(source, count, createWriteStream(filePath, { flags: options.flags ?? "w" }));
+  // Opened before any byte flows: a write stream opens its file later, so a source that fails at
+  // once could leave the file created after the caller's cleanup had already run.
+  const handle = await open(filePath, options.flags ?? "w");
+  await pipeline(source, count, handle.createWriteStream());
   return { sha256: hash.digest("hex"), sizeBytes };
 }
