@@ -8,6 +8,7 @@ import { QueryState } from "@/app/_components/query-state";
 import { TrafficSplit } from "@/app/_components/traffic-split";
 import { Badge, Card, DataTable, DefinitionList, PageHeader } from "@/app/_components/ui";
 import { ApprovalSetting } from "./approval-setting";
+import { CanaryAnalysis } from "./canary-analysis";
 import { DeploymentMonitoring } from "./deployment-charts";
 import { DriftReports } from "./drift-report";
 import { FiringAlerts } from "./firing-alerts";
@@ -115,6 +116,15 @@ export function DeploymentPage() {
                 </QueryState>
               </Card>
             )}
+            <Card
+              title="Canary analysis"
+              description="A canary that steps itself up, promotes itself or rolls itself back on error rate, p95 latency and ROC AUC against the stable version (realized from labels where both have them, else estimated)."
+            >
+              <CanaryAnalysis
+                deploymentName={data.name}
+                versions={data.versions.map((version) => version.number)}
+              />
+            </Card>
             <Card
               title="Drift and data quality"
               description="Each version's logged inputs in the newest window against its feature set's baseline: KS or chi-square up to 1,000 reference rows, normed Wasserstein or Jensen-Shannon above, PSI always."

@@ -13,6 +13,8 @@ export default async function Page({ params }: { params: Promise<{ name: string 
         trpcOnServer.deployment.shadowStats.queryOptions({ name }),
         trpcOnServer.drift.reports.queryOptions({ name, limit: 50 }),
         trpcOnServer.alert.rules.queryOptions({ deploymentName: name }),
+        trpcOnServer.canary.list.queryOptions({ name }),
+        trpcOnServer.session.caller.queryOptions(),
       ]}
     >
       <DeploymentPage />
