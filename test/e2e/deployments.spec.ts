@@ -60,7 +60,7 @@ test("promote and roll back the demo deployment with one click each", async ({ p
 
 test("a canary share outside 1 to 99 is refused before any dialog opens", async ({ page }) => {
   await openPage(page, "/deployments/card-fraud-prod");
-  await page.getByLabel("Canary").selectOption("3");
+  await page.getByLabel("Canary", { exact: true }).selectOption("3");
   const share = page.getByLabel("Share (%)");
   await share.fill("150");
   await page.getByRole("button", { name: "Start canary" }).click();
