@@ -26,7 +26,7 @@ test("promote and roll back the demo deployment with one click each", async ({ p
 
   // Nothing is preselected; a chosen version says how it compares with production.
   await expect(page.getByRole("button", { name: "Promote", exact: true })).toBeDisabled();
-  await page.getByLabel("Promote").selectOption("2");
+  await page.getByLabel("Promote", { exact: true }).selectOption("2");
   await expect(page.locator("#promote-version-comparison")).toContainText("v2 against v1 in production: auc");
   await page.getByRole("button", { name: "Promote", exact: true }).click();
   // The confirm step can be cancelled with nothing changed.
@@ -86,7 +86,7 @@ test("with approval required, a promotion waits for someone other than its reque
   await expect(page.getByRole("button", { name: "Stop requiring approval" })).toBeVisible();
 
   // The first test left v2 in production: ask for v1 back.
-  await page.getByLabel("Promote").selectOption("1");
+  await page.getByLabel("Promote", { exact: true }).selectOption("1");
   await page.getByRole("button", { name: "Request promotion" }).click();
   const ask = page.getByRole("dialog", { name: /Request promotion of v1/ });
   await ask.getByLabel("Note for the reviewer (optional)").fill("auc up on the golden set");

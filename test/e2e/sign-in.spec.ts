@@ -131,7 +131,7 @@ test("a viewer finds no Promote button; one admin requests a promotion and a sec
   const traffic = adaPage.getByTestId("active-traffic");
   await adaPage.getByRole("button", { name: "Require approval" }).click();
   await confirmIn(adaPage, /Require approval on card-fraud-prod/, "Require approval");
-  await adaPage.getByLabel("Promote").selectOption("1");
+  await adaPage.getByLabel("Promote", { exact: true }).selectOption("1");
   await adaPage.getByRole("button", { name: "Request promotion" }).click();
   const ask = adaPage.getByRole("dialog", { name: /Request promotion of v1/ });
   await ask.getByLabel("Note for the reviewer (optional)").fill("back to v1 after the incident");
