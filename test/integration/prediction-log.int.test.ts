@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PREDICTION_SAMPLE_FIELD, PREDICTION_SAMPLES_STREAM } from "@/server/contracts/prediction-samples";
+import { parquetReadObjects } from "hyparquet";
 import { getDb } from "@/server/db";
 import { getRedis } from "@/server/redis";
 import { prunePredictionSamples } from "@/server/services/prediction-log/prune-prediction-samples";
 import { writePredictionSamples } from "@/server/services/prediction-log/write-prediction-samples";
+import { startConsoleServer } from "@/test/support/console-server";
 import { readDemoFile } from "@/test/support/demo-files";
 import { startServingStack } from "@/test/support/serving-stack";
 import { callerFor, uploadForm } from "@/test/support/trpc-caller";
@@ -138,6 +140,46 @@ describe("the prediction log", () => {
       expect(await redis.xlen(PREDICTION_SAMPLES_STREAM)).toBe(0);
     } finally {
       stack.worker.kill("SIGCONT");
+    }
+  });
+
+  it("exports the log as JSONL, CSV and Parquet (no label yet: null), and 404s another name", async () => {
+    await api.feedback
+      .record({ name: "logged", labels: [{ id: "req-03", label: 1 }] })
+      .catch(() => undefined);
+    const consoleServer = await startConsoleServer();
+    try {
+      const url = (query: string, name = "logged") =>
+        `${consoleServer.url}/api/deployments/${name}/predictions?${query}`;
+      const jsonl = await fetch(url("format=jsonl"));
+      expect(jsonl.headers.get("content-type")).toBe("application/x-ndjson");
+      const rows = (await jsonl.text())
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(rows.length).toBeGreaterThanOrEqual(20);
+      expect(rows.find((row) => row.requestId === "req-00")).toMatchObject({ versionNumber: 1, label: null });
+      expect(JSON.parse(rows.find((row) => row.requestId === "req-01")!.inputs as string)).toMatchObject([
+        { name: "features" },
+      ]);
+
+      const csv = (await (await fetch(url("format=csv"))).text()).split("\n");
+      expect(csv[0]).toBe("requestId,versionNumber,answeredAt,latencyMs,inputs,outputs,label");
+      expect(csv.filter((line) => line.startsWith("req-")).length).toBe(
+        rows.filter((row) => String(row.requestId).startsWith("req-")).length,
+      );
+
+      const parquet = await (await fetch(url("format=parquet"))).arrayBuffer();
+      const records = await parquetReadObjects({ file: parquet });
+      expect(records).toHaveLength(rows.length);
+      expect(records[0]).toMatchObject({ versionNumber: 1, requestId: rows[0]!.requestId });
+
+      expect((await fetch(url("format=xml"))).status).toBe(400);
+      const unknown = await fetch(url("format=csv", "nowhere"));
+      expect(unknown.status).toBe(404);
+      expect(await unknown.json()).toEqual({ error: "deployment 'nowhere' does not exist" });
+    } finally {
+      await consoleServer.close();
     }
   });
 

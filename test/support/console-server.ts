@@ -4,6 +4,7 @@ import { Readable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { GET as getArtifact } from "@/app/api/artifacts/[sha256]/route";
 import { GET as getAuditEvents } from "@/app/api/audit-events/route";
+import { GET as getPredictions } from "@/app/api/deployments/[name]/predictions/route";
 import { GET as getBatchFile } from "@/app/api/batch-jobs/[id]/[file]/route";
 import { GET as getAuth, POST as postAuth } from "@/app/api/auth/[...all]/route";
 import { GET as getHealth } from "@/app/api/health/route";
@@ -67,6 +68,10 @@ function routeFor(pathname: string, method: string): ((request: Request) => Prom
   const artifact = /^\/api\/artifacts\/([^/]+)$/.exec(pathname);
   if (artifact)
     return (request) => getArtifact(request, { params: Promise.resolve({ sha256: artifact[1]! }) });
+  const predictions = /^\/api\/deployments\/([^/]+)\/predictions$/.exec(pathname);
+  if (predictions)
+    return (request) =>
+      getPredictions(request, { params: Promise.resolve({ name: decodeURIComponent(predictions[1]!) }) });
   const batchFile = /^\/api\/batch-jobs\/([^/]+)\/([^/]+)$/.exec(pathname);
   if (batchFile)
     return (request) =>
