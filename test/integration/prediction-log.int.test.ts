@@ -144,9 +144,6 @@ describe("the prediction log", () => {
   });
 
   it("exports the log as JSONL, CSV and Parquet (no label yet: null), and 404s another name", async () => {
-    await api.feedback
-      .record({ name: "logged", labels: [{ id: "req-03", label: 1 }] })
-      .catch(() => undefined);
     const consoleServer = await startConsoleServer();
     try {
       const url = (query: string, name = "logged") =>

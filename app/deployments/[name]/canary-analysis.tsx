@@ -71,7 +71,7 @@ export function CanaryAnalysis({ deploymentName, versions }: { deploymentName: s
             </select>
           </div>
           <Button variant="secondary" disabled={versionNumber === null} onClick={() => setIsAsking(true)}>
-            Start canary analysis
+            Start analysis
           </Button>
         </div>
       )}
