@@ -52,6 +52,12 @@ test("a deployment's monitoring charts render with data and units, for each rang
   await drift.scrollIntoViewIfNeeded();
   await screenshot(page, "34-drift");
 
+  // The demo sends the true labels of some requests half a minute after their answers.
+  const quality = page.getByRole("table", { name: "Realized quality per version, last 24 hours" });
+  await expect(quality.getByRole("row").filter({ hasText: "v1" })).toBeVisible({ timeout: 60_000 });
+  await quality.scrollIntoViewIfNeeded();
+  await screenshot(page, "35-realized-quality");
+
   await page.getByRole("button", { name: "24 hours" }).click();
   await expect(page.getByRole("button", { name: "24 hours" })).toHaveAttribute("aria-pressed", "true");
   await expect(

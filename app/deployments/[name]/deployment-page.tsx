@@ -13,6 +13,7 @@ import { DeploymentMonitoring } from "./deployment-charts";
 import { DriftReports } from "./drift-report";
 import { FiringAlerts } from "./firing-alerts";
 import { PromotionRequests } from "./promotion-requests";
+import { RealizedQuality } from "./realized-quality";
 import { RevisionHistory } from "./revision-history";
 import { TrafficActions } from "./traffic-actions";
 
@@ -124,6 +125,12 @@ export function DeploymentPage() {
                 deploymentName={data.name}
                 versions={data.versions.map((version) => version.number)}
               />
+            </Card>
+            <Card
+              title="Quality from labels"
+              description="Labels sent later by request id, joined to the logged predictions: realized figures from the newest hour with labels, the label-free estimate (CBPE) from the newest hour."
+            >
+              <RealizedQuality deploymentName={data.name} />
             </Card>
             <Card
               title="Drift and data quality"

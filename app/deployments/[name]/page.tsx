@@ -14,6 +14,7 @@ export default async function Page({ params }: { params: Promise<{ name: string 
         trpcOnServer.drift.reports.queryOptions({ name, limit: 50 }),
         trpcOnServer.alert.rules.queryOptions({ deploymentName: name }),
         trpcOnServer.canary.list.queryOptions({ name }),
+        trpcOnServer.feedback.quality.queryOptions({ name, range: "24h" }),
         trpcOnServer.session.caller.queryOptions(),
       ]}
     >
