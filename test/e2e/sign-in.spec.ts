@@ -160,3 +160,17 @@ test("a viewer finds no Promote button; one admin requests a promotion and a sec
   await confirmIn(cyPage, /Stop requiring approval/, "Stop requiring approval");
   await Promise.all([bob, cy, ada].map((context) => context.close()));
 });
+
+test("signs in through the company's OpenID provider", async ({ page }) => {
+  await openPage(page, "/sign-in");
+  await page.getByRole("button", { name: "Sign in with Acme ID" }).click();
+  // The provider's own login form (oidc-provider's development interaction takes any password).
+  await page.locator('input[name="login"]').fill("grace");
+  await page.locator('input[name="password"]').fill("any password");
+  await page.locator('button[type="submit"]').click();
+  await page.waitForURL("/");
+  const nav = page.getByRole("navigation", { name: "Main" });
+  await expect(nav.getByText("grace.e2e@example.com")).toBeVisible();
+  await expect(nav.getByText("Not in a team yet")).toBeVisible();
+  await screenshot(page, "sign-in-03-oidc");
+});
