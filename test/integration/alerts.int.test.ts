@@ -12,17 +12,11 @@ import { readEnv } from "@/server/env";
 import { getRedis } from "@/server/redis";
 import { computeDriftReport } from "@/server/services/drift/compute-drift-report";
 import { closeWebhookQueue } from "@/server/services/webhook/queue-webhook-deliveries";
-import {
-  encodeFraudFeatures,
-  FRAUD_FEATURES,
-  fraudExamplesToCsv,
-  generateFraudExamples,
-  type FraudFeatures,
-} from "@/scripts/demo/fraud-dataset";
-import { readDemoFile } from "@/test/support/demo-files";
+import { encodeFraudFeatures, generateFraudExamples, type FraudFeatures } from "@/scripts/demo/fraud-dataset";
 import { expectNoInternals } from "@/test/support/internal-ids";
+import { createWatchedFraudDeployment, shiftedFraudFeatures } from "@/test/support/fraud-monitoring";
 import { startServingStack } from "@/test/support/serving-stack";
-import { callerFor, createTeam, uploadForm } from "@/test/support/trpc-caller";
+import { callerFor, createTeam } from "@/test/support/trpc-caller";
 
 // Alerts end to end: traffic through a real gateway, a real worker process with the serving,
 // monitor and webhooks roles (alert ticks every 300 ms), a receiver on 127.0.0.1 that checks
@@ -136,53 +130,14 @@ async function sendTraffic(seed: number, transform: (features: FraudFeatures) =>
   );
 }
 
-/** The drift test's shift: eight of the fourteen features moved. */
-function shifted(features: FraudFeatures): FraudFeatures {
-  return {
-    ...features,
-    amount: features.amount * 4,
-    avg_amount_30d: features.avg_amount_30d * 4,
-    distance_from_home_km: features.distance_from_home_km * 4,
-    txn_count_24h: features.txn_count_24h + 6,
-    device_trust_score: features.device_trust_score / 2,
-    account_age_days: features.account_age_days * 3,
-    hour: (features.hour + 8) % 24,
-    merchant_category: "electronics",
-  };
-}
-
 beforeAll(async () => {
   receiver = await startReceiver();
   await createTeam("rivals");
-  await api.model.create({ name: "card-fraud" });
-  await api.modelVersion.upload(
-    uploadForm({ modelName: "card-fraud", file: await readDemoFile("fraud-v1.onnx") }),
-  );
-  await api.featureSet.create({ name: "card-features" });
-  const csv = fraudExamplesToCsv(generateFraudExamples(800, 1), { withLabel: false });
-  await api.featureSet.createVersion(
-    uploadForm({
-      featureSetName: "card-features",
-      featureSource: JSON.stringify({ kind: "explicit", features: FRAUD_FEATURES }),
-      file: new TextEncoder().encode(csv),
-    }),
-  );
-  await api.modelVersion.linkFeatureSet({
-    modelName: "card-fraud",
-    number: 1,
-    featureSet: { name: "card-features", version: 1 },
-  });
-  await api.deployment.create({
-    name: "watched",
-    modelName: "card-fraud",
-    versionNumber: 1,
-    predictionSampleRate: 1,
-  });
+  deploymentId = await createWatchedFraudDeployment(api, "watched");
   await api.drift.setSettings({
     name: "watched",
     settings: { windowMinutes: 5, minSampleCount: 100 } as never,
   });
-  deploymentId = (await getDb().deployment.findFirstOrThrow({ where: { name: "watched" } })).id;
   stack = await startServingStack({
     hostName: "alerts-host",
     workerEnv: {
@@ -286,7 +241,7 @@ describe("alert rules", () => {
 
   it("fires a drift alert once when a feature shifts, to each receiver in its format", async () => {
     const shiftFromMs = Date.now();
-    await sendTraffic(3, shifted);
+    await sendTraffic(3, shiftedFraudFeatures);
     const [report] = await computeDriftReport({
       deploymentId,
       windowStartMs: shiftFromMs,

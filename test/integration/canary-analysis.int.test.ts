@@ -4,6 +4,7 @@ import { getRedis } from "@/server/redis";
 import { advanceCanaryAnalyses } from "@/server/services/canary/advance-canary-analyses";
 import { encodeFraudFeatures, generateFraudExamples } from "@/scripts/demo/fraud-dataset";
 import { readDemoFile } from "@/test/support/demo-files";
+import { uploadFraudGoldenSet } from "@/test/support/fraud-monitoring";
 import { startServingStack } from "@/test/support/serving-stack";
 import { callerFor, uploadForm } from "@/test/support/trpc-caller";
 
@@ -36,35 +37,7 @@ beforeAll(async () => {
       uploadForm({ modelName: "card-fraud", file: await readDemoFile(`fraud-v${version}.onnx`) }),
     );
   // The golden set names the outputs labels are scored against.
-  await api.goldenSet.upload(
-    uploadForm({
-      modelName: "card-fraud",
-      name: "holdout",
-      format: "jsonl",
-      task: JSON.stringify({
-        kind: "binary-classification",
-        probabilityOutput: "probability",
-        labelOutput: "label",
-      }),
-      file: new TextEncoder().encode(
-        generateFraudExamples(20, 99)
-          .map(({ features, isFraud }) =>
-            JSON.stringify({
-              inputs: [
-                {
-                  name: "features",
-                  datatype: "FP32",
-                  shape: [1, 14],
-                  data: Array.from(encodeFraudFeatures(features)),
-                },
-              ],
-              expected: { label: Number(isFraud) },
-            }),
-          )
-          .join("\n"),
-      ),
-    }),
-  );
+  await uploadFraudGoldenSet(api);
   await api.deployment.create({
     name: "rollout",
     modelName: "card-fraud",

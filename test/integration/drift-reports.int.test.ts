@@ -2,16 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/server/db";
 import { getRedis } from "@/server/redis";
 import { computeDriftReport } from "@/server/services/drift/compute-drift-report";
-import {
-  encodeFraudFeatures,
-  FRAUD_FEATURES,
-  fraudExamplesToCsv,
-  generateFraudExamples,
-  type FraudFeatures,
-} from "@/scripts/demo/fraud-dataset";
-import { readDemoFile } from "@/test/support/demo-files";
+import { encodeFraudFeatures, generateFraudExamples, type FraudFeatures } from "@/scripts/demo/fraud-dataset";
+import { createWatchedFraudDeployment, shiftedFraudFeatures } from "@/test/support/fraud-monitoring";
 import { startServingStack } from "@/test/support/serving-stack";
-import { callerFor, uploadForm } from "@/test/support/trpc-caller";
+import { callerFor } from "@/test/support/trpc-caller";
 
 // Drift end to end: requests through a real gateway are logged, the monitor role of a real worker
 // writes them to Postgres and judges its open window on its own; a window of unshifted traffic is
@@ -23,32 +17,7 @@ let stack: Awaited<ReturnType<typeof startServingStack>>;
 let deploymentId: string;
 
 beforeAll(async () => {
-  await api.model.create({ name: "card-fraud" });
-  await api.modelVersion.upload(
-    uploadForm({ modelName: "card-fraud", file: await readDemoFile("fraud-v1.onnx") }),
-  );
-  await api.featureSet.create({ name: "card-features" });
-  const csv = fraudExamplesToCsv(generateFraudExamples(800, 1), { withLabel: false });
-  await api.featureSet.createVersion(
-    // Declared, not inferred: categories in the order the model's input encodes them (by index).
-    uploadForm({
-      featureSetName: "card-features",
-      featureSource: JSON.stringify({ kind: "explicit", features: FRAUD_FEATURES }),
-      file: new TextEncoder().encode(csv),
-    }),
-  );
-  await api.modelVersion.linkFeatureSet({
-    modelName: "card-fraud",
-    number: 1,
-    featureSet: { name: "card-features", version: 1 },
-  });
-  await api.deployment.create({
-    name: "watched",
-    modelName: "card-fraud",
-    versionNumber: 1,
-    predictionSampleRate: 1,
-  });
-  deploymentId = (await getDb().deployment.findFirstOrThrow({ where: { name: "watched" } })).id;
+  deploymentId = await createWatchedFraudDeployment(api, "watched");
   stack = await startServingStack({
     hostName: "drift-host",
     workerEnv: {
@@ -63,21 +32,6 @@ afterAll(async () => {
   await stack?.stop();
   await getRedis().quit();
 });
-
-/** Eight of the fourteen features moved: spend up, trust down, older accounts, later hours. */
-function shifted(features: FraudFeatures): FraudFeatures {
-  return {
-    ...features,
-    amount: features.amount * 4,
-    avg_amount_30d: features.avg_amount_30d * 4,
-    distance_from_home_km: features.distance_from_home_km * 4,
-    txn_count_24h: features.txn_count_24h + 6,
-    device_trust_score: features.device_trust_score / 2,
-    account_age_days: features.account_age_days * 3,
-    hour: (features.hour + 8) % 24,
-    merchant_category: "electronics",
-  };
-}
 
 /** 16 requests of 50 rows each, through the gateway; returns when the last was logged. */
 async function sendTraffic(seed: number, transform: (features: FraudFeatures) => FraudFeatures) {
@@ -136,7 +90,7 @@ describe("drift reports", () => {
   });
 
   it("finds the shifted features drifting and the dataset with them", async () => {
-    await sendTraffic(3, shifted);
+    await sendTraffic(3, shiftedFraudFeatures);
     const [report] = await computeDriftReport({
       deploymentId,
       windowStartMs: shiftFromMs,
