@@ -170,7 +170,7 @@ test("signs in through the company's OpenID provider", async ({ page }) => {
   await page.locator('button[type="submit"]').click();
   await page.waitForURL("/");
   const nav = page.getByRole("navigation", { name: "Main" });
-  await expect(nav.getByText("grace.e2e@example.com")).toBeVisible();
+  await expect(nav.getByText("grace.e2e@example.com", { exact: true })).toBeVisible();
   await expect(nav.getByText("Not in a team yet")).toBeVisible();
   await screenshot(page, "sign-in-03-oidc");
 });
