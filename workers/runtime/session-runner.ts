@@ -4,6 +4,7 @@ import {
   planRuns,
   requestRows,
   type PlannedRun,
+  type RunTensor,
 } from "@/server/domain/inference/batch-merge";
 import type { ServingRequest, ServingRequestResult } from "@/server/contracts/serving";
 import type { Signature } from "@/server/domain/signature";
@@ -24,6 +25,9 @@ export interface SessionRunnerOptions {
   maxBatchRows?: number;
   intraOpNumThreads?: number;
 }
+
+/** A request as a run takes it: a serving request, or one whose inputs are typed arrays (batch jobs). */
+export type RunRequest = Omit<ServingRequest, "inputs"> & { inputs: RunTensor[] };
 
 export interface RunOutcome {
   /** One per request, in the order given. */
@@ -47,7 +51,7 @@ export class SessionRunnerClosedError extends Error {
 }
 
 interface Pending {
-  requests: ServingRequest[];
+  requests: RunRequest[];
   rows: number;
   resolve: (outcome: RunOutcome) => void;
   reject: (error: Error) => void;
@@ -143,7 +147,7 @@ export class SessionRunner {
     else this.exitListeners.push(listener);
   }
 
-  run(requests: ServingRequest[]): Promise<RunOutcome> {
+  run(requests: RunRequest[]): Promise<RunOutcome> {
     if (this.exited) return Promise.reject(this.exited);
     return new Promise((resolve, reject) => {
       this.queue.push({
@@ -190,7 +194,7 @@ export class SessionRunner {
   }
 
   private async execute(batch: Pending[]): Promise<void> {
-    const requests: ServingRequest[] = [];
+    const requests: RunRequest[] = [];
     const owner: number[] = [];
     batch.forEach((pending, p) =>
       pending.requests.forEach((request) => (requests.push(request), owner.push(p))),
