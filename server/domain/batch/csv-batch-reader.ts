@@ -47,7 +47,10 @@ export class CsvBatchReader {
       joined.set(this.window.subarray(this.at));
       joined.set(bytes, rest);
       this.window = joined;
-    } else this.window = bytes;
+    } else {
+      // A plain Uint8Array view (of a Buffer, say): one array class for the cell readers' loads.
+      this.window = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+    }
     this.at = 0;
   }
 

@@ -188,11 +188,15 @@ type ChunkRow =
   | { line: number; ok: true; cellAt: (index: number) => unknown; passThrough: PassThrough }
   | { line: number; ok: false; reason: string; passThrough: PassThrough };
 
+/** Fewer, larger reads than the default 64 kB: each read is a wait the chunk's pipeline cannot overlap. */
+const READ_BUFFER_BYTES = 1 << 20;
+
 function rangeStream(filePath: string, chunk: ChunkBounds) {
   // createReadStream's end is inclusive; an empty range reads nothing.
   return createReadStream(filePath, {
     start: chunk.byteStart!,
     end: Math.max(chunk.byteStart!, chunk.byteEnd! - 1),
+    highWaterMark: READ_BUFFER_BYTES,
   });
 }
 
