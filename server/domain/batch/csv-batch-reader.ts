@@ -19,6 +19,8 @@ import { encodeRow, type MappedInput } from "./input-plan";
 export class CsvBatchReader {
   private window: Uint8Array = new Uint8Array(0);
   private at = 0;
+  /** A line cut by a read, joined, to be taken before the rest of `window`. */
+  private cutLine: Uint8Array | null = null;
   private line: number;
   private atChunkStart = true;
   private batch: ChunkBatch;
@@ -41,23 +43,39 @@ export class CsvBatchReader {
   }
 
   push(bytes: Uint8Array): void {
+    // A plain Uint8Array view (of a Buffer, say): one array class for the cell readers' loads.
+    const view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
     const rest = this.window.length - this.at;
-    if (rest > 0) {
-      const joined = new Uint8Array(rest + bytes.length);
-      joined.set(this.window.subarray(this.at));
-      joined.set(bytes, rest);
-      this.window = joined;
-    } else {
-      // A plain Uint8Array view (of a Buffer, say): one array class for the cell readers' loads.
-      this.window = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
-    }
     this.at = 0;
+    if (rest === 0) {
+      this.window = view;
+      return;
+    }
+    // Only the line the read cut is copied, joined with its end from these bytes.
+    const newline = view.indexOf(LF);
+    const cut = newline < 0 ? view.length : newline + 1;
+    const joined = new Uint8Array(rest + cut);
+    joined.set(this.window.subarray(this.window.length - rest));
+    joined.set(view.subarray(0, cut), rest);
+    if (newline < 0) {
+      this.window = joined; // a line longer than the reads so far: still partial
+      return;
+    }
+    this.cutLine = joined;
+    this.window = view;
+    this.at = cut;
   }
 
   /** The next full batch from the buffers pushed, or null when they hold no more complete line. */
   next(): ChunkBatch | null {
-    const window = this.window;
     const { batchRows } = this.options;
+    if (this.cutLine) {
+      const line = this.cutLine;
+      this.cutLine = null;
+      this.takeLine(line, 0, line.length - 1, true);
+      if (this.batch.scorable >= batchRows) return this.takeBatch();
+    }
+    const window = this.window;
     for (;;) {
       const newline = window.indexOf(LF, this.at);
       if (newline < 0) return null;
@@ -70,6 +88,7 @@ export class CsvBatchReader {
 
   /** The last batch (null when it would be empty), after the last push; throws when a quote is never closed. */
   end(): ChunkBatch | null {
+    if (this.cutLine) throw new Error("CsvBatchReader.end() before next() returned null");
     if (this.at < this.window.length) this.takeLine(this.window, this.at, this.window.length, false);
     this.at = this.window.length;
     if (this.text) {
