@@ -203,6 +203,7 @@ async function scoreChunk(
     const lines = batchOutput(job.outputFormat, columns, options.predictionColumnCount, batch, predictions);
     failed += lines.failed;
     rows += batch.length;
+    batch.release();
     await output.write(lines.output);
     if (lines.errors) await errors.write(lines.errors);
   };

@@ -16,6 +16,7 @@ import type {
   ThreadRunResult,
   ToThreadMessage,
 } from "./session-thread";
+import { BufferPool } from "./buffer-pool";
 import { packWireTensor, transferablesOf, unpackToWire, type PackedTensor } from "./tensor-convert";
 
 export interface SessionRunnerOptions {
@@ -42,6 +43,9 @@ export interface RunOutcome {
    */
   sessionRuns: { rows: number; computeUs: number }[];
 }
+
+/** Spare input buffers a runner keeps: a few runs' worth of a large batch (256 rows of 512 floats is 512 kB). */
+const INPUT_BUFFER_POOL_BYTES = 8 * 1024 * 1024;
 
 export class SessionRunnerClosedError extends Error {
   constructor(modelPath: string) {
@@ -76,6 +80,7 @@ export class SessionRunner {
   private readonly exitListeners: (() => void)[] = [];
   private closedPromise: Promise<void> | null = null;
   private readonly maxBatchRows: number;
+  private readonly inputBuffers = new BufferPool(INPUT_BUFFER_POOL_BYTES);
 
   private constructor(
     private readonly thread: Worker,
@@ -88,6 +93,7 @@ export class SessionRunner {
     this.maxBatchRows = options.maxBatchRows ?? DEFAULT_MAX_MERGED_ROWS;
     thread.on("message", (message: FromThreadMessage) => {
       if (message.type !== "ran") return;
+      for (const buffer of message.spent) this.inputBuffers.give(buffer);
       const reply = this.replies.get(message.id);
       this.replies.delete(message.id);
       reply?.resolve(message.results);
@@ -273,7 +279,11 @@ export class SessionRunner {
     const sentIndex: number[] = [];
     runs.forEach((run, r) => {
       try {
-        toSend.push({ inputs: run.inputs.map(packWireTensor), outputNames: run.outputNames });
+        const allocate = (byteLength: number) => this.inputBuffers.take(byteLength);
+        toSend.push({
+          inputs: run.inputs.map((input) => packWireTensor(input, allocate)),
+          outputNames: run.outputNames,
+        });
         sentIndex.push(r);
       } catch (error) {
         answers[r] = error as Error;

@@ -60,7 +60,11 @@ const INTEGER_RANGE: Partial<Record<V2Datatype, [number, number]>> = {
  * transferred to the session thread). Throws an Error naming the tensor when a value does not
  * fit its datatype.
  */
-export function packWireTensor(tensor: RunTensor): PackedTensor {
+export function packWireTensor(
+  tensor: RunTensor,
+  /** Where FP32/FP64 data goes (every element is written): a spare buffer of that size, or a new one. */
+  allocate: (byteLength: number) => ArrayBuffer = (byteLength) => new ArrayBuffer(byteLength),
+): PackedTensor {
   const { name, datatype, shape } = tensor;
   const source = tensor.data as ArrayLike<unknown>;
   const expected = shape.reduce((count, dim) => count * dim, 1);
@@ -98,7 +102,8 @@ export function packWireTensor(tensor: RunTensor): PackedTensor {
     }
     case "FP32":
     case "FP64": {
-      const data = datatype === "FP32" ? new Float32Array(n) : new Float64Array(n);
+      const data =
+        datatype === "FP32" ? new Float32Array(allocate(n * 4)) : new Float64Array(allocate(n * 8));
       // Numbers already: one copy, rounding to float32 as the loop would.
       if (source instanceof Float32Array || source instanceof Float64Array) {
         data.set(source);

@@ -30,13 +30,24 @@ export class ChunkBatch {
   readonly starts: number[] = [];
   readonly ends: number[] = [];
 
-  constructor(plan: readonly MappedInput[], capacityRows: number) {
+  constructor(
+    plan: readonly MappedInput[],
+    capacityRows: number,
+    private readonly pool: BatchInputPool | null = null,
+  ) {
     this.widths = plan.map((input) => input.columns.length);
-    this.inputs = plan.map(({ datatype, columns }) =>
-      datatype === "FP32"
-        ? new Float32Array(capacityRows * columns.length)
-        : new Float64Array(capacityRows * columns.length),
-    );
+    this.inputs =
+      pool?.take(plan, capacityRows) ??
+      plan.map(({ datatype, columns }) =>
+        datatype === "FP32"
+          ? new Float32Array(capacityRows * columns.length)
+          : new Float64Array(capacityRows * columns.length),
+      );
+  }
+
+  /** Gives the input arrays back to the pool: the batch is written and its runs are done. */
+  release(): void {
+    this.pool?.give(this.inputs);
   }
 
   get length(): number {
@@ -99,3 +110,29 @@ export class ChunkBatch {
     this.slots.push(slot);
   }
 }
+
+/**
+ * The input arrays of written batches, for the next batches of the same chunk: a fresh array per
+ * batch is garbage outside the JS heap that the worker carries as RSS until a GC happens to run
+ * (a few hundred kB a batch for the heavy model). Every slot a batch reads is written before.
+ */
+export class BatchInputPool {
+  private readonly spare: (Float32Array | Float64Array)[][] = [];
+
+  take(plan: readonly MappedInput[], capacityRows: number): (Float32Array | Float64Array)[] | null {
+    const inputs = this.spare.pop();
+    const fits = inputs?.every(
+      (data, i) =>
+        data.length === capacityRows * plan[i]!.columns.length &&
+        data instanceof Float32Array === (plan[i]!.datatype === "FP32"),
+    );
+    return fits ? inputs! : null;
+  }
+
+  give(inputs: (Float32Array | Float64Array)[]): void {
+    if (this.spare.length < MAX_SPARE_BATCHES) this.spare.push(inputs);
+  }
+}
+
+/** Batches in flight at once: one running, one waiting, one being read. */
+const MAX_SPARE_BATCHES = 3;

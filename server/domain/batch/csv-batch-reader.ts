@@ -1,4 +1,4 @@
-import { ChunkBatch } from "./chunk-batch";
+import { ChunkBatch, type BatchInputPool } from "./chunk-batch";
 import { CsvCellBytes } from "./csv-cell-bytes";
 import { CsvRecordReader, fieldCountReason, type CsvRecord } from "./csv-records";
 import { encodeRow, type MappedInput } from "./input-plan";
@@ -35,6 +35,8 @@ export class CsvBatchReader {
       columnCount: number;
       firstLine: number;
       batchRows: number;
+      /** Where the batches' input arrays come from and go back to (ChunkBatch.release). */
+      pool?: BatchInputPool;
     },
   ) {
     this.line = options.firstLine - 1;
@@ -185,7 +187,7 @@ export class CsvBatchReader {
   }
 
   private newBatch(): ChunkBatch {
-    return new ChunkBatch(this.options.plan, this.options.batchRows);
+    return new ChunkBatch(this.options.plan, this.options.batchRows, this.options.pool);
   }
 }
 

@@ -4,7 +4,7 @@ import { parse as parseSync } from "csv-parse/sync";
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from "hyparquet";
 import { AppError } from "@/server/domain/app-error";
 import type { BatchInputFormat } from "@/server/domain/batch/batch-spec";
-import { ChunkBatch, type PassThrough } from "@/server/domain/batch/chunk-batch";
+import { BatchInputPool, ChunkBatch, type PassThrough } from "@/server/domain/batch/chunk-batch";
 import { planRowRanges, RecordScanner, type ChunkBounds } from "@/server/domain/batch/chunk-plan";
 import { CsvBatchReader } from "@/server/domain/batch/csv-batch-reader";
 import { encodeRow, type MappedInput } from "@/server/domain/batch/input-plan";
@@ -156,7 +156,8 @@ export function checkParquetTypes(plan: MappedInput[], columns: string[], types:
 /**
  * The rows of one chunk, in batches of `batchRows` scorable rows, streamed from its byte range
  * (CSV, JSONL) or its row range (Parquet): memory holds a read buffer and the batches not yet
- * written (or the row groups the range touches), never the file.
+ * written (or the row groups the range touches), never the file. A batch released once written
+ * lends its input arrays to the next.
  */
 export async function* readChunkBatches(
   filePath: string,
@@ -166,11 +167,12 @@ export async function* readChunkBatches(
   plan: MappedInput[],
   batchRows: number,
 ): AsyncGenerator<ChunkBatch> {
+  const pool = new BatchInputPool();
   if (format === "csv") {
-    yield* csvBatches(filePath, chunk, columns.length, plan, batchRows);
+    yield* csvBatches(filePath, chunk, columns.length, plan, batchRows, pool);
     return;
   }
-  let batch = new ChunkBatch(plan, batchRows);
+  let batch = new ChunkBatch(plan, batchRows, pool);
   const rows =
     format === "jsonl" ? jsonRows(filePath, chunk, columns) : parquetRows(filePath, chunk, columns);
   for await (const row of rows) {
@@ -178,7 +180,7 @@ export async function* readChunkBatches(
     else batch.addRefused(row.line, row.passThrough, row.reason);
     if (batch.scorable < batchRows) continue;
     yield batch;
-    batch = new ChunkBatch(plan, batchRows);
+    batch = new ChunkBatch(plan, batchRows, pool);
   }
   if (batch.length > 0) yield batch;
 }
@@ -206,8 +208,9 @@ async function* csvBatches(
   columnCount: number,
   plan: MappedInput[],
   batchRows: number,
+  pool: BatchInputPool,
 ): AsyncGenerator<ChunkBatch> {
-  const reader = new CsvBatchReader({ plan, columnCount, firstLine: chunk.firstLine, batchRows });
+  const reader = new CsvBatchReader({ plan, columnCount, firstLine: chunk.firstLine, batchRows, pool });
   const read = (take: () => ChunkBatch | null) => {
     try {
       return take();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { PassThrough } from "@/server/domain/batch/chunk-batch";
+import { BatchInputPool, type PassThrough } from "@/server/domain/batch/chunk-batch";
 import { CsvBatchReader } from "@/server/domain/batch/csv-batch-reader";
 import { CsvCellBytes } from "@/server/domain/batch/csv-cell-bytes";
 import { CsvRecordReader, fieldCountReason, type CsvRecord } from "@/server/domain/batch/csv-records";
@@ -60,7 +60,9 @@ function readBytes(
   columnCount: number,
   { firstLine = 1, batchRows = 3, cuts = [] as number[] } = {},
 ): Row[] {
-  const reader = new CsvBatchReader({ plan, columnCount, firstLine, batchRows });
+  // Each batch goes back to the pool once read, as a chunk's do once written: reused arrays must not leak values.
+  const pool = new BatchInputPool();
+  const reader = new CsvBatchReader({ plan, columnCount, firstLine, batchRows, pool });
   const rows: Row[] = [];
   const take = (batch: ReturnType<CsvBatchReader["next"]>) => {
     if (!batch) return false;
@@ -74,6 +76,7 @@ function readBytes(
         passThrough: batch.passThroughOf(row),
       });
     }
+    batch.release();
     return true;
   };
   let start = 0;
