@@ -1,12 +1,13 @@
+import type { BatchOutputFormat } from "@/server/domain/batch/batch-spec";
+import type { ChunkBatch, PassThrough } from "@/server/domain/batch/chunk-batch";
 import {
   csvField,
   csvLine,
   predictionCells,
   predictionValues,
   type RowPredictions,
+  type RunPredictions,
 } from "@/server/domain/batch/prediction-columns";
-import type { BatchOutputFormat } from "@/server/domain/batch/batch-spec";
-import type { PassThrough } from "@/server/services/batch-job/batch-input-file";
 
 /**
  * One output line: the input row as it was, then its predictions (CSV: one column per value;
@@ -49,4 +50,110 @@ export function outputLine(
 function textOf(value: unknown): string {
   if (value === null || value === undefined) return "";
   return typeof value === "object" ? JSON.stringify(value) : String(value);
+}
+
+/** What the runs gave a batch's scorable rows: one run for all of them, or a run (or its error) per row. */
+export type BatchPredictions = { whole: RunPredictions } | { alone: (RunPredictions | string)[] };
+
+/**
+ * A batch's output lines (as bytes) and errors file lines, in row order. A CSV line kept as bytes
+ * is copied as it is, its prediction cells after it; any other row goes through outputLine.
+ */
+export function batchOutput(
+  format: BatchOutputFormat,
+  columns: string[],
+  predictionColumnCount: number,
+  batch: ChunkBatch,
+  predictions: BatchPredictions,
+): { output: Uint8Array; errors: string; failed: number } {
+  // Sized for the whole batch, so it seldom grows (each growth is a copy, and garbage outside the heap).
+  let estimate = 0;
+  for (let row = 0; row < batch.length; row++)
+    estimate += batch.ends[row]! - batch.starts[row]! + 2 + predictionColumnCount * 24;
+  const out = new GrowingBytes(estimate);
+  let errors = "";
+  let failed = 0;
+  for (let row = 0; row < batch.length; row++) {
+    const slot = batch.slots[row]!;
+    let run: RunPredictions | null = null;
+    let runRow = 0;
+    let error = slot < 0 ? batch.reasons.get(row)! : "";
+    if (slot < 0) {
+      // refused by the reader: `error` has its reason
+    } else if ("whole" in predictions) {
+      run = predictions.whole;
+      runRow = slot;
+    } else {
+      const own = predictions.alone[slot]!;
+      if (typeof own === "string") error = own;
+      else run = own;
+    }
+    const buffer = batch.buffers[row];
+    if (!run) {
+      failed++;
+      errors += `${JSON.stringify({ line: batch.lines[row], reason: error })}\n`;
+      out.text(outputLine(format, columns, batch.passThroughOf(row), { error, predictionColumnCount }));
+    } else if (format === "csv" && buffer) {
+      out.bytes(buffer, batch.starts[row]!, batch.ends[row]!);
+      out.byte(COMMA);
+      out.text(run.csvCells(runRow));
+      out.byte(LF);
+    } else
+      out.text(
+        outputLine(format, columns, batch.passThroughOf(row), { predictions: run.predictions(runRow) }),
+      );
+  }
+  return { output: out.done(), errors, failed };
+}
+
+const COMMA = 0x2c;
+const LF = 0x0a;
+
+/** An output buffer that doubles when full; short pieces are copied in a loop (cheaper than a call per piece). */
+class GrowingBytes {
+  private buffer: Buffer;
+  private at = 0;
+
+  constructor(bytes: number) {
+    this.buffer = Buffer.allocUnsafe(Math.max(bytes, 1024));
+  }
+
+  byte(value: number): void {
+    this.reserve(1);
+    this.buffer[this.at++] = value;
+  }
+
+  bytes(source: Uint8Array, start: number, end: number): void {
+    const length = end - start;
+    this.reserve(length);
+    if (length > 64) this.buffer.set(source.subarray(start, end), this.at);
+    else for (let i = start; i < end; i++) this.buffer[this.at + i - start] = source[i]!;
+    this.at += length;
+  }
+
+  text(text: string): void {
+    this.reserve(text.length * 3);
+    const buffer = this.buffer;
+    let at = this.at;
+    for (let k = 0; k < text.length; k++) {
+      const code = text.charCodeAt(k);
+      if (code >= 0x80) {
+        this.at += buffer.write(text, this.at, "utf8");
+        return;
+      }
+      buffer[at++] = code;
+    }
+    this.at = at;
+  }
+
+  done(): Uint8Array {
+    return this.buffer.subarray(0, this.at);
+  }
+
+  private reserve(bytes: number): void {
+    if (this.at + bytes <= this.buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.at + bytes));
+    grown.set(this.buffer.subarray(0, this.at));
+    this.buffer = grown;
+  }
 }

@@ -1,26 +1,23 @@
 import { UnrecoverableError } from "bullmq";
 import { batchKeys, batchStorePath, type BatchChunkJob } from "@/server/contracts/batch";
-import type { ServingRequest } from "@/server/contracts/serving";
 import { AppError } from "@/server/domain/app-error";
 import { ZColumnMapping, type BatchOutputFormat } from "@/server/domain/batch/batch-spec";
+import type { ChunkBatch } from "@/server/domain/batch/chunk-batch";
 import type { ChunkBounds } from "@/server/domain/batch/chunk-plan";
-import { encodeRow, planInputs, type MappedInput } from "@/server/domain/batch/input-plan";
-import {
-  predictionColumnNames,
-  splitPredictions,
-  type RowPredictions,
-} from "@/server/domain/batch/prediction-columns";
+import { planInputs, type MappedInput } from "@/server/domain/batch/input-plan";
+import { predictionColumnNames, RunPredictions } from "@/server/domain/batch/prediction-columns";
 import { ZFeatureList } from "@/server/domain/feature-set/feature-spec";
 import { ZSignature } from "@/server/domain/signature";
 import { getDb } from "@/server/db";
 import { readEnv } from "@/server/env";
 import type { Logger } from "@/server/logger";
-import { readChunkRows, type ChunkRow } from "@/server/services/batch-job/batch-input-file";
+import { readChunkBatches } from "@/server/services/batch-job/batch-input-file";
 import { artifactPath } from "@/server/storage/artifact-store";
 import { ArtifactUnavailableError } from "@/workers/runtime/artifact-cache";
 import type { SessionCache, SessionKey } from "@/workers/runtime/session-cache";
+import type { RunRequest } from "@/workers/runtime/session-runner";
 import { AtomicFile } from "@/workers/batch/chunk-files";
-import { outputLine } from "@/workers/batch/output-lines";
+import { batchOutput, type BatchPredictions } from "@/workers/batch/output-lines";
 
 export interface BatchRuntime {
   sessions: SessionCache;
@@ -83,10 +80,12 @@ export async function runChunk(
       error: null,
     },
   });
-  await db.batchJob.updateMany({
-    where: { id: batchJobId, status: "queued" },
-    data: { status: "running", startedAt: now },
-  });
+  // Once per job (a query per chunk costs a tenth of a small model's chunk).
+  if (job.status === "queued")
+    await db.batchJob.updateMany({
+      where: { id: batchJobId, status: "queued" },
+      data: { status: "running", startedAt: now },
+    });
 
   try {
     const signature = ZSignature.parse(job.modelVersion.signature);
@@ -181,8 +180,6 @@ interface ScoreChunkOptions {
   onProgress: (rows: number, failed: number) => Promise<boolean>;
 }
 
-type Pending = { row: ChunkRow; values: number[][] | null; error: string | null };
-
 async function scoreChunk(
   options: ScoreChunkOptions,
 ): Promise<{ rows: number; failed: number } | "cancelled"> {
@@ -197,50 +194,31 @@ async function scoreChunk(
   let rows = 0;
   let failed = 0;
   let lastCheckMs = Date.now();
-  let pending: Pending[] = [];
-  let scorable = 0;
 
   // One batch runs on the session thread while the next is parsed here: the model and the
   // parsing overlap instead of taking turns. At most one more waits behind the running one, so the
   // runner never merges two batches into a run larger than the job's batch size.
   let written: Promise<void> = Promise.resolve();
-  const writeOutcomes = async (batch: Pending[], outcomes: Outcome[]) => {
-    let text = "";
-    let errorText = "";
-    batch.forEach((entry, k) => {
-      const outcome = outcomes[k]!;
-      if ("error" in outcome) {
-        failed++;
-        errorText += `${JSON.stringify({ line: entry.row.line, reason: outcome.error })}\n`;
-      }
-      text += outputLine(job.outputFormat, columns, entry.row.passThrough, outcome);
-    });
+  const writeBatch = async (batch: ChunkBatch, predictions: BatchPredictions) => {
+    const lines = batchOutput(job.outputFormat, columns, options.predictionColumnCount, batch, predictions);
+    failed += lines.failed;
     rows += batch.length;
-    await output.write(text);
-    if (errorText) await errors.write(errorText);
+    batch.release();
+    await output.write(lines.output);
+    if (lines.errors) await errors.write(lines.errors);
   };
-  const flush = async () => {
-    const batch = pending;
-    pending = [];
-    scorable = 0;
+  const flush = async (batch: ChunkBatch) => {
     const predicted = predict(batch, options);
     predicted.catch(() => undefined); // awaited below, in order; not unhandled meanwhile
     const previous = written;
-    written = previous.then(async () => writeOutcomes(batch, await predicted));
+    written = previous.then(async () => writeBatch(batch, await predicted));
     await previous;
   };
 
   try {
-    for await (const row of readChunkRows(artifactPath(job.inputKey), job.format, bounds, columns)) {
-      const encoded = row.ok ? encodeRow(plan, row.cellAt) : { ok: false as const, reason: row.reason };
-      pending.push({
-        row,
-        values: encoded.ok ? encoded.values : null,
-        error: encoded.ok ? null : encoded.reason,
-      });
-      if (encoded.ok) scorable++;
-      if (scorable < job.batchRows) continue;
-      await flush();
+    const inputPath = artifactPath(job.inputKey);
+    for await (const batch of readChunkBatches(inputPath, job.format, bounds, columns, plan, job.batchRows)) {
+      await flush(batch);
       if (Date.now() - lastCheckMs >= CHECK_INTERVAL_MS) {
         lastCheckMs = Date.now();
         if (!(await options.onProgress(rows, failed))) {
@@ -250,7 +228,6 @@ async function scoreChunk(
         }
       }
     }
-    if (pending.length > 0) await flush();
     await written;
     await Promise.all([output.commit(), errors.commit()]);
     return { rows, failed };
@@ -261,55 +238,33 @@ async function scoreChunk(
   }
 }
 
-type Outcome = { predictions: RowPredictions } | { error: string; predictionColumnCount: number };
-
 /**
- * The predictions of the pending rows, in one session run of all the scorable ones; when that
+ * The predictions of the batch's scorable rows, in one session run of all of them; when that
  * run fails, each row runs alone so only the faulty rows get the error.
  */
-async function predict(pending: Pending[], options: ScoreChunkOptions): Promise<Outcome[]> {
-  const { plan, predictionColumnCount, session } = options;
-  const failure = (error: string): Outcome => ({ error, predictionColumnCount });
-  const scorable = pending.flatMap((entry, k) => (entry.values ? [k] : []));
-  const outcomes: Outcome[] = pending.map((entry) => failure(entry.error ?? ""));
-  if (scorable.length === 0) return outcomes;
-  const request = (indices: number[], requestId: string): ServingRequest => ({
+async function predict(batch: ChunkBatch, options: ScoreChunkOptions): Promise<BatchPredictions> {
+  const { plan, session } = options;
+  if (batch.scorable === 0) return { alone: [] };
+  const request = (slot: number, rows: number, requestId: string): RunRequest => ({
     requestId,
     inputs: plan.map((input, i) => ({
       name: input.name,
       datatype: input.datatype,
-      shape: [indices.length, input.columns.length],
-      data: rowMajor(indices, (k) => pending[k]!.values![i]!, input.columns.length),
+      shape: [rows, input.columns.length],
+      data: batch.dataOf(i, slot, rows),
     })),
   });
-  const run = await session.sessions.run(session.key, [request(scorable, "chunk")]);
+  const run = await session.sessions.run(session.key, [request(0, batch.scorable, "chunk")]);
   const result = run.results[0]!;
-  if (result.ok) {
-    splitPredictions(result.outputs, scorable.length).forEach(
-      (predictions, j) => (outcomes[scorable[j]!] = { predictions }),
-    );
-    return outcomes;
-  }
+  if (result.ok) return { whole: new RunPredictions(result.outputs, batch.scorable) };
+  const slots = Array.from({ length: batch.scorable }, (_, slot) => slot);
   const alone = await session.sessions.run(
     session.key,
-    scorable.map((k) => request([k], String(k))),
+    slots.map((slot) => request(slot, 1, String(slot))),
   );
-  alone.results.forEach((single, j) => {
-    const k = scorable[j]!;
-    outcomes[k] = single.ok
-      ? { predictions: splitPredictions(single.outputs, 1)[0]! }
-      : failure(`the model failed on this row: ${single.error}`);
-  });
-  return outcomes;
-}
-
-/** The rows' values end to end, copied in a loop: flatMap's array per row cost more than the model here. */
-function rowMajor(indices: number[], rowAt: (k: number) => number[], width: number): number[] {
-  const data = new Array<number>(indices.length * width);
-  let at = 0;
-  for (const k of indices) {
-    const row = rowAt(k);
-    for (let c = 0; c < width; c++) data[at++] = row[c]!;
-  }
-  return data;
+  return {
+    alone: alone.results.map((single) =>
+      single.ok ? new RunPredictions(single.outputs, 1) : `the model failed on this row: ${single.error}`,
+    ),
+  };
 }

@@ -1,7 +1,6 @@
 import { stat } from "node:fs/promises";
-import type { ServingRequest } from "@/server/contracts/serving";
 import type { ArtifactCache } from "./artifact-cache";
-import { SessionRunner, SessionRunnerClosedError, type RunOutcome } from "./session-runner";
+import { SessionRunner, SessionRunnerClosedError, type RunOutcome, type RunRequest } from "./session-runner";
 
 const MiB = 1024 * 1024;
 
@@ -75,10 +74,7 @@ export class SessionCache {
   }
 
   /** get + run, once more on a fresh runner if this one was evicted between the two. */
-  async run(
-    key: SessionKey,
-    requests: ServingRequest[],
-  ): Promise<RunOutcome & { executionProvider: string }> {
+  async run(key: SessionKey, requests: RunRequest[]): Promise<RunOutcome & { executionProvider: string }> {
     for (let attempt = 0; ; attempt++) {
       const runner = await this.get(key);
       try {

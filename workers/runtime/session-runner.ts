@@ -4,6 +4,7 @@ import {
   planRuns,
   requestRows,
   type PlannedRun,
+  type RunTensor,
 } from "@/server/domain/inference/batch-merge";
 import type { ServingRequest, ServingRequestResult } from "@/server/contracts/serving";
 import type { Signature } from "@/server/domain/signature";
@@ -15,6 +16,7 @@ import type {
   ThreadRunResult,
   ToThreadMessage,
 } from "./session-thread";
+import { BufferPool } from "./buffer-pool";
 import { packWireTensor, transferablesOf, unpackToWire, type PackedTensor } from "./tensor-convert";
 
 export interface SessionRunnerOptions {
@@ -24,6 +26,9 @@ export interface SessionRunnerOptions {
   maxBatchRows?: number;
   intraOpNumThreads?: number;
 }
+
+/** A request as a run takes it: a serving request, or one whose inputs are typed arrays (batch jobs). */
+export type RunRequest = Omit<ServingRequest, "inputs"> & { inputs: RunTensor[] };
 
 export interface RunOutcome {
   /** One per request, in the order given. */
@@ -39,6 +44,9 @@ export interface RunOutcome {
   sessionRuns: { rows: number; computeUs: number }[];
 }
 
+/** Spare input buffers a runner keeps: a few runs' worth of a large batch (256 rows of 512 floats is 512 kB). */
+const INPUT_BUFFER_POOL_BYTES = 8 * 1024 * 1024;
+
 export class SessionRunnerClosedError extends Error {
   constructor(modelPath: string) {
     super(`the session for ${modelPath} is closed`);
@@ -47,7 +55,7 @@ export class SessionRunnerClosedError extends Error {
 }
 
 interface Pending {
-  requests: ServingRequest[];
+  requests: RunRequest[];
   rows: number;
   resolve: (outcome: RunOutcome) => void;
   reject: (error: Error) => void;
@@ -72,6 +80,7 @@ export class SessionRunner {
   private readonly exitListeners: (() => void)[] = [];
   private closedPromise: Promise<void> | null = null;
   private readonly maxBatchRows: number;
+  private readonly inputBuffers = new BufferPool(INPUT_BUFFER_POOL_BYTES);
 
   private constructor(
     private readonly thread: Worker,
@@ -84,6 +93,7 @@ export class SessionRunner {
     this.maxBatchRows = options.maxBatchRows ?? DEFAULT_MAX_MERGED_ROWS;
     thread.on("message", (message: FromThreadMessage) => {
       if (message.type !== "ran") return;
+      for (const buffer of message.spent) this.inputBuffers.give(buffer);
       const reply = this.replies.get(message.id);
       this.replies.delete(message.id);
       reply?.resolve(message.results);
@@ -143,7 +153,7 @@ export class SessionRunner {
     else this.exitListeners.push(listener);
   }
 
-  run(requests: ServingRequest[]): Promise<RunOutcome> {
+  run(requests: RunRequest[]): Promise<RunOutcome> {
     if (this.exited) return Promise.reject(this.exited);
     return new Promise((resolve, reject) => {
       this.queue.push({
@@ -190,7 +200,7 @@ export class SessionRunner {
   }
 
   private async execute(batch: Pending[]): Promise<void> {
-    const requests: ServingRequest[] = [];
+    const requests: RunRequest[] = [];
     const owner: number[] = [];
     batch.forEach((pending, p) =>
       pending.requests.forEach((request) => (requests.push(request), owner.push(p))),
@@ -269,7 +279,11 @@ export class SessionRunner {
     const sentIndex: number[] = [];
     runs.forEach((run, r) => {
       try {
-        toSend.push({ inputs: run.inputs.map(packWireTensor), outputNames: run.outputNames });
+        const allocate = (byteLength: number) => this.inputBuffers.take(byteLength);
+        toSend.push({
+          inputs: run.inputs.map((input) => packWireTensor(input, allocate)),
+          outputNames: run.outputNames,
+        });
         sentIndex.push(r);
       } catch (error) {
         answers[r] = error as Error;

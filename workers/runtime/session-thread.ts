@@ -30,7 +30,13 @@ export type ToThreadMessage = { type: "run"; id: number; runs: ThreadRun[] };
 export type FromThreadMessage =
   | { type: "ready"; signature: Signature; executionProvider: string; fallbackReason: string | null }
   | { type: "load-failed"; error: string }
-  | { type: "ran"; id: number; results: ThreadRunResult[] };
+  | {
+      type: "ran";
+      id: number;
+      results: ThreadRunResult[];
+      /** The runs' input buffers, sent back for the next runs to be packed into (BufferPool). */
+      spent: ArrayBuffer[];
+    };
 
 const port = parentPort;
 if (!port) throw new Error("session-thread.ts runs as a worker thread only");
@@ -126,10 +132,11 @@ try {
     previous = previous.then(async () => {
       const results: ThreadRunResult[] = [];
       for (const run of message.runs) results.push(await runOne(session, run));
-      post(
-        { type: "ran", id: message.id, results },
-        transferablesOf(results.flatMap((result) => (result.ok ? result.outputs : []))),
+      const outputs = transferablesOf(results.flatMap((result) => (result.ok ? result.outputs : [])));
+      const spent = transferablesOf(message.runs.flatMap((run) => run.inputs)).filter(
+        (buffer) => !outputs.includes(buffer),
       );
+      post({ type: "ran", id: message.id, results, spent }, [...outputs, ...spent]);
     });
   });
   post({ type: "ready", signature, executionProvider, fallbackReason });

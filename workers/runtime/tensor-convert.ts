@@ -1,5 +1,5 @@
 import * as ort from "onnxruntime-node";
-import type { FlatTensor } from "@/server/domain/inference/batch-merge";
+import type { FlatTensor, RunTensor } from "@/server/domain/inference/batch-merge";
 import type { V2Datatype, WireTensor } from "@/server/domain/inference/datatypes";
 
 /**
@@ -55,10 +55,18 @@ const INTEGER_RANGE: Partial<Record<V2Datatype, [number, number]>> = {
   UINT64: [0, Number.MAX_SAFE_INTEGER],
 };
 
-/** WireTensor -> typed arrays. Throws an Error naming the tensor when a value does not fit its datatype. */
-export function packWireTensor(tensor: WireTensor): PackedTensor {
+/**
+ * WireTensor (or a run's typed-array input) -> typed arrays, always a copy (the packed buffer is
+ * transferred to the session thread). Throws an Error naming the tensor when a value does not
+ * fit its datatype.
+ */
+export function packWireTensor(
+  tensor: RunTensor,
+  /** Where FP32/FP64 data goes (every element is written): a spare buffer of that size, or a new one. */
+  allocate: (byteLength: number) => ArrayBuffer = (byteLength) => new ArrayBuffer(byteLength),
+): PackedTensor {
   const { name, datatype, shape } = tensor;
-  const source = tensor.data as readonly unknown[];
+  const source = tensor.data as ArrayLike<unknown>;
   const expected = shape.reduce((count, dim) => count * dim, 1);
   if (source.length !== expected)
     throw new Error(
@@ -94,7 +102,13 @@ export function packWireTensor(tensor: WireTensor): PackedTensor {
     }
     case "FP32":
     case "FP64": {
-      const data = datatype === "FP32" ? new Float32Array(n) : new Float64Array(n);
+      const data =
+        datatype === "FP32" ? new Float32Array(allocate(n * 4)) : new Float64Array(allocate(n * 8));
+      // Numbers already: one copy, rounding to float32 as the loop would.
+      if (source instanceof Float32Array || source instanceof Float64Array) {
+        data.set(source);
+        return { name, datatype, shape, data };
+      }
       for (let i = 0; i < n; i++) {
         const value = source[i];
         if (typeof value !== "number") throw bad(i, "a number");

@@ -22,6 +22,11 @@ export class CsvRecordReader {
     this.line = firstLine - 1;
   }
 
+  /** True while a quoted value goes on past the last newline given. */
+  get open(): boolean {
+    return this.record !== null;
+  }
+
   /** The records completed by this piece of text. */
   push(text: string, out: CsvRecord[]): void {
     this.pending += text;
@@ -64,6 +69,11 @@ export class CsvRecordReader {
     out.push({ line: this.recordLine, cells: readQuotedRecord(this.record.join("\n"), this.recordLine) });
     this.record = null;
   }
+}
+
+/** Why a record with `fields` cells is refused by a header of `columns` columns. */
+export function fieldCountReason(fields: number, columns: number): string {
+  return `has ${fields} ${fields === 1 ? "field" : "fields"} but the header has ${columns} columns`;
 }
 
 function countQuotes(text: string): number {

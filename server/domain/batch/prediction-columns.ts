@@ -23,15 +23,65 @@ export type RowPredictions = Record<string, number | string | boolean | (number 
 
 /** Splits the outputs of one session run of `rows` rows into each row's predictions. */
 export function splitPredictions(outputs: WireTensor[], rows: number): RowPredictions[] {
-  const predictions: RowPredictions[] = Array.from({ length: rows }, () => ({}));
-  for (const output of outputs) {
-    const width = rows === 0 ? 0 : output.data.length / rows;
-    for (let row = 0; row < rows; row++) {
-      const values = output.data.slice(row * width, (row + 1) * width) as (number | string | boolean)[];
-      predictions[row]![output.name] = width === 1 ? values[0]! : values;
+  const run = new RunPredictions(outputs, rows);
+  return Array.from({ length: rows }, (_, row) => run.predictions(row));
+}
+
+/**
+ * One session run's outputs read row by row, without an object per row for the CSV cells (a
+ * batch job's common case): the same values, in the same order, as splitPredictions then
+ * predictionCells or predictionValues give.
+ */
+export class RunPredictions {
+  /** The outputs in the order a row's predictions object lists its keys (the columns' order). */
+  private readonly ordered: { output: WireTensor; width: number }[];
+
+  constructor(
+    private readonly outputs: WireTensor[],
+    private readonly rows: number,
+  ) {
+    const byName = new Map<string, WireTensor>();
+    const keys: Record<string, true> = {};
+    for (const output of outputs) {
+      byName.set(output.name, output);
+      keys[output.name] = true;
     }
+    this.ordered = Object.keys(keys).map((name) => {
+      const output = byName.get(name)!;
+      return { output, width: rows === 0 ? 0 : output.data.length / rows };
+    });
   }
-  return predictions;
+
+  predictions(row: number): RowPredictions {
+    const predictions: RowPredictions = {};
+    for (const output of this.outputs) {
+      const width = this.rows === 0 ? 0 : output.data.length / this.rows;
+      const values = output.data.slice(row * width, (row + 1) * width) as (number | string | boolean)[];
+      predictions[output.name] = width === 1 ? values[0]! : values;
+    }
+    return predictions;
+  }
+
+  /** The row's prediction cells joined for a CSV line: predictionCells(...).map(csvField).join(","). */
+  csvCells(row: number): string {
+    let text = "";
+    let first = true;
+    for (const { output, width } of this.ordered) {
+      const data = output.data;
+      const end = Math.trunc((row + 1) * width);
+      for (let at = Math.trunc(row * width); at < end; at++) {
+        const value = data[at]!;
+        const cell = typeof value === "string" ? csvField(value) : String(value);
+        text = first ? cell : `${text},${cell}`;
+        first = false;
+      }
+    }
+    return text;
+  }
+
+  values(row: number): (number | string | boolean)[] {
+    return predictionValues(this.predictions(row));
+  }
 }
 
 /** CSV column names of the predictions, from the first row's widths (every row has the same). */

@@ -21,9 +21,15 @@ export interface FlatTensor<D extends ArrayLike<unknown> = WireTensor["data"]> {
   data: D;
 }
 
+/**
+ * An input tensor a run takes: the wire's JSON arrays, or numbers already in a typed array (a
+ * batch job reads its rows into one), which packing copies without a check per value.
+ */
+export type RunTensor = FlatTensor<WireTensor["data"] | Float32Array | Float64Array>;
+
 /** What merging needs of a serving request (ServingRequest in server/contracts has this shape). */
 export interface MergeableRequest {
-  inputs: readonly WireTensor[];
+  inputs: readonly RunTensor[];
   /** Outputs the request wants; all of the model's outputs when absent. */
   outputNames?: readonly string[];
 }
@@ -32,7 +38,7 @@ export interface PlannedRun {
   /** Indices (into the requests given to planRuns) of the requests this run serves. */
   requestIndices: number[];
   /** Concatenated along dimension 0 when merged; a lone request's own tensors otherwise. */
-  inputs: WireTensor[];
+  inputs: RunTensor[];
   /** Outputs to fetch: every output some request of the run asked for. */
   outputNames: string[];
   /** Request k of the run owns rows [rowOffsets[k], rowOffsets[k + 1]) of every input and output. */
@@ -90,7 +96,7 @@ export function planRuns(
     requests.forEach((request, index) => runs.push(loneRun(signature, request, index)));
     return runs;
   }
-  const groups = new Map<string, { indices: number[]; ordered: WireTensor[][] }>();
+  const groups = new Map<string, { indices: number[]; ordered: RunTensor[][] }>();
   requests.forEach((request, index) => {
     const ordered = mergeableInputs(signature, request);
     if (!ordered) return void runs.push(loneRun(signature, request, index));
@@ -141,7 +147,7 @@ function mergedRun(
   signature: Signature,
   requests: readonly MergeableRequest[],
   indices: number[],
-  ordered: WireTensor[][],
+  ordered: RunTensor[][],
 ): PlannedRun {
   const rowOffsets = [0];
   for (const tensors of ordered) rowOffsets.push(rowOffsets[rowOffsets.length - 1]! + tensors[0]!.shape[0]!);
@@ -182,14 +188,14 @@ function mergedRun(
 }
 
 /** The request's tensors in signature order when it can join a merged run, else null. */
-function mergeableInputs(signature: Signature, request: MergeableRequest): WireTensor[] | null {
+function mergeableInputs(signature: Signature, request: MergeableRequest): RunTensor[] | null {
   if (request.inputs.length !== signature.inputs.length) return null;
   if (
     request.outputNames &&
     !request.outputNames.every((name) => signature.outputs.some((output) => output.name === name))
   )
     return null;
-  const ordered: WireTensor[] = [];
+  const ordered: RunTensor[] = [];
   let rows = -1;
   for (const spec of signature.inputs) {
     const tensor = request.inputs.find((candidate) => candidate.name === spec.name);
@@ -205,7 +211,7 @@ function mergeableInputs(signature: Signature, request: MergeableRequest): WireT
 }
 
 /** One preallocated array per input, filled by index: no intermediate arrays, no closures per value. */
-function concatRows(parts: WireTensor[], rows: number): WireTensor {
+function concatRows(parts: RunTensor[], rows: number): RunTensor {
   const first = parts[0]!;
   const rowSize = elementCount(first.shape.slice(1));
   const data: unknown[] = new Array(rows * rowSize);

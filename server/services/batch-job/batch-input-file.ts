@@ -4,9 +4,10 @@ import { parse as parseSync } from "csv-parse/sync";
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from "hyparquet";
 import { AppError } from "@/server/domain/app-error";
 import type { BatchInputFormat } from "@/server/domain/batch/batch-spec";
+import { BatchInputPool, ChunkBatch, type PassThrough } from "@/server/domain/batch/chunk-batch";
 import { planRowRanges, RecordScanner, type ChunkBounds } from "@/server/domain/batch/chunk-plan";
-import { CsvRecordReader, type CsvRecord } from "@/server/domain/batch/csv-records";
-import type { MappedInput } from "@/server/domain/batch/input-plan";
+import { CsvBatchReader } from "@/server/domain/batch/csv-batch-reader";
+import { encodeRow, type MappedInput } from "@/server/domain/batch/input-plan";
 
 /** What a batch input holds, found in one streaming pass: its columns and its chunks. */
 export interface InspectedInput {
@@ -152,66 +153,79 @@ export function checkParquetTypes(plan: MappedInput[], columns: string[], types:
   }
 }
 
-/** One input row of a chunk: where it is, and its raw values by header index (or why it has none). */
-export type ChunkRow =
-  | { line: number; ok: true; cellAt: (index: number) => unknown; passThrough: PassThrough }
-  | { line: number; ok: false; reason: string; passThrough: PassThrough };
-
-/** What the output keeps of the input row: its cells (CSV, Parquet) or its object (JSONL). */
-export type PassThrough =
-  { cells: string[]; text?: string } | { object: Record<string, unknown> } | { raw: string };
-
 /**
- * The rows of one chunk, streamed from its byte range (CSV, JSONL) or its row range (Parquet):
- * memory holds one read buffer (or the row groups the range touches), never the file.
+ * The rows of one chunk, in batches of `batchRows` scorable rows, streamed from its byte range
+ * (CSV, JSONL) or its row range (Parquet): memory holds a read buffer and the batches not yet
+ * written (or the row groups the range touches), never the file. A batch released once written
+ * lends its input arrays to the next.
  */
-export function readChunkRows(
+export async function* readChunkBatches(
   filePath: string,
   format: BatchInputFormat,
   chunk: ChunkBounds,
   columns: string[],
-): AsyncGenerator<ChunkRow> {
-  if (format === "csv") return csvRows(filePath, chunk, columns.length);
-  if (format === "jsonl") return jsonRows(filePath, chunk, columns);
-  return parquetRows(filePath, chunk, columns);
+  plan: MappedInput[],
+  batchRows: number,
+): AsyncGenerator<ChunkBatch> {
+  const pool = new BatchInputPool();
+  if (format === "csv") {
+    yield* csvBatches(filePath, chunk, columns.length, plan, batchRows, pool);
+    return;
+  }
+  let batch = new ChunkBatch(plan, batchRows, pool);
+  const rows =
+    format === "jsonl" ? jsonRows(filePath, chunk, columns) : parquetRows(filePath, chunk, columns);
+  for await (const row of rows) {
+    if (row.ok) batch.addEncoded(row.line, row.passThrough, encodeRow(plan, row.cellAt));
+    else batch.addRefused(row.line, row.passThrough, row.reason);
+    if (batch.scorable < batchRows) continue;
+    yield batch;
+    batch = new ChunkBatch(plan, batchRows, pool);
+  }
+  if (batch.length > 0) yield batch;
 }
+
+/** One JSONL or Parquet row: where it is, and its raw values by header index (or why it has none). */
+type ChunkRow =
+  | { line: number; ok: true; cellAt: (index: number) => unknown; passThrough: PassThrough }
+  | { line: number; ok: false; reason: string; passThrough: PassThrough };
+
+/** Fewer, larger reads than the default 64 kB: each read is a wait the chunk's pipeline cannot overlap. */
+const READ_BUFFER_BYTES = 1 << 20;
 
 function rangeStream(filePath: string, chunk: ChunkBounds) {
   // createReadStream's end is inclusive; an empty range reads nothing.
   return createReadStream(filePath, {
     start: chunk.byteStart!,
     end: Math.max(chunk.byteStart!, chunk.byteEnd! - 1),
+    highWaterMark: READ_BUFFER_BYTES,
   });
 }
 
-async function* csvRows(filePath: string, chunk: ChunkBounds, columnCount: number): AsyncGenerator<ChunkRow> {
-  const reader = new CsvRecordReader(chunk.firstLine);
-  const decoder = new TextDecoder();
-  const records: CsvRecord[] = [];
-  const rowOf = ({ line, cells, text }: CsvRecord): ChunkRow => {
-    if (cells.length === columnCount)
-      return { line, ok: true, cellAt: (index) => cells[index], passThrough: { cells, text } };
-    const passThrough = { cells };
-    const reason = `has ${cells.length} ${cells.length === 1 ? "field" : "fields"} but the header has ${columnCount} columns`;
-    return { line, ok: false, reason, passThrough };
-  };
-  const invalid = (error: unknown) =>
-    badRequest(`the CSV chunk from line ${chunk.firstLine} is not valid CSV: ${(error as Error).message}`);
-  for await (const bytes of rangeStream(filePath, chunk) as AsyncIterable<Buffer>) {
+async function* csvBatches(
+  filePath: string,
+  chunk: ChunkBounds,
+  columnCount: number,
+  plan: MappedInput[],
+  batchRows: number,
+  pool: BatchInputPool,
+): AsyncGenerator<ChunkBatch> {
+  const reader = new CsvBatchReader({ plan, columnCount, firstLine: chunk.firstLine, batchRows, pool });
+  const read = (take: () => ChunkBatch | null) => {
     try {
-      reader.push(decoder.decode(bytes, { stream: true }), records);
+      return take();
     } catch (error) {
-      throw invalid(error);
+      throw badRequest(
+        `the CSV chunk from line ${chunk.firstLine} is not valid CSV: ${(error as Error).message}`,
+      );
     }
-    for (const record of records.splice(0)) yield rowOf(record);
+  };
+  for await (const bytes of rangeStream(filePath, chunk) as AsyncIterable<Buffer>) {
+    reader.push(bytes);
+    for (let batch = read(() => reader.next()); batch; batch = read(() => reader.next())) yield batch;
   }
-  try {
-    reader.push(decoder.decode(), records);
-    reader.end(records);
-  } catch (error) {
-    throw invalid(error);
-  }
-  for (const record of records.splice(0)) yield rowOf(record);
+  const last = read(() => reader.end());
+  if (last) yield last;
 }
 
 async function* jsonRows(filePath: string, chunk: ChunkBounds, columns: string[]): AsyncGenerator<ChunkRow> {
