@@ -16,8 +16,13 @@ const FAILURE_LOG_INTERVAL_MS = 10_000;
 
 export interface PredictionSamplerOptions {
   flushIntervalMs?: number;
-  /** Samples held between flushes at most; past it, until the next flush, samples are dropped. */
-  maxBuffered?: number;
+  /**
+   * Tensor values (inputs and outputs) held between flushes at most; past it, until the next
+   * flush, samples are dropped. Bounds the memory sampling takes whatever the request size.
+   */
+  maxBufferedValues?: number;
+  /** A request with more tensor values than this is not sampled (a drift window needs rows, not one huge request). */
+  maxValuesPerSample?: number;
   /** Uniform in [0, 1): the sampling draw (tests pass a seeded one). */
   random?: () => number;
 }
@@ -32,7 +37,9 @@ export interface PredictionSamplerOptions {
 export class PredictionSampler {
   private buffer: PredictionSampleEntry[] = [];
   private readonly timer: NodeJS.Timeout;
-  private readonly maxBuffered: number;
+  private bufferedValues = 0;
+  private readonly maxBufferedValues: number;
+  private readonly maxValuesPerSample: number;
   private readonly random: () => number;
   private failureLoggedAtMs = 0;
   /** Samples dropped because the buffer was full or a flush failed (for tests and logs). */
@@ -42,7 +49,8 @@ export class PredictionSampler {
     private readonly redis: Redis,
     options: PredictionSamplerOptions = {},
   ) {
-    this.maxBuffered = options.maxBuffered ?? 5_000;
+    this.maxBufferedValues = options.maxBufferedValues ?? 1_000_000;
+    this.maxValuesPerSample = options.maxValuesPerSample ?? 65_536;
     this.random = options.random ?? Math.random;
     this.timer = setInterval(() => void this.flush(), options.flushIntervalMs ?? 250);
     this.timer.unref();
@@ -51,10 +59,12 @@ export class PredictionSampler {
   offer(target: InferenceTarget, outputs: WireTensor[], latencyUs: number): void {
     const rate = target.deployment.predictionSampleRate;
     if (rate <= 0 || this.random() >= rate) return;
-    if (this.buffer.length >= this.maxBuffered) {
+    const values = valueCount(target.request.inputs) + valueCount(outputs);
+    if (values > this.maxValuesPerSample || this.bufferedValues + values > this.maxBufferedValues) {
       this.droppedCount++;
       return;
     }
+    this.bufferedValues += values;
     this.buffer.push({
       deploymentId: target.deployment.id,
       versionId: target.version.versionId,
@@ -70,6 +80,7 @@ export class PredictionSampler {
     if (this.buffer.length === 0) return;
     const samples = this.buffer;
     this.buffer = [];
+    this.bufferedValues = 0;
     const pipeline = this.redis.pipeline();
     for (let start = 0; start < samples.length; start += PREDICTION_SAMPLES_PER_ENTRY)
       pipeline.xadd(
@@ -98,4 +109,10 @@ export class PredictionSampler {
     clearInterval(this.timer);
     await this.flush();
   }
+}
+
+function valueCount(tensors: readonly WireTensor[]): number {
+  let count = 0;
+  for (const tensor of tensors) count += tensor.data.length;
+  return count;
 }

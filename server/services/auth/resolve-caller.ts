@@ -32,6 +32,15 @@ export async function resolveCaller(headers: Headers): Promise<Caller> {
   return localCaller(team);
 }
 
+/**
+ * Whether the request carries no credential at all while CONSOLE_REQUIRE_AUTH is false: it is the
+ * local caller, who may act in any team, so a route that holds it to no team (artifact downloads
+ * for serving hosts) needs no lookup, and keeps answering while Postgres is down.
+ */
+export function isKeylessLocalRequest(headers: Headers): boolean {
+  return !headers.get("authorization") && !headers.get("cookie") && !readEnv().CONSOLE_REQUIRE_AUTH;
+}
+
 export function localCaller(team: { id: string; slug: string }): Caller {
   return { teamId: team.id, teamSlug: team.slug, role: "admin", actor: "local" };
 }

@@ -4,7 +4,7 @@ import { Readable } from "node:stream";
 import { answerAppErrors } from "@/server/answer-app-errors";
 import { authorize } from "@/server/domain/access/caller";
 import { AppError } from "@/server/domain/app-error";
-import { isLocalCaller, resolveCaller } from "@/server/services/auth/resolve-caller";
+import { isKeylessLocalRequest, isLocalCaller, resolveCaller } from "@/server/services/auth/resolve-caller";
 import { isWorkerRequest } from "@/server/services/auth/worker-token";
 import { isArtifactOfTeam } from "@/server/storage/artifact-references";
 import { artifactPath, storageKeyFor } from "@/server/storage/artifact-store";
@@ -20,7 +20,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ sha2
   if (!/^[0-9a-f]{64}$/.test(sha256))
     return Response.json({ error: "sha256 must be 64 lowercase hex characters" }, { status: 400 });
   return answerAppErrors(async () => {
-    if (!isWorkerRequest(request.headers)) {
+    if (!isWorkerRequest(request.headers) && !isKeylessLocalRequest(request.headers)) {
       const caller = await resolveCaller(request.headers);
       authorize(caller, "read");
       if (!isLocalCaller(caller) && !(await isArtifactOfTeam(caller.teamId, sha256)))
