@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PREDICTION_SAMPLE_FIELD, PREDICTION_SAMPLES_STREAM } from "@/server/contracts/prediction-samples";
 import { parquetReadObjects } from "hyparquet";
 import { getDb } from "@/server/db";
+import type { InferenceTarget } from "@/server/gateway/choose-target";
+import { PredictionSampler } from "@/server/gateway/prediction-sampler";
 import { getRedis } from "@/server/redis";
 import { prunePredictionSamples } from "@/server/services/prediction-log/prune-prediction-samples";
 import { writePredictionSamples } from "@/server/services/prediction-log/write-prediction-samples";
@@ -178,6 +180,29 @@ describe("the prediction log", () => {
     } finally {
       await consoleServer.close();
     }
+  });
+
+  it("bounds what a gateway holds between flushes: large requests and a full buffer are not sampled", async () => {
+    const sampler = new PredictionSampler(getRedis(), {
+      flushIntervalMs: 60_000,
+      maxValuesPerSample: 20,
+      maxBufferedValues: 30,
+    });
+    const target = (values: number) =>
+      ({
+        deployment: { id: "d", predictionSampleRate: 1 },
+        version: { versionId: "v" },
+        callerId: undefined,
+        request: {
+          inputs: [{ name: "x", datatype: "FP32", shape: [1, values], data: Array(values).fill(0) }],
+        },
+      }) as unknown as InferenceTarget;
+    sampler.offer(target(25), [], 1_000); // over the per-sample bound
+    sampler.offer(target(14), [], 1_000);
+    sampler.offer(target(14), [], 1_000); // 28 held: a third would pass 30
+    sampler.offer(target(14), [], 1_000);
+    expect(sampler.droppedCount).toBe(2);
+    await sampler.close();
   });
 
   it("deletes samples past the retention period", async () => {
