@@ -124,7 +124,8 @@ test("controls are reachable with the keyboard", async ({ page }) => {
   await page.keyboard.press("Tab");
   await expect(page.getByRole("link", { name: "MLOps console" })).toBeFocused();
   const focusedNames: string[] = [];
-  for (let step = 0; step < 12; step += 1) {
+  // The side nav (ten links and the account panel) comes first, then the page's own controls.
+  for (let step = 0; step < 20; step += 1) {
     await page.keyboard.press("Tab");
     focusedNames.push(
       await page.evaluate(
