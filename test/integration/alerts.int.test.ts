@@ -12,9 +12,13 @@ import { readEnv } from "@/server/env";
 import { getRedis } from "@/server/redis";
 import { computeDriftReport } from "@/server/services/drift/compute-drift-report";
 import { closeWebhookQueue } from "@/server/services/webhook/queue-webhook-deliveries";
-import { encodeFraudFeatures, generateFraudExamples, type FraudFeatures } from "@/scripts/demo/fraud-dataset";
+import { generateFraudExamples, type FraudFeatures } from "@/scripts/demo/fraud-dataset";
 import { expectNoInternals } from "@/test/support/internal-ids";
-import { createWatchedFraudDeployment, shiftedFraudFeatures } from "@/test/support/fraud-monitoring";
+import {
+  createWatchedFraudDeployment,
+  shiftedFraudFeatures,
+  postFraudRows,
+} from "@/test/support/fraud-monitoring";
 import { startServingStack } from "@/test/support/serving-stack";
 import { callerFor, createTeam } from "@/test/support/trpc-caller";
 
@@ -109,17 +113,12 @@ async function addWebhook(path: string, extra: Record<string, unknown> = {}) {
 async function sendTraffic(seed: number, transform: (features: FraudFeatures) => FraudFeatures) {
   const examples = generateFraudExamples(800, seed).map((example) => transform(example.features));
   for (let start = 0; start < examples.length; start += 50) {
-    const rows = examples
-      .slice(start, start + 50)
-      .map((features) => Array.from(encodeFraudFeatures(features)));
-    const response = await fetch(`${stack.gateway.url}/v2/models/watched/infer`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        id: `seed-${seed}-${start}`,
-        inputs: [{ name: "features", datatype: "FP32", shape: [rows.length, 14], data: rows.flat() }],
-      }),
-    });
+    const response = await postFraudRows(
+      stack.gateway.url,
+      "watched",
+      `seed-${seed}-${start}`,
+      examples.slice(start, start + 50),
+    );
     expect(response.status).toBe(200);
     await response.arrayBuffer();
   }

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/server/db";
 import { getRedis } from "@/server/redis";
 import { advanceCanaryAnalyses } from "@/server/services/canary/advance-canary-analyses";
-import { encodeFraudFeatures, generateFraudExamples } from "@/scripts/demo/fraud-dataset";
+import { generateFraudExamples } from "@/scripts/demo/fraud-dataset";
 import { readDemoFile } from "@/test/support/demo-files";
-import { uploadFraudGoldenSet } from "@/test/support/fraud-monitoring";
+import { uploadFraudGoldenSet, postFraudRows } from "@/test/support/fraud-monitoring";
 import { startServingStack } from "@/test/support/serving-stack";
 import { callerFor, uploadForm } from "@/test/support/trpc-caller";
 
@@ -65,21 +65,7 @@ async function labelledTraffic(count: number) {
   const labels: { id: string; label: number }[] = [];
   for (const example of examples) {
     const id = `txn-${sent++}`;
-    const response = await fetch(`${stack.gateway.url}/v2/models/rollout/infer`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        id,
-        inputs: [
-          {
-            name: "features",
-            datatype: "FP32",
-            shape: [1, 14],
-            data: Array.from(encodeFraudFeatures(example.features)),
-          },
-        ],
-      }),
-    });
+    const response = await postFraudRows(stack.gateway.url, "rollout", id, [example.features]);
     expect(response.status).toBe(200);
     await response.arrayBuffer();
     labels.push({ id, label: Number(example.isFraud) });

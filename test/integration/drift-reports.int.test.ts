@@ -2,8 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/server/db";
 import { getRedis } from "@/server/redis";
 import { computeDriftReport } from "@/server/services/drift/compute-drift-report";
-import { encodeFraudFeatures, generateFraudExamples, type FraudFeatures } from "@/scripts/demo/fraud-dataset";
-import { createWatchedFraudDeployment, shiftedFraudFeatures } from "@/test/support/fraud-monitoring";
+import { generateFraudExamples, type FraudFeatures } from "@/scripts/demo/fraud-dataset";
+import {
+  createWatchedFraudDeployment,
+  shiftedFraudFeatures,
+  postFraudRows,
+} from "@/test/support/fraud-monitoring";
 import { startServingStack } from "@/test/support/serving-stack";
 import { callerFor } from "@/test/support/trpc-caller";
 
@@ -37,17 +41,12 @@ afterAll(async () => {
 async function sendTraffic(seed: number, transform: (features: FraudFeatures) => FraudFeatures) {
   const examples = generateFraudExamples(800, seed).map((example) => transform(example.features));
   for (let start = 0; start < examples.length; start += 50) {
-    const rows = examples
-      .slice(start, start + 50)
-      .map((features) => Array.from(encodeFraudFeatures(features)));
-    const response = await fetch(`${stack.gateway.url}/v2/models/watched/infer`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        id: `seed-${seed}-${start}`,
-        inputs: [{ name: "features", datatype: "FP32", shape: [rows.length, 14], data: rows.flat() }],
-      }),
-    });
+    const response = await postFraudRows(
+      stack.gateway.url,
+      "watched",
+      `seed-${seed}-${start}`,
+      examples.slice(start, start + 50),
+    );
     expect(response.status).toBe(200);
     await response.arrayBuffer();
   }

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { accuracy, rocAuc } from "@/server/domain/evaluation/classification-metrics";
 import { getDb } from "@/server/db";
 import { getRedis } from "@/server/redis";
-import { encodeFraudFeatures, generateFraudExamples } from "@/scripts/demo/fraud-dataset";
+import { generateFraudExamples } from "@/scripts/demo/fraud-dataset";
 import { readDemoFile } from "@/test/support/demo-files";
-import { uploadFraudGoldenSet } from "@/test/support/fraud-monitoring";
+import { uploadFraudGoldenSet, postFraudRows } from "@/test/support/fraud-monitoring";
 import { startServingStack } from "@/test/support/serving-stack";
 import { callerFor, uploadForm } from "@/test/support/trpc-caller";
 
@@ -37,21 +37,7 @@ beforeAll(async () => {
   });
   for (const [index, example] of examples.entries()) {
     const id = `txn-${index}`;
-    const response = await fetch(`${stack.gateway.url}/v2/models/labelled/infer`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        id,
-        inputs: [
-          {
-            name: "features",
-            datatype: "FP32",
-            shape: [1, 14],
-            data: Array.from(encodeFraudFeatures(example.features)),
-          },
-        ],
-      }),
-    });
+    const response = await postFraudRows(stack.gateway.url, "labelled", id, [example.features]);
     const body = (await response.json()) as { outputs: { name: string; data: number[] }[] };
     const output = (name: string) => body.outputs.find((tensor) => tensor.name === name)!.data;
     answers.push({

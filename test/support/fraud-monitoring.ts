@@ -86,3 +86,22 @@ export async function uploadFraudGoldenSet(api: Api): Promise<void> {
     }),
   );
 }
+
+/** One request through the gateway with the caller's `id` and one row per example, as the demo encodes them. */
+export function postFraudRows(gatewayUrl: string, deploymentName: string, id: string, rows: FraudFeatures[]) {
+  return fetch(`${gatewayUrl}/v2/models/${deploymentName}/infer`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      id,
+      inputs: [
+        {
+          name: "features",
+          datatype: "FP32",
+          shape: [rows.length, 14],
+          data: rows.flatMap((features) => Array.from(encodeFraudFeatures(features))),
+        },
+      ],
+    }),
+  });
+}
