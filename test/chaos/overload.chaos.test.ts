@@ -176,9 +176,8 @@ describe("twice the measured capacity for 30 s", () => {
     expect(
       Object.keys(countByStatus(overload)).filter((status) => !["200", "429", "503"].includes(status)),
     ).toEqual([]);
-    expect(Math.max(...overload.map((request) => request.latencyMs))).toBeLessThan(
-      DEADLINE_MS + DEADLINE_MARGIN_MS,
-    );
+    // Not Math.max(...latencies): 130,000 arguments overflow the call stack.
+    expect(figures.overload.slowestMs).toBeLessThan(DEADLINE_MS + DEADLINE_MARGIN_MS);
     // Each refusal says when to come back. How many were refused is recorded, not asserted: it is
     // the surplus over what the machine served at that moment, and other processes share it.
     expect(refused.filter((request) => request.retryAfter === null)).toEqual([]);
