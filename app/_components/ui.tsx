@@ -46,14 +46,17 @@ export function Card({
   description,
   children,
   actions,
+  label,
 }: {
   title?: ReactNode;
   description?: ReactNode;
   children: ReactNode;
   actions?: ReactNode;
+  /** The region's accessible name, where a page holds several cards of one kind. */
+  label?: string;
 }) {
   return (
-    <section className="mb-6 rounded-lg border border-slate-200 bg-white shadow-sm">
+    <section aria-label={label} className="mb-6 rounded-lg border border-slate-200 bg-white shadow-sm">
       {(title || actions) && (
         <div className="flex items-start justify-between gap-4 border-b border-slate-100 px-5 py-3">
           <div>

@@ -37,8 +37,9 @@ const BUILD_INPUTS = [
 /**
  * `npm run demo`: check PostgreSQL and Redis (starting local ones where nothing answers at the
  * default addresses), migrate, seed, build when sources changed, then run the console, the gateway,
- * one serving worker and demo traffic until interrupted (DEMO_TRAFFIC=0 leaves traffic out). One
- * that dies is restarted (DEMO_RESTART_POLICY) while the others keep running.
+ * one serving worker, a local alert receiver and demo traffic until interrupted (DEMO_TRAFFIC=0
+ * leaves traffic out). One that dies is restarted (DEMO_RESTART_POLICY) while the others keep
+ * running.
  */
 export async function startDemo(port = Number(process.env.PORT ?? 3000)): Promise<void> {
   const { DATABASE_URL, REDIS_URL } = readEnv();
@@ -130,6 +131,11 @@ async function runDemo(port: number): Promise<void> {
       },
     },
   ];
+  services.push({
+    name: "receiver",
+    ...tsxScript("scripts/demo/alert-receiver.ts"),
+    env: { DEMO_RECEIVER_PORT: String(gatewayPort + 10), WEBHOOK_SECRET_KEY: webhookSecretKey },
+  });
   if (process.env.DEMO_TRAFFIC !== "0") {
     services.push({
       name: "traffic",

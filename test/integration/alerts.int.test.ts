@@ -1,6 +1,4 @@
 import { randomBytes } from "node:crypto";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bullPrefix } from "@/server/contracts/key-prefix";
@@ -13,6 +11,7 @@ import { getRedis } from "@/server/redis";
 import { computeDriftReport } from "@/server/services/drift/compute-drift-report";
 import { closeWebhookQueue } from "@/server/services/webhook/queue-webhook-deliveries";
 import { generateFraudExamples, type FraudFeatures } from "@/scripts/demo/fraud-dataset";
+import { startWebhookReceiver } from "@/scripts/demo/webhook-receiver";
 import { expectNoInternals } from "@/test/support/internal-ids";
 import {
   createWatchedFraudDeployment,
@@ -33,41 +32,19 @@ const rivals = callerFor("rivals");
 const viewer = callerFor("default", "viewer", { role: "viewer" });
 const DEADLINE_MS = 30_000;
 
-interface Received {
-  path: string;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-/** /flaky answers 500 to the first attempt of each event, then 200; every other path 200. */
-async function startReceiver() {
-  const received: Received[] = [];
+/** /flaky answers 500 to the first attempt of each event, then 202; every other path 202. */
+function startReceiver() {
   const seen = new Set<string>();
-  const server = http.createServer((request, response) => {
-    let body = "";
-    request.setEncoding("utf8");
-    request.on("data", (chunk: string) => (body += chunk));
-    request.on("end", () => {
-      const path = request.url ?? "/";
-      received.push({ path, headers: request.headers, body });
-      const id = String(request.headers["webhook-id"]);
+  return startWebhookReceiver({
+    respond: ({ path, headers }, response) => {
+      const id = String(headers["webhook-id"]);
       if (path === "/flaky" && !seen.has(id)) {
         seen.add(id);
         return void response.writeHead(500).end("not yet");
       }
       response.writeHead(202).end("ok");
-    });
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: (path: string) => `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`,
-    at: (path: string) => received.filter((request) => request.path === path),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
 }
 
 let receiver: Awaited<ReturnType<typeof startReceiver>>;

@@ -1,8 +1,6 @@
 import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, stat } from "node:fs/promises";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { Queue } from "bullmq";
@@ -15,6 +13,7 @@ import { connectRedis } from "@/server/contracts/redis-connections";
 import type { Feature } from "@/server/domain/feature-set/feature-spec";
 import { readEnv } from "@/server/env";
 import { closeWebhookQueue } from "@/server/services/webhook/queue-webhook-deliveries";
+import { startWebhookReceiver } from "@/scripts/demo/webhook-receiver";
 import { startConsoleServer } from "@/test/support/console-server";
 import { DEMO_DIR, readDemoFile } from "@/test/support/demo-files";
 import { expectNoInternals } from "@/test/support/internal-ids";
@@ -42,16 +41,7 @@ let configDir: string;
 let env: Record<string, string>;
 let apiKey: string;
 let webhookSecret: string;
-const received: { headers: http.IncomingHttpHeaders; body: string }[] = [];
-const receiver = http.createServer((request, response) => {
-  let body = "";
-  request.setEncoding("utf8");
-  request.on("data", (chunk: string) => (body += chunk));
-  request.on("end", () => {
-    received.push({ headers: request.headers, body });
-    response.writeHead(204).end();
-  });
-});
+let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
 
 beforeAll(async () => {
   artifacts = await serveArtifacts();
@@ -61,10 +51,10 @@ beforeAll(async () => {
     env: { WORKER_ROLES: "evaluation,webhooks", WEBHOOK_RETRY_DELAYS_MS: "200,200" },
   });
   consoleServer = await startConsoleServer();
-  await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+  receiver = await startWebhookReceiver();
   webhookSecret = (
     await api.webhook.create({
-      url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/registry-events`,
+      url: receiver.url("/registry-events"),
       description: "the pipeline's receiver",
     })
   ).secret;
@@ -115,7 +105,7 @@ afterAll(async () => {
     consoleServer.close(),
     artifacts.close(),
     rm(configDir, { recursive: true, force: true }),
-    new Promise((resolve) => receiver.close(resolve)),
+    receiver.close(),
   ]);
   await closeWebhookQueue();
   const { REDIS_URL, REDIS_KEY_PREFIX } = readEnv();
@@ -130,7 +120,7 @@ afterAll(async () => {
 
 /** The events the receiver got, each checked against the webhook's secret as a pipeline would. */
 function verifiedEvents(): WebhookEvent[] {
-  return received.map(({ headers, body }) => {
+  return receiver.received.map(({ headers, body }) => {
     expect(verifyWebhookSignature({ secret: webhookSecret, headers, body })).toEqual({ valid: true });
     return ZWebhookEvent.parse(JSON.parse(body));
   });

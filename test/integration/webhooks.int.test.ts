@@ -1,7 +1,5 @@
 import { randomBytes } from "node:crypto";
 import type { ChildProcess } from "node:child_process";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EVALUATION_QUEUE_NAME } from "@/server/contracts/evaluation";
@@ -19,6 +17,7 @@ import { getDb } from "@/server/db";
 import { readEnv } from "@/server/env";
 import { closeEvaluationQueue } from "@/server/services/evaluation/evaluation-queue";
 import { closeWebhookQueue } from "@/server/services/webhook/queue-webhook-deliveries";
+import { startWebhookReceiver } from "@/scripts/demo/webhook-receiver";
 import { readDemoFile } from "@/test/support/demo-files";
 import { expectNoInternals } from "@/test/support/internal-ids";
 import { serveArtifacts, startWorkerProcess, stopProcess } from "@/test/support/serving-stack";
@@ -37,46 +36,22 @@ const rivals = callerFor("rivals");
 const MODEL = "card-fraud";
 const DEADLINE_MS = 20_000;
 
-interface Received {
-  path: string;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-/** A team's receiver: records every request; /flaky answers 500 twice per event, /hang never answers. */
-async function startReceiver() {
-  const received: Received[] = [];
+/** A team's receiver: /flaky answers 500 twice per event, /hang never answers, /redirect moves. */
+function startReceiver() {
   const flakyAnswers = new Map<string, number>();
-  const hanging: http.ServerResponse[] = [];
-  const server = http.createServer((request, response) => {
-    let body = "";
-    request.setEncoding("utf8");
-    request.on("data", (chunk: string) => (body += chunk));
-    request.on("end", () => {
-      const path = request.url ?? "/";
-      received.push({ path, headers: request.headers, body });
-      if (path === "/hang") return void hanging.push(response);
+  return startWebhookReceiver({
+    respond: ({ path, headers }, response) => {
+      if (path === "/hang") return;
       if (path === "/redirect") return void response.writeHead(302, { location: "/moved" }).end();
       if (path === "/flaky") {
-        const id = String(request.headers["webhook-id"]);
+        const id = String(headers["webhook-id"]);
         const answered = (flakyAnswers.get(id) ?? 0) + 1;
         flakyAnswers.set(id, answered);
         if (answered <= 2) return void response.writeHead(500).end("not yet");
       }
       response.writeHead(200, { "content-type": "text/plain" }).end(`thanks ${"!".repeat(2_000)}`);
-    });
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: (path: string) => `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`,
-    at: (path: string) => received.filter((request) => request.path === path),
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const response of hanging) response.destroy();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
 }
 
 let receiver: Awaited<ReturnType<typeof startReceiver>>;

@@ -33,6 +33,7 @@ export function WebhookCard({ webhook }: { webhook: WebhookOutput }) {
 
   return (
     <Card
+      label={`Webhook #${number}`}
       title={
         <span className="flex flex-wrap items-center gap-2">
           <span>#{number}</span>
