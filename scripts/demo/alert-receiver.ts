@@ -65,7 +65,7 @@ async function ensureWebhook(url: string, secretFile: string): Promise<string | 
 
 function describe(event: WebhookEvent): string {
   if (event.type === "alert.fired" || event.type === "alert.resolved")
-    return `${event.type} "${event.data.ruleName}" on ${event.data.deploymentName ?? "the team"}: ${event.data.message}`;
+    return `${event.type}: ${event.data.message}`;
   return event.type;
 }
 

@@ -55,8 +55,10 @@ export async function seedDemo(log: (line: string) => void = console.log): Promi
 export const DEMO_DRIFT_RULE = "card-fraud drift";
 
 /**
- * A rule on the demo's drift: it fires once the traffic's shift (DEMO_DRIFT_AFTER_SECONDS) makes
- * half the features drift, to every webhook subscribed to alert events.
+ * A rule on the demo's drift: it fires once the traffic's shift (DEMO_DRIFT_AFTER_SECONDS, one
+ * feature's amounts tripled) takes that feature's PSI to the drift level, 0.25, and goes to every
+ * webhook subscribed to alert events (the demo's alert receiver among them). Not the dataset's
+ * drifted share: one feature of fourteen moves, as one upstream change usually moves one.
  */
 async function seedDriftAlert(teamId: string, log: (line: string) => void) {
   const existing = await getDb().alertRule.findFirst({ where: { teamId, name: DEMO_DRIFT_RULE } });
@@ -66,15 +68,15 @@ async function seedDriftAlert(teamId: string, log: (line: string) => void) {
     actor: DEMO_ACTOR,
     name: DEMO_DRIFT_RULE,
     deploymentName: DEMO_DEPLOYMENT,
-    metric: "drift_share",
+    metric: "drift_score_max",
     comparator: ">=",
-    threshold: 0.5,
+    threshold: 0.25,
     windowMinutes: 15,
     forMinutes: 0,
     receiverNumbers: [],
     enabled: true,
   });
-  log(`alert rule "${DEMO_DRIFT_RULE}": drift_share >= 0.5 on ${DEMO_DEPLOYMENT}`);
+  log(`alert rule "${DEMO_DRIFT_RULE}": drift_score_max (a feature's PSI) >= 0.25 on ${DEMO_DEPLOYMENT}`);
 }
 
 export const DEMO_GOLDEN_SET = "holdout";

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { readdir, stat } from "node:fs/promises";
+import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { getDb } from "@/server/db";
@@ -131,11 +132,17 @@ async function runDemo(port: number): Promise<void> {
       },
     },
   ];
-  services.push({
-    name: "receiver",
-    ...tsxScript("scripts/demo/alert-receiver.ts"),
-    env: { DEMO_RECEIVER_PORT: String(gatewayPort + 10), WEBHOOK_SECRET_KEY: webhookSecretKey },
-  });
+  const receiverPort = Number(process.env.DEMO_RECEIVER_PORT ?? gatewayPort + 10);
+  // A port someone else holds would make the receiver fail at every restart and end the demo.
+  if (await isPortFree(receiverPort)) {
+    services.push({
+      name: "receiver",
+      ...tsxScript("scripts/demo/alert-receiver.ts"),
+      env: { DEMO_RECEIVER_PORT: String(receiverPort), WEBHOOK_SECRET_KEY: webhookSecretKey },
+    });
+  } else {
+    console.log(`alert receiver left out: port ${receiverPort} is taken (DEMO_RECEIVER_PORT picks another)`);
+  }
   if (process.env.DEMO_TRAFFIC !== "0") {
     services.push({
       name: "traffic",
@@ -160,6 +167,14 @@ function tsxScript(script: string): Pick<Service, "command" | "args"> {
 function reachableHost(host: string): string {
   if (host === "0.0.0.0" || host === "::") return "127.0.0.1";
   return host.includes(":") ? `[${host}]` : host;
+}
+
+function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
 }
 
 /** Whether a source of the console is newer than its production build (or there is none). */

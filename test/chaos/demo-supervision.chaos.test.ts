@@ -128,7 +128,7 @@ describe("npm run demo with its worker SIGKILLed", () => {
   let bootMs: number | undefined;
 
   beforeAll(async () => {
-    const [port, gatewayPort] = [await freePort(), await freePort()];
+    const [port, gatewayPort, receiverPort] = [await freePort(), await freePort(), await freePort()];
     consoleUrl = `http://127.0.0.1:${port}`;
     gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
     cacheDir = await mkdtemp(path.join(os.tmpdir(), "demo-supervision-cache-"));
@@ -136,6 +136,7 @@ describe("npm run demo with its worker SIGKILLed", () => {
     demo = startDemoProcess({
       PORT: String(port),
       GATEWAY_PORT: String(gatewayPort),
+      DEMO_RECEIVER_PORT: String(receiverPort),
       HOST: "127.0.0.1",
       GATEWAY_HOST: "127.0.0.1",
       WORKER_CACHE_DIR: cacheDir,
