@@ -12,9 +12,12 @@ import { callerFor, uploadForm } from "@/test/support/trpc-caller";
 // demo's regressed v3 (ROC AUC 0.67 on the holdout against v1's 0.83) is rolled back on its own
 // at its first interval, and the better v2 stepped up and promoted. Each interval is judged by
 // the service the monitor runs, called by the test a minute ahead of the clock: the interval
-// starts as its traffic does, and the worker's own monitor never finds it due first.
+// starts as its traffic does, so the worker's own monitor does not find it due first. The last
+// rollout is left to the worker's monitor alone.
 
 const api = callerFor();
+/** The worker's monitor looks at running analyses this often; each is judged once a minute. */
+const MONITOR_CANARY_INTERVAL_MS = 1_000;
 let stack: Awaited<ReturnType<typeof startServingStack>>;
 let sent = 0;
 
@@ -50,6 +53,7 @@ beforeAll(async () => {
       WORKER_ROLES: "serving,monitor",
       MONITOR_SAMPLES_INTERVAL_MS: "200",
       MONITOR_FOLD_INTERVAL_MS: "500",
+      MONITOR_CANARY_INTERVAL_MS: String(MONITOR_CANARY_INTERVAL_MS),
     },
   });
 });
@@ -137,6 +141,25 @@ describe("automated canary analysis", () => {
     expect(analysis.steps.at(-1)!.checks.every((check) => check.passed)).toBe(true);
     expect(await weights()).toEqual([{ versionNumber: 2, weight: 100 }]);
   });
+
+  it("is advanced by the worker's monitor on its own clock: the regressed version rolled back", async () => {
+    // Against v2, which the previous test promoted; nothing here calls the service.
+    await api.canary.start({ name: "rollout", versionNumber: 3, settings: SETTINGS });
+    const startedMs = Date.now();
+    await labelledTraffic(300);
+    let analysis = await latest();
+    while (analysis.status === "running" && Date.now() - startedMs < 150_000) {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      analysis = await latest();
+    }
+    console.log(
+      `monitor judged the canary ${((Date.now() - startedMs) / 1000).toFixed(1)} s after it started ` +
+        `(interval ${SETTINGS.intervalMinutes} min, ticks every ${MONITOR_CANARY_INTERVAL_MS} ms)`,
+    );
+    expect(analysis).toMatchObject({ status: "rolledBack", canaryVersionNumber: 3, stableVersionNumber: 2 });
+    expect(analysis.steps.map((step) => step.decision)).toEqual(["start", "rollback"]);
+    expect(await weights()).toEqual([{ versionNumber: 2, weight: 100 }]);
+  }, 180_000);
 
   it("refuses a second analysis, one of the serving version, and settings that cannot work", async () => {
     await expect(
