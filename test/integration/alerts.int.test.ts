@@ -17,6 +17,7 @@ import {
   createWatchedFraudDeployment,
   shiftedFraudFeatures,
   postFraudRows,
+  uploadFraudGoldenSet,
 } from "@/test/support/fraud-monitoring";
 import { startServingStack } from "@/test/support/serving-stack";
 import { callerFor, createTeam } from "@/test/support/trpc-caller";
@@ -351,5 +352,60 @@ describe("alert rules", () => {
       (event) => event.action,
     );
     expect(actions).toEqual(expect.arrayContaining(["alert.update", "alert.delete", "alert.testSend"]));
+  });
+
+  it("resolves a rule deleted while firing, so its receivers close the incident", async () => {
+    const webhook = await addWebhook("/deleted", { eventTypes: ["alert.fired", "alert.resolved"] });
+    const rule = await api.alert.createRule({
+      name: "doomed",
+      deploymentName: "watched",
+      metric: "latency_p95_ms",
+      comparator: ">",
+      threshold: 0,
+      windowMinutes: 5,
+      receiverNumbers: [webhook],
+    });
+    await eventually(() => ofType("/deleted", "alert.fired")[0], "alert.fired at /deleted");
+    await api.alert.deleteRule({ number: rule.number });
+    const resolved = await eventually(() => ofType("/deleted", "alert.resolved")[0], "alert.resolved");
+    expect(resolved.data).toMatchObject({
+      ruleNumber: rule.number,
+      value: null,
+      message: "doomed resolved: the rule was deleted",
+    });
+    await sleep(1_000);
+    expect(ofType("/deleted", "alert.resolved")).toHaveLength(1);
+  });
+
+  it("fires a realized ROC AUC rule when labels show the model ranks wrongly", async () => {
+    // The golden set names the outputs labels are scored against.
+    await uploadFraudGoldenSet(api);
+    const webhook = await addWebhook("/quality", { eventTypes: ["alert.fired"] });
+    await api.alert.createRule({
+      name: "ranking broke",
+      deploymentName: "watched",
+      metric: "realized_roc_auc",
+      comparator: "<",
+      threshold: 0.5,
+      windowMinutes: 60,
+      receiverNumbers: [webhook],
+    });
+    const seed = 31;
+    await sendTraffic(seed, (features) => features);
+    // Every label the opposite of the truth: the model's ROC AUC on them is 1 minus its real one.
+    const examples = generateFraudExamples(800, seed);
+    const labels = [];
+    for (let start = 0; start < examples.length; start += 50)
+      labels.push({
+        id: `seed-${seed}-${start}`,
+        label: examples.slice(start, start + 50).map((example) => 1 - Number(example.isFraud)),
+      });
+    expect(await api.feedback.record({ name: "watched", labels })).toMatchObject({ accepted: 16 });
+    const [fired] = await eventually(() => {
+      const events = ofType("/quality", "alert.fired");
+      return events.length > 0 ? events : undefined;
+    }, "alert.fired at /quality");
+    expect(fired!.data).toMatchObject({ ruleName: "ranking broke", metric: "realized_roc_auc" });
+    expect((fired!.data as { value: number }).value).toBeLessThan(0.5);
   });
 });

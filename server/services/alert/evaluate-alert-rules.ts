@@ -3,6 +3,7 @@ import { stepAlert, type AlertState } from "@/server/domain/alerts/alert-state";
 import { getDb } from "@/server/db";
 import { getLogger } from "@/server/logger";
 import { readAlertMetric, type MetricReaders } from "@/server/services/alert/read-alert-metric";
+import { resolveOpenEpisode } from "@/server/services/alert/resolve-open-episode";
 import { emitAlertEvent } from "@/server/services/webhook/emit-alert-events";
 import { queueWebhookDeliveries } from "@/server/services/webhook/queue-webhook-deliveries";
 
@@ -113,26 +114,14 @@ async function stepRule(
       const ids = await emitAlertEvent(tx, { teamId: rule.teamId, alertEventId: episode.id, kind: "fired" });
       return { outcome: "fired" as const, deliveryIds: ids };
     }
-    const open = await tx.alertEvent.findFirst({
-      where: { ruleId, status: "firing" },
-      orderBy: { number: "desc" },
-      select: { id: true },
-    });
-    if (!open) return { outcome: null, deliveryIds: [] };
-    await tx.alertEvent.update({
-      where: { id: open.id },
-      data: {
-        status: "resolved",
-        resolvedAt: new Date(nowMs),
-        resolvedValue: notification.value,
-      },
-    });
-    const ids = await emitAlertEvent(tx, {
+    const ids = await resolveOpenEpisode(tx, {
       teamId: rule.teamId,
-      alertEventId: open.id,
-      kind: "resolved",
+      ruleId,
+      nowMs,
+      value: notification.value,
       message: alertSentence(sentenceOf, notification.value, "resolved"),
     });
+    if (ids === null) return { outcome: null, deliveryIds: [] };
     return { outcome: "resolved" as const, deliveryIds: ids };
   });
   await queueWebhookDeliveries(deliveryIds);

@@ -62,7 +62,13 @@ export async function readAlertMetric(
     );
   }
   if (isQualityMetric(metric)) {
-    const quality = await getRealizedQuality({ teamId, name: deployment.name, range: "24h", nowMs });
+    const quality = await getRealizedQuality({
+      teamId,
+      name: deployment.name,
+      range: "24h",
+      nowMs,
+      sinceMs: windowStartMs,
+    });
     const bucketMs = QUALITY_RANGES["24h"].bucketMs;
     return qualityMetricValue(
       quality.versions.map((version) => {

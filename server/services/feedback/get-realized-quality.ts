@@ -62,15 +62,20 @@ export async function getRealizedQuality({
   name,
   range,
   nowMs = Date.now(),
+  sinceMs,
 }: z.output<typeof ZGetRealizedQualityInput> & {
   teamId: string;
   nowMs?: number;
+  /** Only the buckets from the one holding this moment (an alert's window), not the whole range. */
+  sinceMs?: number;
 }): Promise<RealizedQualityOutput> {
   const deployment = await findDeploymentOrThrow(teamId, name);
   const task = await qualityTaskOf(deployment);
   if (!task) return { task: null, versions: [] };
   const { ms, bucketMs } = QUALITY_RANGES[range];
-  const fromMs = Math.floor((nowMs - ms) / bucketMs) * bucketMs + bucketMs;
+  const rangeFromMs = Math.floor((nowMs - ms) / bucketMs) * bucketMs + bucketMs;
+  const fromMs =
+    sinceMs === undefined ? rangeFromMs : Math.max(rangeFromMs, Math.floor(sinceMs / bucketMs) * bucketMs);
   const buckets = await readQualityBuckets({ deploymentId: deployment.id, task, fromMs, bucketMs });
   const numbers = new Map(
     (
