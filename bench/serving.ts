@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-node";
 import { makeDemoModels } from "@/scripts/demo/make-demo-models";
 import { DEFAULT_PREDICTION_SAMPLE_RATE } from "@/server/contracts/prediction-samples";
+import { readEnv } from "@/server/env";
 import { getRedis } from "@/server/redis";
 import {
   createUnsampledTwin,
@@ -33,8 +34,10 @@ import { sweepRawBatchSizes, type RawBatchResult } from "./raw-onnx";
 /**
  * `npm run bench:serving`: the tiny demo model and the compute-heavy one, at 1, 16 and 64
  * concurrent clients, against (a) raw session.run at its best batch size, (b) a bare node:http
- * server with one run per request, and (c) the gateway + BullMQ + serving worker, each in its own
- * process. Prints markdown tables, the ratios and the issue's targets (PASS/MISS).
+ * server with one run per request, (c) the gateway + BullMQ + serving worker, and (d) the smallest
+ * queued design (bench/queued: node:http, one Redis list item per batch each way, a worker that
+ * merges what is waiting into one run), each in its own process. Prints markdown tables, the
+ * ratios and the issues' targets (PASS/MISS).
  *
  * Options: --seconds=6 --warmup=2 (per cell), --only=heavy-mlp:64,fraud-v1:1 (cells to run),
  * --profile=<dir> (`node --cpu-prof` on the bare servers, gateway and worker; summaries printed),
@@ -360,7 +363,29 @@ const uncountedGateway = countingWanted
 let counting: OnOffOverhead | null = null;
 let sampling: OnOffOverhead | null = null;
 const bareServers = new Map<string, { proc: BenchProcess; url: string }>();
+const queuedPairs = new Map<string, { server: BenchProcess; worker: BenchProcess; url: string }>();
 for (const model of models) {
+  const queuedEnv = {
+    REDIS_URL: readEnv().REDIS_URL,
+    D_PREFIX: `${stack.env.REDIS_KEY_PREFIX}${model.label}:`,
+    D_MODEL_NAME: model.label,
+    BARE_MODEL_PATH: path.join(REPO, "data/demo", model.file),
+  };
+  const worker = await startNodeProcess(`queued-worker-${model.label}`, "bench/queued/queued-worker.ts", {
+    env: queuedEnv,
+    ready: /queued worker ready/,
+    nodeArgs: profileArgs(`queued-worker-${model.label}`),
+  });
+  const server = await startNodeProcess(`queued-server-${model.label}`, "bench/queued/queued-server.ts", {
+    env: queuedEnv,
+    ready: /queued server listening on/,
+    nodeArgs: profileArgs(`queued-server-${model.label}`),
+  });
+  queuedPairs.set(model.label, {
+    server,
+    worker,
+    url: `${/http:\/\/\S+/.exec(server.readyLine)![0]}/v2/models/${model.label}/infer`,
+  });
   const proc = await startNodeProcess(`bare-${model.label}`, "bench/bare-server.ts", {
     env: { BARE_MODEL_PATH: path.join(REPO, "data/demo", model.file), BARE_MODEL_NAME: model.label },
     ready: /bare server listening on/,
@@ -374,24 +399,28 @@ for (const model of models) {
 const redis = await redisPid();
 
 const results = new Map<string, CellResult>();
-const key = (model: BenchModel, concurrency: number, system: "b" | "c") =>
+const key = (model: BenchModel, concurrency: number, system: "b" | "c" | "d") =>
   `${model.label}:${concurrency}:${system}`;
 try {
   for (const model of models) {
     const deployment = stack.deployments.find((candidate) => candidate.model === model)!;
     const gatewayUrl = `http://127.0.0.1:${gatewayPort}/v2/models/${deployment.name}/infer`;
     const bare = bareServers.get(model.label)!;
+    const queued = queuedPairs.get(model.label)!;
     const body = requestBody(model);
     await waitUntilServing(gatewayUrl, body, 180_000);
-    const [fromBare, fromGateway] = [
-      await firstOutput(bare.url, body, "the bare server"),
-      await firstOutput(gatewayUrl, body, "the gateway"),
-    ];
-    const drift = Math.max(...fromBare.map((value, i) => Math.abs(value - fromGateway[i]!)));
-    if (!(drift < 1e-3))
-      throw new Error(
-        `${model.label}: the gateway and the bare server disagree (largest difference ${drift})`,
-      );
+    const fromBare = await firstOutput(bare.url, body, "the bare server");
+    for (const [system, url] of [
+      ["the gateway", gatewayUrl],
+      ["the queued server", queued.url],
+    ] as const) {
+      const answered = await firstOutput(url, body, system);
+      const drift = Math.max(...fromBare.map((value, i) => Math.abs(value - answered[i]!)));
+      if (!(drift < 1e-3))
+        throw new Error(
+          `${model.label}: ${system} and the bare server disagree (largest difference ${drift})`,
+        );
+    }
     for (const concurrency of CONCURRENCY.filter((candidate) => wanted(model, candidate))) {
       results.set(
         key(model, concurrency, "b"),
@@ -412,9 +441,19 @@ try {
           deployment,
         ),
       );
-      const [b, c] = [results.get(key(model, concurrency, "b"))!, results.get(key(model, concurrency, "c"))!];
+      results.set(
+        key(model, concurrency, "d"),
+        await measure(queued.url, body, concurrency, {
+          server: queued.server.child.pid!,
+          worker: queued.worker.child.pid!,
+          redis,
+        }),
+      );
+      const [b, c, d] = (["b", "c", "d"] as const).map((system) =>
+        results.get(key(model, concurrency, system))!,
+      );
       console.log(
-        `measured ${model.label} x${concurrency}: b ${b.throughput.toFixed(0)} req/s, c ${c.throughput.toFixed(0)} req/s (load average ${os.loadavg()[0]!.toFixed(2)})`,
+        `measured ${model.label} x${concurrency}: b ${b!.throughput.toFixed(0)}, c ${c!.throughput.toFixed(0)}, d ${d!.throughput.toFixed(0)} req/s (load average ${os.loadavg()[0]!.toFixed(2)})`,
       );
     }
     /** One on/off step at the counting load, in ABBA windows; logged with the load average. */
@@ -455,6 +494,7 @@ try {
       workerProcess,
       ...(uncountedGateway ? [uncountedGateway] : []),
       ...[...bareServers.values()].map((bare) => bare.proc),
+      ...[...queuedPairs.values()].flatMap((pair) => [pair.server, pair.worker]),
     ].map((proc) => stopNodeProcess(proc)),
   );
   await stack.tearDown();
@@ -487,6 +527,11 @@ const cores = (share: CpuShare) =>
     `other ${fmt(share.other, 2)}${share.other > NOISY_OTHER_CORES ? " (noisy)" : ""}`,
   ].join(", ");
 
+const SYSTEM_LABELS = {
+  b: "b: bare node:http",
+  c: "c: gateway+BullMQ+worker",
+  d: "d: node:http+Redis lists+worker",
+} as const;
 console.log("\n## Results\n");
 console.log(
   "(a) is the best rows/s of raw session.run over batch sizes 1..256, with its time per run; it has no clients.",
@@ -495,7 +540,7 @@ console.log(
   `CPU speed: a fixed single-threaded loop timed just before and after the cell (the slower), against its fastest time in this run (${fmt(fastestProbeMs, 1)} ms; compare across runs); under 90% the host was slowing this machine down.`,
 );
 console.log(
-  "Context switches count every thread of the client and the system's processes (Redis included for c).",
+  "Context switches count every thread of the client and the system's processes (Redis included for c and d).",
 );
 console.log(
   "CPU is in cores (CPU seconds per second) over the measured window; 'worker main' is the worker's main thread (BullMQ, job parsing, tensor packing), part of 'worker'; 'other' is everything else on the machine.\n",
@@ -510,10 +555,10 @@ for (const model of models.filter((candidate) => raw.has(candidate.label))) {
     `| ${model.label} | – | a: raw, batch ${best.batchSize} | ${Math.round(best.rowsPerSecond).toLocaleString("en")} rows/s | ${fmt(best.msPerRun, 2)} per run | | | | | |`,
   );
   for (const concurrency of CONCURRENCY) {
-    for (const system of ["b", "c"] as const) {
+    for (const system of ["b", "c", "d"] as const) {
       const cell = results.get(key(model, concurrency, system));
       if (!cell) continue;
-      const label = system === "b" ? "b: bare node:http" : "c: gateway+BullMQ+worker";
+      const label = SYSTEM_LABELS[system];
       console.log(
         `| ${model.label} | ${concurrency} | ${label} | ${Math.round(cell.throughput).toLocaleString("en")} | ${fmt(cell.p50Ms, 2)} | ${fmt(cell.p99Ms, 2)} | ${cell.errors} | ${cores(cell.cpu)} | ${fmt(cell.cpu.switchesPerSecond / cell.throughput, 1)} | ${fmt((100 * fastestProbeMs) / cell.probeMs, 0)}% |`,
       );
@@ -574,19 +619,23 @@ console.log("\n## Ratios\n");
 console.log(
   "c/a divides by the best raw rows/s over batch sizes 1..256 (the target's a); the next column divides by raw at a batch as large as the number of clients, the most rows a closed loop can have in flight.\n",
 );
-console.log("| model | clients | c/b req/s | c/a | c / raw at batch = clients | p50(c) − p50(b) ms |");
-console.log("|---|---:|---:|---:|---:|---:|");
+console.log(
+  "| model | clients | c/b req/s | c/a | c / raw at batch = clients | c/d req/s | p50(c) − p50(b) ms | p50(c) / p50(d) |",
+);
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
 const ratio = (model: BenchModel, concurrency: number) => {
-  const [b, c] = [results.get(key(model, concurrency, "b")), results.get(key(model, concurrency, "c"))];
+  const [b, c, d] = (["b", "c", "d"] as const).map((system) => results.get(key(model, concurrency, system)));
   if (!raw.has(model.label)) return null;
   const { sweep, best } = raw.get(model.label)!;
   const atClients = sweep.find((row) => row.batchSize === concurrency)?.rowsPerSecond ?? NaN;
-  return b && c
+  return b && c && d
     ? {
         cOverB: c.throughput / b.throughput,
         cOverA: c.throughput / best.rowsPerSecond,
         cOverRawAtClients: c.throughput / atClients,
+        cOverD: c.throughput / d.throughput,
         p50Delta: c.p50Ms - b.p50Ms,
+        p50OverD: c.p50Ms / d.p50Ms,
       }
     : null;
 };
@@ -595,7 +644,7 @@ for (const model of models) {
     const r = ratio(model, concurrency);
     if (r)
       console.log(
-        `| ${model.label} | ${concurrency} | ${fmt(r.cOverB, 2)} | ${fmt(r.cOverA, 3)} | ${fmt(r.cOverRawAtClients, 3)} | ${fmt(r.p50Delta, 2)} |`,
+        `| ${model.label} | ${concurrency} | ${fmt(r.cOverB, 2)} | ${fmt(r.cOverA, 3)} | ${fmt(r.cOverRawAtClients, 3)} | ${fmt(r.cOverD, 3)} | ${fmt(r.p50Delta, 2)} | ${fmt(r.p50OverD, 2)} |`,
       );
   }
 }
@@ -677,6 +726,37 @@ const targets: [string, () => number | undefined, (value: number) => boolean, st
     () => ratio(byLabel("heavy-mlp"), 1)?.p50Delta,
     (value) => value <= 3,
     " ms",
+  ],
+  // Issue 12's (JSON tensors; the binary ones are not built yet).
+  [
+    "heavy-mlp, 64 clients: c/b >= 8",
+    () => ratio(byLabel("heavy-mlp"), 64)?.cOverB,
+    (value) => value >= 8,
+    "x",
+  ],
+  [
+    "fraud-v1, 64 clients: c/b >= 0.8",
+    () => ratio(byLabel("fraud-v1"), 64)?.cOverB,
+    (value) => value >= 0.8,
+    "x",
+  ],
+  [
+    "fraud-v1, 64 clients: c/d >= 0.9",
+    () => ratio(byLabel("fraud-v1"), 64)?.cOverD,
+    (value) => value >= 0.9,
+    "x",
+  ],
+  [
+    "fraud-v1, 1 client: p50(c) <= 1.3 x p50(d)",
+    () => ratio(byLabel("fraud-v1"), 1)?.p50OverD,
+    (value) => value <= 1.3,
+    "x",
+  ],
+  [
+    "heavy-mlp, 1 client: p50(c) <= 1.3 x p50(d)",
+    () => ratio(byLabel("heavy-mlp"), 1)?.p50OverD,
+    (value) => value <= 1.3,
+    "x",
   ],
 ];
 for (const [name, read, pass, unit] of targets) {

@@ -34,7 +34,7 @@ test("a webhook is added with its secret shown once, receives a signed test even
 
     await page.getByLabel("Endpoint URL").fill(receiver.url("/hooks/mlops"));
     await page.getByLabel("Description (optional)").fill("CI receiver");
-    // Only alerts (none fire in the demo), so the demo's own evaluations do not reach it; pings do.
+    // Only alert.fired, so the demo's evaluations do not reach it; what is counted below is pings.
     await page.getByLabel("Alert fired").check();
     await page.getByRole("button", { name: "Add webhook" }).click();
     const shown = page.getByRole("status", { name: "New webhook secret" });
