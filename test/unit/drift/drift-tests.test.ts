@@ -69,12 +69,16 @@ describe("drift tests", () => {
     expect(normedWassersteinDistance(constant, nudged)).toBeCloseTo(4.999999999999893, 9);
   });
 
-  it("chi-square matches scipy's chisquare, skips categories neither side has, and calls a new one drift", () => {
+  it("chi-square matches scipy's chi2_contingency, skips categories neither side has, and takes a new one as a count", () => {
     const three = chiSquare([50, 30, 20], [40, 45, 15]); // chisquare 3
-    expect(three.statistic).toBeCloseTo(10.75, 12);
-    expect(three.pValue).toBeCloseTo(0.004630918733533247, 14);
+    expect(three.statistic).toBeCloseTo(4.825396825396825, 12);
+    expect(three.pValue).toBeCloseTo(0.08957326253887996, 14);
     expect(chiSquare([50, 30, 20, 0], [40, 45, 15, 0])).toEqual(three); // chisquare with unused
-    expect(chiSquare([50, 30, 20, 0], [40, 45, 15, 1])).toEqual({ statistic: Infinity, pValue: 0 });
+    const added = chiSquare([50, 30, 20, 0], [40, 45, 15, 1]); // chisquare with new
+    expect(added.statistic).toBeCloseTo(5.820565770862802, 12);
+    expect(added.pValue).toBeCloseTo(0.12067401977390337, 14);
+    expect(chiSquare([500, 300, 20], [5000, 3000, 200])).toEqual({ statistic: 0, pValue: 1 }); // same shares
+    expect(chiSquare([10], [20])).toEqual({ statistic: 0, pValue: 1 });
   });
 
   it("Jensen-Shannon distance matches scipy's jensenshannon (natural log) on counts", () => {
