@@ -23,7 +23,9 @@ interface Pair {
 
 /**
  * A version's output reference on a deployment. Without one yet, the window being judged becomes
- * it when it can (canBeOutputReference): the first window with enough logged outputs. The insert
+ * it when it can (canBeOutputReference): the first window with enough logged outputs. The monitor
+ * judges the open window on every tick, so from it that is the part up to the first tick that
+ * found enough rows, and the rest of that window is judged against its own beginning. The insert
  * does nothing when another process (the monitor and an explicit recompute) got there first, and
  * whichever reference won is read back, so both judge by the same one.
  */
