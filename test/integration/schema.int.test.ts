@@ -364,6 +364,17 @@ describe("the migrated schema matches the generated client", () => {
         status: "drift",
       },
     });
+    const outputReference = await db.outputReference.create({
+      data: {
+        teamId: team.id,
+        deploymentId: deployment.id,
+        modelVersionId: version.id,
+        windowStart: now,
+        windowEnd: now,
+        rowCount: 600,
+        outputs: [{ kind: "categorical", name: "label", count: 600, missingCount: 0, frequencies: [] }],
+      },
+    });
     const rule = await db.alertRule.create({
       data: {
         teamId: team.id,
@@ -487,6 +498,10 @@ describe("the migrated schema matches the generated client", () => {
       PredictionSample: [sample, await db.predictionSample.findUniqueOrThrow({ where: { id: sample.id } })],
       PredictionLabel: [label, await db.predictionLabel.findUniqueOrThrow({ where: { id: label.id } })],
       DriftReport: [drift, await db.driftReport.findUniqueOrThrow({ where: { id: drift.id } })],
+      OutputReference: [
+        outputReference,
+        await db.outputReference.findUniqueOrThrow({ where: { id: outputReference.id } }),
+      ],
       AlertRule: [rule, await db.alertRule.findUniqueOrThrow({ where: { id: rule.id } })],
       AlertEvent: [alertEvent, await db.alertEvent.findUniqueOrThrow({ where: { id: alertEvent.id } })],
       AuditEvent: [audit, await db.auditEvent.findUniqueOrThrow({ where: { id: audit.id } })],

@@ -134,7 +134,7 @@ export function DeploymentPage() {
             </Card>
             <Card
               title="Drift and data quality"
-              description="Each version's logged inputs in the newest window against its feature set's baseline: KS or chi-square up to 1,000 reference rows, normed Wasserstein or Jensen-Shannon above, PSI always."
+              description="Each version's logged inputs in the newest window against its feature set's baseline, and its outputs against a reference window of its own traffic: KS or chi-square up to 1,000 reference rows, normed Wasserstein or Jensen-Shannon above, PSI always."
             >
               <DriftReports deploymentName={data.name} />
             </Card>

@@ -11,6 +11,7 @@ export const ALERT_METRICS = {
   error_rate: "error rate (share of requests)",
   drift_share: "share of features drifting (newest drift report)",
   drift_score_max: "largest feature PSI (newest drift report)",
+  output_drift_score_max: "largest output PSI (newest drift report)",
   missing_share_max: "largest share of missing values of a feature (newest drift report)",
   realized_roc_auc: "realized ROC AUC (labelled predictions)",
   estimated_roc_auc: "estimated ROC AUC (from probabilities)",

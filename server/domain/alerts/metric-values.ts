@@ -12,6 +12,7 @@ export const ROLLUP_METRICS = [
 export const DRIFT_METRICS = [
   "drift_share",
   "drift_score_max",
+  "output_drift_score_max",
   "missing_share_max",
 ] as const satisfies readonly AlertMetric[];
 export const QUALITY_METRICS = [
@@ -59,6 +60,7 @@ export function rollupMetricValue(metric: RollupMetric, counts: RollupCounts): n
 export interface DriftReportFigures {
   dataset: { driftedShare: number | null };
   features: { psi: number | null; quality: { missingShare: number } }[];
+  outputs: { psi: number | null }[];
 }
 
 /**
@@ -69,8 +71,10 @@ export function driftMetricValue(metric: DriftMetric, reports: readonly DriftRep
   const values = reports.flatMap((report): number[] => {
     if (metric === "drift_share")
       return report.dataset.driftedShare === null ? [] : [report.dataset.driftedShare];
-    if (metric === "drift_score_max")
-      return report.features.flatMap((feature) => (feature.psi === null ? [] : [feature.psi]));
+    if (metric === "drift_score_max" || metric === "output_drift_score_max")
+      return (metric === "drift_score_max" ? report.features : report.outputs).flatMap((column) =>
+        column.psi === null ? [] : [column.psi],
+      );
     return report.features.map((feature) => feature.quality.missingShare);
   });
   return values.length === 0 ? null : Math.max(...values);

@@ -2,16 +2,15 @@ import type { Prisma } from "@/generated/prisma/client";
 import { ZDriftSettings, type DriftSettings } from "@/server/domain/drift/drift-settings";
 import { datasetDrift, featureDrift } from "@/server/domain/drift/feature-drift";
 import { LiveWindow } from "@/server/domain/drift/live-window";
+import { outputDrift } from "@/server/domain/drift/output-drift";
+import { OutputWindow } from "@/server/domain/drift/output-window";
 import { ZFeatureSetBaseline } from "@/server/domain/feature-set/baseline";
 import { ZFeatureList } from "@/server/domain/feature-set/feature-spec";
-import { ZWireTensor } from "@/server/domain/inference/datatypes";
 import { ZSignature } from "@/server/domain/signature";
 import { getDb } from "@/server/db";
 import type { DriftReportBody, FeatureReport } from "@/server/services/drift/drift-report-body";
-
-/** Samples read per query while a window is folded. */
-const PAGE_ROWS = 2_000;
-const ZInputs = ZWireTensor.array();
+import { foldPredictionSamples } from "@/server/services/drift/fold-prediction-samples";
+import { outputReferenceFor } from "@/server/services/drift/output-reference";
 
 export interface DriftReportSummary {
   versionNumber: number;
@@ -20,10 +19,11 @@ export interface DriftReportSummary {
 }
 
 /**
- * Judges one window of a deployment's logged traffic, per version that served in it and has a
- * linked feature set, against that feature set version's baseline, and stores one DriftReport
- * per version and window (an upsert: recomputing a window replaces its report). Samples are read
- * a page at a time into a LiveWindow, so memory stays bounded however many the window holds.
+ * Judges one window of a deployment's logged traffic, per version that served in it: its inputs
+ * against its linked feature set version's baseline (when it has one), its outputs against its
+ * output reference on the deployment (output-reference.ts). Stores one DriftReport per version
+ * and window (an upsert: recomputing a window replaces its report). The report's status is the
+ * inputs' dataset verdict, or with no feature set linked the outputs'.
  */
 export async function computeDriftReport({
   deploymentId,
@@ -47,7 +47,7 @@ export async function computeDriftReport({
     where: { deploymentId, createdAt: window },
   });
   const versions = await db.modelVersion.findMany({
-    where: { id: { in: served.map((row) => row.modelVersionId) }, featureSetVersionId: { not: null } },
+    where: { id: { in: served.map((row) => row.modelVersionId) } },
     select: {
       id: true,
       number: true,
@@ -57,32 +57,48 @@ export async function computeDriftReport({
   });
   const summaries: DriftReportSummary[] = [];
   for (const version of versions) {
-    const featureSetVersion = version.featureSetVersion!;
-    const features = ZFeatureList.parse(featureSetVersion.features);
-    const baseline = ZFeatureSetBaseline.parse(featureSetVersion.baseline);
-    const inputOrder = ZSignature.parse(version.signature).inputs.map((input) => input.name);
-    const live = new LiveWindow(features, inputOrder);
-    const sampleCount = await foldSamples(live, {
-      deploymentId,
-      modelVersionId: version.id,
-      createdAt: window,
-    });
-    const reports = judge(baseline.features, live, settings);
-    const dataset = datasetDrift(reports, settings);
-    if (dataset.status === null) continue;
+    const { featureSetVersion } = version;
+    const inputs = featureSetVersion
+      ? new LiveWindow(
+          ZFeatureList.parse(featureSetVersion.features),
+          ZSignature.parse(version.signature).inputs.map((input) => input.name),
+        )
+      : null;
+    const outputs = new OutputWindow();
+    const sampleCount = await foldPredictionSamples(
+      { deploymentId, modelVersionId: version.id, createdAt: window },
+      { inputs, outputs },
+    );
+    const pair = { teamId: deployment.teamId, deploymentId, modelVersionId: version.id };
+    const reference = await outputReferenceFor(
+      pair,
+      { windowStartMs, windowEndMs, window: outputs },
+      settings,
+    );
+    const outputReports = reference ? outputDrift(reference.outputs, outputs, settings) : [];
+    const features =
+      inputs && featureSetVersion
+        ? judge(ZFeatureSetBaseline.parse(featureSetVersion.baseline).features, inputs, settings)
+        : [];
+    const dataset = datasetDrift(features, settings);
+    const status = featureSetVersion ? dataset.status : datasetDrift(outputReports, settings).status;
+    if (status === null) continue;
     const body: DriftReportBody = {
-      rows: live.rowCount,
-      unreadableSamples: live.unreadableSampleCount,
+      rows: inputs?.rowCount ?? outputs.rowCount,
+      unreadableSamples: inputs?.unreadableSampleCount ?? 0,
       dataset,
-      features: reports,
+      features,
+      outputs: outputReports,
+      outputReference: reference?.window ?? null,
+      unreadableOutputSamples: outputs.unreadableSampleCount,
     };
     const data = {
       teamId: deployment.teamId,
-      featureSetVersionId: featureSetVersion.id,
+      featureSetVersionId: featureSetVersion?.id ?? null,
       windowEnd: new Date(windowEndMs),
       sampleCount,
       features: body as unknown as Prisma.InputJsonValue,
-      status: dataset.status,
+      status,
     };
     await db.driftReport.upsert({
       where: {
@@ -95,32 +111,9 @@ export async function computeDriftReport({
       create: { ...data, deploymentId, modelVersionId: version.id, windowStart: new Date(windowStartMs) },
       update: data,
     });
-    summaries.push({ versionNumber: version.number, sampleCount, status: dataset.status });
+    summaries.push({ versionNumber: version.number, sampleCount, status });
   }
   return summaries;
-}
-
-/** Reads the window's samples in pages of PAGE_ROWS into `live`; returns how many there were. */
-async function foldSamples(live: LiveWindow, where: Prisma.PredictionSampleWhereInput): Promise<number> {
-  let cursor: string | undefined;
-  let count = 0;
-  for (;;) {
-    const page = await getDb().predictionSample.findMany({
-      where,
-      select: { id: true, inputs: true },
-      orderBy: { id: "asc" },
-      take: PAGE_ROWS,
-      ...(cursor && { cursor: { id: cursor }, skip: 1 }),
-    });
-    for (const sample of page) {
-      const inputs = ZInputs.safeParse(sample.inputs);
-      if (inputs.success) live.addSample(inputs.data);
-      else live.unreadableSampleCount++;
-    }
-    count += page.length;
-    if (page.length < PAGE_ROWS) return count;
-    cursor = page.at(-1)!.id;
-  }
 }
 
 function judge(

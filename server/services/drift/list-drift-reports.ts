@@ -12,7 +12,8 @@ export const ZListDriftReportsInput = z.object({
 
 export const ZDriftReportOutput = ZDriftReportBody.extend({
   versionNumber: z.number().int(),
-  featureSet: z.object({ name: z.string(), version: z.number().int() }),
+  /** The feature set version the inputs were judged against; null for an output-only report. */
+  featureSet: z.object({ name: z.string(), version: z.number().int() }).nullable(),
   windowStart: z.date(),
   windowEnd: z.date(),
   /** Logged requests in the window (each may hold several rows). */
@@ -56,7 +57,10 @@ export async function listDriftReports({
     reports: rows.map((row) => ({
       ...ZDriftReportBody.parse(row.features),
       versionNumber: row.modelVersion.number,
-      featureSet: { name: row.featureSetVersion.featureSet.name, version: row.featureSetVersion.number },
+      featureSet: row.featureSetVersion && {
+        name: row.featureSetVersion.featureSet.name,
+        version: row.featureSetVersion.number,
+      },
       windowStart: row.windowStart,
       windowEnd: row.windowEnd,
       sampleCount: row.sampleCount,

@@ -8,6 +8,11 @@ import {
   ZSetDriftSettingsInput,
   ZSetDriftSettingsOutput,
 } from "@/server/services/drift/set-drift-settings";
+import {
+  setOutputReference,
+  ZSetOutputReferenceInput,
+  ZSetOutputReferenceOutput,
+} from "@/server/services/drift/set-output-reference";
 import { createTRPCRouter, deploymentProcedureFor } from "@/server/trpc/procedures";
 
 export const driftRouter = createTRPCRouter({
@@ -19,4 +24,8 @@ export const driftRouter = createTRPCRouter({
     .input(ZSetDriftSettingsInput)
     .output(ZSetDriftSettingsOutput)
     .mutation(({ ctx, input }) => setDriftSettings({ teamId: ctx.team.id, actor: ctx.actor, ...input })),
+  setOutputReference: deploymentProcedureFor("deployment.deploy")
+    .input(ZSetOutputReferenceInput)
+    .output(ZSetOutputReferenceOutput)
+    .mutation(({ ctx, input }) => setOutputReference({ teamId: ctx.team.id, actor: ctx.actor, ...input })),
 });

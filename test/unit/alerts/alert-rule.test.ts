@@ -21,7 +21,7 @@ describe("alert rule condition", () => {
 
   it("refuses an unknown metric in a sentence listing the known ones", () => {
     expect(problem({ metric: "vibes", comparator: ">", threshold: 1 })).toBe(
-      '"vibes" is not a metric alerts know; use one of latency_p95_ms, latency_p99_ms, error_rate, drift_share, drift_score_max, missing_share_max, realized_roc_auc, estimated_roc_auc, cost_per_1k_calls_micros, queue_depth.',
+      '"vibes" is not a metric alerts know; use one of latency_p95_ms, latency_p99_ms, error_rate, drift_share, drift_score_max, output_drift_score_max, missing_share_max, realized_roc_auc, estimated_roc_auc, cost_per_1k_calls_micros, queue_depth.',
     );
   });
 

@@ -35,13 +35,22 @@ describe("alert metric values", () => {
   });
 
   it("takes the worst version's drift figure, and none without reports", () => {
-    const report = (share: number | null, psis: (number | null)[], missing: number[]) => ({
+    const report = (
+      share: number | null,
+      psis: (number | null)[],
+      missing: number[],
+      outputPsis: (number | null)[] = [],
+    ) => ({
       dataset: { driftedShare: share },
       features: psis.map((psi, index) => ({ psi, quality: { missingShare: missing[index] ?? 0 } })),
+      outputs: outputPsis.map((psi) => ({ psi })),
     });
-    const reports = [report(0.2, [0.1, null], [0, 0.3]), report(0.6, [0.4, 0.05], [0.1, 0])];
+    const reports = [report(0.2, [0.1, null], [0, 0.3], [0.7, null]), report(0.6, [0.4, 0.05], [0.1, 0])];
     expect(driftMetricValue("drift_share", reports)).toBe(0.6);
     expect(driftMetricValue("drift_score_max", reports)).toBe(0.4);
+    expect(driftMetricValue("output_drift_score_max", reports)).toBe(0.7);
+    // Reports before outputs were judged, or of versions with no output reference yet.
+    expect(driftMetricValue("output_drift_score_max", [report(0.2, [0.1], [0])])).toBeNull();
     expect(driftMetricValue("missing_share_max", reports)).toBe(0.3);
     expect(driftMetricValue("drift_share", [])).toBeNull();
     expect(driftMetricValue("drift_share", [report(null, [], [])])).toBeNull();
