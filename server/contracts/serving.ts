@@ -32,6 +32,9 @@ export function servableDevices(workingProviders: readonly string[]): ServingDev
   return SERVING_DEVICES.filter((device) => workingProviders.includes(device));
 }
 
+/** A model version's artifact, by the sha256 the artifact store keeps it under (lowercase hex). */
+export const ZArtifactSha256 = z.string().regex(/^[0-9a-f]{64}$/);
+
 /** The payload shape the gateway writes today. */
 export const SERVING_JOB_SCHEMA_VERSION = 1;
 
@@ -61,7 +64,7 @@ export const ZServingJob = z.object({
    */
   deploymentName: z.string().optional(),
   versionNumber: z.number().int().positive().optional(),
-  artifactSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  artifactSha256: ZArtifactSha256,
   device: ZServingDevice,
   requests: z.array(ZServingRequest).min(1),
   enqueuedAtMs: z.number(),

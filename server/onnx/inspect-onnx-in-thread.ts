@@ -2,7 +2,7 @@ import { Worker } from "node:worker_threads";
 import { AppError } from "@/server/domain/app-error";
 import type { OnnxInspection } from "@/server/onnx/inspect-onnx";
 import { awaitReply, threadLimit } from "@/server/threads/one-shot-thread";
-import { startTypeScriptThread } from "@/server/threads/typescript-thread";
+import { startBundledThread } from "@/server/threads/bundled-thread";
 
 /** The model's bytes are outside the heap; the session's own objects are small. */
 const THREAD_HEAP_LIMIT_MB = 256;
@@ -15,7 +15,7 @@ const runInspection = threadLimit(1);
  * large model takes.
  */
 export function inspectOnnxInThread(modelPath: string): Promise<OnnxInspection> {
-  return runInspection(() => {
+  return runInspection(async () => {
     const options = {
       workerData: { modelPath },
       resourceLimits: { maxOldGenerationSizeMb: THREAD_HEAP_LIMIT_MB },
@@ -24,7 +24,7 @@ export function inspectOnnxInThread(modelPath: string): Promise<OnnxInspection> 
       process.env.NEXT_RUNTIME === "nodejs"
         ? // Next.js bundles this entry, with what it imports, into a thread chunk of its own.
           new Worker(new URL("./inspect-onnx-thread.ts", import.meta.url), options)
-        : startTypeScriptThread(import.meta.url, "inspect-onnx-thread.ts", options);
+        : await startBundledThread(import.meta.url, "inspect-onnx-thread.ts", options);
     return awaitReply<OnnxInspection>(thread, {
       task: "inspecting the model",
       outOfMemory: () =>

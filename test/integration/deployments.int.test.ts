@@ -2,7 +2,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/server/db";
 import { readEnv } from "@/server/env";
-import { deploymentChangedChannel } from "@/server/contracts/channels";
+import { deploymentChangedChannel, type DeploymentChangedMessage } from "@/server/contracts/channels";
 import { getRedis } from "@/server/redis";
 import { readDemoFile } from "@/test/support/demo-files";
 import { expectNoInternals } from "@/test/support/internal-ids";
@@ -11,6 +11,7 @@ import { callerFor, createTeam, uploadForm } from "@/test/support/trpc-caller";
 const api = callerFor();
 const subscriber = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
 const announced: string[] = [];
+const messages: DeploymentChangedMessage[] = [];
 
 beforeAll(async () => {
   await createTeam("other-team");
@@ -19,7 +20,11 @@ beforeAll(async () => {
     await api.modelVersion.upload(uploadForm({ modelName: "card-fraud", file: await readDemoFile(file) }));
   }
   await subscriber.subscribe(deploymentChangedChannel(readEnv().REDIS_KEY_PREFIX));
-  subscriber.on("message", (_channel, message: string) => announced.push(JSON.parse(message).name));
+  subscriber.on("message", (_channel, raw: string) => {
+    const message = JSON.parse(raw) as DeploymentChangedMessage;
+    announced.push(message.name);
+    messages.push(message);
+  });
 });
 
 afterAll(async () => {
@@ -122,6 +127,18 @@ describe("deployments", () => {
       ]),
     );
     expect(servedBy).toMatchObject({ 1: ["fraud-prod 50"], 2: ["fraud-prod 50"], 3: ["fraud-prod shadow"] });
+    // The announcement names what serving workers should load: both weighted versions and the shadow.
+    const versions = await getDb().modelVersion.findMany({
+      where: { model: { name: "card-fraud" } },
+      select: { id: true, artifactSha256: true },
+      orderBy: { number: "asc" },
+    });
+    await expect
+      .poll(() => messages.filter((message) => message.name === "fraud-prod").at(-1)?.serves)
+      .toEqual({
+        device: "cpu",
+        versions: versions.map(({ id, artifactSha256 }) => ({ versionId: id, artifactSha256 })),
+      });
     expect(await change({ kind: "promote", versionNumber: 2 })).toMatchObject({
       number: 5,
       strategy: "promote",

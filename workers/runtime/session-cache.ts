@@ -1,17 +1,26 @@
 import { stat } from "node:fs/promises";
+import { performance } from "node:perf_hooks";
 import type { ArtifactCache } from "./artifact-cache";
-import { SessionRunner, SessionRunnerClosedError, type RunOutcome, type RunRequest } from "./session-runner";
+import {
+  SessionRunner,
+  SessionRunnerClosedError,
+  type RunOutcome,
+  type RunRequest,
+  type RunnerStartTimes,
+} from "./session-runner";
 
 const MiB = 1024 * 1024;
 
 /**
  * Memory a loaded session is assumed to hold, in MB: twice the artifact (onnxruntime keeps the
  * initializers, and may add prepacked or optimized copies of them; the file is read whole while
- * loading) plus a constant for the worker thread itself (its V8 isolate, the TypeScript loader,
- * onnxruntime's binding, thread pool and arenas). Measured here (RSS growth of the process, CPU):
- * a 2 KB model +62 MB, the 84 MB heavy MLP +148 MB after a 256-row run. So the constant is the
- * measured per-thread cost and the factor 2 is headroom for models that prepack their weights
- * and for activations at large batches. An estimate for eviction and placement, not a measurement.
+ * loading) plus a constant for the worker thread itself (its V8 isolate, onnxruntime's binding,
+ * thread pool and arenas). Measured here (RSS growth of the process, CPU): a 2 KB model +62 MB,
+ * the 84 MB heavy MLP +148 MB after a 256-row run, when each thread also booted a TypeScript
+ * loader; without it (bundled-thread.ts) a tiny model's thread costs about 20 MB less, kept as
+ * headroom. So the constant is the per-thread cost and the factor 2 is headroom for models that
+ * prepack their weights and for activations at large batches. An estimate for eviction and
+ * placement, not a measurement.
  */
 export const SESSION_OVERHEAD_MB = 64;
 export function estimateSessionFootprintMb(artifactBytes: number): number {
@@ -23,11 +32,22 @@ export interface SessionKey {
   device: "cpu" | "cuda";
 }
 
+/** A session that finished loading, and where its load time went. */
+export interface LoadedSession extends RunnerStartTimes {
+  key: SessionKey;
+  executionProvider: string;
+  footprintMb: number;
+  /** Getting the artifact's path: a download on this host's first use of it, else a lookup. */
+  fetchMs: number;
+}
+
 export interface SessionCacheOptions {
   artifacts: ArtifactCache;
   memoryBudgetMb: number;
   maxBatchRows?: number;
   log?: (line: string) => void;
+  /** Called once for each session loaded (the serving worker logs it). */
+  onLoaded?: (loaded: LoadedSession) => void;
 }
 
 interface Entry {
@@ -53,7 +73,7 @@ export class SessionCache {
   /** The runner for a model, loading it (artifact fetch, thread, session) on first use. */
   get(key: SessionKey): Promise<SessionRunner> {
     if (this.closing) return Promise.reject(new Error("the session cache is closed"));
-    const id = `${key.device}:${key.artifactSha256}`;
+    const id = entryId(key);
     let entry = this.entries.get(id);
     if (entry && entry.loaded?.closed) {
       this.entries.delete(id);
@@ -71,6 +91,12 @@ export class SessionCache {
     });
     this.entries.set(id, created);
     return created.runner;
+  }
+
+  /** Whether a session for the key is loaded or loading. */
+  has(key: SessionKey): boolean {
+    const entry = this.entries.get(entryId(key));
+    return entry !== undefined && !entry.loaded?.closed;
   }
 
   /** get + run, once more on a fresh runner if this one was evicted between the two. */
@@ -121,7 +147,9 @@ export class SessionCache {
   }
 
   private async load(key: SessionKey, entry: Entry): Promise<SessionRunner> {
+    const fetchStarted = performance.now();
     const modelPath = await this.options.artifacts.pathFor(key.artifactSha256);
+    const fetchMs = performance.now() - fetchStarted;
     entry.footprintMb = estimateSessionFootprintMb((await stat(modelPath)).size);
     this.evictFor(entry);
     const runner = await SessionRunner.start({
@@ -136,6 +164,13 @@ export class SessionCache {
     });
     entry.loaded = runner;
     if (this.closing) void runner.close();
+    this.options.onLoaded?.({
+      key,
+      executionProvider: runner.executionProvider,
+      footprintMb: entry.footprintMb,
+      fetchMs,
+      ...runner.startTimes,
+    });
     return runner;
   }
 
@@ -151,4 +186,8 @@ export class SessionCache {
       void entry.loaded.close();
     }
   }
+}
+
+function entryId(key: SessionKey): string {
+  return `${key.device}:${key.artifactSha256}`;
 }

@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import {
   DEFAULT_MAX_MERGED_ROWS,
@@ -8,7 +9,7 @@ import {
 } from "@/server/domain/inference/batch-merge";
 import type { ServingRequest, ServingRequestResult } from "@/server/contracts/serving";
 import type { Signature } from "@/server/domain/signature";
-import { startTypeScriptThread } from "@/server/threads/typescript-thread";
+import { bundledThreadUrl, startBundledThread } from "@/server/threads/bundled-thread";
 import type {
   FromThreadMessage,
   SessionThreadData,
@@ -43,6 +44,19 @@ export interface RunOutcome {
    */
   sessionRuns: { rows: number; computeUs: number }[];
 }
+
+/** How long a runner took to start: for the load log, and for judging a cold start against its model. */
+export interface RunnerStartTimes {
+  /**
+   * From the call to the thread's "ready": the bundle (first thread of a process only), the
+   * thread's boot, onnxruntime's import and the session.
+   */
+  startMs: number;
+  /** onnxruntime's InferenceSession.create alone, timed in the thread: the model's own load time. */
+  sessionCreateMs: number;
+}
+
+const SESSION_THREAD_ENTRY = "session-thread.ts";
 
 /** Spare input buffers a runner keeps: a few runs' worth of a large batch (256 rows of 512 floats is 512 kB). */
 const INPUT_BUFFER_POOL_BYTES = 8 * 1024 * 1024;
@@ -89,6 +103,7 @@ export class SessionRunner {
     readonly executionProvider: string,
     /** Why the device asked for is not the one running (CUDA unavailable), or null. */
     readonly fallbackReason: string | null,
+    readonly startTimes: RunnerStartTimes,
   ) {
     this.maxBatchRows = options.maxBatchRows ?? DEFAULT_MAX_MERGED_ROWS;
     thread.on("message", (message: FromThreadMessage) => {
@@ -117,7 +132,8 @@ export class SessionRunner {
       device: options.device,
       intraOpNumThreads: options.intraOpNumThreads,
     };
-    const thread = spawnSessionThread(data);
+    const started = performance.now();
+    const thread = await spawnSessionThread(data);
     const ready = await new Promise<Extract<FromThreadMessage, { type: "ready" }>>((resolve, reject) => {
       const onExit = (code: number) =>
         reject(new Error(`the session thread exited with code ${code} before loading ${options.modelPath}`));
@@ -140,7 +156,25 @@ export class SessionRunner {
       await thread.terminate();
       throw error;
     });
-    return new SessionRunner(thread, options, ready.signature, ready.executionProvider, ready.fallbackReason);
+    return new SessionRunner(
+      thread,
+      options,
+      ready.signature,
+      ready.executionProvider,
+      ready.fallbackReason,
+      {
+        startMs: performance.now() - started,
+        sessionCreateMs: ready.sessionCreateMs,
+      },
+    );
+  }
+
+  /**
+   * Builds what session threads start from (in TypeScript: their bundle) ahead of the first load,
+   * so that load does not wait for it; rejects with the build's error.
+   */
+  static async prepare(): Promise<void> {
+    if (import.meta.url.endsWith(".ts")) await bundledThreadUrl(import.meta.url, SESSION_THREAD_ENTRY);
   }
 
   get closed(): boolean {
@@ -317,9 +351,9 @@ export class SessionRunner {
   }
 }
 
-/** Compiled JavaScript loads session-thread.js directly; TypeScript needs the tsx bootstrap. */
-function spawnSessionThread(workerData: SessionThreadData): Worker {
+/** Compiled JavaScript loads session-thread.js directly; TypeScript runs its bundle (bundled-thread.ts). */
+async function spawnSessionThread(workerData: SessionThreadData): Promise<Worker> {
   if (!import.meta.url.endsWith(".ts"))
     return new Worker(new URL("./session-thread.js", import.meta.url), { workerData });
-  return startTypeScriptThread(import.meta.url, "session-thread.ts", { workerData });
+  return startBundledThread(import.meta.url, SESSION_THREAD_ENTRY, { workerData });
 }

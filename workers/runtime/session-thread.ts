@@ -28,7 +28,14 @@ export type ThreadRunResult =
 export type ToThreadMessage = { type: "run"; id: number; runs: ThreadRun[] };
 
 export type FromThreadMessage =
-  | { type: "ready"; signature: Signature; executionProvider: string; fallbackReason: string | null }
+  | {
+      type: "ready";
+      signature: Signature;
+      executionProvider: string;
+      fallbackReason: string | null;
+      /** onnxruntime's InferenceSession.create alone (both attempts on a CUDA fallback). */
+      sessionCreateMs: number;
+    }
   | { type: "load-failed"; error: string }
   | {
       type: "ran";
@@ -121,7 +128,9 @@ function post(message: FromThreadMessage, transfer: ArrayBuffer[] = []): void {
 }
 
 try {
+  const createStarted = performance.now();
   const { session, executionProvider, fallbackReason } = await createSession();
+  const sessionCreateMs = performance.now() - createStarted;
   const signature: Signature = {
     inputs: session.inputMetadata.map((metadata) => toTensorSpec(metadata, "input")),
     outputs: session.outputMetadata.map((metadata) => toTensorSpec(metadata, "output")),
@@ -139,7 +148,7 @@ try {
       post({ type: "ran", id: message.id, results, spent }, [...outputs, ...spent]);
     });
   });
-  post({ type: "ready", signature, executionProvider, fallbackReason });
+  post({ type: "ready", signature, executionProvider, fallbackReason, sessionCreateMs });
 } catch (error) {
   post({ type: "load-failed", error: firstLine((error as Error).message) });
 }

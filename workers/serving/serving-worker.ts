@@ -18,7 +18,9 @@ import { WorkerMetrics } from "@/server/metrics/worker-metrics";
 import { DroppedJobs } from "@/workers/serving/dropped-jobs";
 import { SessionRunCounters } from "@/workers/serving/session-run-counters";
 import { ArtifactCache, ArtifactUnavailableError } from "@/workers/runtime/artifact-cache";
-import { SessionCache } from "@/workers/runtime/session-cache";
+import { SessionCache, type LoadedSession } from "@/workers/runtime/session-cache";
+import { SessionRunner } from "@/workers/runtime/session-runner";
+import { preloadServedSessions } from "@/workers/serving/preload-sessions";
 
 export interface ServingWorkerOptions {
   redisUrl: string;
@@ -92,6 +94,24 @@ function logTracedRequests(log: Logger, jobId: string, job: ServingJob, result: 
   );
 }
 
+/** Where a session's load time went: its first answer waited for all of it, unless it was preloaded. */
+function logLoadedSession(
+  log: Logger,
+  { key, fetchMs, startMs, sessionCreateMs, ...loaded }: LoadedSession,
+): void {
+  const ms = (value: number) => Math.round(value * 10) / 10;
+  log.info(
+    {
+      ...key,
+      ...loaded,
+      fetchMs: ms(fetchMs),
+      startMs: ms(startMs),
+      sessionCreateMs: ms(sessionCreateMs),
+    },
+    "session loaded",
+  );
+}
+
 /** The serving processor: a BullMQ worker on each device's queue, sessions in worker threads. */
 export async function startServingWorker(options: ServingWorkerOptions): Promise<ServingWorker> {
   const log = options.log ?? getLogger().child({ component: "serving" });
@@ -106,7 +126,13 @@ export async function startServingWorker(options: ServingWorkerOptions): Promise
     memoryBudgetMb: options.memoryBudgetMb,
     maxBatchRows: options.maxBatchRows,
     log: (line) => log.info(line),
+    onLoaded: (loaded) => logLoadedSession(log, loaded),
   });
+
+  // Built while the queues connect, so the first version to load does not wait for it.
+  const threadsPrepared = SessionRunner.prepare().catch((error: unknown) =>
+    log.warn({ err: error }, "could not prepare session threads; each load tries again and reports why"),
+  );
 
   const drops = new Map(
     options.devices.map((device) => [device, new DroppedJobs(log, servingQueueName(device))]),
@@ -210,13 +236,21 @@ export async function startServingWorker(options: ServingWorkerOptions): Promise
     );
     return worker;
   });
-  await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+  await Promise.all([...workers.map((worker) => worker.waitUntilReady()), threadsPrepared]);
+  const preloads = await preloadServedSessions({
+    redisUrl: options.redisUrl,
+    keyPrefix: options.keyPrefix,
+    devices: options.devices,
+    sessions,
+    log,
+  });
 
   return {
     workers,
     sessions,
     metrics,
     async close() {
+      await preloads.close();
       await Promise.all(workers.map((worker) => worker.close()));
       for (const dropped of drops.values()) dropped.close();
       await sessions.close();

@@ -1,4 +1,4 @@
-import type { RevisionTarget } from "@/server/domain/traffic/revision-target";
+import type { RevisionTarget, VersionRef } from "@/server/domain/traffic/revision-target";
 
 /** Where a version serves: a deployment's share of traffic, or a shadow that gets copies. */
 export interface ServingPlace<Environment extends string = string> {
@@ -36,4 +36,14 @@ export function servingPlacesByVersion<Environment extends string>(
       (a, b) => b.weightPercent - a.weightPercent || a.deploymentName.localeCompare(b.deploymentName),
     );
   return places;
+}
+
+/**
+ * The versions a revision runs: those with a weight above 0, then the shadows (a version at 0
+ * takes no traffic, so loading it would only hold memory).
+ */
+export function servedVersions(target: RevisionTarget): VersionRef[] {
+  return [...target.weights.filter((entry) => entry.weight > 0), ...target.shadows].map(
+    ({ versionId, versionNumber }) => ({ versionId, versionNumber }),
+  );
 }

@@ -2,7 +2,7 @@ import { Worker } from "node:worker_threads";
 import { AppError } from "@/server/domain/app-error";
 import type { SampleFeatures, SampleProfile } from "@/server/domain/feature-set/profile-sample";
 import { awaitReply, threadLimit } from "@/server/threads/one-shot-thread";
-import { startTypeScriptThread } from "@/server/threads/typescript-thread";
+import { startBundledThread } from "@/server/threads/bundled-thread";
 
 export interface ProfileSampleInput {
   /** The staged CSV file. */
@@ -26,13 +26,13 @@ const runProfile = threadLimit(2);
  * at the size and row limits leaves this process's event loop free to answer other requests.
  */
 export function profileSampleInThread(input: ProfileSampleInput): Promise<SampleProfile> {
-  return runProfile(() => {
+  return runProfile(async () => {
     const options = { workerData: input, resourceLimits: { maxOldGenerationSizeMb: THREAD_HEAP_LIMIT_MB } };
     const thread =
       process.env.NEXT_RUNTIME === "nodejs"
         ? // Next.js bundles this entry, with what it imports, into a thread chunk of its own.
           new Worker(new URL("./profile-sample-thread.ts", import.meta.url), options)
-        : startTypeScriptThread(import.meta.url, "profile-sample-thread.ts", options);
+        : await startBundledThread(import.meta.url, "profile-sample-thread.ts", options);
     return awaitReply<SampleProfile>(thread, {
       task: "profiling the sample",
       outOfMemory: () =>

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "@/server/domain/app-error";
 import { awaitReply, threadLimit } from "@/server/threads/one-shot-thread";
-import { startTypeScriptThread } from "@/server/threads/typescript-thread";
+import { startBundledThread } from "@/server/threads/bundled-thread";
 
 const entry = new URL("../../fixtures/threads/", import.meta.url).href;
-const run = (behave: string, maxOldGenerationSizeMb = 64) =>
+const run = async (behave: string, maxOldGenerationSizeMb = 64) =>
   awaitReply(
-    startTypeScriptThread(entry, "test-thread.ts", {
+    await startBundledThread(entry, "test-thread.ts", {
       workerData: { behave },
       resourceLimits: { maxOldGenerationSizeMb },
     }),

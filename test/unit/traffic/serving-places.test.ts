@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { servingPlacesByVersion } from "@/server/domain/traffic/serving-places";
+import { servedVersions, servingPlacesByVersion } from "@/server/domain/traffic/serving-places";
 
 const ref = (versionNumber: number) => ({ versionId: `id-${versionNumber}`, versionNumber });
 
@@ -36,5 +36,21 @@ describe("servingPlacesByVersion", () => {
       { deploymentName: "fraud-prod", environment: "production", weightPercent: 0, shadow: true },
     ]);
     expect(places.has(4)).toBe(false);
+  });
+});
+
+describe("servedVersions", () => {
+  it("lists the versions that take traffic, then the shadows, and leaves out a version at weight 0", () => {
+    expect(
+      servedVersions({
+        kind: "versions",
+        weights: [
+          { ...ref(1), weight: 90 },
+          { ...ref(4), weight: 0 },
+          { ...ref(2), weight: 10 },
+        ],
+        shadows: [ref(3)],
+      }),
+    ).toEqual([ref(1), ref(2), ref(3)]);
   });
 });
