@@ -84,10 +84,10 @@ export function alertSentence(
   kind: "fired" | "resolved",
 ): string {
   const where = rule.deploymentName ? ` on ${rule.deploymentName}` : "";
-  const shown = value === null ? "no data" : formatValue(value);
+  const shown = value === null ? "has no data" : `is ${formatValue(value)}`;
   if (kind === "fired")
-    return `${rule.name}: ${rule.metric} is ${shown}, ${rule.comparator} ${formatValue(rule.threshold)} over ${rule.windowMinutes} min${where}`;
-  return `${rule.name} resolved: ${rule.metric} is ${shown}, no longer ${rule.comparator} ${formatValue(rule.threshold)}${where}`;
+    return `${rule.name}: ${rule.metric} ${shown}, ${rule.comparator} ${formatValue(rule.threshold)} over ${rule.windowMinutes} min${where}`;
+  return `${rule.name} resolved: ${rule.metric} ${shown}, no longer ${rule.comparator} ${formatValue(rule.threshold)}${where}`;
 }
 
 function formatValue(value: number): string {

@@ -53,7 +53,7 @@ describe("alert rule condition", () => {
       "drift: drift_share is 0.5714, >= 0.5 over 60 min on card-fraud-prod",
     );
     expect(alertSentence(rule, null, "resolved")).toBe(
-      "drift resolved: drift_share is no data, no longer >= 0.5 on card-fraud-prod",
+      "drift resolved: drift_share has no data, no longer >= 0.5 on card-fraud-prod",
     );
   });
 });
