@@ -83,7 +83,8 @@ export function requestRows(request: MergeableRequest): number {
  * Decides the session runs for requests to one model. Requests that fit a merged run (every
  * model input once, with the signature's datatype and fixed dimensions, one row count, data
  * matching the shape, known output names) are grouped by their inner dimensions and
- * concatenated; any other request runs alone, so onnxruntime itself reports what is wrong with it.
+ * concatenated; any other request (zero rows included) runs alone, so onnxruntime itself answers
+ * it or reports what is wrong with it.
  */
 export function planRuns(
   signature: Signature,
@@ -207,7 +208,9 @@ function mergeableInputs(signature: Signature, request: MergeableRequest): RunTe
     else if (tensor.shape[0] !== rows) return null;
     ordered.push(tensor);
   }
-  return ordered;
+  // Zero rows run alone, so the answer is onnxruntime's own for an empty batch, whatever the
+  // model makes of one, rather than an empty cut of the others' outputs; it costs one small run.
+  return rows === 0 ? null : ordered;
 }
 
 /** One preallocated array per input, filled by index: no intermediate arrays, no closures per value. */

@@ -124,8 +124,8 @@ export function parseInferRequest(
     checkLayout(spec, input);
     const first = spec.shape[0];
     if (spec.shape.length > 0 && isDynamicDimension(first!)) {
+      // Zero rows, like any zero-sized dimension, make a tensor onnxruntime runs: it is served.
       const rows = input.shape[0]!;
-      if (rows === 0) throw badRequest(`input '${spec.name}': shape ${formatShape(input.shape)} has no rows`);
       if (rows > limits.maxBatchRows) {
         throw new AppError(
           "PAYLOAD_TOO_LARGE",

@@ -218,6 +218,20 @@ describe("planRuns", () => {
     expect(runs.find((run) => run.requestIndices[0] === 7)!.outputNames).toEqual(["nope"]);
   });
 
+  it("runs a zero-row request alone, so its answer is onnxruntime's own for an empty batch, and merges the others", () => {
+    const one = { inputs: [a([[1, 2, 3]]), b([[1, 2]])] };
+    const none = { inputs: [a([]), b([])] };
+    const runs = planRuns(twoInputs, [one, none, one]);
+    expect(runs.map((run) => [run.merged, run.requestIndices, run.rows])).toEqual([
+      [true, [0, 2], 2],
+      [false, [1], 0],
+    ]);
+    expect(runs[1]!.inputs.map((input) => input.shape)).toEqual([
+      [0, 3],
+      [0, 2],
+    ]);
+  });
+
   it("groups requests whose dynamic inner dimensions differ", () => {
     const sequence: Signature = {
       inputs: [{ name: "tokens", elementType: "int64", shape: ["batch", "length"] }],

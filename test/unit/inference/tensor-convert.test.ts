@@ -40,6 +40,12 @@ describe("WireTensor <-> onnxruntime tensors", () => {
     expect(ortToWire("t", tensor)).toEqual({ name: "t", datatype, shape: [1, 3], data: values });
   });
 
+  it("empty tensors (a zero-sized dimension) pack and come back empty", () => {
+    const tensor = wireToOrt(wire("FP32", [], [0, 3]));
+    expect(tensor.dims).toEqual([0, 3]);
+    expect(ortToWire("t", tensor)).toEqual({ name: "t", datatype: "FP32", shape: [0, 3], data: [] });
+  });
+
   it("BOOL takes booleans or 0/1 and comes back as booleans", () => {
     const tensor = wireToOrt(wire("BOOL", [true, false, 1, 0] as unknown as boolean[]));
     expect(tensor.type).toBe("bool");
