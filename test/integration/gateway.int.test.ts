@@ -477,14 +477,14 @@ describe("bad requests are refused by the gateway with a precise message, before
       "fraud-guard",
       withElement(null),
       400,
-      "input 'features': element [1, 3] (flat index 17) is null; FP32 elements must be numbers (JSON has no NaN or missing value)",
+      'input \'features\': element [1, 3] (flat index 17) is null; FP32 elements must be numbers (a NaN or infinite FP32 element is sent as the string "NaN", "Infinity" or "-Infinity")',
     ],
     [
-      '"NaN" where a number is required',
+      '"nan", not the protocol\'s spelling of NaN',
       "fraud-guard",
-      withElement("NaN"),
+      withElement("nan"),
       400,
-      "input 'features': element [1, 3] (flat index 17) is the string \"NaN\"; FP32 elements must be finite JSON numbers (NaN and Infinity cannot be sent)",
+      'input \'features\': element [1, 3] (flat index 17) is the string "nan"; FP32 elements must be numbers (a NaN or infinite FP32 element is sent as the string "NaN", "Infinity" or "-Infinity")',
     ],
     [
       "a string in a FP32 tensor",

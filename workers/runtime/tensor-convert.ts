@@ -1,12 +1,19 @@
 import * as ort from "onnxruntime-node";
 import type { FlatTensor, RunTensor } from "@/server/domain/inference/batch-merge";
-import type { V2Datatype, WireTensor } from "@/server/domain/inference/datatypes";
+import {
+  nonFiniteName,
+  nonFiniteValue,
+  type NonFiniteFloat,
+  type V2Datatype,
+  type WireTensor,
+} from "@/server/domain/inference/datatypes";
 
 /**
  * Wire tensors (JSON arrays) <-> packed tensors (typed arrays, whose buffers can be transferred
  * to a session thread without a copy) <-> onnxruntime tensors (built over the packed arrays).
  * 64-bit integers travel as JSON numbers (exact to 2^53), BOOL as booleans (0/1 accepted),
- * FP16 as numbers converted to IEEE half bits.
+ * FP16 as numbers converted to IEEE half bits, non-finite floats as "NaN", "Infinity" and
+ * "-Infinity" (NON_FINITE_FLOATS), which JSON has no numbers for.
  */
 
 export type PackedData =
@@ -93,11 +100,7 @@ export function packWireTensor(
     }
     case "FP16": {
       const data = new Uint16Array(n);
-      for (let i = 0; i < n; i++) {
-        const value = source[i];
-        if (typeof value !== "number") throw bad(i, "a number");
-        data[i] = floatToHalfBits(value);
-      }
+      for (let i = 0; i < n; i++) data[i] = floatToHalfBits(floatAt(source, i, bad));
       return { name, datatype, shape, data };
     }
     case "FP32":
@@ -111,8 +114,7 @@ export function packWireTensor(
       }
       for (let i = 0; i < n; i++) {
         const value = source[i];
-        if (typeof value !== "number") throw bad(i, "a number");
-        data[i] = value;
+        data[i] = typeof value === "number" ? value : floatAt(source, i, bad);
       }
       return { name, datatype, shape, data };
     }
@@ -140,6 +142,19 @@ export function packWireTensor(
       return { name, datatype, shape, data };
     }
   }
+}
+
+/** A float element: a number, or the string of a non-finite one; else the error `bad` makes. */
+function floatAt(
+  source: ArrayLike<unknown>,
+  index: number,
+  bad: (index: number, what: string) => Error,
+): number {
+  const value = source[index];
+  if (typeof value === "number") return value;
+  const special = nonFiniteValue(value);
+  if (special === undefined) throw bad(index, "a number");
+  return special;
 }
 
 function newSmallIntArray(
@@ -175,13 +190,27 @@ export function unpackToWire(tensor: PackedTensor): WireTensor {
     for (let i = 0; i < n; i++) values[i] = (data as Uint8Array)[i] !== 0;
     return { name, datatype, shape, data: values };
   }
+  if (datatype === "FP16" || datatype === "FP32" || datatype === "FP64") {
+    const floats: (number | NonFiniteFloat)[] = new Array(n);
+    // v - v is 0 for every finite v, NaN for NaN and the infinities: one test on the common path.
+    if (datatype === "FP16") {
+      for (let i = 0; i < n; i++) {
+        const value = halfBitsToFloat((data as Uint16Array)[i]!);
+        floats[i] = value - value === 0 ? value : nonFiniteName(value);
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const value = (data as Float64Array)[i]!;
+        floats[i] = value - value === 0 ? value : nonFiniteName(value);
+      }
+    }
+    return { name, datatype, shape, data: floats };
+  }
   const values: number[] = new Array(n);
-  if (datatype === "FP16") {
-    for (let i = 0; i < n; i++) values[i] = halfBitsToFloat((data as Uint16Array)[i]!);
-  } else if (datatype === "INT64" || datatype === "UINT64") {
+  if (datatype === "INT64" || datatype === "UINT64") {
     for (let i = 0; i < n; i++) values[i] = Number((data as BigInt64Array)[i]!);
   } else {
-    for (let i = 0; i < n; i++) values[i] = (data as Float64Array)[i]!;
+    for (let i = 0; i < n; i++) values[i] = (data as Int32Array)[i]!;
   }
   return { name, datatype, shape, data: values };
 }

@@ -97,11 +97,10 @@ function outputNamed(outputs: WireTensor[], name: string, row: GoldenRow): WireT
 }
 
 function numbersOf(tensor: WireTensor, row: GoldenRow): number[] {
-  return tensor.data.map((value) => {
-    if (typeof value === "string")
-      throw unreadable(row, `output '${tensor.name}' holds strings, not numbers`);
-    return Number(value);
-  });
+  if (tensor.datatype === "BYTES")
+    throw unreadable(row, `output '${tensor.name}' holds strings, not numbers`);
+  // Strings in other tensors are non-finite floats ("NaN", "Infinity"), which Number reads.
+  return tensor.data.map(Number);
 }
 
 const finiteOrNull = (value: number) => (Number.isFinite(value) ? value : null);

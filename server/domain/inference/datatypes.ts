@@ -36,13 +36,39 @@ export const V2_DATATYPE_BY_ELEMENT_TYPE: Record<ElementType, V2Datatype> = {
 };
 
 /**
+ * JSON has no NaN or infinities: FP16, FP32 and FP64 elements that are not finite travel as these
+ * strings, in requests and in answers (Triton writes the same three spellings as bare tokens, which
+ * JSON.parse and most JSON parsers refuse; ProtoJSON writes them as these strings).
+ */
+export const NON_FINITE_FLOATS = ["NaN", "Infinity", "-Infinity"] as const;
+export type NonFiniteFloat = (typeof NON_FINITE_FLOATS)[number];
+
+/** The number a non-finite element's string stands for; undefined for any other value. */
+export function nonFiniteValue(value: unknown): number | undefined {
+  if (value === "NaN") return Number.NaN;
+  if (value === "Infinity") return Number.POSITIVE_INFINITY;
+  if (value === "-Infinity") return Number.NEGATIVE_INFINITY;
+  return undefined;
+}
+
+/** The string a non-finite number travels as (NaN, Infinity or -Infinity only). */
+export function nonFiniteName(value: number): NonFiniteFloat {
+  return value > 0 ? "Infinity" : value < 0 ? "-Infinity" : "NaN";
+}
+
+/**
  * A tensor as it travels between gateway and worker (and in v2 responses): row-major flat data.
- * 64-bit integers travel as JSON numbers, exact up to 2^53.
+ * 64-bit integers travel as JSON numbers, exact up to 2^53; non-finite floats as NON_FINITE_FLOATS.
  */
 export const ZWireTensor = z.object({
   name: z.string(),
   datatype: ZV2Datatype,
   shape: z.array(z.number().int().nonnegative()),
-  data: z.union([z.array(z.number()), z.array(z.string()), z.array(z.boolean())]),
+  data: z.union([
+    z.array(z.number()),
+    z.array(z.string()),
+    z.array(z.boolean()),
+    z.array(z.union([z.number(), z.enum(NON_FINITE_FLOATS)])),
+  ]),
 });
 export type WireTensor = z.infer<typeof ZWireTensor>;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AppError } from "@/server/domain/app-error";
 import {
+  nonFiniteValue,
   V2_DATATYPE_BY_ELEMENT_TYPE,
   ZV2Datatype,
   type V2Datatype,
@@ -278,9 +279,9 @@ function checkElements(data: unknown[], datatype: V2Datatype, shape: number[], n
   if (overflow !== undefined) {
     for (let i = 0; i < n; i++) {
       const value = data[i];
-      // Also false for NaN.
+      // Also false for NaN: a non-finite value comes as its string, which is kept for the worker.
       if (typeof value !== "number" || !(value < overflow && value > -overflow))
-        throw numberError(name, shape, i, value, datatype);
+        if (nonFiniteValue(value) === undefined) throw numberError(name, shape, i, value, datatype);
     }
     return;
   }
@@ -299,28 +300,24 @@ function numberError(
   value: unknown,
   datatype: V2Datatype,
 ): AppError {
+  const range = INTEGER_RANGES[datatype];
+  const nonFinite = range
+    ? `${datatype} has no NaN or Infinity`
+    : `a NaN or infinite ${datatype} element is sent as the string "NaN", "Infinity" or "-Infinity"`;
   if (value === null)
-    return elementError(
-      name,
-      shape,
-      index,
-      value,
-      `${datatype} elements must be numbers (JSON has no NaN or missing value)`,
-    );
-  if (typeof value === "string" && /^[+-]?(nan|inf(inity)?)$/i.test(value.trim())) {
-    return elementError(
-      name,
-      shape,
-      index,
-      value,
-      `${datatype} elements must be finite JSON numbers (NaN and Infinity cannot be sent)`,
-    );
-  }
+    return elementError(name, shape, index, value, `${datatype} elements must be numbers (${nonFinite})`);
+  if (typeof value === "string" && /^[+-]?(nan|inf(inity)?)$/i.test(value.trim()))
+    return elementError(name, shape, index, value, `${datatype} elements must be numbers (${nonFinite})`);
   if (typeof value !== "number")
     return elementError(name, shape, index, value, `${datatype} elements must be numbers`);
   if (!Number.isFinite(value))
-    return elementError(name, shape, index, value, `${datatype} elements must be finite numbers`);
-  const range = INTEGER_RANGES[datatype];
+    return elementError(
+      name,
+      shape,
+      index,
+      value,
+      `${datatype} elements must be finite numbers (${nonFinite})`,
+    );
   if (!range)
     return elementError(name, shape, index, value, `outside ${datatype}'s range ±${FLOAT_MAX[datatype]}`);
   if (!Number.isInteger(value))

@@ -25,11 +25,12 @@ export function rowPredictions(
   const valuesOf = (name: string): number[][] | string => {
     const tensor = outputs.find((output) => output.name === name);
     if (!tensor) return `the logged answer has no output '${name}'`;
-    if (tensor.data.some((value) => typeof value === "string")) return `output '${name}' holds strings`;
+    // Other tensors' strings are non-finite floats ("NaN", "Infinity"), which Number reads.
+    if (tensor.datatype === "BYTES") return `output '${name}' holds strings`;
     const width = rowCount === 0 ? 0 : tensor.data.length / rowCount;
     if (!Number.isInteger(width) || width < 1) return `output '${name}' does not split into ${rowCount} rows`;
     return Array.from({ length: rowCount }, (_, row) =>
-      (tensor.data as (number | boolean)[]).slice(row * width, (row + 1) * width).map(Number),
+      tensor.data.slice(row * width, (row + 1) * width).map(Number),
     );
   };
   if (task.kind === "regression") {

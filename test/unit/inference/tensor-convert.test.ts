@@ -40,6 +40,28 @@ describe("WireTensor <-> onnxruntime tensors", () => {
     expect(ortToWire("t", tensor)).toEqual({ name: "t", datatype, shape: [1, 3], data: values });
   });
 
+  it.each([
+    ["FP16", Uint16Array],
+    ["FP32", Float32Array],
+    ["FP64", Float64Array],
+  ] as const)(
+    '%s NaN and infinities travel as "NaN", "Infinity" and "-Infinity", both ways',
+    (datatype, arrayType) => {
+      const sent: WireTensor["data"] = ["NaN", "Infinity", "-Infinity", 1];
+      const tensor = wireToOrt(wire(datatype, sent));
+      expect(tensor.data).toBeInstanceOf(arrayType);
+      const numbers =
+        datatype === "FP16"
+          ? Array.from(tensor.data as Uint16Array, halfBitsToFloat)
+          : Array.from(tensor.data as Float32Array);
+      expect(numbers).toEqual([Number.NaN, Infinity, -Infinity, 1]);
+      expect(ortToWire("t", tensor).data).toEqual(sent);
+      expect(() => packWireTensor(wire(datatype, ["nan"]))).toThrow(
+        `input 't' (${datatype}): value "nan" at index 0 is not a number`,
+      );
+    },
+  );
+
   it("empty tensors (a zero-sized dimension) pack and come back empty", () => {
     const tensor = wireToOrt(wire("FP32", [], [0, 3]));
     expect(tensor.dims).toEqual([0, 3]);

@@ -358,6 +358,15 @@ describe("parseInferRequest: good requests", () => {
       { inputs: [features([])] },
       { inputs: [{ name: "features", datatype: "FP32", shape: [0, 14], data: [] }], batchRows: 0 },
     ],
+    [
+      'non-finite floats as "NaN", "Infinity" and "-Infinity", kept as strings for the worker',
+      { inputs: [{ name: "v", elementType: "float64", shape: [4] }], outputs: [] },
+      { inputs: [{ name: "v", datatype: "FP64", shape: [4], data: ["NaN", "Infinity", "-Infinity", 1] }] },
+      {
+        inputs: [{ name: "v", datatype: "FP64", shape: [4], data: ["NaN", "Infinity", "-Infinity", 1] }],
+        batchRows: 1,
+      },
+    ],
   ];
 
   it.each(good)("%s", (_title, signature, body, expected) => {
@@ -802,35 +811,35 @@ describe("parseInferRequest: bad requests", () => {
       cardFraud,
       { inputs: [features([[...row14(0).slice(0, 3), null, ...row14(0).slice(4)]] as number[][])] },
       "BAD_REQUEST",
-      "input 'features': element [0, 3] (flat index 3) is null; FP32 elements must be numbers (JSON has no NaN or missing value)",
+      `input 'features': element [0, 3] (flat index 3) is null; FP32 elements must be numbers (a NaN or infinite FP32 element is sent as the string "NaN", "Infinity" or "-Infinity")`,
     ],
     [
-      '"NaN" as a string',
+      '"nan", a spelling other than "NaN"',
       cardFraud,
-      { inputs: [features([row14(0), [...row14(1).slice(0, 13), "NaN"]] as number[][])] },
+      { inputs: [features([row14(0), [...row14(1).slice(0, 13), "nan"]] as number[][])] },
       "BAD_REQUEST",
-      `input 'features': element [1, 13] (flat index 27) is the string "NaN"; FP32 elements must be finite JSON numbers (NaN and Infinity cannot be sent)`,
+      `input 'features': element [1, 13] (flat index 27) is the string "nan"; FP32 elements must be numbers (a NaN or infinite FP32 element is sent as the string "NaN", "Infinity" or "-Infinity")`,
     ],
     [
-      '"-Infinity" as a string',
+      '"-Infinity" for an integer type',
       counts,
       { inputs: [{ name: "counts", datatype: "INT64", shape: [1, 3], data: [1, "-Infinity", 3] }] },
       "BAD_REQUEST",
-      `input 'counts': element [0, 1] (flat index 1) is the string "-Infinity"; INT64 elements must be finite JSON numbers (NaN and Infinity cannot be sent)`,
+      `input 'counts': element [0, 1] (flat index 1) is the string "-Infinity"; INT64 elements must be numbers (INT64 has no NaN or Infinity)`,
     ],
     [
       "NaN from a body that is not JSON",
       cardFraud,
       { inputs: [features([[Number.NaN, ...row14(0).slice(1)]])] },
       "BAD_REQUEST",
-      "input 'features': element [0, 0] (flat index 0) is NaN; FP32 elements must be finite numbers",
+      `input 'features': element [0, 0] (flat index 0) is NaN; FP32 elements must be finite numbers (a NaN or infinite FP32 element is sent as the string "NaN", "Infinity" or "-Infinity")`,
     ],
     [
       "Infinity from a body that is not JSON",
       { inputs: [{ name: "v", elementType: "float64", shape: [2] }], outputs: [] },
       { inputs: [{ name: "v", datatype: "FP64", shape: [2], data: [1, Infinity] }] },
       "BAD_REQUEST",
-      "input 'v': element 1 is Infinity; FP64 elements must be finite numbers",
+      `input 'v': element 1 is Infinity; FP64 elements must be finite numbers (a NaN or infinite FP64 element is sent as the string "NaN", "Infinity" or "-Infinity")`,
     ],
     [
       "a number as a string",
@@ -991,7 +1000,7 @@ describe("parseInferRequest: bad requests", () => {
       scalar,
       { inputs: [{ name: "t", datatype: "FP32", shape: [], data: [null] }] },
       "BAD_REQUEST",
-      "input 't': element 0 is null; FP32 elements must be numbers (JSON has no NaN or missing value)",
+      `input 't': element 0 is null; FP32 elements must be numbers (a NaN or infinite FP32 element is sent as the string "NaN", "Infinity" or "-Infinity")`,
     ],
   ];
 

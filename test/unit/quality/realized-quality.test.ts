@@ -31,6 +31,14 @@ describe("realized quality", () => {
     ]);
   });
 
+  it('reads a logged answer\'s "NaN" and "Infinity" as the numbers they stand for', () => {
+    const y: WireTensor = { name: "y", datatype: "FP32", shape: [2, 1], data: ["NaN", "-Infinity"] };
+    expect(rowPredictions({ kind: "regression", output: "y" }, [y], 2)).toEqual([
+      { score: Number.NaN, predicted: Number.NaN },
+      { score: -Infinity, predicted: -Infinity },
+    ]);
+  });
+
   it("names what does not fit the task instead of scoring it", () => {
     expect(rowPredictions(binary, [], 1)).toBe("the logged answer has no output 'probability'");
     expect(rowPredictions(binary, [tensor("probability", [1, 3], [0.1, 0.2, 0.7])], 1)).toBe(
