@@ -4,6 +4,7 @@ import type { Duplex } from "node:stream";
 import Fastify, { LogController, type FastifyReply, type FastifyRequest } from "fastify";
 import { AppError, internalErrorMessage } from "@/server/domain/app-error";
 import type { GatewayAdmission } from "@/server/gateway/admission";
+import { answerOversizedBody, MAX_DISCARDED_BODY_BYTES } from "@/server/gateway/answer-oversized-body";
 import { answerRaw } from "@/server/gateway/answer-raw";
 import { callerOf, teamIdOf, type ApiKeyAuth } from "@/server/gateway/api-key-auth";
 import { INNER_CALL_HEADER, registerAsyncTasks } from "@/server/gateway/async-tasks";
@@ -146,8 +147,12 @@ export function buildGateway(deps: GatewayDeps) {
       if (error.httpStatus >= 500) request.log.warn({ err: error }, `answered ${error.httpStatus}`);
       return reply.code(error.httpStatus).headers(error.headers).send(errorBody(error.message));
     }
-    if (fastifyError.code === "FST_ERR_CTP_BODY_TOO_LARGE")
-      return reply.code(413).send(errorBody(`the body is over the ${deps.maxBodyBytes} byte limit`));
+    if (fastifyError.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+      return answerOversizedBody(request, reply, {
+        message: `the body is over the ${deps.maxBodyBytes} byte limit`,
+        maxDiscardedBytes: MAX_DISCARDED_BODY_BYTES,
+      });
+    }
     // Fastify 5's JSON parser drops the SyntaxError's detail and throws this code instead.
     if (fastifyError.code === "FST_ERR_CTP_INVALID_JSON_BODY")
       return reply.code(400).send(errorBody("the body is not valid JSON"));
