@@ -81,12 +81,16 @@ export function buildGateway(deps: GatewayDeps) {
       connectionsCheckingInterval: Math.max(100, Math.min(1_000, deps.receiveTimeoutMs / 10)),
     },
     clientErrorHandler: (error, socket) => answerClientError(error, socket, deps),
+    // `/v2/models/foo/infer/` is `/v2/models/foo/infer`: a client that adds the slash is served.
+    routerOptions: { ignoreTrailingSlash: true },
     loggerInstance: deps.log,
     genReqId: (request: IncomingMessage) => requestIdFrom(request.headers[REQUEST_ID_HEADER]),
     // One line per request from the onResponse hook below, at a level that follows the status.
     logController: new LogController({ disableRequestLogging: true }),
   });
   app.decorateRequest("caller", null);
+  // Fastify reads text/plain as a string, which no route takes: refused as a content type instead.
+  app.removeContentTypeParser("text/plain");
   // Marks the calls the gateway makes to itself for async tasks: their caller was counted on arrival.
   const innerCallToken = randomBytes(16).toString("hex");
 
@@ -157,13 +161,9 @@ export function buildGateway(deps: GatewayDeps) {
     if (fastifyError.code === "FST_ERR_CTP_INVALID_JSON_BODY")
       return reply.code(400).send(errorBody("the body is not valid JSON"));
     if (fastifyError.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
-      return reply
-        .code(415)
-        .send(
-          errorBody(
-            `content-type '${request.headers["content-type"] ?? ""}' is not supported; send application/json`,
-          ),
-        );
+      const type = request.headers["content-type"];
+      const problem = type ? `content-type '${type}' is not supported` : "the body has no content-type";
+      return reply.code(415).send(errorBody(`${problem}; send ${ACCEPTED_CONTENT_TYPES}`));
     }
     // Fastify's own refusals of a request (bad header, empty JSON body) name what is wrong with it.
     if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500)
@@ -305,6 +305,8 @@ export function buildGateway(deps: GatewayDeps) {
 }
 
 const METRICS_ROUTE = "/metrics";
+/** The bodies the gateway reads, as a 415 names them. */
+const ACCEPTED_CONTENT_TYPES = "application/json";
 /** `x-timing: true` on an infer request asks for its stage timings in a `server-timing` header. */
 const TIMING_HEADER = "x-timing";
 
