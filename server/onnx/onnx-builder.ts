@@ -16,12 +16,13 @@ export const ML_DOMAIN = "ai.onnx.ml";
 export const ML_OPSET = 3;
 export const PRODUCER_NAME = "mlops-console";
 
-export type ElementType = "float32" | "float64" | "int32" | "int64" | "bool" | "string";
+export type ElementType = "float16" | "float32" | "float64" | "int32" | "int64" | "bool" | "string";
 /** A number for a fixed size, a name (e.g. "batch") for a symbolic one. */
 export type Dim = number | string;
 export type Tensor = onnx.ITensorProto;
 
 const elementTypeCodes: Record<ElementType, number> = {
+  float16: DataType.FLOAT16,
   float32: DataType.FLOAT,
   float64: DataType.DOUBLE,
   int32: DataType.INT32,
