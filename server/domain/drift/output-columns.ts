@@ -1,16 +1,22 @@
 import { z } from "zod";
-import { ZV2Datatype, type V2Datatype } from "@/server/domain/inference/datatypes";
+import { NON_FINITE_FLOATS, ZV2Datatype, type V2Datatype } from "@/server/domain/inference/datatypes";
 
 /**
- * A logged output tensor. Like a wire tensor (server/domain/inference/datatypes.ts), except that a
- * float output may hold nulls: the prediction log stores outputs as JSON, where a NaN the model
- * answered becomes null, and drift counts it as a missing value rather than losing the sample.
+ * A logged output tensor. Like a wire tensor (server/domain/inference/datatypes.ts), whose float
+ * outputs carry NaN and infinities as "NaN", "Infinity" and "-Infinity" (read by Number: a NaN is
+ * a missing value), except that a float output may hold nulls: samples logged before those
+ * strings have a null for each, which drift counts as missing rather than losing the sample.
  */
 export const ZLoggedOutput = z.object({
   name: z.string(),
   datatype: ZV2Datatype,
   shape: z.array(z.number().int().nonnegative()),
-  data: z.union([z.array(z.number().nullable()), z.array(z.string()), z.array(z.boolean())]),
+  data: z.union([
+    z.array(z.number().nullable()),
+    z.array(z.string()),
+    z.array(z.boolean()),
+    z.array(z.union([z.number(), z.enum(NON_FINITE_FLOATS)]).nullable()),
+  ]),
 });
 export type LoggedOutput = z.infer<typeof ZLoggedOutput>;
 export const ZLoggedOutputs = ZLoggedOutput.array();

@@ -35,6 +35,23 @@ describe("output columns", () => {
     ]);
   });
 
+  it('reads a float output\'s "NaN" as missing and its infinities as values', () => {
+    const outputs = ZLoggedOutputs.parse([
+      { name: "score", datatype: "FP32", shape: [4], data: [1.5, "NaN", "Infinity", "-Infinity"] },
+    ]);
+    const columns = outputColumnsOf(outputs)!;
+    expect(columns).toEqual([
+      { name: "score", kind: "numeric", values: [1.5, Number.NaN, Infinity, -Infinity] },
+    ]);
+    const window = new OutputWindow();
+    window.addSample(outputs);
+    expect(window.liveValues("score")).toEqual({
+      kind: "numeric",
+      sorted: Float64Array.from([-Infinity, 1.5, Infinity]),
+      missingCount: 1,
+    });
+  });
+
   it("refuses a tensor whose data does not fill its columns", () => {
     expect(outputColumnsOf([{ name: "p", datatype: "FP32", shape: [2, 2], data: [1, 2, 3] }])).toBeNull();
   });
