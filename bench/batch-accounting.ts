@@ -63,8 +63,8 @@ export function accountJob(times: JobTimes, floors: CsvFloors, rawRowsPerSecond:
 export const ACCOUNT_HEADER =
   "| model | rows the floors took | parse us/row | format+write us/row | session.run us/row | floor (sum) | job us/row | " +
   "other (job - floor) | of which: first chunk | between chunks | inside later chunks | to the parent job | " +
-  "job rows/s / floor rows/s | job rows/s / raw | load avg at the floors |\n" +
-  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |";
+  "job rows/s / floor rows/s | job rows/s / raw | floor rows/s / raw (a serial CSV job's best ratio) | load avg at the floors |\n" +
+  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |";
 
 export function accountLine(label: string, floorRows: number, account: JobAccount, load: string): string {
   const us = (value: number) => value.toFixed(Math.abs(value) < 10 ? 2 : 1);
@@ -84,6 +84,7 @@ export function accountLine(label: string, floorRows: number, account: JobAccoun
     us(a.toParentUsPerRow),
     (a.floorUsPerRow / a.jobUsPerRow).toFixed(2),
     (a.runUsPerRow / a.jobUsPerRow).toFixed(2),
+    (a.runUsPerRow / a.floorUsPerRow).toFixed(2),
     load,
   ];
   return `| ${cells.join(" | ")} |`;
