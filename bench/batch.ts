@@ -5,10 +5,18 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-node";
+import { ZColumnMapping } from "@/server/domain/batch/batch-spec";
+import { storedChunkBounds } from "@/server/domain/batch/chunk-plan";
+import { planInputs } from "@/server/domain/batch/input-plan";
+import { predictionColumnNames } from "@/server/domain/batch/prediction-columns";
+import { ZFeatureList } from "@/server/domain/feature-set/feature-spec";
+import { ZSignature } from "@/server/domain/signature";
 import { getDb } from "@/server/db";
 import { closeBatchFlows } from "@/server/services/batch-job/batch-flow";
 import { createBatchJob } from "@/server/services/batch-job/create-batch-job";
 import { stageStream, usingStagedFile } from "@/server/storage/upload-staging";
+import { ACCOUNT_HEADER, accountJob, accountLine } from "./batch-accounting";
+import { measureCsvFloors, type CsvFloors } from "./batch-floors";
 import { setUpConsole, type BenchModel } from "./bench-stack";
 import { formatSummary, summarizeProfile } from "./cpu-profile-summary";
 import { REPO, startNodeProcess, stopNodeProcess } from "./processes";
@@ -19,8 +27,15 @@ import { REPO, startNodeProcess, stopNodeProcess } from "./processes";
  * onnxruntime-node session.run in this process at the same batch size on rows of the same width,
  * measured in the same run, just before and just after the job (the ratio is against their mean:
  * on a shared machine the load drifts over a job of minutes). Prints rows/s, the ratio (target
- * >= 0.7), the worker's peak RSS (VmHWM; target < 500 MB) and the load average around the job. Options: --fraud-rows, --heavy-rows, --batch-rows=256,
- * --chunk-rows=10000, --raw-seconds=5, --profile=<dir> (`node --cpu-prof` on the worker; summary printed).
+ * >= 0.7), the worker's peak RSS (VmHWM; target < 500 MB) and the load average around the job.
+ * Then, per job row, the floors any CSV job here pays (batch-floors.ts: parse, format + write,
+ * raw session.run, on the job's own file and chunks, in this process once the worker is gone)
+ * and where the rest of the job's time went (batch-accounting.ts: the first chunk, the gaps
+ * between chunks, the later chunks beyond their floor, the hand-over to the parent job).
+ * Options: --fraud-rows, --heavy-rows, --batch-rows=256, --chunk-rows=10000, --raw-seconds=5,
+ * --fraud-floor-rows=200000 and --heavy-floor-rows=20000 (rows the floor passes take, from the
+ * first chunks: each heavy row costs a real run), --profile=<dir> (`node --cpu-prof` on the worker;
+ * summary printed).
  */
 const { values: args } = parseArgs({
   options: {
@@ -29,18 +44,21 @@ const { values: args } = parseArgs({
     "batch-rows": { type: "string", default: "256" },
     "chunk-rows": { type: "string", default: "10000" },
     "raw-seconds": { type: "string", default: "5" },
+    "fraud-floor-rows": { type: "string", default: "200000" },
+    "heavy-floor-rows": { type: "string", default: "20000" },
     profile: { type: "string" },
   },
 });
 const batchRows = Number(args["batch-rows"]);
 const chunkRows = Number(args["chunk-rows"]);
-const MODELS: (BenchModel & { rows: number })[] = [
+const MODELS: (BenchModel & { rows: number; floorRows: number })[] = [
   {
     label: "fraud-v1",
     file: "fraud-v1.onnx",
     inputName: "features",
     width: 14,
     rows: Number(args["fraud-rows"]),
+    floorRows: Number(args["fraud-floor-rows"]),
   },
   {
     label: "heavy-mlp",
@@ -48,6 +66,7 @@ const MODELS: (BenchModel & { rows: number })[] = [
     inputName: "input",
     width: 512,
     rows: Number(args["heavy-rows"]),
+    floorRows: Number(args["heavy-floor-rows"]),
   },
 ];
 
@@ -73,15 +92,17 @@ async function writeCsv(filePath: string, rows: number, width: number): Promise<
   await once(out, "finish");
 }
 
-/** Raw session.run rows/s at one batch size, the same session options the worker's threads use. */
+/** A session of the model in this process, with the session options the worker's threads use. */
+async function rawSession(model: BenchModel): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(await readFile(path.join(REPO, "data/demo", model.file)), {
+    graphOptimizationLevel: "all",
+    executionProviders: ["cpu"],
+  });
+}
+
+/** Raw session.run rows/s at one batch size. */
 async function rawRowsPerSecond(model: BenchModel, seconds: number): Promise<number> {
-  const session = await ort.InferenceSession.create(
-    await readFile(path.join(REPO, "data/demo", model.file)),
-    {
-      graphOptimizationLevel: "all",
-      executionProviders: ["cpu"],
-    },
-  );
+  const session = await rawSession(model);
   const data = Float32Array.from({ length: batchRows * model.width }, (_, i) =>
     value(Math.floor(i / model.width), i % model.width),
   );
@@ -109,6 +130,44 @@ function peakRssMb(pid: number): number {
   return Number(/^VmHWM:\s+(\d+) kB$/m.exec(status)![1]) / 1024;
 }
 
+/** The floors of the finished job: its file, its chunks, its plan, as the worker read them. */
+async function jobFloors(
+  batchJobId: string,
+  csvPath: string,
+  model: (typeof MODELS)[number],
+  outputDir: string,
+): Promise<CsvFloors> {
+  const job = await getDb().batchJob.findUniqueOrThrow({
+    where: { id: batchJobId },
+    include: {
+      modelVersion: { select: { signature: true, featureSetVersion: { select: { features: true } } } },
+      chunks: { orderBy: { index: "asc" } },
+    },
+  });
+  const signature = ZSignature.parse(job.modelVersion.signature);
+  const features = job.modelVersion.featureSetVersion
+    ? ZFeatureList.parse(job.modelVersion.featureSetVersion.features)
+    : null;
+  const columns = job.columns as string[];
+  const session = await rawSession(model);
+  try {
+    return await measureCsvFloors({
+      csvPath,
+      chunks: job.chunks.map(storedChunkBounds),
+      columns,
+      plan: planInputs({ signature, columns, mapping: ZColumnMapping.parse(job.mapping), features }),
+      batchRows: job.batchRows,
+      session,
+      outputNames: signature.outputs.map((output) => output.name),
+      predictionColumnCount: predictionColumnNames(signature).length,
+      outputDir,
+      maxRows: model.floorRows,
+    });
+  } finally {
+    await session.release();
+  }
+}
+
 const profileDir = args.profile ? path.resolve(args.profile) : null;
 const consoleStack = await setUpConsole(
   MODELS,
@@ -117,6 +176,7 @@ const consoleStack = await setUpConsole(
 );
 const dataDir = await mkdtemp(path.join(os.tmpdir(), "bench-batch-"));
 const results: string[] = [];
+const accountResults: string[] = [];
 try {
   const team = await getDb().team.findUniqueOrThrow({ where: { slug: "default" } });
   for (const model of MODELS) {
@@ -180,6 +240,8 @@ try {
       const peakMb = peakRssMb(worker.child.pid!);
       const loadAfter = loadAverage();
       await stopNodeProcess(worker);
+      const loadAtFloors = loadAverage();
+      const floors = await jobFloors(job.id, csvPath, model, dataDir);
       const rawAfter = await rawRowsPerSecond(model, Number(args["raw-seconds"]));
       const rawRate = (rawBefore + rawAfter) / 2;
       const verdict = (ratio: number) => `${ratio.toFixed(2)} ${ratio >= 0.7 ? "PASS" : "MISS"}`;
@@ -189,6 +251,21 @@ try {
           `${format(rawBefore)} / ${format(rawAfter)} | ${verdict(batchRate / rawRate)} | ${verdict(steadyRate / rawRate)} | ` +
           `${Math.round(peakMb)} ${peakMb < 500 ? "PASS" : "MISS"} | ${Math.round(peakAfterFirstChunkMb)} | ${loadBefore} to ${loadAfter} |`,
       );
+      const account = accountJob(
+        {
+          startedAt: finished.startedAt!,
+          finishedAt: finished.finishedAt!,
+          totalRows: finished.totalRows,
+          chunks: chunks.map((chunk) => ({
+            rowCount: chunk.rowCount,
+            startedAt: chunk.startedAt!,
+            finishedAt: chunk.finishedAt!,
+          })),
+        },
+        floors,
+        rawRate,
+      );
+      accountResults.push(accountLine(model.label, floors.rows, account, loadAtFloors));
     } finally {
       await stopNodeProcess(worker);
       await rm(csvPath, { force: true });
@@ -204,6 +281,8 @@ console.log(
 );
 console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 for (const line of results) console.log(line);
+console.log(`\nPer job row, against the floors any CSV job here pays (us/row):\n${ACCOUNT_HEADER}`);
+for (const line of accountResults) console.log(line);
 if (profileDir) {
   for (const model of MODELS) {
     const dir = path.join(profileDir, model.label);

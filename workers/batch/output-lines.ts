@@ -1,6 +1,7 @@
 import type { BatchOutputFormat } from "@/server/domain/batch/batch-spec";
 import type { ChunkBatch, PassThrough } from "@/server/domain/batch/chunk-batch";
 import {
+  type CellSink,
   csvField,
   csvLine,
   predictionCells,
@@ -92,14 +93,14 @@ export function batchOutput(
     if (!run) {
       failed++;
       errors += `${JSON.stringify({ line: batch.lines[row], reason: error })}\n`;
-      out.text(outputLine(format, columns, batch.passThroughOf(row), { error, predictionColumnCount }));
+      out.line(outputLine(format, columns, batch.passThroughOf(row), { error, predictionColumnCount }));
     } else if (format === "csv" && buffer) {
       out.bytes(buffer, batch.starts[row]!, batch.ends[row]!);
       out.byte(COMMA);
-      out.text(run.csvCells(runRow));
+      run.writeCsvCells(runRow, out);
       out.byte(LF);
     } else
-      out.text(
+      out.line(
         outputLine(format, columns, batch.passThroughOf(row), { predictions: run.predictions(runRow) }),
       );
   }
@@ -110,7 +111,7 @@ const COMMA = 0x2c;
 const LF = 0x0a;
 
 /** An output buffer that doubles when full; short pieces are copied in a loop (cheaper than a call per piece). */
-class GrowingBytes {
+class GrowingBytes implements CellSink {
   private buffer: Buffer;
   private at = 0;
 
@@ -131,14 +132,19 @@ class GrowingBytes {
     this.at += length;
   }
 
-  text(text: string): void {
-    this.reserve(text.length * 3);
+  line(text: string): void {
+    this.text(text, 0, text.length);
+  }
+
+  /** text[start, end) as UTF-8. */
+  text(text: string, start: number, end: number): void {
+    this.reserve((end - start) * 3);
     const buffer = this.buffer;
     let at = this.at;
-    for (let k = 0; k < text.length; k++) {
+    for (let k = start; k < end; k++) {
       const code = text.charCodeAt(k);
       if (code >= 0x80) {
-        this.at += buffer.write(text, this.at, "utf8");
+        this.at += buffer.write(text.slice(start, end), this.at, "utf8");
         return;
       }
       buffer[at++] = code;

@@ -3,7 +3,7 @@ import { batchKeys, batchStorePath, type BatchChunkJob } from "@/server/contract
 import { AppError } from "@/server/domain/app-error";
 import { ZColumnMapping, type BatchOutputFormat } from "@/server/domain/batch/batch-spec";
 import type { ChunkBatch } from "@/server/domain/batch/chunk-batch";
-import type { ChunkBounds } from "@/server/domain/batch/chunk-plan";
+import { storedChunkBounds, type ChunkBounds } from "@/server/domain/batch/chunk-plan";
 import { planInputs, type MappedInput } from "@/server/domain/batch/input-plan";
 import { predictionColumnNames, RunPredictions } from "@/server/domain/batch/prediction-columns";
 import { ZFeatureList } from "@/server/domain/feature-set/feature-spec";
@@ -109,14 +109,7 @@ export async function runChunk(
         outputFormat: job.outputFormat,
         batchRows: job.batchRows,
       },
-      bounds: {
-        index: chunk.index,
-        rowStart: chunk.rowStart,
-        rowCount: chunk.rowCount,
-        byteStart: chunk.byteStart === null ? null : Number(chunk.byteStart),
-        byteEnd: chunk.byteEnd === null ? null : Number(chunk.byteEnd),
-        firstLine: chunk.firstLine,
-      },
+      bounds: storedChunkBounds(chunk),
       columns,
       plan,
       predictionColumnCount: predictionColumnNames(signature).length,

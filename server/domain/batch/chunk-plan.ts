@@ -113,3 +113,22 @@ export function planRowRanges(totalRows: number, chunkRows: number): ChunkBounds
   }
   return chunks;
 }
+
+/** A chunk's bounds from its stored row (Postgres keeps the byte offsets as BIGINT). */
+export function storedChunkBounds(stored: {
+  index: number;
+  rowStart: number;
+  rowCount: number;
+  byteStart: bigint | null;
+  byteEnd: bigint | null;
+  firstLine: number;
+}): ChunkBounds {
+  return {
+    index: stored.index,
+    rowStart: stored.rowStart,
+    rowCount: stored.rowCount,
+    byteStart: stored.byteStart === null ? null : Number(stored.byteStart),
+    byteEnd: stored.byteEnd === null ? null : Number(stored.byteEnd),
+    firstLine: stored.firstLine,
+  };
+}

@@ -8,6 +8,7 @@ import {
   predictionValues,
   RunPredictions,
   splitPredictions,
+  type RowPredictions,
 } from "@/server/domain/batch/prediction-columns";
 import type { WireTensor } from "@/server/domain/inference/datatypes";
 import { batchOutput, outputLine, type BatchPredictions } from "@/workers/batch/output-lines";
@@ -27,6 +28,16 @@ const outputs: WireTensor[] = [
   { name: "ok", datatype: "BOOL", shape: [4], data: [true, false, true, false] },
 ];
 
+/** A row's CSV cells as writeCsvCells gives them, joined into one string. */
+function csvCells(run: RunPredictions, row: number): string {
+  let text = "";
+  run.writeCsvCells(row, { text: (piece, start, end) => (text += piece.slice(start, end)) });
+  return text;
+}
+
+/** The cells as they were written before writeCsvCells: a String() (or csvField) per value. */
+const oldCells = (predictions: RowPredictions) => predictionCells(predictions).map(csvField).join(",");
+
 describe("prediction cells of a run", () => {
   it("gives each row's cells, values and object as splitPredictions and predictionCells do", () => {
     const run = new RunPredictions(outputs, 4);
@@ -34,10 +45,53 @@ describe("prediction cells of a run", () => {
     rows.forEach((predictions, row) => {
       expect(run.predictions(row)).toEqual(predictions);
       expect(run.values(row)).toEqual(predictionValues(predictions));
-      expect(run.csvCells(row)).toBe(predictionCells(predictions).map(csvField).join(","));
+      expect(csvCells(run, row)).toBe(oldCells(predictions));
     });
     // An integer-like output name comes first in a row's object, so in its cells too.
-    expect(run.csvCells(0)).toBe('1,0.1,0.9,"a,b",true');
+    expect(csvCells(run, 0)).toBe('1,0.1,0.9,"a,b",true');
+  });
+
+  it("formats random floats, doubles and edge values exactly as String() does, and they read back", () => {
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const float32 = new Float32Array(1);
+    const asFloat32 = (value: number) => ((float32[0] = value), float32[0]);
+    const rows = 4096;
+    // Scores as the session thread hands them over (float32 widened), doubles over many
+    // magnitudes, and integers: the cells must be String()'s, which reads back to the same number.
+    const scores = Array.from({ length: rows * 3 }, () => asFloat32(random()));
+    const doubles = Array.from(
+      { length: rows },
+      () => (random() - 0.5) * 10 ** Math.floor(random() * 60 - 30),
+    );
+    const edges = [0, -0, 1e21, 5e-324, -1.7976931348623157e308, 1e-7, 123456789012, 0.1, 2 ** 53];
+    for (let k = 0; k < edges.length; k++) doubles[k * 97] = edges[k]!;
+    const labels = Array.from({ length: rows }, () => Math.floor(random() * 2 ** 40) - 2 ** 39);
+    const run = [
+      { name: "score", datatype: "FP32" as const, shape: [rows, 3], data: scores },
+      { name: "value", datatype: "FP64" as const, shape: [rows], data: doubles },
+      { name: "label", datatype: "INT64" as const, shape: [rows], data: labels },
+    ];
+    const predictions = new RunPredictions(run, rows);
+    splitPredictions(run, rows).forEach((expected, row) => {
+      const cells = csvCells(predictions, row);
+      expect(cells).toBe(oldCells(expected));
+      // -0 reads back as 0: String(-0) is "0".
+      const values = predictionValues(expected).map((value) => (value === 0 ? 0 : value));
+      expect(cells.split(",").map(Number)).toEqual(values);
+    });
+  });
+
+  it("writes non-finite numbers, booleans and strings as String() and csvField do", () => {
+    const run = [
+      { name: "score", datatype: "FP32" as const, shape: [3], data: [Number.NaN, Infinity, 0.5] },
+      { name: "ok", datatype: "BOOL" as const, shape: [3], data: [true, false, true] },
+      { name: "tag", datatype: "BYTES" as const, shape: [3], data: ['a"b', "x\ny", "plain"] },
+    ];
+    const predictions = new RunPredictions(run, 3);
+    const cells = [0, 1, 2].map((row) => csvCells(predictions, row));
+    expect(cells).toEqual(['NaN,true,"a""b"', 'Infinity,false,"x\ny"', "0.5,true,plain"]);
+    splitPredictions(run, 3).forEach((expected, row) => expect(cells[row]).toBe(oldCells(expected)));
   });
 });
 
