@@ -121,8 +121,23 @@ async function timedInfer(name: string, input: unknown = FRAUD_INPUT) {
   return { status: response.status, body, elapsedMs: performance.now() - startedMs };
 }
 
-const promote = (versionNumber: number) =>
-  api.deployment.changeTraffic({ name: "warm", change: { kind: "promote", versionNumber } });
+/**
+ * Promotes a version and returns once this gateway routes to it: the announcement reaches the
+ * gateway and the worker at the same moment, and a request sent before the gateway heard it would
+ * be answered, correctly, by the version it replaces.
+ */
+async function promote(versionNumber: number): Promise<void> {
+  await api.deployment.changeTraffic({ name: "warm", change: { kind: "promote", versionNumber } });
+  await expect
+    .poll(
+      async () => {
+        const response = await fetch(`${gateway.url}/v2/models/warm`);
+        return ((await response.json()) as { versions: string[] }).versions;
+      },
+      { timeout: 10_000, interval: 5 },
+    )
+    .toEqual([String(versionNumber)]);
+}
 
 /** The margin now: TARGET_MS, scaled by how much slower than idle an empty thread starts (median of 5). */
 async function marginMs(): Promise<number> {

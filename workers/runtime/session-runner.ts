@@ -133,7 +133,7 @@ export class SessionRunner {
       intraOpNumThreads: options.intraOpNumThreads,
     };
     const started = performance.now();
-    const thread = await spawnSessionThread(data);
+    const thread = await takeSessionThread(data);
     const ready = await new Promise<Extract<FromThreadMessage, { type: "ready" }>>((resolve, reject) => {
       const onExit = (code: number) =>
         reject(new Error(`the session thread exited with code ${code} before loading ${options.modelPath}`));
@@ -171,10 +171,14 @@ export class SessionRunner {
 
   /**
    * Builds what session threads start from (in TypeScript: their bundle) ahead of the first load,
-   * so that load does not wait for it; rejects with the build's error.
+   * so that load does not wait for it, and from then on keeps one spare thread started with
+   * onnxruntime imported: a load then waits for its session only, not for a thread's boot
+   * (100-250 ms on a busy host). Rejects with the build's error.
    */
   static async prepare(): Promise<void> {
     if (import.meta.url.endsWith(".ts")) await bundledThreadUrl(import.meta.url, SESSION_THREAD_ENTRY);
+    keepSpareThread = true;
+    replenishSpareThread();
   }
 
   get closed(): boolean {
@@ -352,8 +356,43 @@ export class SessionRunner {
 }
 
 /** Compiled JavaScript loads session-thread.js directly; TypeScript runs its bundle (bundled-thread.ts). */
-async function spawnSessionThread(workerData: SessionThreadData): Promise<Worker> {
+async function spawnSessionThread(workerData: SessionThreadData | null): Promise<Worker> {
   if (!import.meta.url.endsWith(".ts"))
     return new Worker(new URL("./session-thread.js", import.meta.url), { workerData });
   return startBundledThread(import.meta.url, SESSION_THREAD_ENTRY, { workerData });
+}
+
+/** Whether SessionRunner.prepare asked for a spare thread (serving and batch workers do). */
+let keepSpareThread = false;
+/** A thread booted with no model, waiting for its "load" message; null while none is kept. */
+let spareThread: Promise<Worker> | null = null;
+
+function replenishSpareThread(): void {
+  if (!keepSpareThread || spareThread) return;
+  const spare = spawnSessionThread(null).then((thread) => {
+    // An idle spare keeps no process alive; one that dies idle is replaced on the next take (its
+    // error, with no runner listening yet, must not reach the process as an unhandled event).
+    thread.unref();
+    thread.on("error", () => {});
+    thread.once("exit", () => {
+      if (spareThread === spare) spareThread = null;
+    });
+    return thread;
+  });
+  spareThread = spare;
+  spare.catch(() => {
+    if (spareThread === spare) spareThread = null;
+  });
+}
+
+/** The spare thread, told what to load (and a new spare started), or a new thread when none is ready. */
+async function takeSessionThread(data: SessionThreadData): Promise<Worker> {
+  const spare = spareThread;
+  spareThread = null;
+  replenishSpareThread();
+  const thread = spare && (await spare.catch(() => null));
+  if (!thread || thread.threadId === -1) return spawnSessionThread(data);
+  thread.ref();
+  thread.postMessage({ type: "load", data } satisfies ToThreadMessage);
+  return thread;
 }

@@ -25,7 +25,10 @@ export interface ThreadRun {
 export type ThreadRunResult =
   { ok: true; outputs: PackedTensor[]; computeUs: number } | { ok: false; error: string; computeUs: number };
 
-export type ToThreadMessage = { type: "run"; id: number; runs: ThreadRun[] };
+export type ToThreadMessage =
+  | { type: "run"; id: number; runs: ThreadRun[] }
+  /** To a spare thread (started with no workerData, onnxruntime imported): the model to load. */
+  | { type: "load"; data: SessionThreadData };
 
 export type FromThreadMessage =
   | {
@@ -47,13 +50,12 @@ export type FromThreadMessage =
 
 const port = parentPort;
 if (!port) throw new Error("session-thread.ts runs as a worker thread only");
-const data = workerData as SessionThreadData;
 
 function firstLine(message: string): string {
   return (message.split("\n").find((line) => line.trim() !== "") ?? message).trim();
 }
 
-async function createSession(): Promise<{
+async function createSession(data: SessionThreadData): Promise<{
   session: ort.InferenceSession;
   executionProvider: string;
   fallbackReason: string | null;
@@ -127,28 +129,38 @@ function post(message: FromThreadMessage, transfer: ArrayBuffer[] = []): void {
   }
 }
 
-try {
-  const createStarted = performance.now();
-  const { session, executionProvider, fallbackReason } = await createSession();
-  const sessionCreateMs = performance.now() - createStarted;
-  const signature: Signature = {
-    inputs: session.inputMetadata.map((metadata) => toTensorSpec(metadata, "input")),
-    outputs: session.outputMetadata.map((metadata) => toTensorSpec(metadata, "output")),
-  };
-  // One message at a time: the session is never run concurrently from this thread.
-  let previous = Promise.resolve();
-  port.on("message", (message: ToThreadMessage) => {
-    previous = previous.then(async () => {
-      const results: ThreadRunResult[] = [];
-      for (const run of message.runs) results.push(await runOne(session, run));
-      const outputs = transferablesOf(results.flatMap((result) => (result.ok ? result.outputs : [])));
-      const spent = transferablesOf(message.runs.flatMap((run) => run.inputs)).filter(
-        (buffer) => !outputs.includes(buffer),
-      );
-      post({ type: "ran", id: message.id, results, spent }, [...outputs, ...spent]);
+async function serve(data: SessionThreadData): Promise<void> {
+  try {
+    const createStarted = performance.now();
+    const { session, executionProvider, fallbackReason } = await createSession(data);
+    const sessionCreateMs = performance.now() - createStarted;
+    const signature: Signature = {
+      inputs: session.inputMetadata.map((metadata) => toTensorSpec(metadata, "input")),
+      outputs: session.outputMetadata.map((metadata) => toTensorSpec(metadata, "output")),
+    };
+    // One message at a time: the session is never run concurrently from this thread.
+    let previous = Promise.resolve();
+    port!.on("message", (message: ToThreadMessage) => {
+      if (message.type !== "run") return;
+      previous = previous.then(async () => {
+        const results: ThreadRunResult[] = [];
+        for (const run of message.runs) results.push(await runOne(session, run));
+        const outputs = transferablesOf(results.flatMap((result) => (result.ok ? result.outputs : [])));
+        const spent = transferablesOf(message.runs.flatMap((run) => run.inputs)).filter(
+          (buffer) => !outputs.includes(buffer),
+        );
+        post({ type: "ran", id: message.id, results, spent }, [...outputs, ...spent]);
+      });
     });
-  });
-  post({ type: "ready", signature, executionProvider, fallbackReason, sessionCreateMs });
-} catch (error) {
-  post({ type: "load-failed", error: firstLine((error as Error).message) });
+    post({ type: "ready", signature, executionProvider, fallbackReason, sessionCreateMs });
+  } catch (error) {
+    post({ type: "load-failed", error: firstLine((error as Error).message) });
+  }
 }
+
+const initial = workerData as SessionThreadData | null;
+if (initial) await serve(initial);
+else
+  port.once("message", (message: ToThreadMessage) => {
+    if (message.type === "load") void serve(message.data);
+  });
