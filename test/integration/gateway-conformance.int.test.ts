@@ -6,7 +6,7 @@ import { readGatewayEnv } from "@/server/gateway/gateway-env";
 import { MAX_DISCARDED_BODY_BYTES } from "@/server/gateway/answer-oversized-body";
 import { startGateway } from "@/server/gateway/start-gateway";
 import { getRedis } from "@/server/redis";
-import { halfBitsToFloat } from "@/workers/runtime/tensor-convert";
+import { halfBitsToFloat } from "@/server/domain/inference/float16";
 import { dynamicWidthModel, fixedBatchOneModel, nonFiniteModel } from "@/test/fixtures/odd-models";
 import { ADMISSION_OFF, startServingStack } from "@/test/support/serving-stack";
 import { callerFor, uploadForm } from "@/test/support/trpc-caller";
