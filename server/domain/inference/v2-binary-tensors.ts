@@ -88,8 +88,9 @@ export function decodeBinaryTensor(
     throw badRequest(
       `input '${name}': binary_data_size is ${bytes.length} bytes but ${count} ${datatype} elements take ${count * size}`,
     );
-  // A typed array needs its offset aligned to its element size: a misaligned one is copied first.
-  const aligned = bytes.byteOffset % size === 0 ? bytes : bytes.slice();
+  // A typed array needs its offset aligned to its element size: a misaligned one is copied first
+  // (into a new Uint8Array: a Buffer's slice would be a view again).
+  const aligned = bytes.byteOffset % size === 0 ? bytes : new Uint8Array(bytes);
   const { buffer, byteOffset } = aligned;
   switch (datatype) {
     case "BOOL": {

@@ -113,6 +113,17 @@ describe("binary requests", () => {
       };
       const parsed = parseBinary(signatureOf([["x", "float64"]]), header, [bytes]);
       expect(parsed.inputs[0]!.data).toEqual(data);
+      // As the gateway gets it: a Node Buffer, itself a view into a larger buffer.
+      const { body, headerLength } = binaryBody(header, [bytes]);
+      const inPool = Buffer.concat([Buffer.alloc(3), body]).subarray(3);
+      const split = splitBinaryBody(inPool, headerLength);
+      const fromBuffer = parseInferRequest(
+        split.header,
+        signatureOf([["x", "float64"]]),
+        LIMITS,
+        split.binary,
+      );
+      expect(fromBuffer.inputs[0]!.data).toEqual(data);
     }
   });
 });
