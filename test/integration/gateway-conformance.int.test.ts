@@ -183,7 +183,8 @@ describe("trailing slashes", () => {
 });
 
 describe("bodies that are not JSON", () => {
-  const accepted = "send application/json";
+  const accepted =
+    "send application/json, or application/octet-stream with an Inference-Header-Content-Length header (binary tensor data)";
 
   it("text/plain gets 415 naming the accepted content type, even when it holds valid JSON", async () => {
     const body = JSON.stringify({ inputs: [tensor([1, 2], [1, 2])] });
