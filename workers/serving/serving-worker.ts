@@ -5,9 +5,12 @@ import { getLogger, type Logger } from "@/server/logger";
 import { bullPrefix } from "@/server/contracts/key-prefix";
 import { connectRedis, logRedisErrors } from "@/server/contracts/redis-connections";
 import {
+  decodeServingJob,
+  encodeServingJobResult,
   SERVING_DEADLINE_PASSED_REASON,
   SERVING_REPLY_LIST_TTL_MS,
-  ZServingJob,
+  ZQueuedServingJob,
+  type QueuedServingJob,
   type ServingJob,
   type ServingReply,
   servingQueueName,
@@ -94,6 +97,15 @@ function logTracedRequests(log: Logger, jobId: string, job: ServingJob, result: 
   );
 }
 
+/** The job with its tensors' bytes decoded; a tensor whose bytes do not fit it makes the job invalid. */
+function decodedJob(job: QueuedServingJob): ServingJob {
+  try {
+    return decodeServingJob(job);
+  } catch (error) {
+    throw new UnrecoverableError(`invalid serving job: ${(error as Error).message}`);
+  }
+}
+
 /** Where a session's load time went: its first answer waited for all of it, unless it was preloaded. */
 function logLoadedSession(
   log: Logger,
@@ -149,16 +161,21 @@ export async function startServingWorker(options: ServingWorkerOptions): Promise
 
   const processorFor = (queueDevice: ServingDevice) => async (job: Job<unknown, JobReturn>) => {
     const pickedUpMs = Date.now();
-    const parsed = ZServingJob.safeParse(job.data);
+    const parsed = ZQueuedServingJob.safeParse(job.data);
     if (!parsed.success)
       throw new UnrecoverableError(`invalid serving job: ${formatZodIssues(parsed.error, "job")}`);
-    const { replyTo } = parsed.data;
+    const { replyTo, schemaVersion } = parsed.data;
     const jobId = job.id!;
     try {
-      const result = await runJob(queueDevice, parsed.data, pickedUpMs);
-      logTracedRequests(log, jobId, parsed.data, result);
+      const decoded = decodedJob(parsed.data);
+      const result = await runJob(queueDevice, decoded, pickedUpMs);
+      logTracedRequests(log, jobId, decoded, result);
       if (replyTo === undefined) return result;
-      await sendReply(replies, replyTo, { jobId, ok: true, result });
+      await sendReply(replies, replyTo, {
+        jobId,
+        ok: true,
+        result: encodeServingJobResult(result, schemaVersion),
+      });
       return null;
     } catch (error) {
       // An attempt that will be retried stays silent: its retry answers.
