@@ -11,7 +11,7 @@ import {
   SERVING_REPLY_LIST_TTL_MS,
   ZQueuedServingJob,
   type QueuedServingJob,
-  type ServingJob,
+  type RunnableServingJob,
   type ServingReply,
   servingQueueName,
   type ServingDevice,
@@ -80,7 +80,12 @@ async function sendReply(redis: Redis, replyTo: string, reply: ServingReply): Pr
  * One line per job whose requests carry a trace context (W3C traceparent, from the gateway's
  * span), so a slow request's run can be found from its trace: untraced jobs log nothing.
  */
-function logTracedRequests(log: Logger, jobId: string, job: ServingJob, result: ServingJobResult): void {
+function logTracedRequests(
+  log: Logger,
+  jobId: string,
+  job: RunnableServingJob,
+  result: ServingJobResult,
+): void {
   const traceparents = job.requests.flatMap((request) => (request.traceparent ? [request.traceparent] : []));
   if (traceparents.length === 0) return;
   log.info(
@@ -98,7 +103,7 @@ function logTracedRequests(log: Logger, jobId: string, job: ServingJob, result: 
 }
 
 /** The job with its tensors' bytes decoded; a tensor whose bytes do not fit it makes the job invalid. */
-function decodedJob(job: QueuedServingJob): ServingJob {
+function decodedJob(job: QueuedServingJob): RunnableServingJob {
   try {
     return decodeServingJob(job);
   } catch (error) {
@@ -191,7 +196,7 @@ export async function startServingWorker(options: ServingWorkerOptions): Promise
 
   const runJob = async (
     queueDevice: ServingDevice,
-    job: ServingJob,
+    job: RunnableServingJob,
     pickedUpMs: number,
   ): Promise<ServingJobResult> => {
     const { requests, artifactSha256, device, versionId, enqueuedAtMs, deadlineAtMs } = job;

@@ -83,14 +83,7 @@ export function decodeBinaryTensor(
   name: string,
 ): WireTensor["data"] {
   if (datatype === "BYTES") return decodeBytesElements(bytes, count, name);
-  const size = ELEMENT_BYTES[datatype];
-  if (bytes.length !== count * size)
-    throw badRequest(
-      `input '${name}': binary_data_size is ${bytes.length} bytes but ${count} ${datatype} elements take ${count * size}`,
-    );
-  // A typed array needs its offset aligned to its element size: a misaligned one is copied first
-  // (into a new Uint8Array: a Buffer's slice would be a view again).
-  const aligned = bytes.byteOffset % size === 0 ? bytes : new Uint8Array(bytes);
+  const aligned = alignedElements(bytes, datatype, count, name);
   const { buffer, byteOffset } = aligned;
   switch (datatype) {
     case "BOOL": {
@@ -123,6 +116,41 @@ export function decodeBinaryTensor(
     default:
       return Array.from(smallIntegers(datatype, buffer, byteOffset, count));
   }
+}
+
+/**
+ * FP32 or FP64 elements in a typed array of their own, copied from the bytes: what onnxruntime
+ * takes, with no array of numbers in between (a worker's inputs). Throws as decodeBinaryTensor.
+ */
+export function decodeBinaryFloats(
+  bytes: Uint8Array,
+  datatype: "FP32" | "FP64",
+  count: number,
+  name: string,
+): Float32Array | Float64Array {
+  const aligned = alignedElements(bytes, datatype, count, name);
+  const view =
+    datatype === "FP32"
+      ? new Float32Array(aligned.buffer, aligned.byteOffset, count)
+      : new Float64Array(aligned.buffer, aligned.byteOffset, count);
+  return view.slice();
+}
+
+/** The bytes, checked to make `count` elements, at an offset a typed array of the datatype can view. */
+function alignedElements(
+  bytes: Uint8Array,
+  datatype: Exclude<V2Datatype, "BYTES">,
+  count: number,
+  name: string,
+): Uint8Array {
+  const size = ELEMENT_BYTES[datatype];
+  if (bytes.length !== count * size)
+    throw badRequest(
+      `input '${name}': binary_data_size is ${bytes.length} bytes but ${count} ${datatype} elements take ${count * size}`,
+    );
+  // A typed array needs its offset aligned to its element size: a misaligned one is copied first
+  // (into a new Uint8Array: a Buffer's slice would be a view again).
+  return bytes.byteOffset % size === 0 ? bytes : new Uint8Array(bytes);
 }
 
 function floats(source: ArrayLike<number>, toNumber: (raw: number) => number = (raw) => raw) {

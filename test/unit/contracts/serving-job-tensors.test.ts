@@ -43,7 +43,17 @@ describe("serving job tensors on the queue", () => {
       "json",
     ]);
     const parsed = ZQueuedServingJob.parse(JSON.parse(JSON.stringify(queued)));
-    expect(decodeServingJob(parsed)).toEqual({ ...job, schemaVersion: SERVING_JOB_SCHEMA_VERSION });
+    const decoded = decodeServingJob(parsed);
+    // FP32 and FP64 come as typed arrays, ready for onnxruntime; the rest as JSON gives them.
+    const f32 = decoded.requests[0]!.inputs[0]!.data;
+    expect(f32).toBeInstanceOf(Float32Array);
+    expect(Array.from(f32 as Float32Array)).toEqual([0.25, -1.5, NaN, -Infinity]);
+    const { inputs: decodedInputs, ...request } = decoded.requests[0]!;
+    expect({ ...decoded, requests: [{ ...request, inputs: decodedInputs.slice(1) }] }).toEqual({
+      ...job,
+      schemaVersion: SERVING_JOB_SCHEMA_VERSION,
+      requests: [{ ...job.requests[0], inputs: TENSORS.slice(1) }],
+    });
   });
 
   it("a job of an older gateway (no schemaVersion, JSON arrays) still parses, as version 1", () => {
