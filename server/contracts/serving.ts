@@ -61,7 +61,7 @@ export const ZTensorBytes = z.object({
 });
 export type TensorBytes = z.infer<typeof ZTensorBytes>;
 const ZQueuedTensor = z.union([ZWireTensor, ZTensorBytes]);
-type QueuedTensor = z.infer<typeof ZQueuedTensor>;
+export type QueuedTensor = z.infer<typeof ZQueuedTensor>;
 
 export const ZServingRequest = z.object({
   requestId: z.string(),
@@ -134,7 +134,11 @@ export const ZServingJobResult = z.object({
 });
 export type ServingJobResult = z.infer<typeof ZServingJobResult>;
 
-/** A result as it is on a reply list: its outputs as JSON arrays (version-1 jobs) or as bytes. */
+/**
+ * A result as it is on a reply list: its outputs as bytes for a job of version 2 (the worker
+ * writes them from its typed arrays, packedToQueued in workers/runtime/tensor-convert.ts), as
+ * JSON arrays for a job of version 1, whose gateway reads nothing else.
+ */
 export type QueuedServingJobResult = Omit<ServingJobResult, "results"> & {
   results: Array<
     { requestId: string; ok: true; outputs: QueuedTensor[] } | Extract<ServingRequestResult, { ok: false }>
@@ -173,20 +177,6 @@ function runTensorOf(tensor: QueuedTensor): RunTensor {
   const { name, datatype, shape } = tensor;
   const bytes = Buffer.from(tensor.base64, "base64");
   return { name, datatype, shape, data: decodeBinaryFloats(bytes, datatype, elementCount(shape), name) };
-}
-
-/** The worker's side: outputs as bytes for a version-2 job; a version-1 job's gateway reads JSON arrays only. */
-export function encodeServingJobResult(
-  result: ServingJobResult,
-  schemaVersion: ServingJob["schemaVersion"],
-): QueuedServingJobResult {
-  if (schemaVersion === 1) return result;
-  return {
-    ...result,
-    results: result.results.map((one) =>
-      one.ok ? { ...one, outputs: one.outputs.map(tensorToBytes) } : one,
-    ),
-  };
 }
 
 /** The gateway's side of a reply. */

@@ -1,4 +1,5 @@
 import * as ort from "onnxruntime-node";
+import type { QueuedTensor } from "@/server/contracts/serving";
 import { floatToHalfBits, halfBitsToFloat } from "@/server/domain/inference/float16";
 import type { FlatTensor, RunTensor } from "@/server/domain/inference/batch-merge";
 import {
@@ -214,6 +215,20 @@ export function unpackToWire(tensor: PackedTensor): WireTensor {
     for (let i = 0; i < n; i++) values[i] = (data as Int32Array)[i]!;
   }
   return { name, datatype, shape, data: values };
+}
+
+/**
+ * Typed arrays -> a serving reply's tensor: a typed array's bytes are the binary tensor layout
+ * already (FP16 as its bits, BOOL as 0/1 bytes, 64-bit integers as such), so they go as base64
+ * with no array of numbers in between; BYTES as its strings.
+ */
+export function packedToQueued(tensor: PackedTensor): QueuedTensor {
+  const { name, datatype, data } = tensor;
+  const shape = [...tensor.shape];
+  if (datatype === "BYTES") return { name, datatype, shape, data: Array.from(data as string[]) };
+  const view = data as Exclude<PackedData, string[]>;
+  const base64 = Buffer.from(view.buffer, view.byteOffset, view.byteLength).toString("base64");
+  return { name, datatype, shape, base64 };
 }
 
 /** Packed -> onnxruntime tensor over the same memory (no copy). */

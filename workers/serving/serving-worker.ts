@@ -6,11 +6,12 @@ import { bullPrefix } from "@/server/contracts/key-prefix";
 import { connectRedis, logRedisErrors } from "@/server/contracts/redis-connections";
 import {
   decodeServingJob,
-  encodeServingJobResult,
   SERVING_DEADLINE_PASSED_REASON,
   SERVING_REPLY_LIST_TTL_MS,
   ZQueuedServingJob,
   type QueuedServingJob,
+  type QueuedServingJobResult,
+  type QueuedTensor,
   type RunnableServingJob,
   type ServingReply,
   servingQueueName,
@@ -23,6 +24,7 @@ import { SessionRunCounters } from "@/workers/serving/session-run-counters";
 import { ArtifactCache, ArtifactUnavailableError } from "@/workers/runtime/artifact-cache";
 import { SessionCache, type LoadedSession } from "@/workers/runtime/session-cache";
 import { SessionRunner } from "@/workers/runtime/session-runner";
+import { packedToQueued, unpackToWire, type PackedTensor } from "@/workers/runtime/tensor-convert";
 import { preloadServedSessions } from "@/workers/serving/preload-sessions";
 
 export interface ServingWorkerOptions {
@@ -84,7 +86,7 @@ function logTracedRequests(
   log: Logger,
   jobId: string,
   job: RunnableServingJob,
-  result: ServingJobResult,
+  result: Omit<ServingJobResult, "results">,
 ): void {
   const traceparents = job.requests.flatMap((request) => (request.traceparent ? [request.traceparent] : []));
   if (traceparents.length === 0) return;
@@ -173,14 +175,14 @@ export async function startServingWorker(options: ServingWorkerOptions): Promise
     const jobId = job.id!;
     try {
       const decoded = decodedJob(parsed.data);
-      const result = await runJob(queueDevice, decoded, pickedUpMs);
+      // Outputs as bytes, unless the gateway reads JSON arrays only: a version-1 job's, or an
+      // older gateway's job with no reply list, whose result it reads from BullMQ's event.
+      const asBytes = replyTo !== undefined && schemaVersion !== 1;
+      const toOutput: (tensor: PackedTensor) => QueuedTensor = asBytes ? packedToQueued : unpackToWire;
+      const result = await runJob(queueDevice, decoded, pickedUpMs, toOutput);
       logTracedRequests(log, jobId, decoded, result);
-      if (replyTo === undefined) return result;
-      await sendReply(replies, replyTo, {
-        jobId,
-        ok: true,
-        result: encodeServingJobResult(result, schemaVersion),
-      });
+      if (replyTo === undefined) return result as ServingJobResult;
+      await sendReply(replies, replyTo, { jobId, ok: true, result });
       return null;
     } catch (error) {
       // An attempt that will be retried stays silent: its retry answers.
@@ -198,7 +200,8 @@ export async function startServingWorker(options: ServingWorkerOptions): Promise
     queueDevice: ServingDevice,
     job: RunnableServingJob,
     pickedUpMs: number,
-  ): Promise<ServingJobResult> => {
+    toOutput: (tensor: PackedTensor) => QueuedTensor,
+  ): Promise<QueuedServingJobResult> => {
     const { requests, artifactSha256, device, versionId, enqueuedAtMs, deadlineAtMs } = job;
     // Only a producer that ignores the contract puts one here; running it would hide that.
     if (device !== queueDevice)
@@ -221,7 +224,7 @@ export async function startServingWorker(options: ServingWorkerOptions): Promise
       const retryable = error instanceof ArtifactUnavailableError && error.retryable;
       throw retryable ? new Error(message) : new UnrecoverableError(message);
     }
-    const outcome = await sessions.run({ artifactSha256, device }, requests);
+    const outcome = await sessions.run({ artifactSha256, device }, requests, toOutput);
     runCounters.record(job, outcome.sessionRuns);
     return {
       results: outcome.results,

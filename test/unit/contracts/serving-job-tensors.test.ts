@@ -3,12 +3,12 @@ import {
   decodeServingJob,
   decodeServingJobResult,
   encodeServingJob,
-  encodeServingJobResult,
   SERVING_JOB_SCHEMA_VERSION,
   ZQueuedServingJob,
-  type ServingJobResult,
+  type QueuedServingJobResult,
 } from "@/server/contracts/serving";
 import type { WireTensor } from "@/server/domain/inference/datatypes";
+import { packedToQueued, packWireTensor } from "@/workers/runtime/tensor-convert";
 
 const TENSORS: WireTensor[] = [
   { name: "f32", datatype: "FP32", shape: [2, 2], data: [0.25, -1.5, "NaN", "-Infinity"] },
@@ -63,11 +63,20 @@ describe("serving job tensors on the queue", () => {
     expect(decodeServingJob(parsed).requests[0]!.inputs).toEqual(TENSORS);
   });
 
-  it("a result goes back as bytes for a version-2 job, as JSON arrays for a version-1 job", () => {
-    const result: ServingJobResult = {
+  it("a worker's outputs go back as their typed arrays' bytes and decode to the JSON path's tensors", () => {
+    const outputs = TENSORS.map((tensor) => packedToQueued(packWireTensor(tensor)));
+    expect(outputs.map((tensor) => ("base64" in tensor ? "bytes" : "json"))).toEqual([
+      "bytes",
+      "bytes",
+      "bytes",
+      "bytes",
+      "bytes",
+      "json",
+    ]);
+    const result = {
       results: [
-        { requestId: "r1", ok: true, outputs: TENSORS },
-        { requestId: "r2", ok: false, error: "bad input" },
+        { requestId: "r1", ok: true as const, outputs },
+        { requestId: "r2", ok: false as const, error: "bad input" },
       ],
       hostName: "h",
       executionProvider: "cpu",
@@ -75,12 +84,12 @@ describe("serving job tensors on the queue", () => {
       batchRows: 2,
       queueWaitUs: 3,
     };
-    expect(encodeServingJobResult(result, 1)).toEqual(result);
-    const queued = JSON.parse(JSON.stringify(encodeServingJobResult(result, 2))) as ReturnType<
-      typeof encodeServingJobResult
-    >;
+    const queued = JSON.parse(JSON.stringify(result)) as QueuedServingJobResult;
     expect(JSON.stringify(queued)).not.toContain("0.25");
-    expect(decodeServingJobResult(queued)).toEqual(result);
+    expect(decodeServingJobResult(queued)).toEqual({
+      ...result,
+      results: [{ requestId: "r1", ok: true, outputs: TENSORS }, result.results[1]],
+    });
   });
 
   it("bytes that do not fit the tensor's shape make the job invalid, naming the tensor", () => {
