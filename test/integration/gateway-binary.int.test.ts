@@ -219,6 +219,37 @@ describe("binary requests and answers give the values JSON gives", () => {
   });
 });
 
+describe("asynchronous inference (prefer: respond-async)", () => {
+  it("a binary task's answer is the synchronous binary answer, byte for byte", async () => {
+    const request = binaryRequest(
+      { parameters: { binary_data_output: true } },
+      everyInput((i) => i % 3 !== 0),
+    );
+    const headers = {
+      "content-type": "application/octet-stream",
+      "inference-header-content-length": String(request.headerLength),
+    };
+    const route = `${url}/v2/models/every-datatype/infer`;
+    const sync = await fetch(route, { method: "POST", headers, body: new Uint8Array(request.body) });
+    const accepted = await fetch(route, {
+      method: "POST",
+      headers: { ...headers, prefer: "respond-async" },
+      body: new Uint8Array(request.body),
+    });
+    expect(accepted.status).toBe(202);
+    const location = accepted.headers.get("location")!;
+    let done = await fetch(`${url}${location}`);
+    for (let attempt = 0; done.status === 202 && attempt < 100; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      done = await fetch(`${url}${location}`);
+    }
+    expect(done.status).toBe(200);
+    for (const name of ["content-type", "inference-header-content-length"])
+      expect(done.headers.get(name)).toBe(sync.headers.get(name));
+    expect(Buffer.from(await done.arrayBuffer())).toEqual(Buffer.from(await sync.arrayBuffer()));
+  });
+});
+
 describe("bad binary bodies get 400 naming the problem", () => {
   const route = "/v2/models/multi-output/infer";
   const x = (binarySize: number) => ({
