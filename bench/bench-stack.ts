@@ -23,7 +23,10 @@ const BENCH_DATABASE = "mlops_bench";
 export interface BenchModel {
   /** Short name in the table. */
   label: string;
+  /** Under data/demo; for a model built in code (`bytes`), only what the log calls it. */
   file: string;
+  /** The model itself, when it is built in code rather than read from `file`. */
+  bytes?: Uint8Array;
   inputName: string;
   width: number;
 }
@@ -68,7 +71,7 @@ export async function setUpConsole(
       description: "",
       task: "benchmark",
     });
-    const bytes = await readFile(path.join(REPO, "data/demo", model.file));
+    const bytes = model.bytes ?? (await readFile(path.join(REPO, "data/demo", model.file)));
     const version = await usingStagedFile(stageBytes(bytes), (artifact) =>
       registerModelVersion({
         teamId: team.id,

@@ -116,6 +116,11 @@ export const ZAsyncTaskState = z.discriminatedUnion("status", [
     statusCode: z.number().int(),
     headers: z.record(z.string(), z.string()),
     body: z.string(),
+    /**
+     * "base64" for an answer in the binary tensor data extension's form, whose bytes are not
+     * text; absent for a JSON answer (and on tasks saved before the field existed).
+     */
+    bodyEncoding: z.literal("base64").optional(),
   }),
 ]);
 export type AsyncTaskState = z.infer<typeof ZAsyncTaskState>;

@@ -10,6 +10,13 @@ import { callerOf, teamIdOf, type ApiKeyAuth } from "@/server/gateway/api-key-au
 import { INNER_CALL_HEADER, registerAsyncTasks } from "@/server/gateway/async-tasks";
 import { errorBody, inferResponse, modelMetadataResponse } from "@/server/domain/inference/v2-responses";
 import {
+  BINARY_CONTENT_TYPE,
+  BINARY_TENSOR_EXTENSION,
+  encodeBinaryResponse,
+  INFERENCE_HEADER_LENGTH,
+  splitBinaryBody,
+} from "@/server/domain/inference/v2-binary-tensors";
+import {
   formatServerTiming,
   formatTraceParent,
   parseTraceParent,
@@ -163,7 +170,8 @@ export function buildGateway(deps: GatewayDeps) {
     if (fastifyError.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
       const type = request.headers["content-type"];
       const problem = type ? `content-type '${type}' is not supported` : "the body has no content-type";
-      return reply.code(415).send(errorBody(`${problem}; send ${ACCEPTED_CONTENT_TYPES}`));
+      const accepted = isInferRoute(request) ? INFER_CONTENT_TYPES : ACCEPTED_CONTENT_TYPES;
+      return reply.code(415).send(errorBody(`${problem}; send ${accepted}`));
     }
     // Fastify's own refusals of a request (bad header, empty JSON body) name what is wrong with it.
     if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500)
@@ -187,7 +195,11 @@ export function buildGateway(deps: GatewayDeps) {
     const readiness = await deps.readiness();
     return reply.code(readiness.ready ? 200 : 503).send(readiness);
   });
-  app.get("/v2", async () => ({ name: "mlops-console-gateway", version: "1", extensions: [] }));
+  app.get("/v2", async () => ({
+    name: "mlops-console-gateway",
+    version: "1",
+    extensions: [BINARY_TENSOR_EXTENSION],
+  }));
   app.get(METRICS_ROUTE, async (_request, reply) =>
     reply
       .header("content-type", deps.metrics.registry.contentType)
@@ -247,10 +259,15 @@ export function buildGateway(deps: GatewayDeps) {
       if (!reply.raw.writableFinished) callerGone.abort();
     });
     const deployment = await deploymentOrThrow(deps.cache, teamId, params.name);
-    let pinnedVersion, timeoutMs;
+    let pinnedVersion, timeoutMs, json, binary;
     try {
       pinnedVersion = params.version ? versionOrThrow(deployment, params.version) : null;
       timeoutMs = requestTimeout(header(headers, "x-timeout-ms"), deps.requestTimeoutMs);
+      // Only the binary form's parser hands over bytes; the JSON parser gives what JSON holds.
+      ({ header: json, binary } =
+        body instanceof Uint8Array
+          ? splitBinaryBody(body, header(headers, INFERENCE_HEADER_LENGTH) ?? undefined)
+          : { header: body, binary: undefined });
     } catch (error) {
       deps.inference.refused(deployment, null, errorKindOf(error));
       throw error;
@@ -263,7 +280,8 @@ export function buildGateway(deps: GatewayDeps) {
     const result = await deps.inference.infer({
       deployment,
       pinnedVersion,
-      body,
+      body: json,
+      binary,
       stickyKey: header(headers, "x-sticky-key"),
       receivedAtMs,
       receivedAtPerfMs,
@@ -279,24 +297,35 @@ export function buildGateway(deps: GatewayDeps) {
     if (header(headers, TIMING_HEADER) === "true")
       answerHeaders["server-timing"] = serverTiming(result.timing, beforeInferMs, reply.elapsedTime);
     if (!result.ok) return reply.code(400).headers(answerHeaders).send(errorBody(result.message));
+    const response = inferResponse({
+      modelName: result.deploymentName,
+      modelVersion: String(result.versionNumber),
+      id: result.callerId,
+      outputs: result.outputs,
+    });
+    const binaryAnswer = encodeBinaryResponse(response, result.binaryOutputs);
+    if (binaryAnswer === null) return reply.code(200).headers(answerHeaders).send(response);
+    const { body: bytes, headerLength } = binaryAnswer;
     return reply
       .code(200)
       .headers(answerHeaders)
-      .send(
-        inferResponse({
-          modelName: result.deploymentName,
-          modelVersion: String(result.versionNumber),
-          id: result.callerId,
-          outputs: result.outputs,
-        }),
-      );
+      .header("content-type", BINARY_CONTENT_TYPE)
+      .header(INFERENCE_HEADER_LENGTH, String(headerLength))
+      .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   };
-  app.post<{ Params: ModelParams }>("/v2/models/:name/infer", (request, reply) =>
-    infer(teamIdOf(request), request.params, request.body, request.headers, reply),
-  );
-  app.post<{ Params: ModelParams }>("/v2/models/:name/versions/:version/infer", (request, reply) =>
-    infer(teamIdOf(request), request.params, request.body, request.headers, reply),
-  );
+  // The binary tensor data extension's bodies are read as bytes on the infer routes alone, within
+  // the same body limit; any other route still refuses them (415).
+  app.register(async (inferRoutes) => {
+    inferRoutes.addContentTypeParser(BINARY_CONTENT_TYPE, { parseAs: "buffer" }, (_request, bytes, done) =>
+      done(null, bytes),
+    );
+    inferRoutes.post<{ Params: ModelParams }>("/v2/models/:name/infer", (request, reply) =>
+      infer(teamIdOf(request), request.params, request.body, request.headers, reply),
+    );
+    inferRoutes.post<{ Params: ModelParams }>("/v2/models/:name/versions/:version/infer", (request, reply) =>
+      infer(teamIdOf(request), request.params, request.body, request.headers, reply),
+    );
+  });
   app.post<{ Params: ModelParams }>("/v2/models/:name/feedback", (request) =>
     answerFeedback(callerOf(request), request.params.name, request.body),
   );
@@ -307,8 +336,13 @@ export function buildGateway(deps: GatewayDeps) {
 const METRICS_ROUTE = "/metrics";
 /** The bodies the gateway reads, as a 415 names them. */
 const ACCEPTED_CONTENT_TYPES = "application/json";
+const INFER_CONTENT_TYPES = `application/json, or ${BINARY_CONTENT_TYPE} with an Inference-Header-Content-Length header (binary tensor data)`;
 /** `x-timing: true` on an infer request asks for its stage timings in a `server-timing` header. */
 const TIMING_HEADER = "x-timing";
+
+function isInferRoute(request: FastifyRequest): boolean {
+  return request.method === "POST" && request.routeOptions.url?.endsWith("/infer") === true;
+}
 
 /** Routes that act for a caller (a team, maybe a key); health, metrics and /v2 itself do not. */
 function needsCaller(route: string | undefined): boolean {

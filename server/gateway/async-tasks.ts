@@ -5,6 +5,7 @@ import type { Redis } from "ioredis";
 import { z } from "zod";
 import { asyncTaskKey, ZAsyncTaskState, type AsyncTaskState } from "@/server/contracts/batch";
 import { AppError } from "@/server/domain/app-error";
+import { INFERENCE_HEADER_LENGTH } from "@/server/domain/inference/v2-binary-tensors";
 import { teamIdOf } from "@/server/gateway/api-key-auth";
 import { parseEnvironment } from "@/server/env";
 import type { Logger } from "@/server/logger";
@@ -68,17 +69,20 @@ export function registerAsyncTasks(
         headers,
         payload: Buffer.isBuffer(body) || typeof body === "string" ? body : JSON.stringify(body),
       })
-      .then((answer) =>
-        save(taskId, {
+      .then((answer) => {
+        const binary = answer.headers[INFERENCE_HEADER_LENGTH] !== undefined;
+        return save(taskId, {
           status: "done",
           createdAtMs,
           teamId,
           finishedAtMs: Date.now(),
           statusCode: answer.statusCode,
           headers: answeredHeaders(answer.headers),
-          body: answer.body,
-        }),
-      )
+          ...(binary
+            ? { body: answer.rawPayload.toString("base64"), bodyEncoding: "base64" }
+            : { body: answer.body }),
+        });
+      })
       .catch((error: unknown) =>
         request.log.warn({ err: error, taskId }, "async inference task was not saved"),
       );
@@ -102,7 +106,7 @@ export function registerAsyncTasks(
       .code(state.statusCode)
       .headers(state.headers)
       .header("x-task-status", "done")
-      .send(state.body);
+      .send(state.bodyEncoding === "base64" ? Buffer.from(state.body, "base64") : state.body);
   });
 }
 
@@ -110,7 +114,7 @@ export function registerAsyncTasks(
 function answeredHeaders(
   headers: Record<string, string | string[] | number | undefined>,
 ): Record<string, string> {
-  const kept = ["content-type", "x-model-version", "x-revision", "retry-after"];
+  const kept = ["content-type", "x-model-version", "x-revision", "retry-after", INFERENCE_HEADER_LENGTH];
   return Object.fromEntries(
     kept.flatMap((name) => (headers[name] === undefined ? [] : [[name, String(headers[name])]])),
   );

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { AdaptiveConcurrencyLimit } from "@/server/domain/admission/adaptive-concurrency-limit";
 import { AppError } from "@/server/domain/app-error";
+import type { BinaryOutputChoice } from "@/server/domain/inference/v2-binary-tensors";
 import { parseInferRequest } from "@/server/domain/inference/v2-infer-request";
 import type { ServingRequest } from "@/server/contracts/serving";
 import type { CachedDeployment } from "@/server/gateway/deployment-cache";
@@ -15,7 +16,10 @@ export interface InferenceCall {
   deployment: CachedDeployment;
   /** Set when the caller names a version (…/versions/{v}/infer): no routing, no shadows. */
   pinnedVersion: ServingVersion | null;
+  /** The request's JSON (the header of a binary body). */
   body: unknown;
+  /** The binary section of a body in the binary tensor data extension's form. */
+  binary?: Uint8Array;
   stickyKey: string | null;
   /** When the request's bytes started arriving (epoch ms): its deadline counts from here, not from parsing. */
   receivedAtMs: number;
@@ -37,6 +41,8 @@ export interface InferenceTarget {
   batchRows: number;
   /** The caller's own request id (V2 `id`), echoed in the answer. */
   callerId: string | undefined;
+  /** The outputs the answer carries as binary data. */
+  binaryOutputs: BinaryOutputChoice;
   /** Routed requests are copied to the revision's shadows; pinned ones are not. */
   shadowed: boolean;
   /** Frees the admission slot; call it when the job ends, which may be after the caller's deadline. */
@@ -50,7 +56,12 @@ export interface InferenceTarget {
 export function chooseTarget(call: InferenceCall, pending: PendingRequests): InferenceTarget {
   const { deployment } = call;
   const version = call.pinnedVersion ?? routedVersion(deployment, routingKeyOf(call.stickyKey, call.body));
-  const parsed = parseInferRequest(call.body, version.signature, { maxBatchRows: MAX_ROWS_PER_REQUEST });
+  const parsed = parseInferRequest(
+    call.body,
+    version.signature,
+    { maxBatchRows: MAX_ROWS_PER_REQUEST },
+    call.binary,
+  );
   const release = pending.admit(deployment, parsed.batchRows);
   return {
     deployment,
@@ -63,6 +74,7 @@ export function chooseTarget(call: InferenceCall, pending: PendingRequests): Inf
     },
     batchRows: parsed.batchRows,
     callerId: parsed.id,
+    binaryOutputs: parsed.binaryOutputs,
     shadowed: call.pinnedVersion === null,
     release,
   };

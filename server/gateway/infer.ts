@@ -1,4 +1,5 @@
 import type { WireTensor } from "@/server/domain/inference/datatypes";
+import type { BinaryOutputChoice } from "@/server/domain/inference/v2-binary-tensors";
 import type { ErrorKind } from "@/server/contracts/live-counters";
 import {
   chooseTarget,
@@ -33,7 +34,7 @@ export type InferenceResult = {
   /** The caller's own request id, echoed back. */
   callerId: string | undefined;
   timing: InferenceTiming;
-} & ({ ok: true; outputs: WireTensor[] } | { ok: false; message: string });
+} & ({ ok: true; outputs: WireTensor[]; binaryOutputs: BinaryOutputChoice } | { ok: false; message: string });
 
 /**
  * The inference path, free of any transport: choose a target (route, validate, admit), execute
@@ -134,6 +135,6 @@ export class InferenceService {
         { outputs: result.outputs, latencyUs: outcome.latencyUs },
         call.timeoutMs,
       );
-    return { ...answered, timing, ok: true, outputs: result.outputs };
+    return { ...answered, timing, ok: true, outputs: result.outputs, binaryOutputs: target.binaryOutputs };
   }
 }

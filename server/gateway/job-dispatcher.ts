@@ -4,13 +4,16 @@ import { AppError } from "@/server/domain/app-error";
 import { bullPrefix } from "@/server/contracts/key-prefix";
 import { connectRedis, logRedisErrors } from "@/server/contracts/redis-connections";
 import {
+  decodeServingJobResult,
+  encodeServingJob,
   SERVING_DEADLINE_PASSED_REASON,
   SERVING_JOB_OPTIONS,
   SERVING_DEVICES,
-  SERVING_JOB_SCHEMA_VERSION,
   servingQueueName,
   servingReplyListKey,
   type ServingDevice,
+  type QueuedServingJob,
+  type QueuedServingJobResult,
   type ServingJob,
   type ServingJobResult,
 } from "@/server/contracts/serving";
@@ -52,7 +55,7 @@ const WORKER_COUNT_TTL_MS = 1_000;
 const NO_WORKER_COUNT_TTL_MS = 250;
 
 interface DeviceQueue {
-  queue: Queue<ServingJob, null>;
+  queue: Queue<QueuedServingJob, null>;
   workers: { count: number; readAtMs: number };
   /** The read under way, shared by every request that finds the last one stale. */
   reading?: Promise<number>;
@@ -62,7 +65,7 @@ interface WaitingJob {
   resolve: (result: ServingJobResult) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
-  queue: Queue<ServingJob, null>;
+  queue: Queue<QueuedServingJob, null>;
 }
 
 /**
@@ -88,7 +91,7 @@ export function createJobDispatcher({
   const queues = new Map<ServingDevice, DeviceQueue>(
     SERVING_DEVICES.map((device) => {
       const name = servingQueueName(device);
-      const queue = new Queue<ServingJob, null>(name, {
+      const queue = new Queue<QueuedServingJob, null>(name, {
         prefix,
         connection: connectRedis("producer", redisUrl),
       });
@@ -113,7 +116,7 @@ export function createJobDispatcher({
     onReply: (reply) => {
       const job = settle(reply.jobId);
       if (!job) return;
-      if (reply.ok) job.resolve(reply.result);
+      if (reply.ok) resolveDecoded(job, reply.result);
       else if (reply.reason === SERVING_DEADLINE_PASSED_REASON)
         // A worker whose clock runs ahead of ours may drop the job a moment before our deadline.
         job.reject(new AppError("DEADLINE_EXCEEDED", "the job's deadline passed before a worker took it"));
@@ -176,11 +179,10 @@ export function createJobDispatcher({
       answer.catch(() => undefined);
       signal?.addEventListener("abort", () => cancel(jobId), { once: true });
       try {
-        await queue.add(
-          "infer",
-          { schemaVersion: SERVING_JOB_SCHEMA_VERSION, ...data, replyTo },
-          { ...SERVING_JOB_OPTIONS, jobId },
-        );
+        await queue.add("infer", encodeServingJob({ ...data, replyTo }), {
+          ...SERVING_JOB_OPTIONS,
+          jobId,
+        });
       } catch (error) {
         settle(jobId);
         throw queueUnavailable(error);
@@ -204,6 +206,17 @@ export function createJobDispatcher({
     job.reject(new AppError("CLIENT_CLOSED_REQUEST", "every caller of the job went away"));
     job.queue.remove(jobId).catch(() => undefined);
   }
+}
+
+/** A reply whose tensors do not decode (a worker that broke the contract) fails its job alone. */
+function resolveDecoded(job: WaitingJob, result: QueuedServingJobResult): void {
+  let decoded;
+  try {
+    decoded = decodeServingJobResult(result);
+  } catch (error) {
+    return job.reject(new Error(`the worker's reply does not decode: ${(error as Error).message}`));
+  }
+  job.resolve(decoded);
 }
 
 /** What readiness and a refused request say when no running host can serve a device. */

@@ -1,4 +1,5 @@
 import onnxProto, { type onnx } from "onnx-proto";
+import type { ElementType } from "@/server/domain/signature";
 
 // onnx-proto is CommonJS: its classes come through the default export, its types by name.
 const { ModelProto, TensorProto, AttributeProto } = onnxProto.onnx;
@@ -16,7 +17,8 @@ export const ML_DOMAIN = "ai.onnx.ml";
 export const ML_OPSET = 3;
 export const PRODUCER_NAME = "mlops-console";
 
-export type ElementType = "float16" | "float32" | "float64" | "int32" | "int64" | "bool" | "string";
+/** Every element type a signature names, so a test model can have any of them. */
+export type { ElementType };
 /** A number for a fixed size, a name (e.g. "batch") for a symbolic one. */
 export type Dim = number | string;
 export type Tensor = onnx.ITensorProto;
@@ -25,6 +27,12 @@ const elementTypeCodes: Record<ElementType, number> = {
   float16: DataType.FLOAT16,
   float32: DataType.FLOAT,
   float64: DataType.DOUBLE,
+  uint8: DataType.UINT8,
+  int8: DataType.INT8,
+  uint16: DataType.UINT16,
+  int16: DataType.INT16,
+  uint32: DataType.UINT32,
+  uint64: DataType.UINT64,
   int32: DataType.INT32,
   int64: DataType.INT64,
   bool: DataType.BOOL,

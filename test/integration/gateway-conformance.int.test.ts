@@ -6,7 +6,7 @@ import { readGatewayEnv } from "@/server/gateway/gateway-env";
 import { MAX_DISCARDED_BODY_BYTES } from "@/server/gateway/answer-oversized-body";
 import { startGateway } from "@/server/gateway/start-gateway";
 import { getRedis } from "@/server/redis";
-import { halfBitsToFloat } from "@/workers/runtime/tensor-convert";
+import { halfBitsToFloat } from "@/server/domain/inference/float16";
 import { dynamicWidthModel, fixedBatchOneModel, nonFiniteModel } from "@/test/fixtures/odd-models";
 import { ADMISSION_OFF, startServingStack } from "@/test/support/serving-stack";
 import { callerFor, uploadForm } from "@/test/support/trpc-caller";
@@ -183,7 +183,8 @@ describe("trailing slashes", () => {
 });
 
 describe("bodies that are not JSON", () => {
-  const accepted = "send application/json";
+  const accepted =
+    "send application/json, or application/octet-stream with an Inference-Header-Content-Length header (binary tensor data)";
 
   it("text/plain gets 415 naming the accepted content type, even when it holds valid JSON", async () => {
     const body = JSON.stringify({ inputs: [tensor([1, 2], [1, 2])] });

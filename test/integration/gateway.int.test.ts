@@ -196,7 +196,7 @@ describe("health and metadata", () => {
     expect(await get("/v2/health/ready")).toMatchObject({ status: 200, body: { ready: true } });
     expect(await get("/v2")).toMatchObject({
       status: 200,
-      body: { name: "mlops-console-gateway", version: "1", extensions: [] },
+      body: { name: "mlops-console-gateway", version: "1", extensions: ["binary_tensor_data"] },
     });
   });
 
@@ -590,6 +590,8 @@ describe("bad requests are refused by the gateway with a precise message, before
   });
 
   it("invalid JSON, an empty body, and a content type the gateway does not read", async () => {
+    const INFER_BODIES =
+      "application/json, or application/octet-stream with an Inference-Header-Content-Length header (binary tensor data)";
     const post = (body: string, contentType: string) =>
       call(`${gateway.url}/v2/models/fraud-guard/infer`, {
         method: "POST",
@@ -604,12 +606,12 @@ describe("bad requests are refused by the gateway with a precise message, before
     });
     expect(errorOf(await post("<inputs/>", "application/xml"))).toEqual({
       status: 415,
-      body: { error: "content-type 'application/xml' is not supported; send application/json" },
+      body: { error: `content-type 'application/xml' is not supported; send ${INFER_BODIES}` },
     });
     // Even a valid request: the protocol's JSON body is application/json.
     expect(errorOf(await post(JSON.stringify(fraudBody(rows)), "text/plain"))).toEqual({
       status: 415,
-      body: { error: "content-type 'text/plain' is not supported; send application/json" },
+      body: { error: `content-type 'text/plain' is not supported; send ${INFER_BODIES}` },
     });
   });
 

@@ -1,5 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { ZServingJobResult, servingReplyListKey, type ServingReply } from "@/server/contracts/serving";
+import {
+  decodeServingJobResult,
+  servingReplyListKey,
+  type ServingJobResult,
+  type ServingReply,
+} from "@/server/contracts/serving";
 import { readServingReplies } from "@/server/gateway/serving-replies";
 import { getLogger } from "@/server/logger";
 
@@ -39,11 +44,11 @@ export function replyInbox(redisUrl: string, keyPrefix: string) {
         });
       });
     },
-    /** The job's result; a failed job rejects with the worker's reason. */
-    async result(jobId: string, timeoutMs = 50_000) {
+    /** The job's result, its tensors decoded as the gateway does; a failed job rejects with the worker's reason. */
+    async result(jobId: string, timeoutMs = 50_000): Promise<ServingJobResult> {
       const reply = await this.reply(jobId, timeoutMs);
       if (!reply.ok) throw new Error(reply.reason);
-      return ZServingJobResult.parse(reply.result);
+      return decodeServingJobResult(reply.result);
     },
     close: () => reader.close(),
   };

@@ -1,5 +1,6 @@
 import { stat } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
+import type { WireTensor } from "@/server/domain/inference/datatypes";
 import type { ArtifactCache } from "./artifact-cache";
 import {
   SessionRunner,
@@ -8,6 +9,7 @@ import {
   type RunRequest,
   type RunnerStartTimes,
 } from "./session-runner";
+import type { PackedTensor } from "./tensor-convert";
 
 const MiB = 1024 * 1024;
 
@@ -100,11 +102,16 @@ export class SessionCache {
   }
 
   /** get + run, once more on a fresh runner if this one was evicted between the two. */
-  async run(key: SessionKey, requests: RunRequest[]): Promise<RunOutcome & { executionProvider: string }> {
+  async run<T = WireTensor>(
+    key: SessionKey,
+    requests: RunRequest[],
+    /** What each output becomes (SessionRunner.run); JSON arrays unless told. */
+    toOutput?: (tensor: PackedTensor) => T,
+  ): Promise<RunOutcome<T> & { executionProvider: string }> {
     for (let attempt = 0; ; attempt++) {
       const runner = await this.get(key);
       try {
-        return { ...(await runner.run(requests)), executionProvider: runner.executionProvider };
+        return { ...(await runner.run<T>(requests, toOutput)), executionProvider: runner.executionProvider };
       } catch (error) {
         if (!(error instanceof SessionRunnerClosedError) || attempt > 0) throw error;
       }

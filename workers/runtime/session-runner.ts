@@ -7,7 +7,8 @@ import {
   type PlannedRun,
   type RunTensor,
 } from "@/server/domain/inference/batch-merge";
-import type { ServingRequest, ServingRequestResult } from "@/server/contracts/serving";
+import type { ServingRequest } from "@/server/contracts/serving";
+import type { WireTensor } from "@/server/domain/inference/datatypes";
 import type { Signature } from "@/server/domain/signature";
 import { bundledThreadUrl, startBundledThread } from "@/server/threads/bundled-thread";
 import type {
@@ -31,9 +32,13 @@ export interface SessionRunnerOptions {
 /** A request as a run takes it: a serving request, or one whose inputs are typed arrays (batch jobs). */
 export type RunRequest = Omit<ServingRequest, "inputs"> & { inputs: RunTensor[] };
 
-export interface RunOutcome {
+/** A request's answer, its outputs in the form the run was asked for (JSON arrays unless told). */
+export type RunResult<T = WireTensor> =
+  { requestId: string; ok: true; outputs: T[] } | { requestId: string; ok: false; error: string };
+
+export interface RunOutcome<T = WireTensor> {
   /** One per request, in the order given. */
-  results: ServingRequestResult[];
+  results: RunResult<T>[];
   /** Time the model ran for these requests, summed over the session runs they took part in. */
   computeUs: number;
   /** Rows of the largest session run these requests took part in. */
@@ -71,7 +76,9 @@ export class SessionRunnerClosedError extends Error {
 interface Pending {
   requests: RunRequest[];
   rows: number;
-  resolve: (outcome: RunOutcome) => void;
+  /** What each output becomes for this call's caller. */
+  toOutput: (tensor: PackedTensor) => unknown;
+  resolve: (outcome: RunOutcome<unknown>) => void;
   reject: (error: Error) => void;
 }
 
@@ -191,13 +198,21 @@ export class SessionRunner {
     else this.exitListeners.push(listener);
   }
 
-  run(requests: RunRequest[]): Promise<RunOutcome> {
+  /**
+   * `toOutput` makes each output what the caller sends on (JSON arrays by default; the serving
+   * worker's bytes for a job of schema version 2, with no array of numbers in between).
+   */
+  run<T = WireTensor>(
+    requests: RunRequest[],
+    toOutput: (tensor: PackedTensor) => T = unpackToWire as (tensor: PackedTensor) => T,
+  ): Promise<RunOutcome<T>> {
     if (this.exited) return Promise.reject(this.exited);
     return new Promise((resolve, reject) => {
       this.queue.push({
         requests,
         rows: requests.reduce((rows, request) => rows + requestRows(request), 0),
-        resolve,
+        toOutput,
+        resolve: resolve as (outcome: RunOutcome<unknown>) => void,
         reject,
       });
       this.pump();
@@ -243,7 +258,7 @@ export class SessionRunner {
     batch.forEach((pending, p) =>
       pending.requests.forEach((request) => (requests.push(request), owner.push(p))),
     );
-    const results: ServingRequestResult[] = new Array(requests.length);
+    const results: RunResult<unknown>[] = new Array(requests.length);
     const computeUs = new Array<number>(batch.length).fill(0);
     const batchRows = new Array<number>(batch.length).fill(0);
     const sessionRuns: RunOutcome["sessionRuns"][] = batch.map(() => []);
@@ -266,7 +281,7 @@ export class SessionRunner {
               results[index] = {
                 requestId: requests[index]!.requestId,
                 ok: true,
-                outputs: outputs.map(unpackToWire),
+                outputs: outputs.map(batch[owner[index]!]!.toOutput),
               };
             });
           } catch (splitError) {
@@ -298,7 +313,7 @@ export class SessionRunner {
       for (const run of lone) run.requestIndices = run.requestIndices.map((k) => retryAlone[k]!);
       settle(lone, await this.send(lone));
     }
-    const own: ServingRequestResult[][] = batch.map(() => []);
+    const own: RunResult<unknown>[][] = batch.map(() => []);
     results.forEach((result, index) => own[owner[index]!]!.push(result));
     batch.forEach((pending, p) =>
       pending.resolve({

@@ -5,10 +5,14 @@ import { getLogger, type Logger } from "@/server/logger";
 import { bullPrefix } from "@/server/contracts/key-prefix";
 import { connectRedis, logRedisErrors } from "@/server/contracts/redis-connections";
 import {
+  decodeServingJob,
   SERVING_DEADLINE_PASSED_REASON,
   SERVING_REPLY_LIST_TTL_MS,
-  ZServingJob,
-  type ServingJob,
+  ZQueuedServingJob,
+  type QueuedServingJob,
+  type QueuedServingJobResult,
+  type QueuedTensor,
+  type RunnableServingJob,
   type ServingReply,
   servingQueueName,
   type ServingDevice,
@@ -20,6 +24,7 @@ import { SessionRunCounters } from "@/workers/serving/session-run-counters";
 import { ArtifactCache, ArtifactUnavailableError } from "@/workers/runtime/artifact-cache";
 import { SessionCache, type LoadedSession } from "@/workers/runtime/session-cache";
 import { SessionRunner } from "@/workers/runtime/session-runner";
+import { packedToQueued, unpackToWire, type PackedTensor } from "@/workers/runtime/tensor-convert";
 import { preloadServedSessions } from "@/workers/serving/preload-sessions";
 
 export interface ServingWorkerOptions {
@@ -77,7 +82,12 @@ async function sendReply(redis: Redis, replyTo: string, reply: ServingReply): Pr
  * One line per job whose requests carry a trace context (W3C traceparent, from the gateway's
  * span), so a slow request's run can be found from its trace: untraced jobs log nothing.
  */
-function logTracedRequests(log: Logger, jobId: string, job: ServingJob, result: ServingJobResult): void {
+function logTracedRequests(
+  log: Logger,
+  jobId: string,
+  job: RunnableServingJob,
+  result: Omit<ServingJobResult, "results">,
+): void {
   const traceparents = job.requests.flatMap((request) => (request.traceparent ? [request.traceparent] : []));
   if (traceparents.length === 0) return;
   log.info(
@@ -92,6 +102,15 @@ function logTracedRequests(log: Logger, jobId: string, job: ServingJob, result: 
     },
     "traced requests ran",
   );
+}
+
+/** The job with its tensors' bytes decoded; a tensor whose bytes do not fit it makes the job invalid. */
+function decodedJob(job: QueuedServingJob): RunnableServingJob {
+  try {
+    return decodeServingJob(job);
+  } catch (error) {
+    throw new UnrecoverableError(`invalid serving job: ${(error as Error).message}`);
+  }
 }
 
 /** Where a session's load time went: its first answer waited for all of it, unless it was preloaded. */
@@ -149,15 +168,20 @@ export async function startServingWorker(options: ServingWorkerOptions): Promise
 
   const processorFor = (queueDevice: ServingDevice) => async (job: Job<unknown, JobReturn>) => {
     const pickedUpMs = Date.now();
-    const parsed = ZServingJob.safeParse(job.data);
+    const parsed = ZQueuedServingJob.safeParse(job.data);
     if (!parsed.success)
       throw new UnrecoverableError(`invalid serving job: ${formatZodIssues(parsed.error, "job")}`);
-    const { replyTo } = parsed.data;
+    const { replyTo, schemaVersion } = parsed.data;
     const jobId = job.id!;
     try {
-      const result = await runJob(queueDevice, parsed.data, pickedUpMs);
-      logTracedRequests(log, jobId, parsed.data, result);
-      if (replyTo === undefined) return result;
+      const decoded = decodedJob(parsed.data);
+      // Outputs as bytes, unless the gateway reads JSON arrays only: a version-1 job's, or an
+      // older gateway's job with no reply list, whose result it reads from BullMQ's event.
+      const asBytes = replyTo !== undefined && schemaVersion !== 1;
+      const toOutput: (tensor: PackedTensor) => QueuedTensor = asBytes ? packedToQueued : unpackToWire;
+      const result = await runJob(queueDevice, decoded, pickedUpMs, toOutput);
+      logTracedRequests(log, jobId, decoded, result);
+      if (replyTo === undefined) return result as ServingJobResult;
       await sendReply(replies, replyTo, { jobId, ok: true, result });
       return null;
     } catch (error) {
@@ -174,9 +198,10 @@ export async function startServingWorker(options: ServingWorkerOptions): Promise
 
   const runJob = async (
     queueDevice: ServingDevice,
-    job: ServingJob,
+    job: RunnableServingJob,
     pickedUpMs: number,
-  ): Promise<ServingJobResult> => {
+    toOutput: (tensor: PackedTensor) => QueuedTensor,
+  ): Promise<QueuedServingJobResult> => {
     const { requests, artifactSha256, device, versionId, enqueuedAtMs, deadlineAtMs } = job;
     // Only a producer that ignores the contract puts one here; running it would hide that.
     if (device !== queueDevice)
@@ -199,7 +224,7 @@ export async function startServingWorker(options: ServingWorkerOptions): Promise
       const retryable = error instanceof ArtifactUnavailableError && error.retryable;
       throw retryable ? new Error(message) : new UnrecoverableError(message);
     }
-    const outcome = await sessions.run({ artifactSha256, device }, requests);
+    const outcome = await sessions.run({ artifactSha256, device }, requests, toOutput);
     runCounters.record(job, outcome.sessionRuns);
     return {
       results: outcome.results,

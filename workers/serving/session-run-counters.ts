@@ -19,7 +19,11 @@ export class SessionRunCounters {
     this.minutes = new TrafficMinutes(redis, "serving");
   }
 
-  record(job: ServingJob, runs: { rows: number; computeUs: number }[], nowMs = Date.now()): void {
+  record(
+    job: Pick<ServingJob, "deploymentId" | "versionId" | "deploymentName" | "versionNumber">,
+    runs: { rows: number; computeUs: number }[],
+    nowMs = Date.now(),
+  ): void {
     for (const run of runs) {
       this.minutes.add(job.deploymentId, encodeSessionRun(job.versionId, run), nowMs);
       this.metrics.observeSessionRun(job.deploymentName, job.versionNumber, run);

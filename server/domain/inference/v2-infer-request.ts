@@ -7,6 +7,11 @@ import {
   type V2Datatype,
   type WireTensor,
 } from "@/server/domain/inference/datatypes";
+import {
+  decodeBinaryTensor,
+  NO_BINARY_OUTPUTS,
+  type BinaryOutputChoice,
+} from "@/server/domain/inference/v2-binary-tensors";
 import { formatShape, isDynamicDimension, type Signature, type TensorSpec } from "@/server/domain/signature";
 
 /**
@@ -46,7 +51,8 @@ export const ZV2InferRequestInput = z.object(
     ),
     datatype: z.enum(ZV2Datatype.options, { error: must(`one of ${ZV2Datatype.options.join(", ")}`) }),
     parameters: ZV2Parameters.optional(),
-    data: ZV2TensorData,
+    // Absent when the input's elements are in the body's binary section (binary_data_size).
+    data: ZV2TensorData.optional(),
   },
   { error: must("a tensor object {name, shape, datatype, data}") },
 );
@@ -84,19 +90,28 @@ export interface ParsedInferRequest {
   outputNames: string[] | undefined;
   /** The size of the dynamic first dimension; 1 when the model has none. */
   batchRows: number;
+  /** Outputs the answer carries in its binary section (binary tensor data extension). */
+  binaryOutputs: BinaryOutputChoice;
 }
 
-/** Throws AppError BAD_REQUEST (or PAYLOAD_TOO_LARGE for too many rows) naming the input and the problem. */
+/**
+ * Throws AppError BAD_REQUEST (or PAYLOAD_TOO_LARGE for too many rows) naming the input and the
+ * problem. `binary` is the body's binary section (v2-binary-tensors.ts) when it has one: the
+ * inputs with `parameters.binary_data_size` take their elements from it, in the order given.
+ */
 export function parseInferRequest(
   body: unknown,
   signature: Signature,
   limits: InferRequestLimits,
+  binary?: Uint8Array,
 ): ParsedInferRequest {
   const parsed = ZV2InferRequest.safeParse(body);
   if (!parsed.success) throw badRequest(describeIssue(parsed.error.issues[0]!, body));
   const request = parsed.data;
 
   const given = new Map<string, V2RequestInput>();
+  const binaryOf = new Map<string, Uint8Array>();
+  let binaryAt = 0;
   for (const input of request.inputs) {
     if (!signature.inputs.some((spec) => spec.name === input.name)) {
       throw badRequest(
@@ -104,13 +119,21 @@ export function parseInferRequest(
       );
     }
     if (given.has(input.name)) throw badRequest(`input '${input.name}' is given more than once`);
-    if (input.parameters?.binary_data_size !== undefined) {
-      throw badRequest(
-        `input '${input.name}': binary tensor data is not supported; send the data as a JSON array`,
-      );
+    const size = input.parameters?.binary_data_size;
+    if (size !== undefined) {
+      const bytes = binarySlice(input, size, binary, binaryAt);
+      binaryOf.set(input.name, bytes);
+      binaryAt += bytes.length;
+    } else if (input.data === undefined) {
+      throw badRequest(`input '${input.name}': data is missing; expected an array (flat or nested)`);
     }
     given.set(input.name, input);
   }
+  if (binary !== undefined && binaryAt !== binary.length)
+    throw badRequest(
+      `the binary section has ${binary.length - binaryAt} bytes after the last binary input's; ` +
+        `the inputs' binary_data_size must add up to its ${binary.length} bytes`,
+    );
 
   // Shapes first (cheap), so a request with the wrong layout is refused before its data is read.
   const ordered: V2RequestInput[] = [];
@@ -149,13 +172,72 @@ export function parseInferRequest(
   }
 
   const outputNames = requestedOutputs(request.outputs, signature);
+  const binaryOutputs = binaryOutputChoice(request);
 
   const inputs: WireTensor[] = new Array(ordered.length);
   for (let i = 0; i < ordered.length; i++) {
     const input = ordered[i]!;
-    inputs[i] = { name: input.name, datatype: input.datatype, shape: input.shape, data: flatData(input) };
+    const bytes = binaryOf.get(input.name);
+    const data = bytes ? binaryData(input, bytes) : flatData(input);
+    inputs[i] = { name: input.name, datatype: input.datatype, shape: input.shape, data };
   }
-  return { id: request.id, inputs, outputNames, batchRows: batchRows ?? 1 };
+  return { id: request.id, inputs, outputNames, batchRows: batchRows ?? 1, binaryOutputs };
+}
+
+/** The input's bytes in the binary section, which start at `at`; BAD_REQUEST when they cannot be there. */
+function binarySlice(
+  input: V2RequestInput,
+  size: unknown,
+  binary: Uint8Array | undefined,
+  at: number,
+): Uint8Array {
+  const name = input.name;
+  if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0)
+    throw badRequest(
+      `input '${name}': parameters.binary_data_size is ${describeValue(size)}; expected a non-negative integer of bytes`,
+    );
+  if (input.data !== undefined)
+    throw badRequest(
+      `input '${name}' has both data and parameters.binary_data_size; send its elements in one of them`,
+    );
+  if (binary === undefined)
+    throw badRequest(
+      `input '${name}' has parameters.binary_data_size but the body has no binary section; ` +
+        "send it as application/octet-stream with an Inference-Header-Content-Length header",
+    );
+  if (at + size > binary.length)
+    throw badRequest(
+      `input '${name}': binary_data_size ${size} runs past the end of the binary section (${binary.length - at} bytes left)`,
+    );
+  return binary.subarray(at, at + size);
+}
+
+/** The binary input's elements, decoded and then checked as JSON elements are. */
+function binaryData(input: V2RequestInput, bytes: Uint8Array): WireTensor["data"] {
+  const data = decodeBinaryTensor(bytes, input.datatype, elementCount(input.shape), input.name);
+  // Decoded elements are within their datatype by construction (and BOOL bytes checked there),
+  // but 64-bit integers past what a JSON number, and so the rest of the path, holds exactly.
+  if (input.datatype === "INT64" || input.datatype === "UINT64")
+    checkElements(data, input.datatype, input.shape, input.name);
+  return data;
+}
+
+/** `binary_data_output` on the request, overridden per output by `binary_data`; both true or false. */
+function binaryOutputChoice(request: V2InferRequest): BinaryOutputChoice {
+  const all = request.parameters?.binary_data_output;
+  if (all !== undefined && typeof all !== "boolean")
+    throw badRequest(`parameters.binary_data_output is ${describeValue(all)}; expected true or false`);
+  const byName = new Map<string, boolean>();
+  for (const output of request.outputs ?? []) {
+    const binary = output.parameters?.binary_data;
+    if (binary === undefined) continue;
+    if (typeof binary !== "boolean")
+      throw badRequest(
+        `output '${output.name}': parameters.binary_data is ${describeValue(binary)}; expected true or false`,
+      );
+    byName.set(output.name, binary);
+  }
+  return all === undefined && byName.size === 0 ? NO_BINARY_OUTPUTS : { all: all ?? false, byName };
 }
 
 function checkLayout(spec: TensorSpec, input: V2RequestInput): void {
@@ -191,7 +273,9 @@ function requestedOutputs(outputs: V2InferRequest["outputs"], signature: Signatu
 
 /** The input's data, flat and checked element by element. Flat data is returned as is (no copy). */
 function flatData(input: V2RequestInput): WireTensor["data"] {
-  const { shape, data } = input;
+  const { shape } = input;
+  // parseInferRequest has refused an input with neither data nor binary_data_size.
+  const data = input.data!;
   const count = elementCount(shape);
   let flat: unknown[] = data;
   if (shape.length > 1 && data.length > 0 && Array.isArray(data[0])) {

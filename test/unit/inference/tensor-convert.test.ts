@@ -1,11 +1,10 @@
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import type { WireTensor } from "@/server/domain/inference/datatypes";
+import { floatToHalfBits, halfBitsToFloat } from "@/server/domain/inference/float16";
 import { OnnxGraphBuilder, type ElementType } from "@/server/onnx/onnx-builder";
 import {
-  floatToHalfBits,
   fromOrtTensor,
-  halfBitsToFloat,
   ortToWire,
   packWireTensor,
   transferablesOf,

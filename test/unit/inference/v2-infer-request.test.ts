@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { AppErrorCode } from "@/server/domain/app-error";
-import type { WireTensor } from "@/server/domain/inference/datatypes";
-import { parseInferRequest, ZV2InferRequest } from "@/server/domain/inference/v2-infer-request";
+import { NO_BINARY_OUTPUTS } from "@/server/domain/inference/v2-binary-tensors";
+import {
+  parseInferRequest,
+  ZV2InferRequest,
+  type ParsedInferRequest,
+} from "@/server/domain/inference/v2-infer-request";
 import type { Signature } from "@/server/domain/signature";
 import { appErrorOf } from "../feature-set/app-error-of";
 
@@ -102,7 +106,7 @@ describe("parseInferRequest: good requests", () => {
       string,
       Signature,
       unknown,
-      { id?: string; inputs: WireTensor[]; outputNames?: string[]; batchRows: number },
+      Omit<ParsedInferRequest, "id" | "outputNames" | "binaryOutputs"> & Partial<ParsedInferRequest>,
     ]
   > = [
     [
@@ -132,6 +136,7 @@ describe("parseInferRequest: good requests", () => {
         ],
         outputNames: ["label"],
         batchRows: 3,
+        binaryOutputs: { all: false, byName: new Map([["label", false]]) },
       },
     ],
     [
@@ -373,6 +378,7 @@ describe("parseInferRequest: good requests", () => {
     expect(parseInferRequest(body, signature, LIMITS)).toEqual({
       id: undefined,
       outputNames: undefined,
+      binaryOutputs: NO_BINARY_OUTPUTS,
       ...expected,
     });
   });
@@ -575,11 +581,15 @@ describe("parseInferRequest: bad requests", () => {
       "outputs[0]: name is missing; expected a string",
     ],
     [
-      "binary tensor data",
+      "binary_data_size in a body without a binary section",
       cardFraud,
-      { inputs: [features([], { shape: [1, 14], data: [], parameters: { binary_data_size: 56 } })] },
+      {
+        inputs: [
+          { name: "features", datatype: "FP32", shape: [1, 14], parameters: { binary_data_size: 56 } },
+        ],
+      },
       "BAD_REQUEST",
-      "input 'features': binary tensor data is not supported; send the data as a JSON array",
+      "input 'features' has parameters.binary_data_size but the body has no binary section; send it as application/octet-stream with an Inference-Header-Content-Length header",
     ],
 
     // Names
