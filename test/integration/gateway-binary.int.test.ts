@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { V2_DATATYPE_BY_ELEMENT_TYPE, type WireTensor } from "@/server/domain/inference/datatypes";
 import type { V2InferResponse } from "@/server/domain/inference/v2-responses";
-import { readGatewayEnv } from "@/server/gateway/gateway-env";
-import { startGateway } from "@/server/gateway/start-gateway";
+import type { startGateway } from "@/server/gateway/start-gateway";
 import { getRedis } from "@/server/redis";
 import { EVERY_ELEMENT_TYPE, everyDatatypeModel, multiOutputModel } from "@/test/fixtures/odd-models";
 import {
@@ -11,7 +10,7 @@ import {
   tensorBytes,
   type RequestInput,
 } from "@/test/support/binary-tensors";
-import { ADMISSION_OFF, startServingStack } from "@/test/support/serving-stack";
+import { startLocalGateway, startServingStack } from "@/test/support/serving-stack";
 import { callerFor, uploadForm } from "@/test/support/trpc-caller";
 
 // The binary tensor data extension of the KServe v2 / Triton HTTP protocol through the real
@@ -349,11 +348,7 @@ describe("the body limit", () => {
   let small: Awaited<ReturnType<typeof startGateway>>;
 
   beforeAll(async () => {
-    small = await startGateway({
-      ...readGatewayEnv(),
-      ...ADMISSION_OFF,
-      GATEWAY_PORT: 0,
-      GATEWAY_HOST: "127.0.0.1",
+    small = await startLocalGateway({
       GATEWAY_MAX_BODY_BYTES: LIMIT_BYTES,
     });
   });

@@ -2,13 +2,12 @@ import net from "node:net";
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { V2InferResponse } from "@/server/domain/inference/v2-responses";
-import { readGatewayEnv } from "@/server/gateway/gateway-env";
 import { MAX_DISCARDED_BODY_BYTES } from "@/server/gateway/answer-oversized-body";
-import { startGateway } from "@/server/gateway/start-gateway";
+import type { startGateway } from "@/server/gateway/start-gateway";
 import { getRedis } from "@/server/redis";
 import { halfBitsToFloat } from "@/server/domain/inference/float16";
 import { dynamicWidthModel, fixedBatchOneModel, nonFiniteModel } from "@/test/fixtures/odd-models";
-import { ADMISSION_OFF, startServingStack } from "@/test/support/serving-stack";
+import { startLocalGateway, startServingStack } from "@/test/support/serving-stack";
 import { callerFor, uploadForm } from "@/test/support/trpc-caller";
 
 // The last conformance gaps of issue 12, through the real gateway and a real serving worker:
@@ -214,11 +213,7 @@ describe("bodies over the limit", () => {
   let port: number;
 
   beforeAll(async () => {
-    small = await startGateway({
-      ...readGatewayEnv(),
-      ...ADMISSION_OFF,
-      GATEWAY_PORT: 0,
-      GATEWAY_HOST: "127.0.0.1",
+    small = await startLocalGateway({
       GATEWAY_MAX_BODY_BYTES: LIMIT_BYTES,
     });
     port = Number(new URL(small.url).port);

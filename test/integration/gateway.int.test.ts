@@ -14,7 +14,7 @@ import {
   twoInputModel,
 } from "@/test/fixtures/odd-models";
 import { DEMO_DIR, readDemoFile } from "@/test/support/demo-files";
-import { ADMISSION_OFF, startServingStack } from "@/test/support/serving-stack";
+import { startLocalGateway, startServingStack } from "@/test/support/serving-stack";
 import { callerFor, uploadForm } from "@/test/support/trpc-caller";
 
 // The inference data plane end to end: the gateway in this process (as startGateway wires it in
@@ -762,11 +762,7 @@ describe("routing", () => {
 
 describe("load protection", () => {
   it("answers 429 with retry-after when a deployment is at its limit of rows in flight; the rest are served", async () => {
-    const tight = await startGateway({
-      ...readGatewayEnv(),
-      ...ADMISSION_OFF,
-      GATEWAY_PORT: 0,
-      GATEWAY_HOST: "127.0.0.1",
+    const tight = await startLocalGateway({
       // Four requests of 4 rows.
       GATEWAY_MAX_PENDING_PER_DEPLOYMENT: 16,
     });

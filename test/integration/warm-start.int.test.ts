@@ -4,16 +4,15 @@ import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/server/db";
-import { readGatewayEnv } from "@/server/gateway/gateway-env";
-import { startGateway } from "@/server/gateway/start-gateway";
+import type { startGateway } from "@/server/gateway/start-gateway";
 import { getRedis } from "@/server/redis";
 import { removeArtifact, storageKeyFor } from "@/server/storage/artifact-store";
 import { multiOutputModel } from "@/test/fixtures/odd-models";
 import { readDemoFile } from "@/test/support/demo-files";
 import {
-  ADMISSION_OFF,
   removeServingQueues,
   serveArtifacts,
+  startLocalGateway,
   startWorkerProcess,
   stopProcess,
 } from "@/test/support/serving-stack";
@@ -62,12 +61,7 @@ beforeAll(async () => {
   await api.model.create({ name: "warm-broken" });
   sha256Of.broken = await register("warm-broken", multiOutputModel());
   artifacts = await serveArtifacts();
-  gateway = await startGateway({
-    ...readGatewayEnv(),
-    ...ADMISSION_OFF,
-    GATEWAY_PORT: 0,
-    GATEWAY_HOST: "127.0.0.1",
-  });
+  gateway = await startLocalGateway();
 });
 
 afterAll(async () => {

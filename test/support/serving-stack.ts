@@ -141,6 +141,17 @@ export const ADMISSION_OFF = {
   GATEWAY_MAX_EVENT_LOOP_DELAY_MS: 1_000_000,
 };
 
+/** A gateway in this process on a free loopback port, admission off, `overrides` over this file's env. */
+export function startLocalGateway(overrides: Partial<ReturnType<typeof readGatewayEnv>> = {}) {
+  return startGateway({
+    ...readGatewayEnv(),
+    ...ADMISSION_OFF,
+    GATEWAY_PORT: 0,
+    GATEWAY_HOST: "127.0.0.1",
+    ...overrides,
+  });
+}
+
 /**
  * The data plane as production runs it, but for admission (ADMISSION_OFF): the artifact route,
  * one worker process and a gateway in this process on a free port, on this test file's database
@@ -157,12 +168,7 @@ export async function startServingStack({
 }) {
   const artifacts = await serveArtifacts();
   const worker = await startWorkerProcess({ hostName, artifactSourceUrl: artifacts.url, env: workerEnv });
-  const gateway = await startGateway({
-    ...readGatewayEnv(),
-    ...ADMISSION_OFF,
-    GATEWAY_PORT: 0,
-    GATEWAY_HOST: "127.0.0.1",
-  });
+  const gateway = await startLocalGateway();
   return {
     gateway,
     worker,
