@@ -27,13 +27,24 @@ export interface TrafficTarget {
  */
 export async function closedLoop(
   target: TrafficTarget,
-  options: { clients: number; durationMs: number; shouldStop?: () => boolean },
+  options: {
+    clients: number;
+    durationMs: number;
+    shouldStop?: () => boolean;
+    /** Filled with each unanswered request's send time (performance.now()), for a live view. */
+    unanswered?: Set<{ sentAtMs: number }>;
+  },
 ): Promise<SentRequest[]> {
   const agent = keepAliveAgent(options.clients);
   const sent: SentRequest[] = [];
   const endAtMs = performance.now() + options.durationMs;
   const client = async () => {
-    while (performance.now() < endAtMs && !options.shouldStop?.()) sent.push(await send(target, agent));
+    while (performance.now() < endAtMs && !options.shouldStop?.()) {
+      const waiting = { sentAtMs: performance.now() };
+      options.unanswered?.add(waiting);
+      sent.push(await send(target, agent));
+      options.unanswered?.delete(waiting);
+    }
   };
   await Promise.all(Array.from({ length: options.clients }, client));
   agent.destroy();
