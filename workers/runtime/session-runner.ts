@@ -53,8 +53,8 @@ export interface RunOutcome<T = WireTensor> {
 /** How long a runner took to start: for the load log, and for judging a cold start against its model. */
 export interface RunnerStartTimes {
   /**
-   * From the call to the thread's "ready": the bundle (first thread of a process only), the
-   * thread's boot, onnxruntime's import and the session.
+   * From the call to the thread's "ready": the session, and where no spare thread was ready, the
+   * bundle (first thread of a process only), the thread's boot and onnxruntime's import.
    */
   startMs: number;
   /** onnxruntime's InferenceSession.create alone, timed in the thread: the model's own load time. */
@@ -377,7 +377,7 @@ async function spawnSessionThread(workerData: SessionThreadData | null): Promise
   return startBundledThread(import.meta.url, SESSION_THREAD_ENTRY, { workerData });
 }
 
-/** Whether SessionRunner.prepare asked for a spare thread (serving and batch workers do). */
+/** Whether SessionRunner.prepare asked for a spare thread (serving workers do). */
 let keepSpareThread = false;
 /** A thread booted with no model, waiting for its "load" message; null while none is kept. */
 let spareThread: Promise<Worker> | null = null;
