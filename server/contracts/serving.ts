@@ -1,6 +1,10 @@
 import { z } from "zod";
-import { ZV2Datatype, ZWireTensor, type WireTensor } from "@/server/domain/inference/datatypes";
-import type { RunTensor } from "@/server/domain/inference/batch-merge";
+import {
+  ZV2Datatype,
+  ZWireTensor,
+  type HeldTensor,
+  type WireTensor,
+} from "@/server/domain/inference/datatypes";
 import {
   decodeBinaryFloats,
   decodeBinaryTensor,
@@ -75,7 +79,8 @@ export const ZServingRequest = z.object({
    */
   traceparent: z.string().optional(),
 });
-export type ServingRequest = z.infer<typeof ZServingRequest>;
+/** A request as the gateway holds it: its inputs may be typed arrays, which the job carries as bytes. */
+export type ServingRequest = Omit<z.infer<typeof ZServingRequest>, "inputs"> & { inputs: HeldTensor[] };
 
 /** A job for a target (one model version today): the gateway batches concurrent requests into it. */
 export const ZServingJob = z.object({
@@ -107,7 +112,7 @@ export const ZServingJob = z.object({
    */
   replyTo: z.string().optional(),
 });
-export type ServingJob = z.infer<typeof ZServingJob>;
+export type ServingJob = Omit<z.infer<typeof ZServingJob>, "requests"> & { requests: ServingRequest[] };
 
 /** A job as it is on the queue: its tensors as JSON arrays or as bytes (schema version 2). */
 export const ZQueuedServingJob = ZServingJob.extend({
@@ -119,7 +124,9 @@ export const ZServingRequestResult = z.discriminatedUnion("ok", [
   z.object({ requestId: z.string(), ok: z.literal(true), outputs: z.array(ZWireTensor) }),
   z.object({ requestId: z.string(), ok: z.literal(false), error: z.string() }),
 ]);
-export type ServingRequestResult = z.infer<typeof ZServingRequestResult>;
+/** A result as the gateway holds it: FP32 and FP64 outputs in typed arrays, straight from their bytes. */
+export type ServingRequestResult =
+  { requestId: string; ok: true; outputs: HeldTensor[] } | { requestId: string; ok: false; error: string };
 
 export const ZServingJobResult = z.object({
   results: z.array(ZServingRequestResult),
@@ -132,7 +139,9 @@ export const ZServingJobResult = z.object({
   /** From enqueue to the worker picking the job up. */
   queueWaitUs: z.number().int().nonnegative(),
 });
-export type ServingJobResult = z.infer<typeof ZServingJobResult>;
+export type ServingJobResult = Omit<z.infer<typeof ZServingJobResult>, "results"> & {
+  results: ServingRequestResult[];
+};
 
 /**
  * A result as it is on a reply list: its outputs as bytes for a job of version 2 (the worker
@@ -155,23 +164,19 @@ export function encodeServingJob(job: Omit<ServingJob, "schemaVersion">): Queued
 }
 
 /**
- * A job as a worker runs it: FP32 and FP64 inputs in typed arrays straight from their bytes (an
- * array of a million numbers costs 20 ms to build and as much to pack again), the others as
- * JSON arrays.
+ * The worker's side: FP32 and FP64 inputs in typed arrays straight from their bytes (an array of
+ * a million numbers costs 20 ms to build and as much to pack again), the others as JSON arrays.
+ * Throws an Error naming the tensor when its bytes do not fit its shape.
  */
-export type RunnableServingJob = Omit<ServingJob, "requests"> & {
-  requests: Array<Omit<ServingRequest, "inputs"> & { inputs: RunTensor[] }>;
-};
-
-/** The worker's side; throws an Error naming the tensor when its bytes do not fit its shape. */
-export function decodeServingJob(job: QueuedServingJob): RunnableServingJob {
+export function decodeServingJob(job: QueuedServingJob): ServingJob {
   return {
     ...job,
-    requests: job.requests.map((request) => ({ ...request, inputs: request.inputs.map(runTensorOf) })),
+    requests: job.requests.map((request) => ({ ...request, inputs: request.inputs.map(heldTensorOf) })),
   };
 }
 
-function runTensorOf(tensor: QueuedTensor): RunTensor {
+/** FP32 and FP64 bytes become typed arrays; the other datatypes JSON arrays. */
+function heldTensorOf(tensor: QueuedTensor): HeldTensor {
   if (!("base64" in tensor) || (tensor.datatype !== "FP32" && tensor.datatype !== "FP64"))
     return tensorFromBytes(tensor);
   const { name, datatype, shape } = tensor;
@@ -183,14 +188,12 @@ function runTensorOf(tensor: QueuedTensor): RunTensor {
 export function decodeServingJobResult(result: QueuedServingJobResult): ServingJobResult {
   return {
     ...result,
-    results: result.results.map((one) =>
-      one.ok ? { ...one, outputs: one.outputs.map(tensorFromBytes) } : one,
-    ),
+    results: result.results.map((one) => (one.ok ? { ...one, outputs: one.outputs.map(heldTensorOf) } : one)),
   };
 }
 
-function tensorToBytes(tensor: WireTensor): QueuedTensor {
-  if (tensor.datatype === "BYTES") return tensor;
+function tensorToBytes(tensor: HeldTensor): QueuedTensor {
+  if (tensor.datatype === "BYTES") return tensor as WireTensor;
   const bytes = encodeBinaryTensor(tensor);
   const { name, datatype, shape } = tensor;
   return {

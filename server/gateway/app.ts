@@ -8,7 +8,12 @@ import { answerOversizedBody, MAX_DISCARDED_BODY_BYTES } from "@/server/gateway/
 import { answerRaw } from "@/server/gateway/answer-raw";
 import { callerOf, teamIdOf, type ApiKeyAuth } from "@/server/gateway/api-key-auth";
 import { INNER_CALL_HEADER, registerAsyncTasks } from "@/server/gateway/async-tasks";
-import { errorBody, inferResponse, modelMetadataResponse } from "@/server/domain/inference/v2-responses";
+import {
+  errorBody,
+  inferResponse,
+  jsonInferResponse,
+  modelMetadataResponse,
+} from "@/server/domain/inference/v2-responses";
 import {
   BINARY_CONTENT_TYPE,
   BINARY_TENSOR_EXTENSION,
@@ -304,7 +309,8 @@ export function buildGateway(deps: GatewayDeps) {
       outputs: result.outputs,
     });
     const binaryAnswer = encodeBinaryResponse(response, result.binaryOutputs);
-    if (binaryAnswer === null) return reply.code(200).headers(answerHeaders).send(response);
+    if (binaryAnswer === null)
+      return reply.code(200).headers(answerHeaders).send(jsonInferResponse(response));
     const { body: bytes, headerLength } = binaryAnswer;
     return reply
       .code(200)

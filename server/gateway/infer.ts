@@ -1,4 +1,4 @@
-import type { WireTensor } from "@/server/domain/inference/datatypes";
+import type { HeldTensor } from "@/server/domain/inference/datatypes";
 import type { BinaryOutputChoice } from "@/server/domain/inference/v2-binary-tensors";
 import type { ErrorKind } from "@/server/contracts/live-counters";
 import {
@@ -34,7 +34,7 @@ export type InferenceResult = {
   /** The caller's own request id, echoed back. */
   callerId: string | undefined;
   timing: InferenceTiming;
-} & ({ ok: true; outputs: WireTensor[]; binaryOutputs: BinaryOutputChoice } | { ok: false; message: string });
+} & ({ ok: true; outputs: HeldTensor[]; binaryOutputs: BinaryOutputChoice } | { ok: false; message: string });
 
 /**
  * The inference path, free of any transport: choose a target (route, validate, admit), execute

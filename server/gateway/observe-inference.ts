@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { AppError } from "@/server/domain/app-error";
-import type { WireTensor } from "@/server/domain/inference/datatypes";
+import type { HeldTensor } from "@/server/domain/inference/datatypes";
 import type { PendingRequests, InferenceTarget } from "@/server/gateway/choose-target";
 import { primaryVersionOf, type CachedDeployment } from "@/server/gateway/deployment-cache";
 import type { Execution, TargetExecutor } from "@/server/gateway/execute-target";
@@ -65,7 +65,7 @@ export class InferenceObserver {
   /** Shadows never delay or fail the primary: they run after it answered and only while there is room. */
   shadowAfterAnswer(
     target: InferenceTarget,
-    primary: { outputs: WireTensor[]; latencyUs: number },
+    primary: { outputs: HeldTensor[]; latencyUs: number },
     timeoutMs: number,
   ): void {
     setImmediate(() => this.shadow(target, primary, timeoutMs));
@@ -73,7 +73,7 @@ export class InferenceObserver {
 
   private shadow(
     { deployment, request, batchRows }: InferenceTarget,
-    primary: { outputs: WireTensor[]; latencyUs: number },
+    primary: { outputs: HeldTensor[]; latencyUs: number },
     timeoutMs: number,
   ): void {
     if (!this.deps.pending.hasRoomForShadows(deployment)) return;

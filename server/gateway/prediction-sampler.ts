@@ -7,7 +7,7 @@ import {
   PREDICTION_SAMPLES_STREAM,
   type PredictionSampleEntry,
 } from "@/server/contracts/prediction-samples";
-import type { WireTensor } from "@/server/domain/inference/datatypes";
+import { toWireTensor, type HeldTensor } from "@/server/domain/inference/datatypes";
 import type { InferenceTarget } from "@/server/gateway/choose-target";
 import { getLogger } from "@/server/logger";
 
@@ -56,7 +56,7 @@ export class PredictionSampler {
     this.timer.unref();
   }
 
-  offer(target: InferenceTarget, outputs: WireTensor[], latencyUs: number): void {
+  offer(target: InferenceTarget, outputs: HeldTensor[], latencyUs: number): void {
     const rate = target.deployment.predictionSampleRate;
     if (rate <= 0 || this.random() >= rate) return;
     const values = valueCount(target.request.inputs) + valueCount(outputs);
@@ -71,8 +71,9 @@ export class PredictionSampler {
       requestId: target.callerId ?? null,
       latencyUs: Math.round(latencyUs),
       answeredAtMs: Date.now(),
-      inputs: target.request.inputs,
-      outputs,
+      // Samples travel as JSON: typed arrays are spelled out, for the sampled requests only.
+      inputs: target.request.inputs.map(toWireTensor),
+      outputs: outputs.map(toWireTensor),
     });
   }
 
@@ -111,7 +112,7 @@ export class PredictionSampler {
   }
 }
 
-function valueCount(tensors: readonly WireTensor[]): number {
+function valueCount(tensors: readonly HeldTensor[]): number {
   let count = 0;
   for (const tensor of tensors) count += tensor.data.length;
   return count;

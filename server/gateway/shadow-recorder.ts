@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import type { WireTensor } from "@/server/domain/inference/datatypes";
+import type { HeldTensor } from "@/server/domain/inference/datatypes";
 import {
   addShadowObservation,
   compareOutputs,
@@ -31,8 +31,8 @@ export class ShadowRecorder {
   record(
     deploymentId: string,
     shadowVersionId: string,
-    primary: { outputs: WireTensor[]; latencyUs: number },
-    shadow: { outputs: WireTensor[]; latencyUs: number },
+    primary: { outputs: HeldTensor[]; latencyUs: number },
+    shadow: { outputs: HeldTensor[]; latencyUs: number },
   ): void {
     const key = shadowStatsKey(deploymentId, shadowVersionId);
     const observation = addShadowObservation(

@@ -145,7 +145,10 @@ function okOutputs(
   const one = result.results[index]!;
   if (!one.ok) throw new Error(`request ${one.requestId} failed: ${one.error}`);
   return Object.fromEntries(
-    one.outputs.map((output) => [output.name, { shape: output.shape, data: output.data }]),
+    one.outputs.map((output) => [
+      output.name,
+      { shape: output.shape, data: Array.from(output.data as ArrayLike<unknown>) },
+    ]),
   );
 }
 

@@ -5,10 +5,9 @@ import {
   planRuns,
   requestRows,
   type PlannedRun,
-  type RunTensor,
 } from "@/server/domain/inference/batch-merge";
 import type { ServingRequest } from "@/server/contracts/serving";
-import type { WireTensor } from "@/server/domain/inference/datatypes";
+import type { HeldTensor, WireTensor } from "@/server/domain/inference/datatypes";
 import type { Signature } from "@/server/domain/signature";
 import { bundledThreadUrl, startBundledThread } from "@/server/threads/bundled-thread";
 import type {
@@ -30,7 +29,7 @@ export interface SessionRunnerOptions {
 }
 
 /** A request as a run takes it: a serving request, or one whose inputs are typed arrays (batch jobs). */
-export type RunRequest = Omit<ServingRequest, "inputs"> & { inputs: RunTensor[] };
+export type RunRequest = Omit<ServingRequest, "inputs"> & { inputs: HeldTensor[] };
 
 /** A request's answer, its outputs in the form the run was asked for (JSON arrays unless told). */
 export type RunResult<T = WireTensor> =

@@ -1,11 +1,11 @@
 import * as ort from "onnxruntime-node";
 import type { QueuedTensor } from "@/server/contracts/serving";
 import { floatToHalfBits, halfBitsToFloat } from "@/server/domain/inference/float16";
-import type { FlatTensor, RunTensor } from "@/server/domain/inference/batch-merge";
+import type { FlatTensor } from "@/server/domain/inference/batch-merge";
 import {
-  nonFiniteName,
+  floatsAsJson,
   nonFiniteValue,
-  type NonFiniteFloat,
+  type HeldTensor,
   type V2Datatype,
   type WireTensor,
 } from "@/server/domain/inference/datatypes";
@@ -70,7 +70,7 @@ const INTEGER_RANGE: Partial<Record<V2Datatype, [number, number]>> = {
  * fit its datatype.
  */
 export function packWireTensor(
-  tensor: RunTensor,
+  tensor: HeldTensor,
   /** Where FP32/FP64 data goes (every element is written): a spare buffer of that size, or a new one. */
   allocate: (byteLength: number) => ArrayBuffer = (byteLength) => new ArrayBuffer(byteLength),
 ): PackedTensor {
@@ -192,22 +192,10 @@ export function unpackToWire(tensor: PackedTensor): WireTensor {
     for (let i = 0; i < n; i++) values[i] = (data as Uint8Array)[i] !== 0;
     return { name, datatype, shape, data: values };
   }
-  if (datatype === "FP16" || datatype === "FP32" || datatype === "FP64") {
-    const floats: (number | NonFiniteFloat)[] = new Array(n);
-    // v - v is 0 for every finite v, NaN for NaN and the infinities: one test on the common path.
-    if (datatype === "FP16") {
-      for (let i = 0; i < n; i++) {
-        const value = halfBitsToFloat((data as Uint16Array)[i]!);
-        floats[i] = value - value === 0 ? value : nonFiniteName(value);
-      }
-    } else {
-      for (let i = 0; i < n; i++) {
-        const value = (data as Float64Array)[i]!;
-        floats[i] = value - value === 0 ? value : nonFiniteName(value);
-      }
-    }
-    return { name, datatype, shape, data: floats };
-  }
+  if (datatype === "FP16")
+    return { name, datatype, shape, data: floatsAsJson(data as Uint16Array, halfBitsToFloat) };
+  if (datatype === "FP32" || datatype === "FP64")
+    return { name, datatype, shape, data: floatsAsJson(data as Float32Array | Float64Array) };
   const values: number[] = new Array(n);
   if (datatype === "INT64" || datatype === "UINT64") {
     for (let i = 0; i < n; i++) values[i] = Number((data as BigInt64Array)[i]!);

@@ -12,10 +12,10 @@ import {
   type QueuedServingJob,
   type QueuedServingJobResult,
   type QueuedTensor,
-  type RunnableServingJob,
   type ServingReply,
   servingQueueName,
   type ServingDevice,
+  type ServingJob,
   type ServingJobResult,
 } from "@/server/contracts/serving";
 import { WorkerMetrics } from "@/server/metrics/worker-metrics";
@@ -85,7 +85,7 @@ async function sendReply(redis: Redis, replyTo: string, reply: ServingReply): Pr
 function logTracedRequests(
   log: Logger,
   jobId: string,
-  job: RunnableServingJob,
+  job: ServingJob,
   result: Omit<ServingJobResult, "results">,
 ): void {
   const traceparents = job.requests.flatMap((request) => (request.traceparent ? [request.traceparent] : []));
@@ -105,7 +105,7 @@ function logTracedRequests(
 }
 
 /** The job with its tensors' bytes decoded; a tensor whose bytes do not fit it makes the job invalid. */
-function decodedJob(job: QueuedServingJob): RunnableServingJob {
+function decodedJob(job: QueuedServingJob): ServingJob {
   try {
     return decodeServingJob(job);
   } catch (error) {
@@ -198,7 +198,7 @@ export async function startServingWorker(options: ServingWorkerOptions): Promise
 
   const runJob = async (
     queueDevice: ServingDevice,
-    job: RunnableServingJob,
+    job: ServingJob,
     pickedUpMs: number,
     toOutput: (tensor: PackedTensor) => QueuedTensor,
   ): Promise<QueuedServingJobResult> => {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ZWireTensor, type WireTensor } from "@/server/domain/inference/datatypes";
+import { ZWireTensor, type HeldTensor, type WireTensor } from "@/server/domain/inference/datatypes";
 import { ZFeatureList } from "@/server/domain/feature-set/feature-spec";
 
 /**
@@ -48,7 +48,7 @@ export type GoldenExpected =
 export interface GoldenRow {
   /** Where it is in the file, for messages: "line 3" (CSV, JSONL) or "row 3" (Parquet). */
   where: string;
-  inputs: WireTensor[];
+  inputs: HeldTensor[];
   expected: GoldenExpected;
 }
 

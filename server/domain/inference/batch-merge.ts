@@ -1,5 +1,6 @@
 import {
   V2_DATATYPE_BY_ELEMENT_TYPE,
+  type HeldTensor,
   type V2Datatype,
   type WireTensor,
 } from "@/server/domain/inference/datatypes";
@@ -21,15 +22,9 @@ export interface FlatTensor<D extends ArrayLike<unknown> = WireTensor["data"]> {
   data: D;
 }
 
-/**
- * An input tensor a run takes: the wire's JSON arrays, or numbers already in a typed array (a
- * batch job reads its rows into one), which packing copies without a check per value.
- */
-export type RunTensor = FlatTensor<WireTensor["data"] | Float32Array | Float64Array>;
-
 /** What merging needs of a serving request (ServingRequest in server/contracts has this shape). */
 export interface MergeableRequest {
-  inputs: readonly RunTensor[];
+  inputs: readonly HeldTensor[];
   /** Outputs the request wants; all of the model's outputs when absent. */
   outputNames?: readonly string[];
 }
@@ -38,7 +33,7 @@ export interface PlannedRun {
   /** Indices (into the requests given to planRuns) of the requests this run serves. */
   requestIndices: number[];
   /** Concatenated along dimension 0 when merged; a lone request's own tensors otherwise. */
-  inputs: RunTensor[];
+  inputs: HeldTensor[];
   /** Outputs to fetch: every output some request of the run asked for. */
   outputNames: string[];
   /** Request k of the run owns rows [rowOffsets[k], rowOffsets[k + 1]) of every input and output. */
@@ -97,7 +92,7 @@ export function planRuns(
     requests.forEach((request, index) => runs.push(loneRun(signature, request, index)));
     return runs;
   }
-  const groups = new Map<string, { indices: number[]; ordered: RunTensor[][] }>();
+  const groups = new Map<string, { indices: number[]; ordered: HeldTensor[][] }>();
   requests.forEach((request, index) => {
     const ordered = mergeableInputs(signature, request);
     if (!ordered) return void runs.push(loneRun(signature, request, index));
@@ -148,7 +143,7 @@ function mergedRun(
   signature: Signature,
   requests: readonly MergeableRequest[],
   indices: number[],
-  ordered: RunTensor[][],
+  ordered: HeldTensor[][],
 ): PlannedRun {
   const rowOffsets = [0];
   for (const tensors of ordered) rowOffsets.push(rowOffsets[rowOffsets.length - 1]! + tensors[0]!.shape[0]!);
@@ -189,14 +184,14 @@ function mergedRun(
 }
 
 /** The request's tensors in signature order when it can join a merged run, else null. */
-function mergeableInputs(signature: Signature, request: MergeableRequest): RunTensor[] | null {
+function mergeableInputs(signature: Signature, request: MergeableRequest): HeldTensor[] | null {
   if (request.inputs.length !== signature.inputs.length) return null;
   if (
     request.outputNames &&
     !request.outputNames.every((name) => signature.outputs.some((output) => output.name === name))
   )
     return null;
-  const ordered: RunTensor[] = [];
+  const ordered: HeldTensor[] = [];
   let rows = -1;
   for (const spec of signature.inputs) {
     const tensor = request.inputs.find((candidate) => candidate.name === spec.name);
@@ -214,7 +209,7 @@ function mergeableInputs(signature: Signature, request: MergeableRequest): RunTe
 }
 
 /** One preallocated array per input, filled by index: no intermediate arrays, no closures per value. */
-function concatRows(parts: RunTensor[], rows: number): RunTensor {
+function concatRows(parts: HeldTensor[], rows: number): HeldTensor {
   const first = parts[0]!;
   const rowSize = elementCount(first.shape.slice(1));
   const data: unknown[] = new Array(rows * rowSize);

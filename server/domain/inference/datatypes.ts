@@ -56,6 +56,20 @@ export function nonFiniteName(value: number): NonFiniteFloat {
   return value > 0 ? "Infinity" : value < 0 ? "-Infinity" : "NaN";
 }
 
+/** Float elements as JSON can carry them: numbers, and the non-finite ones as their strings. */
+export function floatsAsJson(
+  source: ArrayLike<number>,
+  toNumber: (raw: number) => number = (raw) => raw,
+): (number | NonFiniteFloat)[] {
+  const values: (number | NonFiniteFloat)[] = new Array(source.length);
+  for (let i = 0; i < source.length; i++) {
+    const value = toNumber(source[i]!);
+    // v - v is 0 for every finite v, NaN for NaN and the infinities: one test on the common path.
+    values[i] = value - value === 0 ? value : nonFiniteName(value);
+  }
+  return values;
+}
+
 /**
  * A tensor as it travels between gateway and worker (and in v2 responses): row-major flat data.
  * 64-bit integers travel as JSON numbers, exact up to 2^53; non-finite floats as NON_FINITE_FLOATS.
@@ -72,3 +86,24 @@ export const ZWireTensor = z.object({
   ]),
 });
 export type WireTensor = z.infer<typeof ZWireTensor>;
+
+/** FP32 or FP64 elements held in the typed array their bytes arrived as. */
+export type FloatElements = Float32Array | Float64Array;
+
+/**
+ * A tensor as the gateway and the worker hold it: the wire's JSON arrays, or FP32 and FP64 values
+ * in a typed array (a binary request's inputs, a worker's outputs, a batch job's rows), so bytes
+ * that arrive as bytes and leave as bytes are never spelled out as numbers in between.
+ */
+export interface HeldTensor {
+  name: string;
+  datatype: V2Datatype;
+  shape: number[];
+  data: WireTensor["data"] | FloatElements;
+}
+
+/** The tensor with JSON-friendly elements: what a JSON answer, a sample or a comparison reads. */
+export function toWireTensor(tensor: HeldTensor): WireTensor {
+  const { name, datatype, shape, data } = tensor;
+  return ArrayBuffer.isView(data) ? { name, datatype, shape, data: floatsAsJson(data) } : { ...tensor, data };
+}

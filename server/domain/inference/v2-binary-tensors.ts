@@ -1,7 +1,9 @@
 import { AppError } from "@/server/domain/app-error";
 import {
-  nonFiniteName,
+  floatsAsJson,
   nonFiniteValue,
+  toWireTensor,
+  type HeldTensor,
   type V2Datatype,
   type WireTensor,
 } from "@/server/domain/inference/datatypes";
@@ -97,11 +99,11 @@ export function decodeBinaryTensor(
       return values;
     }
     case "FP16":
-      return floats(new Uint16Array(buffer, byteOffset, count), halfBitsToFloat);
+      return floatsAsJson(new Uint16Array(buffer, byteOffset, count), halfBitsToFloat);
     case "FP32":
-      return floats(new Float32Array(buffer, byteOffset, count));
+      return floatsAsJson(new Float32Array(buffer, byteOffset, count));
     case "FP64":
-      return floats(new Float64Array(buffer, byteOffset, count));
+      return floatsAsJson(new Float64Array(buffer, byteOffset, count));
     case "INT64":
     case "UINT64": {
       const source =
@@ -151,16 +153,6 @@ function alignedElements(
   // A typed array needs its offset aligned to its element size: a misaligned one is copied first
   // (into a new Uint8Array: a Buffer's slice would be a view again).
   return bytes.byteOffset % size === 0 ? bytes : new Uint8Array(bytes);
-}
-
-function floats(source: ArrayLike<number>, toNumber: (raw: number) => number = (raw) => raw) {
-  const values: (number | ReturnType<typeof nonFiniteName>)[] = new Array(source.length);
-  for (let i = 0; i < source.length; i++) {
-    const value = toNumber(source[i]!);
-    // v - v is 0 for every finite v, NaN for NaN and the infinities.
-    values[i] = value - value === 0 ? value : nonFiniteName(value);
-  }
-  return values;
 }
 
 function smallIntegers(datatype: V2Datatype, buffer: ArrayBufferLike, byteOffset: number, count: number) {
@@ -213,9 +205,14 @@ function decodeBytesElements(bytes: Uint8Array, count: number, name: string): st
   return values;
 }
 
-/** A tensor's elements in the binary form (the inverse of decodeBinaryTensor). */
-export function encodeBinaryTensor(tensor: Pick<WireTensor, "datatype" | "data">): Uint8Array {
+/**
+ * A tensor's elements in the binary form (the inverse of decodeBinaryTensor): floats held in their
+ * own typed array are those bytes already.
+ */
+export function encodeBinaryTensor(tensor: Pick<HeldTensor, "datatype" | "data">): Uint8Array {
   const { datatype } = tensor;
+  if (datatype === "FP32" && tensor.data instanceof Float32Array) return bytesOf(tensor.data);
+  if (datatype === "FP64" && tensor.data instanceof Float64Array) return bytesOf(tensor.data);
   const data = tensor.data as ArrayLike<unknown>;
   const n = data.length;
   const asFloat = (value: unknown) => (typeof value === "number" ? value : nonFiniteValue(value)!);
@@ -292,14 +289,14 @@ interface BinaryResponseOutput {
  * those outputs' bytes, in the header's order) and the header's length in bytes, or null when
  * every output stays JSON (the answer is then the plain JSON object).
  */
-export function encodeBinaryResponse<R extends { outputs: readonly WireTensor[] }>(
+export function encodeBinaryResponse<R extends { outputs: readonly HeldTensor[] }>(
   response: R,
   choice: BinaryOutputChoice,
 ): { body: Uint8Array; headerLength: number } | null {
   if (!response.outputs.some((output) => isBinaryOutput(choice, output.name))) return null;
   const sections: Uint8Array[] = [];
   const outputs = response.outputs.map((output): WireTensor | BinaryResponseOutput => {
-    if (!isBinaryOutput(choice, output.name)) return output;
+    if (!isBinaryOutput(choice, output.name)) return toWireTensor(output);
     const bytes = encodeBinaryTensor(output);
     sections.push(bytes);
     const { name, datatype, shape } = output;

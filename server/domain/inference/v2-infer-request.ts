@@ -4,10 +4,12 @@ import {
   nonFiniteValue,
   V2_DATATYPE_BY_ELEMENT_TYPE,
   ZV2Datatype,
+  type HeldTensor,
   type V2Datatype,
   type WireTensor,
 } from "@/server/domain/inference/datatypes";
 import {
+  decodeBinaryFloats,
   decodeBinaryTensor,
   NO_BINARY_OUTPUTS,
   type BinaryOutputChoice,
@@ -84,8 +86,8 @@ export interface InferRequestLimits {
 
 export interface ParsedInferRequest {
   id: string | undefined;
-  /** One per model input, in the signature's order, with flat data. */
-  inputs: WireTensor[];
+  /** One per model input, in the signature's order, with flat data (binary FP32/FP64 as typed arrays). */
+  inputs: HeldTensor[];
   /** Requested outputs in the order asked; undefined means all of the model's outputs. */
   outputNames: string[] | undefined;
   /** The size of the dynamic first dimension; 1 when the model has none. */
@@ -174,7 +176,7 @@ export function parseInferRequest(
   const outputNames = requestedOutputs(request.outputs, signature);
   const binaryOutputs = binaryOutputChoice(request);
 
-  const inputs: WireTensor[] = new Array(ordered.length);
+  const inputs: HeldTensor[] = new Array(ordered.length);
   for (let i = 0; i < ordered.length; i++) {
     const input = ordered[i]!;
     const bytes = binaryOf.get(input.name);
@@ -212,9 +214,15 @@ function binarySlice(
   return binary.subarray(at, at + size);
 }
 
-/** The binary input's elements, decoded and then checked as JSON elements are. */
-function binaryData(input: V2RequestInput, bytes: Uint8Array): WireTensor["data"] {
-  const data = decodeBinaryTensor(bytes, input.datatype, elementCount(input.shape), input.name);
+/**
+ * The binary input's elements: FP32 and FP64 as a typed array, which the job carries as the same
+ * bytes; the others decoded and then checked as JSON elements are.
+ */
+function binaryData(input: V2RequestInput, bytes: Uint8Array): HeldTensor["data"] {
+  const count = elementCount(input.shape);
+  if (input.datatype === "FP32" || input.datatype === "FP64")
+    return decodeBinaryFloats(bytes, input.datatype, count, input.name);
+  const data = decodeBinaryTensor(bytes, input.datatype, count, input.name);
   // Decoded elements are within their datatype by construction (and BOOL bytes checked there),
   // but 64-bit integers past what a JSON number, and so the rest of the path, holds exactly.
   if (input.datatype === "INT64" || input.datatype === "UINT64")

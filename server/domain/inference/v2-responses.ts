@@ -2,8 +2,9 @@ import { z } from "zod";
 import {
   V2_DATATYPE_BY_ELEMENT_TYPE,
   ZV2Datatype,
+  toWireTensor,
   ZWireTensor,
-  type WireTensor,
+  type HeldTensor,
 } from "@/server/domain/inference/datatypes";
 import type { Signature, TensorSpec } from "@/server/domain/signature";
 
@@ -16,6 +17,12 @@ export const ZV2InferResponse = z.object({
   outputs: z.array(ZWireTensor),
 });
 export type V2InferResponse = z.infer<typeof ZV2InferResponse>;
+
+/**
+ * An answer with its outputs as the gateway holds them (FP32/FP64 may be typed arrays):
+ * encodeBinaryResponse sends it with a binary section, jsonInferResponse as JSON.
+ */
+export type HeldInferResponse = Omit<V2InferResponse, "outputs"> & { outputs: HeldTensor[] };
 
 /** In metadata a dynamic dimension is -1, the protocol's convention. */
 export const ZV2MetadataTensor = z.object({
@@ -40,14 +47,19 @@ export function inferResponse(args: {
   modelName: string;
   modelVersion: string;
   id: string | undefined;
-  outputs: readonly WireTensor[];
-}): V2InferResponse {
+  outputs: readonly HeldTensor[];
+}): HeldInferResponse {
   return {
     model_name: args.modelName,
     model_version: args.modelVersion,
     ...(args.id !== undefined && { id: args.id }),
     outputs: args.outputs.map(({ name, datatype, shape, data }) => ({ name, datatype, shape, data })),
   };
+}
+
+/** The answer as a JSON body: typed arrays spelled out as numbers (non-finite ones as strings). */
+export function jsonInferResponse(response: HeldInferResponse): V2InferResponse {
+  return { ...response, outputs: response.outputs.map(toWireTensor) };
 }
 
 export function modelMetadataResponse(args: {

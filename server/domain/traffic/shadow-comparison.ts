@@ -1,4 +1,4 @@
-import type { V2Datatype, WireTensor } from "@/server/domain/inference/datatypes";
+import type { HeldTensor, V2Datatype } from "@/server/domain/inference/datatypes";
 
 /**
  * How a shadow version's answer to a request compares with the primary's.
@@ -48,9 +48,9 @@ const NOT_COMPARABLE: OutputComparison = {
   absDiffCount: 0,
 };
 
-export function compareOutputs(primary: WireTensor[], shadow: WireTensor[]): OutputComparison {
+export function compareOutputs(primary: HeldTensor[], shadow: HeldTensor[]): OutputComparison {
   const shadowByName = new Map(shadow.map((tensor) => [tensor.name, tensor]));
-  const exact: [WireTensor, WireTensor][] = [];
+  const exact: [HeldTensor, HeldTensor][] = [];
   let rowCount: number | null = null;
   let absDiffSum = 0;
   let absDiffCount = 0;
@@ -157,7 +157,7 @@ function sameShape(a: number[], b: number[]): boolean {
 }
 
 /** Booleans and 0/1 compare equal, so a BOOL output reads the same from either encoding. */
-function rowAgrees(left: WireTensor, right: WireTensor, row: number, rows: number): boolean {
+function rowAgrees(left: HeldTensor, right: HeldTensor, row: number, rows: number): boolean {
   const perRow = left.data.length / rows;
   const start = row * perRow;
   for (let index = start; index < start + perRow; index += 1) {

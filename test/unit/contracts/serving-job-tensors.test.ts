@@ -7,7 +7,7 @@ import {
   ZQueuedServingJob,
   type QueuedServingJobResult,
 } from "@/server/contracts/serving";
-import type { WireTensor } from "@/server/domain/inference/datatypes";
+import { toWireTensor, type WireTensor } from "@/server/domain/inference/datatypes";
 import { packedToQueued, packWireTensor } from "@/workers/runtime/tensor-convert";
 
 const TENSORS: WireTensor[] = [
@@ -86,7 +86,12 @@ describe("serving job tensors on the queue", () => {
     };
     const queued = JSON.parse(JSON.stringify(result)) as QueuedServingJobResult;
     expect(JSON.stringify(queued)).not.toContain("0.25");
-    expect(decodeServingJobResult(queued)).toEqual({
+    const decoded = decodeServingJobResult(queued);
+    const [ok, failed] = decoded.results;
+    if (!ok?.ok) throw new Error("the first result should be ok");
+    // The gateway gets FP32 and FP64 outputs as typed arrays, which read as the JSON path's values.
+    expect(ok.outputs[0]!.data).toBeInstanceOf(Float32Array);
+    expect({ ...decoded, results: [{ ...ok, outputs: ok.outputs.map(toWireTensor) }, failed] }).toEqual({
       ...result,
       results: [{ requestId: "r1", ok: true, outputs: TENSORS }, result.results[1]],
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { V2Datatype, WireTensor } from "@/server/domain/inference/datatypes";
+import { toWireTensor, type V2Datatype, type WireTensor } from "@/server/domain/inference/datatypes";
 import {
   decodeBinaryTensor,
   encodeBinaryResponse,
@@ -47,10 +47,12 @@ function binaryBody(header: object, sections: Uint8Array[]): { body: Uint8Array;
   return { body, headerLength: String(json.length) };
 }
 
+/** The request parsed from a binary body, its typed-array inputs read as JSON would spell them. */
 const parseBinary = (signature: Signature, header: object, sections: Uint8Array[]) => {
   const { body, headerLength } = binaryBody(header, sections);
   const split = splitBinaryBody(body, headerLength);
-  return parseInferRequest(split.header, signature, LIMITS, split.binary);
+  const parsed = parseInferRequest(split.header, signature, LIMITS, split.binary);
+  return { ...parsed, inputs: parsed.inputs.map(toWireTensor) };
 };
 
 const refusal = (run: () => unknown) => {
@@ -102,6 +104,23 @@ describe("binary requests", () => {
     expect(parseBinary(signature, body, [])).toEqual(parseInferRequest(body, signature, LIMITS));
   });
 
+  it("keeps FP32 and FP64 bytes in typed arrays, never spelled out as numbers", () => {
+    for (const [type, datatype, View] of [
+      ["float32", "FP32", Float32Array],
+      ["float64", "FP64", Float64Array],
+    ] as const) {
+      const bytes = encodeBinaryTensor({ datatype, data: [1.5, Number.NaN] });
+      const header = {
+        inputs: [{ name: "x", datatype, shape: [1, 2], parameters: { binary_data_size: bytes.length } }],
+      };
+      const { body, headerLength } = binaryBody(header, [bytes]);
+      const split = splitBinaryBody(body, headerLength);
+      const parsed = parseInferRequest(split.header, signatureOf([["x", type]]), LIMITS, split.binary);
+      expect(parsed.inputs[0]!.data).toBeInstanceOf(View);
+      expect(toWireTensor(parsed.inputs[0]!).data).toEqual([1.5, "NaN"]);
+    }
+  });
+
   it("reads elements at any offset of the body, aligned or not", () => {
     const data = [1, 2, 3, 4];
     const bytes = encodeBinaryTensor({ datatype: "FP64", data });
@@ -123,7 +142,7 @@ describe("binary requests", () => {
         LIMITS,
         split.binary,
       );
-      expect(fromBuffer.inputs[0]!.data).toEqual(data);
+      expect(fromBuffer.inputs[0]!.data).toEqual(Float64Array.from(data));
     }
   });
 });
